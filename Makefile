@@ -1,0 +1,121 @@
+# smcal: plain GNU make. The object lists show the architecture: lib/ is
+# libsmcal.a, linked by the daemon, the client and every test.
+
+BUILD    ?= build
+CC       ?= cc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+VERSION  := 0.1.0
+
+PKGS     := libuv libcurl libical cmocka jansson sqlite3 libsystemd openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs libuv libcurl libical jansson sqlite3 libsystemd openssl 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
+	-Wformat=2 -Wundef -Wvla -Wimplicit-fallthrough
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+
+OPT      ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -DSM_VERSION='"$(VERSION)"' -Ilib \
+	-I/usr/include/iniparser $(PKG_CFLAGS) -MMD -MP
+CFLAGS   += $(OPT) $(WARN) $(SAN)
+LDFLAGS  += $(SAN)
+LDLIBS   += -liniparser $(PKG_LIBS) -lm -lpthread
+
+LIB_SRCS    := $(wildcard lib/*.c)
+DAEMON_SRCS := $(wildcard daemon/*.c)
+CTL_SRCS    := $(wildcard ctl/*.c)
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJS    := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILD)/%.o)
+UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+LIBSMCAL    := $(BUILD)/libsmcal.a
+
+.PHONY: all deps run check test sanitize valgrind fuzz bench format \
+	format-check install clean
+
+all: $(BUILD)/smcald $(BUILD)/smctl $(LIBSMCAL)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBSMCAL): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/smcald: $(DAEMON_OBJS) $(LIBSMCAL)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/smctl: $(CTL_OBJS) $(LIBSMCAL)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBSMCAL)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+
+tests: $(UNIT_BINS)
+
+# The whole suite: unit tests, corpus, differential and integration tests.
+test: all $(UNIT_BINS)
+	@BUILD=$(BUILD) sh tests/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory test
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p run/state
+	$(BUILD)/smcald -f -c conf/smcal-dev.conf
+
+sanitize: deps
+	@$(MAKE) --no-print-directory BUILD=build-san \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		OPT="-O1 -g" test
+
+valgrind: deps
+	@$(MAKE) --no-print-directory BUILD=build-vg OPT="-O0 -g" all tests
+	@BUILD=build-vg SMCAL_VALGRIND=1 sh tests/run.sh
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@mkdir -p build-fuzz
+	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-o build-fuzz/fuzz_calendar tests/fuzz/fuzz_calendar.c $(LIB_SRCS) \
+		-liniparser $(PKG_LIBS) -lm -lpthread
+	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c $(LIB_SRCS) \
+		-liniparser $(PKG_LIBS) -lm -lpthread
+	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	sh bench/run.sh $(BUILD)
+
+FORMAT_SRCS = $(wildcard lib/*.[ch] daemon/*.[ch] ctl/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+format:
+	clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+install: all
+	install -Dm755 $(BUILD)/smcald $(DESTDIR)$(PREFIX)/sbin/smcald
+	install -Dm755 $(BUILD)/smctl $(DESTDIR)$(PREFIX)/bin/smctl
+	install -Dm644 conf/smcal.conf $(DESTDIR)$(PREFIX)/share/doc/smcal/smcal.conf.example
+	install -Dm644 conf/content.ics $(DESTDIR)$(PREFIX)/share/doc/smcal/content.ics
+
+clean:
+	rm -rf build build-san build-vg build-fuzz
+
+-include $(LIB_OBJS:.o=.d) $(DAEMON_OBJS:.o=.d) $(CTL_OBJS:.o=.d) $(UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/tests/unit/%.d)
