@@ -1,0 +1,39 @@
+/*
+ * ctl: smctl, the command line.  Commands are data: each cmd-*.c file
+ * defines one struct ctl_cmd; smctl.c holds the table and dispatches.
+ * Offline commands (lint, expand) read files and need no daemon.
+ */
+#ifndef SM_CTL_H
+#define SM_CTL_H
+
+#include <stdio.h>
+
+/* Exit codes of SPEC section 6. */
+enum {
+	CTL_OK = 0,
+	CTL_FAILED = 1,
+	CTL_USAGE = 2,
+	CTL_UNREACHABLE = 69,
+	CTL_CONFIG = 78,
+};
+
+struct ctl_env {
+	const char *config_path; /* -c FILE, or NULL */
+	const char *socket_path; /* -s PATH or SMCAL_SOCKET, or NULL */
+};
+
+struct ctl_cmd {
+	const char *name;
+	const char *usage;
+	const char *summary;
+	/* Runs with argv[0] the command name; returns an exit code. */
+	int (*exec)(const struct ctl_env *env, int argc, char **argv);
+};
+
+extern const struct ctl_cmd ctl_cmd_lint;
+extern const struct ctl_cmd ctl_cmd_expand;
+
+/* Prints "smctl CMD: usage: ..." to stderr and returns CTL_USAGE. */
+int ctl_usage(const struct ctl_cmd *cmd);
+
+#endif

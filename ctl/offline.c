@@ -1,0 +1,66 @@
+/*
+ * offline: loading for smctl's file commands.
+ */
+#include "offline.h"
+
+#include <string.h>
+
+int
+offline_load(struct offline *off, const struct ctl_env *env,
+	     const char *zone_name, char **files, int nfiles)
+{
+	memset(off, 0, sizeof(*off));
+	if (env->config_path) {
+		struct sm_diag_list cd = {0};
+		if (sm_config_load(env->config_path, &off->cfg, &cd) < 0) {
+			sm_diag_print(&cd, stderr);
+			sm_diag_clear(&cd);
+			return CTL_CONFIG;
+		}
+		sm_diag_clear(&cd);
+	} else {
+		off->cfg = sm_config_defaults();
+	}
+	const char *zn = zone_name ? zone_name : off->cfg->timezone;
+	off->opts.zone = sm_calendar_system_zone(zn ? zn : "UTC");
+	if (!off->opts.zone) {
+		fprintf(stderr, "smctl: unknown time zone '%s' (use an IANA "
+				"name such as Europe/Paris)\n",
+			zn);
+		return CTL_USAGE;
+	}
+	sm_calendar_init(&off->cal, "main");
+	for (int i = 0; i < nfiles; i++)
+		sm_calendar_load_file(&off->cal, files[i], &off->diags);
+	sm_occur_index(&off->set, &off->cal, &off->opts, &off->diags);
+	return CTL_OK;
+}
+
+int
+offline_platforms(const struct offline *off, const struct sm_post *p,
+		  const char **names, int max)
+{
+	int n = 0;
+	for (int i = 0; i < p->nplatforms && n < max; i++)
+		names[n++] = p->platforms[i];
+	if (n > 0)
+		return n;
+	for (int i = 0; i < p->ncategories && n < max; i++) {
+		const struct sm_platform *pl =
+			sm_config_platform_by_category(off->cfg,
+						       p->categories[i]);
+		if (pl)
+			names[n++] = pl->name;
+	}
+	return n;
+}
+
+void
+offline_fini(struct offline *off)
+{
+	sm_occur_set_free(&off->set);
+	sm_calendar_fini(&off->cal);
+	sm_diag_clear(&off->diags);
+	sm_config_free(off->cfg);
+	memset(off, 0, sizeof(*off));
+}

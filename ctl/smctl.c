@@ -1,0 +1,76 @@
+/*
+ * smctl: global options, the command table and dispatch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "ctl.h"
+
+static const struct ctl_cmd *const commands[] = {
+	&ctl_cmd_lint,
+	&ctl_cmd_expand,
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+int
+ctl_usage(const struct ctl_cmd *cmd)
+{
+	fprintf(stderr, "usage: smctl %s %s\n", cmd->name, cmd->usage);
+	return CTL_USAGE;
+}
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: smctl [-c CONFIG] [-s SOCKET] COMMAND [ARGS]\n"
+		     "\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-8s %s\n", commands[i]->name,
+			commands[i]->summary);
+	fprintf(out, "\nexit codes: 0 ok, 1 failed, 2 usage, 69 daemon "
+		     "unreachable, 78 configuration error\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl_env env = {0};
+	env.socket_path = getenv("SMCAL_SOCKET");
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "-s") == 0) &&
+		    i + 1 < argc) {
+			if (argv[i][1] == 'c')
+				env.config_path = argv[++i];
+			else
+				env.socket_path = argv[++i];
+		} else if (strcmp(argv[i], "-h") == 0 ||
+			   strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return CTL_OK;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("smctl %s\n", SM_VERSION);
+			return CTL_OK;
+		} else {
+			usage(stderr);
+			return CTL_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	for (size_t k = 0; k < NCOMMANDS; k++) {
+		if (strcmp(commands[k]->name, argv[i]) == 0) {
+			int rc = commands[k]->exec(&env, argc - i, argv + i);
+			sm_calendar_zones_cleanup();
+			return rc;
+		}
+	}
+	fprintf(stderr, "smctl: unknown command '%s'\n", argv[i]);
+	usage(stderr);
+	return CTL_USAGE;
+}

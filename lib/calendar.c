@@ -1,0 +1,1530 @@
+/*
+ * calendar: the iCalendar reader (see calendar.h for the data flow).
+ *
+ * Three layers, bottom up:
+ *  - the line walker: physical lines to unfolded content lines, each with the
+ *    number of the physical line it started on;
+ *  - the structure walker: BEGIN/END nesting, repairing what real files get
+ *    wrong (a missing END, an END that closes two levels, a stray line), and
+ *    cutting the text of each top-level component into a chunk;
+ *  - the converters: one chunk through libical into an sm_post or an sm_tz.
+ */
+#include "calendar.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libical/ical.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------------
+ * Small growable buffers.
+ */
+
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static void
+sb_reserve(struct strbuf *b, size_t extra)
+{
+	if (b->len + extra + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + extra + 1)
+		cap *= 2;
+	char *p = realloc(b->s, cap);
+	if (!p)
+		abort();
+	b->s = p;
+	b->cap = cap;
+}
+
+static void
+sb_add(struct strbuf *b, const char *s, size_t n)
+{
+	sb_reserve(b, n);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void
+sb_adds(struct strbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static void *
+grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return p;
+	size_t c = *cap ? *cap : 8;
+	while (c < need)
+		c *= 2;
+	void *q = realloc(p, c * elem);
+	if (!q)
+		abort();
+	*cap = c;
+	return q;
+}
+
+/* ---------------------------------------------------------------------
+ * Text: UTF-8 check and Windows-1252 fallback.
+ */
+
+static int
+utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t len;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			len = 2;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			len = 3;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			len = 4;
+		} else {
+			return 0;
+		}
+		if (i + len > n)
+			return 0;
+		for (size_t k = 1; k < len; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+		if (len == 3 && c == 0xe0 && s[i + 1] < 0xa0)
+			return 0;
+		if (len == 3 && c == 0xed && s[i + 1] >= 0xa0)
+			return 0;
+		if (len == 4 && c == 0xf0 && s[i + 1] < 0x90)
+			return 0;
+		if (len == 4 && c == 0xf4 && s[i + 1] >= 0x90)
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* Windows-1252 code points of bytes 0x80..0x9f (0 where undefined). */
+static const uint16_t cp1252_high[32] = {
+	0x20ac, 0,	0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021,
+	0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0,	0x017d, 0,
+	0,	0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0,	0x017e, 0x0178};
+
+static void
+put_utf8(struct strbuf *b, unsigned cp)
+{
+	char out[3];
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		sb_add(b, out, 1);
+	} else if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		sb_add(b, out, 2);
+	} else {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		sb_add(b, out, 3);
+	}
+}
+
+/* Copies text into the arena, as UTF-8 (CP-1252 when it is not UTF-8). */
+static const char *
+text_dup(struct sm_arena *a, const char *s, int *was_latin)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	if (utf8_valid((const unsigned char *)s, n))
+		return sm_arena_strndup(a, s, n);
+	if (was_latin)
+		*was_latin = 1;
+	struct strbuf b = {0};
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned cp = c;
+		if (c >= 0x80 && c < 0xa0)
+			cp = cp1252_high[c - 0x80] ? cp1252_high[c - 0x80]
+						   : 0xfffd;
+		put_utf8(&b, cp);
+	}
+	const char *r = sm_arena_strndup(a, b.s ? b.s : "", b.len);
+	free(b.s);
+	return r;
+}
+
+/* ---------------------------------------------------------------------
+ * Loader state.
+ */
+
+/* A property line of the current chunk: where it was and what it is. */
+struct line_info {
+	char name[24];
+	int line;
+	size_t off; /* offset of the line in the chunk text */
+	int depth;  /* 0: the component itself, 1+: nested (VALARM...) */
+};
+
+struct raw_rule {
+	int exrule;
+	int line;
+	char *text;
+};
+
+/* A TZID as used in one VCALENDAR of the file, before resolution. */
+struct zone_use {
+	struct sm_zone_ref *ref;
+	int vcal;
+};
+
+struct file_zone {
+	char *tzid;
+	int vcal;
+	struct sm_tz *tz; /* owned by cal->zones */
+};
+
+#define MAX_DEPTH 32
+
+struct loader {
+	struct sm_calendar *cal;
+	struct sm_diag_list *diags;
+	const char *file; /* arena copy of the label */
+	int vcal;	  /* index of the current VCALENDAR, -1 outside */
+	int nvcal;
+	int saw_version;
+	/* Structure. */
+	char stack[MAX_DEPTH][24];
+	int stack_line[MAX_DEPTH];
+	int depth;
+	int collecting; /* stack level of the chunk's component, or -1 */
+	struct strbuf chunk;
+	int chunk_line;
+	struct line_info *lines;
+	size_t nlines, lines_cap;
+	struct raw_rule *rules;
+	size_t nrules, rules_cap;
+	/* Zones. */
+	struct zone_use *uses;
+	size_t nuses, uses_cap;
+	struct file_zone *fzones;
+	size_t nfzones, fzones_cap;
+	int latin_warned;
+	unsigned derived_seq;
+};
+
+static void
+warn(struct loader *ld, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void
+error_at(struct loader *ld, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+report(struct loader *ld, enum sm_severity sev, int line, const char *msg)
+{
+	sm_diag_add(ld->diags, sev, ld->file, line, "%s", msg);
+}
+
+static void
+warn(struct loader *ld, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(ld, SM_WARNING, line, msg);
+}
+
+static void
+error_at(struct loader *ld, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(ld, SM_ERROR, line, msg);
+}
+
+/* Copies the property name of a content line, upper-cased; returns its
+ * length, 0 when the line does not start with a valid name followed by
+ * ':' or ';'. */
+static size_t
+line_name(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t i = 0;
+	while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '-'))
+		i++;
+	if (i == 0 || i >= len || (s[i] != ':' && s[i] != ';'))
+		return 0;
+	size_t n = i < outlen - 1 ? i : outlen - 1;
+	for (size_t k = 0; k < n; k++)
+		out[k] = (char)toupper((unsigned char)s[k]);
+	out[n] = '\0';
+	return i;
+}
+
+/* The value part of a content line: after the first ':' outside quotes. */
+static const char *
+line_value(const char *s, size_t len, size_t *vlen)
+{
+	int quoted = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '"')
+			quoted = !quoted;
+		else if (s[i] == ':' && !quoted) {
+			*vlen = len - i - 1;
+			return s + i + 1;
+		}
+	}
+	*vlen = 0;
+	return NULL;
+}
+
+static int
+is_top_kind(const char *name)
+{
+	return strcmp(name, "VEVENT") == 0 || strcmp(name, "VTODO") == 0 ||
+	       strcmp(name, "VTIMEZONE") == 0 ||
+	       strcmp(name, "VJOURNAL") == 0 ||
+	       strcmp(name, "VFREEBUSY") == 0 ||
+	       strcmp(name, "VAVAILABILITY") == 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Zones.
+ */
+
+static struct sm_zone_ref *
+zone_ref(struct loader *ld, const char *tzid, int line)
+{
+	for (size_t i = 0; i < ld->nuses; i++)
+		if (ld->uses[i].vcal == ld->vcal &&
+		    strcmp(ld->uses[i].ref->tzid, tzid) == 0)
+			return ld->uses[i].ref;
+	ld->uses = grow(ld->uses, &ld->uses_cap, ld->nuses + 1,
+			sizeof(*ld->uses));
+	struct sm_zone_ref *ref =
+		sm_arena_alloc(&ld->cal->arena, sizeof(*ref));
+	ref->tzid = sm_arena_strdup(&ld->cal->arena, tzid);
+	ref->line = line;
+	ld->uses[ld->nuses].ref = ref;
+	ld->uses[ld->nuses].vcal = ld->vcal;
+	ld->nuses++;
+	return ref;
+}
+
+static int
+offset_from_prop(icalproperty *p, int from)
+{
+	return from ? icalproperty_get_tzoffsetfrom(p)
+		    : icalproperty_get_tzoffsetto(p);
+}
+
+static sm_time
+civil_of(struct icaltimetype t)
+{
+	struct sm_civil c = {t.year, t.month, t.day, 0, 0, 0};
+	if (!t.is_date) {
+		c.hour = t.hour;
+		c.minute = t.minute;
+		c.second = t.second > 59 ? 59 : t.second;
+	}
+	return sm_civil_make(&c);
+}
+
+static int
+time_ok(struct icaltimetype t)
+{
+	struct sm_civil c = {t.year, t.month, t.day, 0, 0, 0};
+	if (!t.is_date) {
+		c.hour = t.hour;
+		c.minute = t.minute;
+		c.second = t.second > 59 ? 59 : t.second;
+	}
+	return !icaltime_is_null_time(t) && c.year >= 1 && c.year <= 9999 &&
+	       sm_civil_valid(&c);
+}
+
+/*
+ * Builds an sm_tz from a VTIMEZONE component; NULL when it has no usable
+ * observance.  RRULEs are read through their text so that rrule.c does the
+ * expansion (libical's iterator has the DST bugs this project avoids).
+ */
+static struct sm_tz *
+zone_from_vtimezone(icalcomponent *vtz, const char *name, char *why,
+		    size_t whylen)
+{
+	struct sm_tz_observance obs[512];
+	struct sm_rrule rules[512];
+	sm_time *rdates[512];
+	int n = 0;
+	why[0] = '\0';
+	for (icalcomponent *o =
+		     icalcomponent_get_first_component(vtz, ICAL_ANY_COMPONENT);
+	     o && n < 512;
+	     o = icalcomponent_get_next_component(vtz, ICAL_ANY_COMPONENT)) {
+		icalcomponent_kind k = icalcomponent_isa(o);
+		if (k != ICAL_XSTANDARD_COMPONENT &&
+		    k != ICAL_XDAYLIGHT_COMPONENT)
+			continue;
+		icalproperty *ds =
+			icalcomponent_get_first_property(o, ICAL_DTSTART_PROPERTY);
+		icalproperty *pf = icalcomponent_get_first_property(
+			o, ICAL_TZOFFSETFROM_PROPERTY);
+		icalproperty *pt = icalcomponent_get_first_property(
+			o, ICAL_TZOFFSETTO_PROPERTY);
+		if (!ds || !pt) {
+			snprintf(why, whylen,
+				 "an observance lacks DTSTART or TZOFFSETTO");
+			continue;
+		}
+		struct icaltimetype t = icalproperty_get_dtstart(ds);
+		if (!time_ok(t)) {
+			snprintf(why, whylen, "an observance has a bad DTSTART");
+			continue;
+		}
+		struct sm_tz_observance *ob = &obs[n];
+		memset(ob, 0, sizeof(*ob));
+		ob->dtstart = civil_of(t);
+		ob->offset_to = offset_from_prop(pt, 0);
+		ob->offset_from = pf ? offset_from_prop(pf, 1) : ob->offset_to;
+		icalproperty *rr =
+			icalcomponent_get_first_property(o, ICAL_RRULE_PROPERTY);
+		if (rr) {
+			char *txt = icalproperty_get_value_as_string_r(rr);
+			char err[128];
+			if (txt && sm_rrule_parse(txt, &rules[n], err,
+						  sizeof(err)) == 0)
+				ob->rule = &rules[n];
+			free(txt);
+		}
+		int nr = icalcomponent_count_properties(o, ICAL_RDATE_PROPERTY);
+		rdates[n] = NULL;
+		if (nr > 0) {
+			rdates[n] = calloc((size_t)nr, sizeof(sm_time));
+			if (!rdates[n])
+				abort();
+			for (icalproperty *rd = icalcomponent_get_first_property(
+				     o, ICAL_RDATE_PROPERTY);
+			     rd; rd = icalcomponent_get_next_property(
+					 o, ICAL_RDATE_PROPERTY)) {
+				struct icaldatetimeperiodtype dp =
+					icalproperty_get_rdate(rd);
+				struct icaltimetype rt =
+					icaltime_is_null_time(dp.time)
+						? dp.period.start
+						: dp.time;
+				if (time_ok(rt))
+					rdates[n][ob->nrdates++] = civil_of(rt);
+			}
+			ob->rdates = rdates[n];
+		}
+		n++;
+	}
+	struct sm_tz *tz = n > 0 ? sm_tz_new(name, obs, n) : NULL;
+	if (!tz && !why[0])
+		snprintf(why, whylen, "it has no STANDARD or DAYLIGHT part");
+	for (int i = 0; i < n; i++)
+		free(rdates[i]);
+	return tz;
+}
+
+/* Process-wide caches: system zones by name, the Windows name table. */
+struct zone_cache_entry {
+	char *name;
+	struct sm_tz *tz; /* NULL: known not to exist */
+};
+
+static pthread_mutex_t zone_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct zone_cache_entry *zone_cache;
+static size_t zone_cache_n, zone_cache_cap;
+static char **win_names; /* pairs: windows name, IANA name */
+static size_t win_n;
+static int win_loaded;
+
+static int
+is_utc_name(const char *n)
+{
+	return strcmp(n, "UTC") == 0 || strcmp(n, "GMT") == 0 ||
+	       strcmp(n, "Etc/UTC") == 0 || strcmp(n, "Etc/GMT") == 0 ||
+	       strcmp(n, "Z") == 0 || strcmp(n, "Zulu") == 0 ||
+	       strcmp(n, "Etc/Zulu") == 0 || strcmp(n, "Universal") == 0 ||
+	       strcmp(n, "Etc/Universal") == 0 || strcmp(n, "UCT") == 0 ||
+	       strcmp(n, "Etc/UCT") == 0 || strcmp(n, "Etc/GMT0") == 0 ||
+	       strcmp(n, "GMT0") == 0 || strcmp(n, "Greenwich") == 0;
+}
+
+/* A name is only looked up in zoneinfo when it cannot escape the tree. */
+static int
+zone_name_safe(const char *n)
+{
+	if (!n[0] || n[0] == '/' || strstr(n, "..") || strlen(n) > 64)
+		return 0;
+	for (const char *p = n; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("/_-+", *p))
+			return 0;
+	return 1;
+}
+
+static struct sm_tz *
+build_system_zone(const char *name)
+{
+	if (is_utc_name(name))
+		return sm_tz_new_fixed(name, 0);
+	if (!zone_name_safe(name))
+		return NULL;
+	char path[128];
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", name);
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	icaltimezone *z = icaltimezone_get_builtin_timezone(name);
+	if (!z)
+		return NULL;
+	icalcomponent *vtz = icaltimezone_get_component(z);
+	if (!vtz)
+		return NULL;
+	char why[128];
+	return zone_from_vtimezone(vtz, name, why, sizeof(why));
+}
+
+const struct sm_tz *
+sm_calendar_system_zone(const char *name)
+{
+	if (!name)
+		return NULL;
+	pthread_mutex_lock(&zone_lock);
+	for (size_t i = 0; i < zone_cache_n; i++) {
+		if (strcmp(zone_cache[i].name, name) == 0) {
+			struct sm_tz *tz = zone_cache[i].tz;
+			pthread_mutex_unlock(&zone_lock);
+			return tz;
+		}
+	}
+	struct sm_tz *tz = build_system_zone(name);
+	zone_cache = grow(zone_cache, &zone_cache_cap, zone_cache_n + 1,
+			  sizeof(*zone_cache));
+	zone_cache[zone_cache_n].name = strdup(name);
+	if (!zone_cache[zone_cache_n].name)
+		abort();
+	zone_cache[zone_cache_n].tz = tz;
+	zone_cache_n++;
+	pthread_mutex_unlock(&zone_lock);
+	return tz;
+}
+
+/* Reads attribute attr="..." from an XML tag's text. */
+static char *
+xml_attr(const char *tag, const char *end, const char *attr)
+{
+	size_t alen = strlen(attr);
+	for (const char *p = tag; p && p + alen + 2 < end; p++) {
+		if (strncmp(p, attr, alen) == 0 && p[alen] == '=' &&
+		    p[alen + 1] == '"' && (p == tag || isspace((unsigned char)p[-1]))) {
+			const char *v = p + alen + 2;
+			const char *q = memchr(v, '"', (size_t)(end - v));
+			if (!q)
+				return NULL;
+			return strndup(v, (size_t)(q - v));
+		}
+	}
+	return NULL;
+}
+
+static void
+load_windows_names(void)
+{
+	win_loaded = 1;
+	const char *path = getenv("SMCAL_WINDOWS_ZONES");
+	if (!path)
+		path = "/usr/share/unicode/cldr/common/supplemental/"
+		       "windowsZones.xml";
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	struct strbuf b = {0};
+	char buf[8192];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_add(&b, buf, n);
+	fclose(f);
+	size_t cap = 0;
+	for (const char *p = b.s; p && (p = strstr(p, "<mapZone")); p++) {
+		const char *end = strchr(p, '>');
+		if (!end)
+			break;
+		char *other = xml_attr(p, end, "other");
+		char *terr = xml_attr(p, end, "territory");
+		char *type = xml_attr(p, end, "type");
+		/* Territory 001 is CLDR's "golden" zone for the name; its type
+		 * may list several zones, the first one is canonical. */
+		if (other && terr && type && strcmp(terr, "001") == 0) {
+			char *sp = strchr(type, ' ');
+			if (sp)
+				*sp = '\0';
+			win_names = grow(win_names, &cap, win_n + 2,
+					 sizeof(*win_names));
+			win_names[win_n++] = other;
+			win_names[win_n++] = type;
+			other = type = NULL;
+		}
+		free(other);
+		free(terr);
+		free(type);
+	}
+	free(b.s);
+}
+
+const char *
+sm_calendar_windows_zone(const char *windows_name)
+{
+	const char *r = NULL;
+	pthread_mutex_lock(&zone_lock);
+	if (!win_loaded)
+		load_windows_names();
+	for (size_t i = 0; i + 1 < win_n && !r; i += 2)
+		if (strcasecmp(win_names[i], windows_name) == 0)
+			r = win_names[i + 1];
+	pthread_mutex_unlock(&zone_lock);
+	return r;
+}
+
+void
+sm_calendar_zones_cleanup(void)
+{
+	pthread_mutex_lock(&zone_lock);
+	for (size_t i = 0; i < zone_cache_n; i++) {
+		free(zone_cache[i].name);
+		sm_tz_free(zone_cache[i].tz);
+	}
+	free(zone_cache);
+	zone_cache = NULL;
+	zone_cache_n = zone_cache_cap = 0;
+	for (size_t i = 0; i < win_n; i++)
+		free(win_names[i]);
+	free(win_names);
+	win_names = NULL;
+	win_n = 0;
+	win_loaded = 0;
+	pthread_mutex_unlock(&zone_lock);
+	icaltimezone_free_builtin_timezones();
+}
+
+/* The IANA part of a TZID: libical and Mozilla prefixes are dropped
+ * ("/freeassociation.sourceforge.net/Tzfile/Europe/Paris"). */
+static const char *
+strip_tzid_prefix(const char *tzid)
+{
+	if (tzid[0] != '/')
+		return tzid;
+	static const char *const markers[] = {"/Tzfile/", "/Olson_"};
+	for (size_t i = 0; i < sizeof(markers) / sizeof(*markers); i++) {
+		const char *m = strstr(tzid, markers[i]);
+		if (m) {
+			m = strchr(m + 1, '/');
+			return m ? m + 1 : tzid;
+		}
+	}
+	/* "/vendor/version/Area/City": skip components until one looks
+	 * like a zone area. */
+	const char *p = tzid;
+	while ((p = strchr(p + 1, '/')) != NULL) {
+		if (isupper((unsigned char)p[1]) &&
+		    sm_calendar_system_zone(p + 1))
+			return p + 1;
+	}
+	return tzid;
+}
+
+static void
+resolve_zones(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->nuses; i++) {
+		struct sm_zone_ref *ref = ld->uses[i].ref;
+		const struct sm_tz *tz = NULL;
+		/* The file's own VTIMEZONE: same VCALENDAR first. */
+		for (size_t k = 0; k < ld->nfzones && !tz; k++)
+			if (ld->fzones[k].vcal == ld->uses[i].vcal &&
+			    strcmp(ld->fzones[k].tzid, ref->tzid) == 0)
+				tz = ld->fzones[k].tz;
+		for (size_t k = 0; k < ld->nfzones && !tz; k++)
+			if (strcmp(ld->fzones[k].tzid, ref->tzid) == 0)
+				tz = ld->fzones[k].tz;
+		if (!tz) {
+			const char *name = strip_tzid_prefix(ref->tzid);
+			tz = sm_calendar_system_zone(name);
+			if (!tz) {
+				/* Outlook quotes or decorates names. */
+				const char *win =
+					sm_calendar_windows_zone(name);
+				if (win)
+					tz = sm_calendar_system_zone(win);
+			}
+		}
+		if (!tz)
+			error_at(ld, ref->line,
+				 "unknown time zone TZID=%s: add its VTIMEZONE "
+				 "to the file or use an IANA name such as "
+				 "Europe/Paris; its times are read as floating",
+				 ref->tzid);
+		ref->tz = tz;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Converters.
+ */
+
+static int
+find_line(struct loader *ld, const char *name, int nth)
+{
+	for (size_t i = 0; i < ld->nlines; i++)
+		if (ld->lines[i].depth == 0 &&
+		    strcmp(ld->lines[i].name, name) == 0 && nth-- == 0)
+			return ld->lines[i].line;
+	return ld->chunk_line;
+}
+
+static const char *
+tzid_of(icalproperty *p)
+{
+	icalparameter *par =
+		icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
+	const char *tzid = par ? icalparameter_get_tzid(par) : NULL;
+	return tzid && *tzid ? tzid : NULL;
+}
+
+/* Fills an sm_dt from a time value and the TZID of its property.  A value
+ * ending in Z is UTC even when a TZID is given too. */
+static int
+make_dt(struct loader *ld, struct icaltimetype t, icalproperty *p, int line,
+	struct sm_dt *out)
+{
+	if (!time_ok(t))
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->civil = civil_of(t);
+	if (t.is_date) {
+		out->kind = SM_DT_DATE;
+	} else if (icaltime_is_utc(t)) {
+		out->kind = SM_DT_UTC;
+	} else {
+		const char *tzid = p ? tzid_of(p) : NULL;
+		if (tzid) {
+			out->kind = SM_DT_ZONED;
+			out->zone = zone_ref(ld, tzid, line);
+		} else {
+			out->kind = SM_DT_FLOATING;
+		}
+	}
+	return 0;
+}
+
+static const char **
+split_list(struct sm_arena *a, const char *s, int *n, const char **old,
+	   int oldn, int *latin)
+{
+	/* Comma-separated, trimmed, empty items dropped, appended to old. */
+	int count = oldn;
+	const char *p = s;
+	int cap = oldn + 1;
+	for (const char *q = s; *q; q++)
+		cap += *q == ',';
+	const char **v = sm_arena_alloc(a, (size_t)cap * sizeof(*v));
+	for (int i = 0; i < oldn; i++)
+		v[i] = old[i];
+	while (*p) {
+		const char *e = strchr(p, ',');
+		if (!e)
+			e = p + strlen(p);
+		const char *b = p;
+		while (b < e && isspace((unsigned char)*b))
+			b++;
+		const char *t = e;
+		while (t > b && isspace((unsigned char)t[-1]))
+			t--;
+		if (t > b) {
+			char *item = sm_arena_strndup(a, b, (size_t)(t - b));
+			v[count++] = text_dup(a, item, latin);
+		}
+		p = *e ? e + 1 : e;
+	}
+	*n = count;
+	return v;
+}
+
+static const char *
+x_value(icalproperty *p)
+{
+	const char *v = icalproperty_get_x(p);
+	if (!v) {
+		icalvalue *val = icalproperty_get_value(p);
+		v = val ? icalvalue_as_ical_string(val) : NULL;
+	}
+	return v;
+}
+
+static void
+convert_alarms(struct loader *ld, icalcomponent *c, struct sm_post *post)
+{
+	int n = icalcomponent_count_components(c, ICAL_VALARM_COMPONENT);
+	if (n <= 0)
+		return;
+	post->alarms = sm_arena_alloc(&ld->cal->arena,
+				      (size_t)n * sizeof(*post->alarms));
+	for (icalcomponent *a =
+		     icalcomponent_get_first_component(c, ICAL_VALARM_COMPONENT);
+	     a; a = icalcomponent_get_next_component(c, ICAL_VALARM_COMPONENT)) {
+		icalproperty *tp =
+			icalcomponent_get_first_property(a, ICAL_TRIGGER_PROPERTY);
+		if (!tp) {
+			warn(ld, ld->chunk_line,
+			     "VALARM without TRIGGER ignored");
+			continue;
+		}
+		struct icaltriggertype tr = icalproperty_get_trigger(tp);
+		struct sm_alarm *al = &post->alarms[post->nalarms];
+		memset(al, 0, sizeof(*al));
+		if (!icaltime_is_null_time(tr.time)) {
+			if (!time_ok(tr.time)) {
+				warn(ld, ld->chunk_line,
+				     "VALARM with a bad TRIGGER time ignored");
+				continue;
+			}
+			al->kind = SM_ALARM_ABSOLUTE;
+			/* RFC 5545: an absolute trigger is in UTC. */
+			al->value = civil_of(tr.time);
+		} else {
+			icalparameter *rel = icalproperty_get_first_parameter(
+				tp, ICAL_RELATED_PARAMETER);
+			al->kind = rel && icalparameter_get_related(rel) ==
+						  ICAL_RELATED_END
+					   ? SM_ALARM_BEFORE_END
+					   : SM_ALARM_BEFORE_START;
+			al->value = icaldurationtype_as_int(tr.duration);
+		}
+		icalproperty *rp =
+			icalcomponent_get_first_property(a, ICAL_REPEAT_PROPERTY);
+		icalproperty *dp = icalcomponent_get_first_property(
+			a, ICAL_DURATION_PROPERTY);
+		if (rp && dp) {
+			al->repeat = icalproperty_get_repeat(rp);
+			al->repeat_gap = icaldurationtype_as_int(
+				icalproperty_get_duration(dp));
+			if (al->repeat < 0 || al->repeat > 1000 ||
+			    al->repeat_gap <= 0) {
+				al->repeat = 0;
+				al->repeat_gap = 0;
+			}
+		} else if (rp && icalproperty_get_repeat(rp) > 0) {
+			warn(ld, ld->chunk_line,
+			     "VALARM REPEAT without DURATION: repetitions "
+			     "ignored");
+		}
+		post->nalarms++;
+	}
+}
+
+static struct sm_dt *
+collect_dates(struct loader *ld, icalcomponent *c, icalproperty_kind kind,
+	      const char *name, int *count)
+{
+	int n = icalcomponent_count_properties(c, kind);
+	*count = 0;
+	if (n <= 0)
+		return NULL;
+	struct sm_dt *v =
+		sm_arena_alloc(&ld->cal->arena, (size_t)n * sizeof(*v));
+	int k = 0;
+	for (icalproperty *p = icalcomponent_get_first_property(c, kind); p;
+	     p = icalcomponent_get_next_property(c, kind), k++) {
+		struct icaltimetype t;
+		if (kind == ICAL_RDATE_PROPERTY) {
+			struct icaldatetimeperiodtype dp =
+				icalproperty_get_rdate(p);
+			t = icaltime_is_null_time(dp.time) ? dp.period.start
+							   : dp.time;
+		} else {
+			t = icalproperty_get_exdate(p);
+		}
+		int line = find_line(ld, name, k);
+		if (make_dt(ld, t, p, line, &v[*count]) < 0) {
+			warn(ld, line, "%s value is not a valid date or time",
+			     name);
+			continue;
+		}
+		(*count)++;
+	}
+	return v;
+}
+
+static void
+derive_uid(struct loader *ld, struct sm_post *post, icalcomponent *c)
+{
+	/* FNV-1a over what identifies the post for a human: start, title,
+	 * body, so the id survives reordering of the file. */
+	uint64_t h = 1469598103934665603ULL;
+	const char *parts[3] = {NULL, icalcomponent_get_summary(c),
+				icalcomponent_get_description(c)};
+	char start[40];
+	snprintf(start, sizeof(start), "%lld/%d", (long long)post->start.civil,
+		 (int)post->start.kind);
+	parts[0] = start;
+	for (int i = 0; i < 3; i++) {
+		for (const char *s = parts[i]; s && *s; s++) {
+			h ^= (unsigned char)*s;
+			h *= 1099511628211ULL;
+		}
+		h ^= 0xff;
+		h *= 1099511628211ULL;
+	}
+	char buf[40];
+	snprintf(buf, sizeof(buf), "smcal-derived-%016llx",
+		 (unsigned long long)h);
+	post->uid = sm_arena_strdup(&ld->cal->arena, buf);
+	post->uid_derived = 1;
+	warn(ld, ld->chunk_line,
+	     "component has no UID: using %s (add a UID so edits keep the "
+	     "post's identity)",
+	     buf);
+}
+
+static struct sm_post *
+new_post(struct sm_calendar *cal)
+{
+	cal->posts = grow(cal->posts, &cal->cap, cal->nposts + 1,
+			  sizeof(*cal->posts));
+	struct sm_post *p = &cal->posts[cal->nposts++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+static void
+convert_rules(struct loader *ld, struct sm_post *post)
+{
+	int nr = 0, nx = 0;
+	for (size_t i = 0; i < ld->nrules; i++)
+		ld->rules[i].exrule ? nx++ : nr++;
+	if (nr)
+		post->rrules = sm_arena_alloc(&ld->cal->arena,
+					      (size_t)nr * sizeof(struct sm_rrule));
+	if (nx)
+		post->exrules = sm_arena_alloc(
+			&ld->cal->arena, (size_t)nx * sizeof(struct sm_rrule));
+	for (size_t i = 0; i < ld->nrules; i++) {
+		struct raw_rule *r = &ld->rules[i];
+		struct sm_rrule rule;
+		char err[160];
+		if (sm_rrule_parse(r->text, &rule, err, sizeof(err)) < 0) {
+			error_at(ld, r->line, "%s ignored: %s",
+				 r->exrule ? "EXRULE" : "RRULE", err);
+			continue;
+		}
+		if (rule.count && rule.until_kind != SM_UNTIL_NONE)
+			warn(ld, r->line,
+			     "RRULE has both COUNT and UNTIL (RFC 5545 allows "
+			     "one): the series ends at whichever comes first");
+		if (r->exrule)
+			post->exrules[post->nexrules++] = rule;
+		else
+			post->rrules[post->nrrules++] = rule;
+	}
+}
+
+static void
+convert_post(struct loader *ld, icalcomponent *c, int is_todo)
+{
+	struct sm_arena *a = &ld->cal->arena;
+	int latin = 0;
+	icalproperty *ds =
+		icalcomponent_get_first_property(c, ICAL_DTSTART_PROPERTY);
+	icalproperty *due =
+		icalcomponent_get_first_property(c, ICAL_DUE_PROPERTY);
+	icalproperty *startp = ds ? ds : (is_todo ? due : NULL);
+	if (!startp) {
+		if (is_todo) /* A task without dates is no post: skip. */
+			return;
+		error_at(ld, ld->chunk_line,
+			 "VEVENT without DTSTART skipped: add DTSTART with the "
+			 "publish time");
+		return;
+	}
+	struct sm_post *post = new_post(ld->cal);
+	post->file = ld->file;
+	post->line = ld->chunk_line;
+	post->is_todo = is_todo;
+	const char *sname = startp == ds ? "DTSTART" : "DUE";
+	struct icaltimetype st = startp == ds ? icalproperty_get_dtstart(startp)
+					      : icalproperty_get_due(startp);
+	if (make_dt(ld, st, startp, find_line(ld, sname, 0), &post->start) <
+	    0) {
+		error_at(ld, find_line(ld, sname, 0),
+			 "%s is not a valid date or date-time: component "
+			 "skipped",
+			 sname);
+		ld->cal->nposts--;
+		return;
+	}
+
+	const char *uid = icalcomponent_get_uid(c);
+	if (uid && *uid)
+		post->uid = text_dup(a, uid, &latin);
+	else
+		derive_uid(ld, post, c);
+
+	post->title = text_dup(a, icalcomponent_get_summary(c), &latin);
+	post->body = text_dup(a, icalcomponent_get_description(c), &latin);
+
+	icalproperty *endp =
+		icalcomponent_get_first_property(c, ICAL_DTEND_PROPERTY);
+	if (!endp && is_todo && ds)
+		endp = due;
+	if (endp) {
+		struct icaltimetype et = endp == due
+						 ? icalproperty_get_due(endp)
+						 : icalproperty_get_dtend(endp);
+		int line = find_line(ld, endp == due ? "DUE" : "DTEND", 0);
+		if (make_dt(ld, et, endp, line, &post->end) == 0)
+			post->has_end = 1;
+		else
+			warn(ld, line, "end time is not valid: ignored");
+	}
+	icalproperty *durp =
+		icalcomponent_get_first_property(c, ICAL_DURATION_PROPERTY);
+	if (durp && !post->has_end) {
+		post->duration =
+			icaldurationtype_as_int(icalproperty_get_duration(durp));
+		post->has_duration = 1;
+	}
+
+	convert_rules(ld, post);
+	post->rdates = collect_dates(ld, c, ICAL_RDATE_PROPERTY, "RDATE",
+				     &post->nrdates);
+	post->exdates = collect_dates(ld, c, ICAL_EXDATE_PROPERTY, "EXDATE",
+				      &post->nexdates);
+
+	icalproperty *rid =
+		icalcomponent_get_first_property(c, ICAL_RECURRENCEID_PROPERTY);
+	if (rid) {
+		int line = find_line(ld, "RECURRENCE-ID", 0);
+		if (make_dt(ld, icalproperty_get_recurrenceid(rid), rid, line,
+			    &post->recurrence_id) == 0) {
+			post->is_override = 1;
+			icalparameter *rg = icalproperty_get_first_parameter(
+				rid, ICAL_RANGE_PARAMETER);
+			post->this_and_future =
+				rg && icalparameter_get_range(rg) ==
+					      ICAL_RANGE_THISANDFUTURE;
+		} else {
+			error_at(ld, line,
+				 "RECURRENCE-ID is not a valid date or time: "
+				 "treated as a separate post");
+		}
+	}
+
+	icalproperty *stp =
+		icalcomponent_get_first_property(c, ICAL_STATUS_PROPERTY);
+	if (stp) {
+		icalproperty_status s = icalproperty_get_status(stp);
+		if (s == ICAL_STATUS_CANCELLED)
+			post->status = SM_POST_CANCELLED;
+		else if (s == ICAL_STATUS_TENTATIVE)
+			post->status = SM_POST_DRAFT;
+	}
+	icalproperty *seq =
+		icalcomponent_get_first_property(c, ICAL_SEQUENCE_PROPERTY);
+	if (seq)
+		post->sequence = icalproperty_get_sequence(seq);
+
+	for (icalproperty *p =
+		     icalcomponent_get_first_property(c, ICAL_CATEGORIES_PROPERTY);
+	     p; p = icalcomponent_get_next_property(c, ICAL_CATEGORIES_PROPERTY)) {
+		const char *v = icalproperty_get_categories(p);
+		if (v)
+			post->categories =
+				split_list(a, v, &post->ncategories,
+					   post->categories, post->ncategories,
+					   &latin);
+	}
+	icalproperty *up = icalcomponent_get_first_property(c, ICAL_URL_PROPERTY);
+	if (up)
+		post->url = text_dup(a, icalproperty_get_url(up), &latin);
+	int nat = icalcomponent_count_properties(c, ICAL_ATTACH_PROPERTY);
+	if (nat > 0) {
+		post->attachments = sm_arena_alloc(a, (size_t)nat * sizeof(char *));
+		for (icalproperty *p = icalcomponent_get_first_property(
+			     c, ICAL_ATTACH_PROPERTY);
+		     p; p = icalcomponent_get_next_property(c, ICAL_ATTACH_PROPERTY)) {
+			icalattach *at = icalproperty_get_attach(p);
+			if (at && icalattach_get_is_url(at))
+				post->attachments[post->nattachments++] =
+					text_dup(a, icalattach_get_url(at), &latin);
+		}
+	}
+	for (icalproperty *p =
+		     icalcomponent_get_first_property(c, ICAL_X_PROPERTY);
+	     p; p = icalcomponent_get_next_property(c, ICAL_X_PROPERTY)) {
+		const char *name = icalproperty_get_x_name(p);
+		const char *v = x_value(p);
+		if (!name || !v)
+			continue;
+		if (strcasecmp(name, "X-SMCAL-PLATFORM") == 0)
+			post->platforms =
+				split_list(a, v, &post->nplatforms,
+					   post->platforms, post->nplatforms,
+					   &latin);
+		else if (strcasecmp(name, "X-SMCAL-TYPE") == 0)
+			post->type = text_dup(a, v, &latin);
+		else if (strcasecmp(name, "X-SMCAL-PERSONA") == 0)
+			post->persona = text_dup(a, v, &latin);
+		else if (strcasecmp(name, "X-SMCAL-CAMPAIGN") == 0)
+			post->campaign = text_dup(a, v, &latin);
+		else if (strcasecmp(name, "X-SMCAL-WEBHOOK") == 0)
+			post->webhook = text_dup(a, v, &latin);
+	}
+	convert_alarms(ld, c, post);
+
+	if (post->start.kind == SM_DT_DATE && post->nrrules) {
+		for (int i = 0; i < post->nrrules; i++)
+			if (post->rrules[i].until_kind == SM_UNTIL_LOCAL)
+				post->rrules[i].until_kind = SM_UNTIL_DATE;
+	}
+	if (latin && !ld->latin_warned) {
+		ld->latin_warned = 1;
+		warn(ld, ld->chunk_line,
+		     "text is not valid UTF-8: read as Windows-1252 (save the "
+		     "file as UTF-8)");
+	}
+}
+
+static void
+convert_vtimezone(struct loader *ld, icalcomponent *c)
+{
+	icalproperty *tp =
+		icalcomponent_get_first_property(c, ICAL_TZID_PROPERTY);
+	const char *tzid = tp ? icalproperty_get_tzid(tp) : NULL;
+	if (!tzid || !*tzid) {
+		warn(ld, ld->chunk_line, "VTIMEZONE without TZID ignored");
+		return;
+	}
+	char why[128];
+	struct sm_tz *tz = zone_from_vtimezone(c, tzid, why, sizeof(why));
+	if (!tz) {
+		warn(ld, ld->chunk_line,
+		     "VTIMEZONE %s is unusable (%s): the system's zone of "
+		     "that name is used if there is one",
+		     tzid, why);
+		return;
+	}
+	struct sm_calendar *cal = ld->cal;
+	cal->zones = grow(cal->zones, &cal->zones_cap, cal->nzones + 1,
+			  sizeof(*cal->zones));
+	cal->zones[cal->nzones++] = tz;
+	ld->fzones = grow(ld->fzones, &ld->fzones_cap, ld->nfzones + 1,
+			  sizeof(*ld->fzones));
+	ld->fzones[ld->nfzones].tzid = strdup(tzid);
+	if (!ld->fzones[ld->nfzones].tzid)
+		abort();
+	ld->fzones[ld->nfzones].vcal = ld->vcal;
+	ld->fzones[ld->nfzones].tz = tz;
+	ld->nfzones++;
+}
+
+static void
+report_lic_errors(struct loader *ld, icalcomponent *c)
+{
+	for (icalproperty *p =
+		     icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY);
+	     p; p = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY)) {
+		const char *msg = icalproperty_get_xlicerror(p);
+		warn(ld, ld->chunk_line, "in the %s starting here: %s",
+		     icalcomponent_kind_to_string(icalcomponent_isa(c)),
+		     msg ? msg : "parse error");
+	}
+	for (icalcomponent *s =
+		     icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT);
+	     s; s = icalcomponent_get_next_component(c, ICAL_ANY_COMPONENT))
+		report_lic_errors(ld, s);
+}
+
+static void
+finish_chunk(struct loader *ld)
+{
+	icalcomponent *c = icalparser_parse_string(ld->chunk.s);
+	if (c && icalcomponent_isa(c) == ICAL_XROOT_COMPONENT) {
+		/* Several components in one string come back under a root. */
+		icalcomponent *inner =
+			icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT);
+		if (inner) {
+			icalcomponent_remove_component(c, inner);
+			icalcomponent_free(c);
+			c = inner;
+		}
+	}
+	if (!c) {
+		error_at(ld, ld->chunk_line,
+			 "component could not be parsed: skipped");
+	} else {
+		report_lic_errors(ld, c);
+		switch (icalcomponent_isa(c)) {
+		case ICAL_VEVENT_COMPONENT:
+			convert_post(ld, c, 0);
+			break;
+		case ICAL_VTODO_COMPONENT:
+			convert_post(ld, c, 1);
+			break;
+		case ICAL_VTIMEZONE_COMPONENT:
+			convert_vtimezone(ld, c);
+			break;
+		default:
+			break; /* VJOURNAL, VFREEBUSY: not posts. */
+		}
+		icalcomponent_free(c);
+	}
+	ld->chunk.len = 0;
+	if (ld->chunk.s)
+		ld->chunk.s[0] = '\0';
+	ld->nlines = 0;
+	for (size_t i = 0; i < ld->nrules; i++)
+		free(ld->rules[i].text);
+	ld->nrules = 0;
+	ld->collecting = -1;
+}
+
+/* ---------------------------------------------------------------------
+ * Structure walker.
+ */
+
+static void
+chunk_add_line(struct loader *ld, const char *s, size_t len)
+{
+	sb_add(&ld->chunk, s, len);
+	sb_add(&ld->chunk, "\r\n", 2);
+}
+
+/* Closes stack levels down to (and including) level, writing END lines
+ * into the chunk for levels inside the collected component. */
+static void
+close_to(struct loader *ld, int level)
+{
+	while (ld->depth > level) {
+		ld->depth--;
+		if (ld->collecting >= 0 && ld->depth >= ld->collecting) {
+			sb_adds(&ld->chunk, "END:");
+			sb_adds(&ld->chunk, ld->stack[ld->depth]);
+			sb_add(&ld->chunk, "\r\n", 2);
+			if (ld->depth == ld->collecting)
+				finish_chunk(ld);
+		}
+		if (strcmp(ld->stack[ld->depth], "VCALENDAR") == 0)
+			ld->vcal = -1;
+	}
+}
+
+static void
+handle_begin(struct loader *ld, const char *what, const char *s, size_t len,
+	     int line)
+{
+	if (ld->collecting >= 0 &&
+	    (is_top_kind(what) || strcmp(what, "VCALENDAR") == 0)) {
+		warn(ld, line,
+		     "BEGIN:%s inside %s (line %d) that never ended: closing "
+		     "it here",
+		     what, ld->stack[ld->collecting],
+		     ld->stack_line[ld->collecting]);
+		close_to(ld, ld->collecting);
+	}
+	if (strcmp(what, "VCALENDAR") == 0 && ld->depth > 0 &&
+	    ld->collecting < 0) {
+		warn(ld, line, "BEGIN:VCALENDAR inside %s: closing it",
+		     ld->stack[ld->depth - 1]);
+		close_to(ld, 0);
+	}
+	if (ld->depth >= MAX_DEPTH) {
+		error_at(ld, line, "components nested too deep: skipped");
+		return;
+	}
+	snprintf(ld->stack[ld->depth], sizeof(ld->stack[0]), "%s", what);
+	ld->stack_line[ld->depth] = line;
+	if (strcmp(what, "VCALENDAR") == 0) {
+		ld->vcal = ld->nvcal++;
+	} else if (ld->collecting < 0 &&
+		   (ld->depth == 0 ||
+		    strcmp(ld->stack[ld->depth - 1], "VCALENDAR") == 0)) {
+		ld->collecting = ld->depth;
+		ld->chunk_line = line;
+		ld->chunk.len = 0;
+		if (ld->vcal < 0 && ld->depth == 0) {
+			/* Components with no VCALENDAR around them. */
+			ld->vcal = ld->nvcal;
+		}
+	}
+	ld->depth++;
+	if (ld->collecting >= 0)
+		chunk_add_line(ld, s, len);
+}
+
+static void
+handle_end(struct loader *ld, const char *what, int line)
+{
+	int level = -1;
+	for (int i = ld->depth - 1; i >= 0; i--)
+		if (strcmp(ld->stack[i], what) == 0) {
+			level = i;
+			break;
+		}
+	if (level < 0) {
+		warn(ld, line, "END:%s without a matching BEGIN: ignored",
+		     what);
+		return;
+	}
+	if (level != ld->depth - 1)
+		warn(ld, line, "END:%s also closes BEGIN:%s (line %d)", what,
+		     ld->stack[ld->depth - 1], ld->stack_line[ld->depth - 1]);
+	close_to(ld, level);
+}
+
+static void
+record_line(struct loader *ld, const char *name, const char *s, size_t len,
+	    int line)
+{
+	int depth = ld->depth - 1 - ld->collecting;
+	ld->lines = grow(ld->lines, &ld->lines_cap, ld->nlines + 1,
+			 sizeof(*ld->lines));
+	struct line_info *li = &ld->lines[ld->nlines++];
+	snprintf(li->name, sizeof(li->name), "%s", name);
+	li->line = line;
+	li->off = ld->chunk.len;
+	li->depth = depth;
+	if (depth == 0 &&
+	    (strcmp(name, "RRULE") == 0 || strcmp(name, "EXRULE") == 0)) {
+		size_t vlen;
+		const char *v = line_value(s, len, &vlen);
+		ld->rules = grow(ld->rules, &ld->rules_cap, ld->nrules + 1,
+				 sizeof(*ld->rules));
+		struct raw_rule *r = &ld->rules[ld->nrules++];
+		r->exrule = name[0] == 'E';
+		r->line = line;
+		r->text = strndup(v ? v : "", vlen);
+		if (!r->text)
+			abort();
+	}
+}
+
+static void
+handle_line(struct loader *ld, const char *s, size_t len, int line)
+{
+	char name[24];
+	size_t nlen = line_name(s, len, name, sizeof(name));
+	if (nlen == 0) {
+		warn(ld, line, "not a content line (NAME:VALUE): ignored");
+		return;
+	}
+	size_t vlen;
+	const char *v = line_value(s, len, &vlen);
+	if (!v) {
+		warn(ld, line, "%s has no ':' and value: ignored", name);
+		return;
+	}
+	if (strcmp(name, "BEGIN") == 0 || strcmp(name, "END") == 0) {
+		char what[24];
+		size_t k = 0;
+		while (k < vlen && k < sizeof(what) - 1 &&
+		       !isspace((unsigned char)v[k])) {
+			what[k] = (char)toupper((unsigned char)v[k]);
+			k++;
+		}
+		what[k] = '\0';
+		if (k == 0) {
+			warn(ld, line, "%s without a component name: ignored",
+			     name);
+			return;
+		}
+		if (name[0] == 'B')
+			handle_begin(ld, what, s, len, line);
+		else
+			handle_end(ld, what, line);
+		return;
+	}
+	if (ld->collecting >= 0) {
+		record_line(ld, name, s, len, line);
+		chunk_add_line(ld, s, len);
+		return;
+	}
+	if (ld->depth > 0 && strcmp(ld->stack[ld->depth - 1], "VCALENDAR") == 0) {
+		if (strcmp(name, "VERSION") == 0)
+			ld->saw_version = 1;
+		else if (strcmp(name, "X-WR-TIMEZONE") == 0 &&
+			 !ld->cal->x_wr_timezone && vlen > 0)
+			ld->cal->x_wr_timezone =
+				sm_arena_strndup(&ld->cal->arena, v, vlen);
+		return;
+	}
+	if (ld->depth == 0)
+		warn(ld, line, "%s outside any component: ignored", name);
+}
+
+/* ---------------------------------------------------------------------
+ * Line walker.
+ */
+
+static int
+looks_like_content_line(const char *s, size_t len)
+{
+	char name[24];
+	return line_name(s, len, name, sizeof(name)) > 0;
+}
+
+int
+sm_calendar_load_buffer(struct sm_calendar *cal, const char *data, size_t len,
+			const char *label, struct sm_diag_list *diags)
+{
+	struct loader ld;
+	memset(&ld, 0, sizeof(ld));
+	ld.cal = cal;
+	ld.diags = diags;
+	ld.file = sm_arena_strdup(&cal->arena, label ? label : "<input>");
+	ld.vcal = -1;
+	ld.collecting = -1;
+
+	const char *p = data, *end = data + len;
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	struct strbuf logical = {0};
+	int logical_line = 0, lineno = 0;
+	int saw_content = 0;
+	while (p < end) {
+		const char *eol = p;
+		while (eol < end && *eol != '\n' && *eol != '\r')
+			eol++;
+		const char *next = eol;
+		if (next < end && *next == '\r')
+			next++;
+		if (next < end && *next == '\n' && next[-1] == '\r' &&
+		    next == eol + 1)
+			next++;
+		else if (next == eol && next < end && *next == '\n')
+			next++;
+		lineno++;
+		size_t n = (size_t)(eol - p);
+		if (memchr(p, '\0', n)) {
+			warn(&ld, lineno, "NUL byte in line: line ignored");
+		} else if (n == 0) {
+			/* Blank lines end the current content line. */
+		} else if ((p[0] == ' ' || p[0] == '\t') && logical.len) {
+			sb_add(&logical, p + 1, n - 1);
+		} else if (logical.len && !looks_like_content_line(p, n) &&
+			   ld.collecting >= 0) {
+			warn(&ld, lineno,
+			     "line does not start with a property name: "
+			     "joined to the line before (a folded line "
+			     "missing its leading space?)");
+			sb_add(&logical, p, n);
+		} else {
+			if (logical.len)
+				handle_line(&ld, logical.s, logical.len,
+					    logical_line);
+			logical.len = 0;
+			if (p[0] == ' ' || p[0] == '\t') {
+				warn(&ld, lineno,
+				     "continuation line with nothing to "
+				     "continue: ignored");
+			} else {
+				sb_add(&logical, p, n);
+				logical_line = lineno;
+				saw_content = 1;
+			}
+		}
+		p = next;
+	}
+	if (logical.len)
+		handle_line(&ld, logical.s, logical.len, logical_line);
+	free(logical.s);
+	if (ld.depth > 0) {
+		warn(&ld, ld.stack_line[ld.depth - 1],
+		     "BEGIN:%s never ended: closed at the end of the file",
+		     ld.stack[ld.depth - 1]);
+		close_to(&ld, 0);
+	}
+	if (!saw_content)
+		warn(&ld, 0, "file is empty");
+	else if (ld.nvcal > 0 && !ld.saw_version)
+		warn(&ld, 0, "VCALENDAR has no VERSION:2.0 line");
+	resolve_zones(&ld);
+
+	free(ld.chunk.s);
+	free(ld.lines);
+	for (size_t i = 0; i < ld.nrules; i++)
+		free(ld.rules[i].text);
+	free(ld.rules);
+	free(ld.uses);
+	for (size_t i = 0; i < ld.nfzones; i++)
+		free(ld.fzones[i].tzid);
+	free(ld.fzones);
+	return 0;
+}
+
+int
+sm_calendar_load_file(struct sm_calendar *cal, const char *path,
+		      struct sm_diag_list *diags)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		sm_diag_add(diags, SM_ERROR, path, 0, "cannot open: %s",
+			    strerror(errno));
+		return -1;
+	}
+	struct strbuf b = {0};
+	char buf[1 << 16];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		sb_add(&b, buf, (size_t)n);
+	int err = n < 0 ? errno : 0;
+	close(fd);
+	if (err) {
+		sm_diag_add(diags, SM_ERROR, path, 0, "cannot read: %s",
+			    strerror(err));
+		free(b.s);
+		return -1;
+	}
+	int rc = sm_calendar_load_buffer(cal, b.s ? b.s : "", b.len, path,
+					 diags);
+	free(b.s);
+	return rc;
+}
+
+void
+sm_calendar_init(struct sm_calendar *cal, const char *name)
+{
+	memset(cal, 0, sizeof(*cal));
+	cal->name = sm_arena_strdup(&cal->arena, name ? name : "main");
+}
+
+void
+sm_calendar_fini(struct sm_calendar *cal)
+{
+	for (size_t i = 0; i < cal->nzones; i++)
+		sm_tz_free(cal->zones[i]);
+	free(cal->zones);
+	free(cal->posts);
+	sm_arena_free(&cal->arena);
+	memset(cal, 0, sizeof(*cal));
+}

@@ -1,0 +1,818 @@
+/*
+ * occur: series and their instance streams.
+ *
+ * A stream merges the RRULE iterators, the sorted RDATEs and DTSTART of a
+ * master into one ascending sequence of keys, dropping duplicates, EXDATEs
+ * and EXRULE instances.  Keys live in the series' domain (instant, floating
+ * civil time or date), so values written in other forms (an EXDATE in UTC
+ * for a zoned series, a date-time RECURRENCE-ID on an all-day series) are
+ * converted into that domain before they are compared.
+ */
+#include "occur.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_RULES 8
+
+enum domain {
+	DOM_INSTANT,
+	DOM_FLOATING,
+	DOM_DATE,
+};
+
+static enum domain
+domain_of(const struct sm_post *p)
+{
+	switch (p->start.kind) {
+	case SM_DT_UTC:
+		return DOM_INSTANT;
+	case SM_DT_ZONED:
+		return p->start.zone && p->start.zone->tz ? DOM_INSTANT
+							  : DOM_FLOATING;
+	case SM_DT_FLOATING:
+		return DOM_FLOATING;
+	case SM_DT_DATE:
+		return DOM_DATE;
+	}
+	return DOM_FLOATING;
+}
+
+static sm_time
+floating_instant(const struct sm_occur_opts *o, sm_time civil)
+{
+	return o->zone ? sm_tz_resolve(o->zone, civil) : civil;
+}
+
+static sm_time
+floating_local(const struct sm_occur_opts *o, sm_time instant)
+{
+	return o->zone ? sm_tz_to_local(o->zone, instant) : instant;
+}
+
+/* The instant a value stands for (dates at the all-day start). */
+static sm_time
+dt_instant(const struct sm_dt *dt, const struct sm_occur_opts *o)
+{
+	switch (dt->kind) {
+	case SM_DT_UTC:
+		return dt->civil;
+	case SM_DT_ZONED:
+		if (dt->zone && dt->zone->tz)
+			return sm_tz_resolve(dt->zone->tz, dt->civil);
+		return floating_instant(o, dt->civil);
+	case SM_DT_FLOATING:
+		return floating_instant(o, dt->civil);
+	case SM_DT_DATE:
+		return floating_instant(o, dt->civil + o->allday_offset);
+	}
+	return dt->civil;
+}
+
+/* The local civil time of a value as its own writer saw it. */
+static sm_time
+dt_local(const struct sm_dt *dt, const struct sm_occur_opts *o)
+{
+	if (dt->kind == SM_DT_UTC)
+		return floating_local(o, dt->civil);
+	return dt->civil;
+}
+
+/* A value as a key of a series of the given domain. */
+static sm_time
+key_of(const struct sm_dt *dt, enum domain dom, const struct sm_occur_opts *o)
+{
+	switch (dom) {
+	case DOM_INSTANT:
+		return dt_instant(dt, o);
+	case DOM_FLOATING:
+		if (dt->kind == SM_DT_FLOATING || dt->kind == SM_DT_DATE)
+			return dt->civil;
+		return floating_local(o, dt_instant(dt, o));
+	case DOM_DATE:
+		return sm_civil_day_of(dt_local(dt, o)) * SM_DAY;
+	}
+	return dt->civil;
+}
+
+/* ---------------------------------------------------------------------
+ * Instance streams.
+ */
+
+struct resolve_ctx {
+	const struct sm_post *master;
+	const struct sm_occur_opts *o;
+};
+
+/* Civil time of the master's frame to its instant (for UNTIL=...Z). */
+static sm_time
+resolve_civil(void *ctx, sm_time civil)
+{
+	const struct resolve_ctx *rc = ctx;
+	struct sm_dt dt = rc->master->start;
+	dt.civil = civil;
+	if (dt.kind == SM_DT_DATE)
+		dt.kind = SM_DT_FLOATING; /* UNTIL compares midnight */
+	return dt_instant(&dt, rc->o);
+}
+
+struct stream {
+	const struct sm_post *m;
+	enum domain dom;
+	struct resolve_ctx rc;
+	int nrules;
+	struct sm_rrule_iter rules[MAX_RULES];
+	int has_peek[MAX_RULES];
+	sm_time peek[MAX_RULES]; /* key */
+	int nexrules;
+	struct sm_rrule_iter exrules[MAX_RULES];
+	int ex_has[MAX_RULES];
+	sm_time ex_peek[MAX_RULES];
+	sm_time *rdate_keys; /* sorted; owned */
+	int nrdates, rdate_pos;
+	sm_time *exdate_keys; /* sorted; owned */
+	int nexdates;
+	int64_t *exdate_days; /* sorted day numbers of DATE exdates */
+	int nexdays;
+	int dtstart_pending;
+	sm_time dtstart_key;
+	int has_last;
+	sm_time last;
+};
+
+static int
+cmp_time(const void *a, const void *b)
+{
+	sm_time x = *(const sm_time *)a, y = *(const sm_time *)b;
+	return (x > y) - (x < y);
+}
+
+static int
+contains(const sm_time *v, int n, sm_time k)
+{
+	return n > 0 && bsearch(&k, v, (size_t)n, sizeof(*v), cmp_time);
+}
+
+/* Key of a civil time of the master's own frame. */
+static sm_time
+frame_key(const struct stream *st, sm_time civil)
+{
+	if (st->dom == DOM_INSTANT)
+		return resolve_civil((void *)(uintptr_t)&st->rc, civil);
+	return civil;
+}
+
+static void
+rule_advance(struct stream *st, int i)
+{
+	sm_time c;
+	st->has_peek[i] = sm_rrule_iter_next(&st->rules[i], &c);
+	if (st->has_peek[i])
+		st->peek[i] = frame_key(st, c);
+}
+
+static void
+stream_init(struct stream *st, const struct sm_post *m,
+	    const struct sm_occur_opts *o)
+{
+	memset(st, 0, sizeof(*st));
+	st->m = m;
+	st->dom = domain_of(m);
+	st->rc.master = m;
+	st->rc.o = o;
+	int all_day = m->start.kind == SM_DT_DATE;
+	st->nrules = m->nrrules < MAX_RULES ? m->nrrules : MAX_RULES;
+	for (int i = 0; i < st->nrules; i++) {
+		sm_rrule_iter_init(&st->rules[i], &m->rrules[i],
+				   m->start.civil, all_day, resolve_civil,
+				   &st->rc);
+		rule_advance(st, i);
+	}
+	st->nexrules = m->nexrules < MAX_RULES ? m->nexrules : MAX_RULES;
+	for (int i = 0; i < st->nexrules; i++) {
+		sm_rrule_iter_init(&st->exrules[i], &m->exrules[i],
+				   m->start.civil, all_day, resolve_civil,
+				   &st->rc);
+		sm_time c;
+		st->ex_has[i] = sm_rrule_iter_next(&st->exrules[i], &c);
+		if (st->ex_has[i])
+			st->ex_peek[i] = frame_key(st, c);
+	}
+	if (m->nrdates) {
+		st->rdate_keys = malloc((size_t)m->nrdates * sizeof(sm_time));
+		if (!st->rdate_keys)
+			abort();
+		for (int i = 0; i < m->nrdates; i++)
+			st->rdate_keys[i] = key_of(&m->rdates[i], st->dom, o);
+		qsort(st->rdate_keys, (size_t)m->nrdates, sizeof(sm_time),
+		      cmp_time);
+		st->nrdates = m->nrdates;
+	}
+	if (m->nexdates) {
+		st->exdate_keys = malloc((size_t)m->nexdates * sizeof(sm_time));
+		st->exdate_days = malloc((size_t)m->nexdates * sizeof(int64_t));
+		if (!st->exdate_keys || !st->exdate_days)
+			abort();
+		for (int i = 0; i < m->nexdates; i++) {
+			const struct sm_dt *x = &m->exdates[i];
+			if (x->kind == SM_DT_DATE && st->dom != DOM_DATE)
+				st->exdate_days[st->nexdays++] =
+					sm_civil_day_of(x->civil);
+			else
+				st->exdate_keys[st->nexdates++] =
+					key_of(x, st->dom, o);
+		}
+		qsort(st->exdate_keys, (size_t)st->nexdates, sizeof(sm_time),
+		      cmp_time);
+		qsort(st->exdate_days, (size_t)st->nexdays, sizeof(int64_t),
+		      cmp_time);
+	}
+	/* DTSTART is an instance of its own only without RRULE; with one,
+	 * it is an instance when the rule yields it. */
+	st->dtstart_pending = m->nrrules == 0;
+	st->dtstart_key = frame_key(st, m->start.civil);
+	if (st->dom == DOM_DATE)
+		st->dtstart_key = m->start.civil;
+}
+
+static void
+stream_fini(struct stream *st)
+{
+	free(st->rdate_keys);
+	free(st->exdate_keys);
+	free(st->exdate_days);
+}
+
+/* The local day of a key, for DATE exdates on date-time series. */
+static int64_t
+key_day(const struct stream *st, sm_time key)
+{
+	if (st->dom == DOM_INSTANT) {
+		const struct sm_dt *s = &st->m->start;
+		if (s->kind == SM_DT_ZONED && s->zone && s->zone->tz)
+			return sm_civil_day_of(sm_tz_to_local(s->zone->tz, key));
+		return sm_civil_day_of(floating_local(st->rc.o, key));
+	}
+	return sm_civil_day_of(key);
+}
+
+static int
+excluded(struct stream *st, sm_time key)
+{
+	if (contains(st->exdate_keys, st->nexdates, key))
+		return 1;
+	if (st->nexdays) {
+		int64_t d = key_day(st, key);
+		if (bsearch(&d, st->exdate_days, (size_t)st->nexdays,
+			    sizeof(int64_t), cmp_time))
+			return 1;
+	}
+	for (int i = 0; i < st->nexrules; i++) {
+		while (st->ex_has[i] && st->ex_peek[i] < key) {
+			sm_time c;
+			st->ex_has[i] = sm_rrule_iter_next(&st->exrules[i], &c);
+			if (st->ex_has[i])
+				st->ex_peek[i] = frame_key(st, c);
+		}
+		if (st->ex_has[i] && st->ex_peek[i] == key)
+			return 1;
+	}
+	return 0;
+}
+
+/* Next key of the recurrence set; 0 when the set is exhausted. */
+static int
+stream_next(struct stream *st, sm_time *key)
+{
+	for (;;) {
+		int have = 0;
+		sm_time best = 0;
+		if (st->dtstart_pending) {
+			best = st->dtstart_key;
+			have = 1;
+		}
+		for (int i = 0; i < st->nrules; i++)
+			if (st->has_peek[i] && (!have || st->peek[i] < best)) {
+				best = st->peek[i];
+				have = 1;
+			}
+		if (st->rdate_pos < st->nrdates &&
+		    (!have || st->rdate_keys[st->rdate_pos] < best)) {
+			best = st->rdate_keys[st->rdate_pos];
+			have = 1;
+		}
+		if (!have)
+			return 0;
+		/* Consume every source that yields this key. */
+		if (st->dtstart_pending && st->dtstart_key == best)
+			st->dtstart_pending = 0;
+		for (int i = 0; i < st->nrules; i++)
+			while (st->has_peek[i] && st->peek[i] <= best)
+				rule_advance(st, i);
+		while (st->rdate_pos < st->nrdates &&
+		       st->rdate_keys[st->rdate_pos] <= best)
+			st->rdate_pos++;
+		if (st->has_last && best <= st->last)
+			continue;
+		st->has_last = 1;
+		st->last = best;
+		if (excluded(st, best))
+			continue;
+		*key = best;
+		return 1;
+	}
+}
+
+/* Moves the stream so that it yields keys at or after key (roughly: a
+ * margin of two days is kept for zone shifts; the caller filters). */
+static void
+stream_skip(struct stream *st, sm_time key)
+{
+	sm_time civil = key;
+	if (st->dom == DOM_INSTANT) {
+		const struct sm_dt *s = &st->m->start;
+		if (s->kind == SM_DT_ZONED && s->zone && s->zone->tz)
+			civil = sm_tz_to_local(s->zone->tz, key);
+	}
+	civil -= 2 * SM_DAY;
+	for (int i = 0; i < st->nrules; i++) {
+		if (st->has_peek[i] && st->peek[i] >= key)
+			continue;
+		sm_rrule_iter_skip_to(&st->rules[i], civil);
+		rule_advance(st, i);
+		while (st->has_peek[i] && st->peek[i] < key)
+			rule_advance(st, i);
+	}
+	while (st->rdate_pos < st->nrdates &&
+	       st->rdate_keys[st->rdate_pos] < key)
+		st->rdate_pos++;
+	if (st->dtstart_pending && st->dtstart_key < key)
+		st->dtstart_pending = 0;
+}
+
+/* The start instant of an unshifted instance with this key. */
+static sm_time
+key_start(const struct stream *st, sm_time key, const struct sm_occur_opts *o)
+{
+	switch (st->dom) {
+	case DOM_INSTANT:
+		return key;
+	case DOM_FLOATING:
+		return floating_instant(o, key);
+	case DOM_DATE:
+		return floating_instant(o, key + o->allday_offset);
+	}
+	return key;
+}
+
+/* ---------------------------------------------------------------------
+ * Series.
+ */
+
+static sm_time
+post_length(const struct sm_post *p, const struct sm_occur_opts *o)
+{
+	if (p->has_end) {
+		sm_time d = dt_instant(&p->end, o) - dt_instant(&p->start, o);
+		if (p->start.kind == SM_DT_DATE && p->end.kind == SM_DT_DATE)
+			d = p->end.civil - p->start.civil;
+		return d > 0 ? d : 0;
+	}
+	if (p->has_duration)
+		return p->duration > 0 ? p->duration : 0;
+	return p->start.kind == SM_DT_DATE ? SM_DAY : 0;
+}
+
+static enum sm_dt_kind
+rid_kind_of(enum domain d)
+{
+	return d == DOM_INSTANT ? SM_DT_UTC
+	       : d == DOM_DATE	? SM_DT_DATE
+				: SM_DT_FLOATING;
+}
+
+static int
+find_key(const sm_time *keys, int n, sm_time k)
+{
+	int lo = 0, hi = n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (keys[mid] < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && keys[lo] == k ? lo : -1;
+}
+
+/* Index of the last THISANDFUTURE override at or before key, or -1. */
+static int
+future_for(const struct sm_series *s, sm_time key)
+{
+	int lo = 0, hi = s->nfutures;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (s->future_keys[mid] <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo - 1;
+}
+
+static sm_time
+future_shift(const struct sm_series *s, int i, const struct sm_occur_opts *o)
+{
+	const struct sm_post *f = s->futures[i];
+	return dt_instant(&f->start, o) - dt_instant(&f->recurrence_id, o);
+}
+
+/* Fills an occurrence for master instance key (overrides applied). */
+static void
+make_occurrence(const struct sm_series *s, const struct stream *st,
+		sm_time key, const struct sm_occur_opts *o,
+		struct sm_occurrence *out)
+{
+	const struct sm_post *m = s->master;
+	memset(out, 0, sizeof(*out));
+	out->series = s;
+	out->rid = key;
+	out->rid_kind = rid_kind_of(st->dom);
+	int oi = find_key(s->override_keys, s->noverrides, key);
+	if (oi >= 0) {
+		const struct sm_post *ov = s->overrides[oi];
+		out->post = ov;
+		out->start = dt_instant(&ov->start, o);
+		out->end = out->start + post_length(ov, o);
+		out->cancelled = ov->status == SM_POST_CANCELLED;
+		return;
+	}
+	sm_time start = key_start(st, key, o);
+	const struct sm_post *eff = m;
+	int fi = future_for(s, key);
+	if (fi >= 0) {
+		eff = s->futures[fi];
+		start += future_shift(s, fi, o);
+	}
+	out->post = eff;
+	out->start = start;
+	out->end = start + post_length(eff, o);
+	out->cancelled = eff->status == SM_POST_CANCELLED ||
+			 m->status == SM_POST_CANCELLED;
+}
+
+static void
+standalone_occurrence(const struct sm_series *s, const struct sm_post *p,
+		      const struct sm_occur_opts *o, struct sm_occurrence *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->series = s;
+	out->post = p;
+	enum domain d = domain_of(p);
+	const struct sm_dt *id = p->is_override ? &p->recurrence_id : &p->start;
+	enum domain idd = p->is_override ? (id->kind == SM_DT_DATE ? DOM_DATE
+					    : id->kind == SM_DT_FLOATING
+						    ? DOM_FLOATING
+						    : DOM_INSTANT)
+					 : d;
+	out->rid = key_of(id, idd, o);
+	out->rid_kind = rid_kind_of(idd);
+	out->start = dt_instant(&p->start, o);
+	out->end = out->start + post_length(p, o);
+	out->cancelled = p->status == SM_POST_CANCELLED;
+}
+
+/* Is key an instance of the master's recurrence set? */
+static int
+master_has(const struct sm_series *s, sm_time key,
+	   const struct sm_occur_opts *o)
+{
+	struct stream st;
+	stream_init(&st, s->master, o);
+	stream_skip(&st, key);
+	sm_time k;
+	int found = 0;
+	while (stream_next(&st, &k) && k <= key)
+		if (k == key) {
+			found = 1;
+			break;
+		}
+	stream_fini(&st);
+	return found;
+}
+
+int
+sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
+		sm_time from, sm_time to, sm_occur_fn fn, void *ctx)
+{
+	struct sm_occurrence occ;
+	int rc = 0;
+	if (!s->master) {
+		for (int i = 0; i < s->noverrides && rc == 0; i++) {
+			standalone_occurrence(s, s->overrides[i], o, &occ);
+			if (occ.start >= from && occ.start < to)
+				rc = fn(ctx, &occ);
+		}
+		return rc;
+	}
+	struct stream st;
+	stream_init(&st, s->master, o);
+	/* Unshifted starts of instances that can land in the window. */
+	sm_time lo = from - s->max_shift, hi = to + s->max_shift;
+	sm_time skip_key = lo;
+	if (st.dom != DOM_INSTANT)
+		skip_key = floating_local(o, lo) - SM_DAY;
+	if (st.dom == DOM_DATE)
+		skip_key = sm_civil_day_of(skip_key) * SM_DAY - SM_DAY;
+	stream_skip(&st, skip_key);
+	sm_time key;
+	while (rc == 0 && stream_next(&st, &key)) {
+		sm_time base = key_start(&st, key, o);
+		if (base >= hi + SM_DAY)
+			break;
+		if (find_key(s->override_keys, s->noverrides, key) >= 0)
+			continue; /* handled below */
+		make_occurrence(s, &st, key, o, &occ);
+		if (occ.start >= from && occ.start < to)
+			rc = fn(ctx, &occ);
+	}
+	stream_fini(&st);
+	for (int i = 0; i < s->noverrides && rc == 0; i++) {
+		const struct sm_post *ov = s->overrides[i];
+		sm_time start = dt_instant(&ov->start, o);
+		if (start < from || start >= to)
+			continue;
+		if (!master_has(s, s->override_keys[i], o))
+			continue;
+		struct stream tmp;
+		stream_init(&tmp, s->master, o);
+		make_occurrence(s, &tmp, s->override_keys[i], o, &occ);
+		stream_fini(&tmp);
+		rc = fn(ctx, &occ);
+	}
+	return rc;
+}
+
+struct first_ctx {
+	int found;
+	struct sm_occurrence best;
+};
+
+static int
+keep_first(void *ctx, const struct sm_occurrence *occ)
+{
+	struct first_ctx *fc = ctx;
+	if (!fc->found || occ->start < fc->best.start) {
+		fc->best = *occ;
+		fc->found = 1;
+	}
+	return 0;
+}
+
+int
+sm_occur_next(const struct sm_series *s, const struct sm_occur_opts *o,
+	      sm_time t, struct sm_occurrence *out)
+{
+	/* Widen the window until something turns up; a series that yields
+	 * nothing for 400 years has ended (rrule.c stops it too). */
+	sm_time span = 7 * SM_DAY;
+	sm_time from = t;
+	while (span < 401LL * 366 * SM_DAY) {
+		struct first_ctx fc = {0};
+		sm_occur_window(s, o, from, from + span, keep_first, &fc);
+		if (fc.found) {
+			*out = fc.best;
+			return 1;
+		}
+		from += span;
+		span *= 4;
+	}
+	return 0;
+}
+
+char *
+sm_occur_format_rid(const struct sm_occurrence *occ, char *buf, size_t len)
+{
+	enum sm_civil_style style = occ->rid_kind == SM_DT_UTC ? SM_CIVIL_UTC
+				    : occ->rid_kind == SM_DT_DATE
+					    ? SM_CIVIL_DATE
+					    : SM_CIVIL_LOCAL;
+	return sm_civil_format(occ->rid, style, buf, len);
+}
+
+/* ---------------------------------------------------------------------
+ * Indexing.
+ */
+
+struct uid_slot {
+	const char *uid;
+	size_t series; /* index + 1; 0: empty */
+};
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct sm_series *
+add_series(struct sm_series_set *set, const char *calname)
+{
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 64;
+		void *p = realloc(set->series, cap * sizeof(*set->series));
+		if (!p)
+			abort();
+		set->series = p;
+		set->cap = cap;
+	}
+	struct sm_series *s = &set->series[set->n++];
+	memset(s, 0, sizeof(*s));
+	s->calendar = calname;
+	return s;
+}
+
+struct keyed {
+	sm_time key;
+	const struct sm_post *post;
+};
+
+static int
+cmp_keyed(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	return (x->key > y->key) - (x->key < y->key);
+}
+
+static void
+attach_overrides(struct sm_series *s, struct keyed *ov, int n,
+		 const struct sm_occur_opts *o, struct sm_diag_list *diags)
+{
+	qsort(ov, (size_t)n, sizeof(*ov), cmp_keyed);
+	s->overrides = malloc((size_t)n * sizeof(*s->overrides));
+	s->override_keys = malloc((size_t)n * sizeof(sm_time));
+	s->futures = malloc((size_t)n * sizeof(*s->futures));
+	s->future_keys = malloc((size_t)n * sizeof(sm_time));
+	if (!s->overrides || !s->override_keys || !s->futures ||
+	    !s->future_keys)
+		abort();
+	for (int i = 0; i < n; i++) {
+		if (s->noverrides > 0 &&
+		    s->override_keys[s->noverrides - 1] == ov[i].key) {
+			/* Two overrides of one instance: the higher SEQUENCE
+			 * (else the later one) wins. */
+			const struct sm_post *prev =
+				s->overrides[s->noverrides - 1];
+			if (diags)
+				sm_diag_add(diags, SM_WARNING, ov[i].post->file,
+					    ov[i].post->line,
+					    "second override of the same "
+					    "RECURRENCE-ID (first at line %d)",
+					    prev->line);
+			if (ov[i].post->sequence >= prev->sequence)
+				s->overrides[s->noverrides - 1] = ov[i].post;
+			continue;
+		}
+		s->override_keys[s->noverrides] = ov[i].key;
+		s->overrides[s->noverrides++] = ov[i].post;
+		if (ov[i].post->this_and_future && s->master) {
+			s->future_keys[s->nfutures] = ov[i].key;
+			s->futures[s->nfutures++] = ov[i].post;
+			sm_time sh = future_shift(s, s->nfutures - 1, o);
+			if (sh < 0)
+				sh = -sh;
+			if (sh > s->max_shift)
+				s->max_shift = sh;
+		}
+	}
+}
+
+int
+sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
+	       const struct sm_occur_opts *opts, struct sm_diag_list *diags)
+{
+	size_t n = cal->nposts;
+	size_t nslots = 16;
+	while (nslots < n * 2)
+		nslots *= 2;
+	struct uid_slot *slots = calloc(nslots, sizeof(*slots));
+	if (!slots)
+		abort();
+	size_t base = set->n;
+	/* Pass 1: masters become series; duplicate masters become series of
+	 * their own (both are kept: dropping one could lose a post). */
+	for (size_t i = 0; i < n; i++) {
+		const struct sm_post *p = &cal->posts[i];
+		if (p->is_override)
+			continue;
+		size_t h = hash_str(p->uid) & (nslots - 1);
+		while (slots[h].series &&
+		       strcmp(slots[h].uid, p->uid) != 0)
+			h = (h + 1) & (nslots - 1);
+		if (slots[h].series) {
+			const struct sm_post *prev =
+				set->series[slots[h].series - 1].master;
+			if (diags)
+				sm_diag_add(diags, SM_WARNING, p->file, p->line,
+					    "UID %s is used by another post "
+					    "too (line %d): both are kept",
+					    p->uid, prev ? prev->line : 0);
+			add_series(set, cal->name)->master = p;
+			continue;
+		}
+		struct sm_series *s = add_series(set, cal->name);
+		s->master = p;
+		slots[h].uid = p->uid;
+		slots[h].series = set->n;
+	}
+	/* Pass 2: overrides, grouped per series. */
+	size_t nser = set->n;
+	size_t *counts = calloc(nser + 1, sizeof(size_t));
+	size_t *owner = calloc(n ? n : 1, sizeof(size_t));
+	if (!counts || !owner)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		const struct sm_post *p = &cal->posts[i];
+		if (!p->is_override)
+			continue;
+		size_t h = hash_str(p->uid) & (nslots - 1);
+		while (slots[h].series && strcmp(slots[h].uid, p->uid) != 0)
+			h = (h + 1) & (nslots - 1);
+		if (!slots[h].series) { /* no master: a series of overrides */
+			add_series(set, cal->name);
+			slots[h].uid = p->uid;
+			slots[h].series = set->n;
+			counts = realloc(counts, (set->n + 1) * sizeof(size_t));
+			if (!counts)
+				abort();
+			counts[set->n - 1] = 0;
+		}
+		owner[i] = slots[h].series; /* index + 1 */
+		counts[slots[h].series - 1]++;
+	}
+	for (size_t si = base; si < set->n; si++) {
+		size_t c = counts[si];
+		if (c == 0)
+			continue;
+		struct keyed *ov = malloc(c * sizeof(*ov));
+		if (!ov)
+			abort();
+		int k = 0;
+		struct sm_series *s = &set->series[si];
+		enum domain dom = s->master ? domain_of(s->master) : DOM_INSTANT;
+		for (size_t i = 0; i < n; i++) {
+			if (owner[i] != si + 1)
+				continue;
+			const struct sm_post *p = &cal->posts[i];
+			ov[k].post = p;
+			ov[k].key = s->master ? key_of(&p->recurrence_id, dom,
+						       opts)
+					      : (sm_time)k;
+			k++;
+		}
+		attach_overrides(s, ov, k, opts, s->master ? diags : NULL);
+		free(ov);
+		if (s->master && diags) {
+			for (int i = 0; i < s->noverrides; i++) {
+				if (master_has(s, s->override_keys[i], opts))
+					continue;
+				struct sm_occurrence tmp = {0};
+				tmp.rid = s->override_keys[i];
+				tmp.rid_kind = rid_kind_of(dom);
+				char buf[40];
+				sm_diag_add(diags, SM_WARNING,
+					    s->overrides[i]->file,
+					    s->overrides[i]->line,
+					    "RECURRENCE-ID %s of %s is not an "
+					    "instance of the series (moved or "
+					    "excluded): this override is not "
+					    "scheduled",
+					    sm_occur_format_rid(&tmp, buf,
+								sizeof(buf)),
+					    s->overrides[i]->uid);
+			}
+		}
+	}
+	free(counts);
+	free(owner);
+	free(slots);
+	return 0;
+}
+
+void
+sm_occur_set_free(struct sm_series_set *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		free(set->series[i].overrides);
+		free(set->series[i].override_keys);
+		free(set->series[i].futures);
+		free(set->series[i].future_keys);
+	}
+	free(set->series);
+	memset(set, 0, sizeof(*set));
+}
