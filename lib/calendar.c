@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -412,7 +413,7 @@ zone_from_vtimezone(icalcomponent *vtz, const char *name, char *why,
 			char *txt = icalproperty_get_value_as_string_r(rr);
 			char err[128];
 			if (txt && sm_rrule_parse(txt, &rules[n], err,
-						  sizeof(err)) == 0)
+						  sizeof(err)) >= 0)
 				ob->rule = &rules[n];
 			free(txt);
 		}
@@ -933,9 +934,21 @@ convert_rules(struct loader *ld, struct sm_post *post)
 		struct raw_rule *r = &ld->rules[i];
 		struct sm_rrule rule;
 		char err[160];
-		if (sm_rrule_parse(r->text, &rule, err, sizeof(err)) < 0) {
+		int prc = sm_rrule_parse(r->text, &rule, err, sizeof(err));
+		if (prc < 0) {
 			error_at(ld, r->line, "%s ignored: %s",
 				 r->exrule ? "EXRULE" : "RRULE", err);
+			continue;
+		}
+		if (prc > 0)
+			warn(ld, r->line, "%s: %s", r->exrule ? "EXRULE" : "RRULE",
+			     err);
+		if (r->exrule) {
+			/* RFC 5545 dropped EXRULE (RFC 2445 had it); like
+			 * other RFC 5545 readers, smcal ignores it. */
+			warn(ld, r->line,
+			     "EXRULE is not part of RFC 5545 and is ignored: "
+			     "list the dates to skip with EXDATE");
 			continue;
 		}
 		if (rule.count && rule.until_kind != SM_UNTIL_NONE)
@@ -1155,6 +1168,9 @@ report_lic_errors(struct loader *ld, icalcomponent *c)
 		     icalcomponent_get_first_property(c, ICAL_XLICERROR_PROPERTY);
 	     p; p = icalcomponent_get_next_property(c, ICAL_XLICERROR_PROPERTY)) {
 		const char *msg = icalproperty_get_xlicerror(p);
+		/* RRULE values are read (and reported) by rrule.c. */
+		if (msg && strstr(msg, "RECUR value"))
+			continue;
 		warn(ld, ld->chunk_line, "in the %s starting here: %s",
 		     icalcomponent_kind_to_string(icalcomponent_isa(c)),
 		     msg ? msg : "parse error");
@@ -1393,6 +1409,50 @@ looks_like_content_line(const char *s, size_t len)
 	return line_name(s, len, name, sizeof(name)) > 0;
 }
 
+/*
+ * Logical lines pass through a one-line delay: a line that does not start
+ * with NAME: or NAME; is most likely the rest of the line before it, folded
+ * without the leading space (Outlook does this to long descriptions), so it
+ * is joined to it rather than lost.
+ */
+struct unfolder {
+	struct strbuf pending; /* the previous logical line */
+	int pending_line;
+	struct strbuf cur; /* the logical line being unfolded */
+	int cur_line;
+};
+
+static void
+unfolder_complete(struct loader *ld, struct unfolder *u)
+{
+	if (!u->cur.len)
+		return;
+	if (u->pending.len && !looks_like_content_line(u->cur.s, u->cur.len) &&
+	    ld->collecting >= 0) {
+		warn(ld, u->cur_line,
+		     "line does not start with a property name: joined to "
+		     "the line before (a folded line missing its leading "
+		     "space?)");
+		sb_add(&u->pending, u->cur.s, u->cur.len);
+	} else {
+		if (u->pending.len)
+			handle_line(ld, u->pending.s, u->pending.len,
+				    u->pending_line);
+		u->pending.len = 0;
+		sb_add(&u->pending, u->cur.s, u->cur.len);
+		u->pending_line = u->cur_line;
+		/* BEGIN and END change the structure at once. */
+		if (u->pending.len > 3 &&
+		    (strncasecmp(u->pending.s, "BEGIN:", 6) == 0 ||
+		     strncasecmp(u->pending.s, "END:", 4) == 0)) {
+			handle_line(ld, u->pending.s, u->pending.len,
+				    u->pending_line);
+			u->pending.len = 0;
+		}
+	}
+	u->cur.len = 0;
+}
+
 int
 sm_calendar_load_buffer(struct sm_calendar *cal, const char *data, size_t len,
 			const char *label, struct sm_diag_list *diags)
@@ -1408,8 +1468,9 @@ sm_calendar_load_buffer(struct sm_calendar *cal, const char *data, size_t len,
 	const char *p = data, *end = data + len;
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
-	struct strbuf logical = {0};
-	int logical_line = 0, lineno = 0;
+	struct unfolder u;
+	memset(&u, 0, sizeof(u));
+	int lineno = 0;
 	int saw_content = 0;
 	while (p < end) {
 		const char *eol = p;
@@ -1418,10 +1479,7 @@ sm_calendar_load_buffer(struct sm_calendar *cal, const char *data, size_t len,
 		const char *next = eol;
 		if (next < end && *next == '\r')
 			next++;
-		if (next < end && *next == '\n' && next[-1] == '\r' &&
-		    next == eol + 1)
-			next++;
-		else if (next == eol && next < end && *next == '\n')
+		if (next < end && *next == '\n')
 			next++;
 		lineno++;
 		size_t n = (size_t)(eol - p);
@@ -1429,35 +1487,27 @@ sm_calendar_load_buffer(struct sm_calendar *cal, const char *data, size_t len,
 			warn(&ld, lineno, "NUL byte in line: line ignored");
 		} else if (n == 0) {
 			/* Blank lines end the current content line. */
-		} else if ((p[0] == ' ' || p[0] == '\t') && logical.len) {
-			sb_add(&logical, p + 1, n - 1);
-		} else if (logical.len && !looks_like_content_line(p, n) &&
-			   ld.collecting >= 0) {
-			warn(&ld, lineno,
-			     "line does not start with a property name: "
-			     "joined to the line before (a folded line "
-			     "missing its leading space?)");
-			sb_add(&logical, p, n);
-		} else {
-			if (logical.len)
-				handle_line(&ld, logical.s, logical.len,
-					    logical_line);
-			logical.len = 0;
-			if (p[0] == ' ' || p[0] == '\t') {
+			unfolder_complete(&ld, &u);
+		} else if (p[0] == ' ' || p[0] == '\t') {
+			if (u.cur.len)
+				sb_add(&u.cur, p + 1, n - 1);
+			else
 				warn(&ld, lineno,
 				     "continuation line with nothing to "
 				     "continue: ignored");
-			} else {
-				sb_add(&logical, p, n);
-				logical_line = lineno;
-				saw_content = 1;
-			}
+		} else {
+			unfolder_complete(&ld, &u);
+			sb_add(&u.cur, p, n);
+			u.cur_line = lineno;
+			saw_content = 1;
 		}
 		p = next;
 	}
-	if (logical.len)
-		handle_line(&ld, logical.s, logical.len, logical_line);
-	free(logical.s);
+	unfolder_complete(&ld, &u);
+	if (u.pending.len)
+		handle_line(&ld, u.pending.s, u.pending.len, u.pending_line);
+	free(u.pending.s);
+	free(u.cur.s);
 	if (ld.depth > 0) {
 		warn(&ld, ld.stack_line[ld.depth - 1],
 		     "BEGIN:%s never ended: closed at the end of the file",

@@ -232,14 +232,18 @@ sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
 	if (strncmp(p, "RRULE:", 6) == 0 || strncmp(p, "EXRULE:", 7) == 0)
 		p = strchr(p, ':') + 1;
 
-	int rc = 0;
+	int rc = 0, rc_soft = 0;
 	char *save = NULL;
 	for (char *part = strtok_r(p, ";", &save); part && rc == 0;
 	     part = strtok_r(NULL, ";", &save)) {
 		char *eq = strchr(part, '=');
 		if (!eq) {
-			rc = fail(err, errlen, "rule part is not NAME=VALUE: ", part);
-			break;
+			/* Junk such as a doubled "RRULE:" or a stray word:
+			 * skipped, as other readers do, and reported. */
+			fail(err, errlen, "ignored rule part without '=': ",
+			     part);
+			rc_soft = 1;
+			continue;
 		}
 		*eq = '\0';
 		char *key = part, *val = eq + 1;
@@ -311,7 +315,7 @@ sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
 	free(buf);
 	if (rc == 0)
 		*out = r;
-	return rc;
+	return rc == 0 ? rc_soft : rc;
 }
 
 /* First day of week 1 of a year under the given week start. */

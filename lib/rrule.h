@@ -95,8 +95,9 @@ enum {
 
 /*
  * Parses an RRULE value ("FREQ=WEEKLY;BYDAY=MO,WE"; case-insensitive, spaces
- * ignored, an "RRULE:" prefix allowed).  Returns 0, or -1 with a message
- * naming the offending part in err.
+ * ignored, an "RRULE:" prefix allowed).  Returns 0; 1 when the rule was
+ * read but a part without '=' was skipped (err says which); -1 with a
+ * message naming the offending part in err when the rule is unusable.
  */
 int sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
 		   size_t errlen);
