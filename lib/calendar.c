@@ -225,6 +225,10 @@ struct loader {
 	size_t nuses, uses_cap;
 	struct file_zone *fzones;
 	size_t nfzones, fzones_cap;
+	struct {
+		const struct sm_tz *file, *tz;
+	} *spliced;
+	size_t nspliced, spliced_cap;
 	int latin_warned;
 	unsigned derived_seq;
 };
@@ -655,6 +659,48 @@ strip_tzid_prefix(const char *tzid)
 	return tzid;
 }
 
+/* The system zone a TZID names: IANA (prefixes stripped) or Windows. */
+static const struct sm_tz *
+system_zone_for(const char *tzid)
+{
+	const char *name = strip_tzid_prefix(tzid);
+	const struct sm_tz *tz = sm_calendar_system_zone(name);
+	if (!tz) {
+		const char *win = sm_calendar_windows_zone(name);
+		if (win)
+			tz = sm_calendar_system_zone(win);
+	}
+	return tz;
+}
+
+/*
+ * A file's VTIMEZONE that starts late (a truncated one, covering only the
+ * years around its export) says nothing of earlier times, where RFC 5545
+ * gives no answer: there the system zone of the same name applies.  Within
+ * the range the file covers, the file is trusted.
+ */
+static const struct sm_tz *
+splice_zone(struct loader *ld, const struct sm_tz *sys,
+	    const struct sm_tz *file)
+{
+	for (size_t i = 0; i < ld->nspliced; i++)
+		if (ld->spliced[i].file == file)
+			return ld->spliced[i].tz;
+	struct sm_tz *tz = sm_tz_new_spliced(sys, file);
+	if (!tz)
+		return file;
+	struct sm_calendar *cal = ld->cal;
+	cal->zones = grow(cal->zones, &cal->zones_cap, cal->nzones + 1,
+			  sizeof(*cal->zones));
+	cal->zones[cal->nzones++] = tz;
+	ld->spliced = grow(ld->spliced, &ld->spliced_cap, ld->nspliced + 1,
+			   sizeof(*ld->spliced));
+	ld->spliced[ld->nspliced].file = file;
+	ld->spliced[ld->nspliced].tz = tz;
+	ld->nspliced++;
+	return tz;
+}
+
 static void
 resolve_zones(struct loader *ld)
 {
@@ -669,17 +715,11 @@ resolve_zones(struct loader *ld)
 		for (size_t k = 0; k < ld->nfzones && !tz; k++)
 			if (strcmp(ld->fzones[k].tzid, ref->tzid) == 0)
 				tz = ld->fzones[k].tz;
-		if (!tz) {
-			const char *name = strip_tzid_prefix(ref->tzid);
-			tz = sm_calendar_system_zone(name);
-			if (!tz) {
-				/* Outlook quotes or decorates names. */
-				const char *win =
-					sm_calendar_windows_zone(name);
-				if (win)
-					tz = sm_calendar_system_zone(win);
-			}
-		}
+		const struct sm_tz *sys = system_zone_for(ref->tzid);
+		if (!tz)
+			tz = sys;
+		else if (sys && tz->covered_from > sys->covered_from)
+			tz = splice_zone(ld, sys, tz);
 		if (!tz)
 			error_at(ld, ref->line,
 				 "unknown time zone TZID=%s: add its VTIMEZONE "
@@ -1345,6 +1385,19 @@ record_line(struct loader *ld, const char *name, const char *s, size_t len,
 	}
 }
 
+static int
+is_date_with_z(const char *name, const char *v, size_t vlen)
+{
+	if (vlen != 9 || v[8] != 'Z')
+		return 0;
+	for (int i = 0; i < 8; i++)
+		if (!isdigit((unsigned char)v[i]))
+			return 0;
+	return strcmp(name, "RDATE") == 0 || strcmp(name, "EXDATE") == 0 ||
+	       strcmp(name, "DTSTART") == 0 || strcmp(name, "DTEND") == 0 ||
+	       strcmp(name, "DUE") == 0 || strcmp(name, "RECURRENCE-ID") == 0;
+}
+
 static void
 handle_line(struct loader *ld, const char *s, size_t len, int line)
 {
@@ -1382,6 +1435,21 @@ handle_line(struct loader *ld, const char *s, size_t len, int line)
 	}
 	if (ld->collecting >= 0) {
 		record_line(ld, name, s, len, line);
+		if (is_date_with_z(name, v, vlen)) {
+			/* "RDATE:20131210Z" (Google birthdays): a DATE with a
+			 * stray Z; libical would drop the whole property. */
+			warn(ld, line,
+			     "%s value %.9s is a date with a 'Z': read as the "
+			     "date %.8s",
+			     name, v, v);
+			struct strbuf fixed = {0};
+			sb_add(&fixed, s, (size_t)(v - s) - 1);
+			sb_adds(&fixed, ";VALUE=DATE:");
+			sb_add(&fixed, v, 8);
+			chunk_add_line(ld, fixed.s, fixed.len);
+			free(fixed.s);
+			return;
+		}
 		chunk_add_line(ld, s, len);
 		return;
 	}
@@ -1402,11 +1470,32 @@ handle_line(struct loader *ld, const char *s, size_t len, int line)
  * Line walker.
  */
 
+/* Property names of RFC 5545 and RFC 7986, for telling a real content
+ * line from a piece of text folded without its leading space. */
+static const char *const known_names[] = {
+	"ACKNOWLEDGED", "ACTION", "ATTACH", "ATTENDEE", "BEGIN", "CALSCALE",
+	"CATEGORIES", "CLASS", "COLOR", "COMMENT", "COMPLETED", "CONFERENCE",
+	"CONTACT", "CREATED", "DESCRIPTION", "DTEND", "DTSTAMP", "DTSTART",
+	"DUE", "DURATION", "END", "EXDATE", "EXRULE", "FREEBUSY", "GEO",
+	"IMAGE", "LAST-MODIFIED", "LOCATION", "METHOD", "NAME", "ORGANIZER",
+	"PERCENT-COMPLETE", "PRIORITY", "PRODID", "RDATE", "RECURRENCE-ID",
+	"REFRESH-INTERVAL", "RELATED-TO", "REPEAT", "REQUEST-STATUS",
+	"RESOURCES", "RRULE", "SEQUENCE", "SOURCE", "STATUS", "SUMMARY",
+	"TRANSP", "TRIGGER", "TZID", "TZNAME", "TZOFFSETFROM", "TZOFFSETTO",
+	"TZURL", "UID", "URL", "VERSION"};
+
 static int
 looks_like_content_line(const char *s, size_t len)
 {
 	char name[24];
-	return line_name(s, len, name, sizeof(name)) > 0;
+	if (line_name(s, len, name, sizeof(name)) == 0)
+		return 0;
+	if (strncmp(name, "X-", 2) == 0)
+		return 1;
+	for (size_t i = 0; i < sizeof(known_names) / sizeof(*known_names); i++)
+		if (strcmp(name, known_names[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -1529,6 +1618,7 @@ sm_calendar_load_buffer(struct sm_calendar *cal, const char *data, size_t len,
 	for (size_t i = 0; i < ld.nfzones; i++)
 		free(ld.fzones[i].tzid);
 	free(ld.fzones);
+	free(ld.spliced);
 	return 0;
 }
 

@@ -56,6 +56,7 @@ sm_tz_new_fixed(const char *name, int offset)
 		return NULL;
 	}
 	tz->initial_offset = offset;
+	tz->covered_from = SM_TIME_MIN;
 	return tz;
 }
 
@@ -111,6 +112,7 @@ sm_tz_new(const char *name, const struct sm_tz_observance *obs, int nobs)
 			tz->initial_offset = obs[i].offset_from;
 		}
 	}
+	tz->covered_from = first;
 	/* Drop transitions that change nothing or repeat an instant. */
 	size_t w = 0;
 	int cur = tz->initial_offset;
@@ -127,6 +129,33 @@ sm_tz_new(const char *name, const struct sm_tz_observance *obs, int nobs)
 	}
 	tz->trans = tv.v;
 	tz->ntrans = w;
+	return tz;
+}
+
+struct sm_tz *
+sm_tz_new_spliced(const struct sm_tz *early, const struct sm_tz *late)
+{
+	struct trans_vec tv = {0};
+	sm_time cut = late->covered_from;
+	int err = 0;
+	for (size_t i = 0; i < early->ntrans && early->trans[i].at < cut; i++)
+		err |= push(&tv, early->trans[i].at, early->trans[i].offset);
+	if (cut != SM_TIME_MIN)
+		err |= push(&tv, cut, sm_tz_offset_at(late, cut));
+	for (size_t i = 0; i < late->ntrans; i++)
+		if (late->trans[i].at > cut)
+			err |= push(&tv, late->trans[i].at,
+				    late->trans[i].offset);
+	struct sm_tz *tz = err ? NULL : calloc(1, sizeof(*tz));
+	if (!tz || !(tz->name = dup_name(late->name))) {
+		free(tz);
+		free(tv.v);
+		return NULL;
+	}
+	tz->initial_offset = early->initial_offset;
+	tz->covered_from = SM_TIME_MIN;
+	tz->trans = tv.v;
+	tz->ntrans = tv.n;
 	return tz;
 }
 

@@ -39,6 +39,8 @@ struct sm_tz_transition {
 struct sm_tz {
 	char *name;
 	int initial_offset;	/* before the first transition */
+	sm_time covered_from;	/* first observance onset (SM_TIME_MIN for
+				   the system's and fixed zones) */
 	struct sm_tz_transition *trans;
 	size_t ntrans;
 };
@@ -52,6 +54,14 @@ struct sm_tz *sm_tz_new_fixed(const char *name, int offset);
  */
 struct sm_tz *sm_tz_new(const char *name, const struct sm_tz_observance *obs,
 			int nobs);
+
+/*
+ * A zone that follows `early` before `late` starts covering time (its
+ * covered_from) and `late` from then on: a file's VTIMEZONE that only
+ * describes recent years, completed by the system zone of the same name.
+ */
+struct sm_tz *sm_tz_new_spliced(const struct sm_tz *early,
+				const struct sm_tz *late);
 
 /* Frees a zone; NULL is a no-op. */
 void sm_tz_free(struct sm_tz *tz);
