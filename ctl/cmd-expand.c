@@ -91,7 +91,7 @@ status_name(const struct found *f)
 }
 
 static void
-write_json(struct sm_jsonw *w, const struct offline *off,
+write_json(struct sm_jsonw *w, const struct offline *off, char **fragments,
 	   const struct found *f)
 {
 	char buf[40];
@@ -112,17 +112,32 @@ write_json(struct sm_jsonw *w, const struct offline *off,
 		sm_jsonw_raw(w, "true", 4);
 	else
 		sm_jsonw_raw(w, "false", 5);
-	sm_jsonw_key(w, "summary");
-	sm_jsonw_string(w, f->post->title);
-	sm_jsonw_key(w, "platforms");
-	sm_jsonw_open(w, '[');
-	const char *names[32];
-	int n = offline_platforms(off, f->post, names, 32);
-	for (int i = 0; i < n; i++) {
-		sm_jsonw_elem(w);
-		sm_jsonw_string(w, names[i]);
+	/* The post's own fields are escaped once per post, not once per
+	 * occurrence. */
+	size_t pi = (size_t)(f->post - off->cal.posts);
+	char **frag = &fragments[pi];
+	if (!*frag) {
+		struct sm_jsonw pw = {0};
+		pw.need_comma = 1;
+		sm_jsonw_key(&pw, "summary");
+		sm_jsonw_string(&pw, f->post->title);
+		sm_jsonw_key(&pw, "platforms");
+		sm_jsonw_open(&pw, '[');
+		const char *names[32];
+		int n = offline_platforms(off, f->post, names, 32);
+		for (int i = 0; i < n; i++) {
+			sm_jsonw_elem(&pw);
+			sm_jsonw_string(&pw, names[i]);
+		}
+		sm_jsonw_close(&pw, ']');
+		*frag = strdup(pw.buf); /* pw.buf has slack */
+		sm_jsonw_free(&pw);
+		if (!*frag) {
+			fprintf(stderr, "smctl: out of memory\n");
+			exit(CTL_FAILED);
+		}
 	}
-	sm_jsonw_close(w, ']');
+	sm_jsonw_raw(w, *frag, strlen(*frag));
 	sm_jsonw_key(w, "status");
 	sm_jsonw_string(w, status_name(f));
 	sm_jsonw_close(w, '}');
@@ -193,10 +208,16 @@ expand_exec(const struct ctl_env *env, int argc, char **argv)
 				collect_one, &col);
 	qsort(col.v, col.n, sizeof(*col.v), cmp_found);
 	struct sm_jsonw w = {0};
+	char **fragments = calloc(off.cal.nposts + 1, sizeof(char *));
+	if (!fragments) {
+		fprintf(stderr, "smctl: out of memory\n");
+		offline_fini(&off);
+		return CTL_FAILED;
+	}
 	for (size_t i = 0; i < col.n; i++) {
 		const struct found *f = &col.v[i];
 		if (json) {
-			write_json(&w, &off, f);
+			write_json(&w, &off, fragments, f);
 			fwrite(w.buf, 1, w.len, stdout);
 		} else {
 			char when[40], rid[40];
@@ -212,6 +233,9 @@ expand_exec(const struct ctl_env *env, int argc, char **argv)
 		}
 	}
 	sm_jsonw_free(&w);
+	for (size_t i = 0; i < off.cal.nposts; i++)
+		free(fragments[i]);
+	free(fragments);
 	free(col.v);
 	rc = fflush(stdout) == 0 ? CTL_OK : CTL_FAILED;
 	offline_fini(&off);

@@ -1542,83 +1542,123 @@ unfolder_complete(struct loader *ld, struct unfolder *u)
 	u->cur.len = 0;
 }
 
-int
-sm_calendar_load_buffer(struct sm_calendar *cal, const char *data, size_t len,
-			const char *label, struct sm_diag_list *diags)
-{
+/* A load in progress: the loader plus the line walker's state, so that a
+ * file can be fed in blocks and never held whole in memory. */
+struct reader {
 	struct loader ld;
-	memset(&ld, 0, sizeof(ld));
-	ld.cal = cal;
-	ld.diags = diags;
-	ld.file = sm_arena_strdup(&cal->arena, label ? label : "<input>");
-	ld.vcal = -1;
-	ld.collecting = -1;
-
-	const char *p = data, *end = data + len;
-	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;
 	struct unfolder u;
-	memset(&u, 0, sizeof(u));
-	int lineno = 0;
-	int saw_content = 0;
+	int lineno;
+	int saw_content;
+	int started;
+};
+
+static void
+reader_start(struct reader *r, struct sm_calendar *cal, const char *label,
+	     struct sm_diag_list *diags)
+{
+	memset(r, 0, sizeof(*r));
+	r->ld.cal = cal;
+	r->ld.diags = diags;
+	r->ld.file = sm_arena_strdup(&cal->arena, label ? label : "<input>");
+	r->ld.vcal = -1;
+	r->ld.collecting = -1;
+}
+
+/*
+ * Walks the complete lines of data; returns how many bytes it used.  Unless
+ * final, a last line without its terminator (or with a CR that may still be
+ * followed by LF) is left for the next call.
+ */
+static size_t
+reader_feed(struct reader *r, const char *data, size_t len, int final)
+{
+	struct loader *ld = &r->ld;
+	const char *p = data, *end = data + len;
+	if (!r->started) {
+		if (len < 3 && !final)
+			return 0;
+		r->started = 1;
+		if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+			p += 3;
+	}
 	while (p < end) {
 		const char *eol = p;
 		while (eol < end && *eol != '\n' && *eol != '\r')
 			eol++;
+		if (!final && (eol == end || (*eol == '\r' && eol + 1 == end)))
+			break;
 		const char *next = eol;
 		if (next < end && *next == '\r')
 			next++;
 		if (next < end && *next == '\n')
 			next++;
-		lineno++;
+		r->lineno++;
 		size_t n = (size_t)(eol - p);
 		if (memchr(p, '\0', n)) {
-			warn(&ld, lineno, "NUL byte in line: line ignored");
+			warn(ld, r->lineno, "NUL byte in line: line ignored");
 		} else if (n == 0) {
 			/* Blank lines end the current content line. */
-			unfolder_complete(&ld, &u);
+			unfolder_complete(ld, &r->u);
 		} else if (p[0] == ' ' || p[0] == '\t') {
-			if (u.cur.len)
-				sb_add(&u.cur, p + 1, n - 1);
+			if (r->u.cur.len)
+				sb_add(&r->u.cur, p + 1, n - 1);
 			else
-				warn(&ld, lineno,
+				warn(ld, r->lineno,
 				     "continuation line with nothing to "
 				     "continue: ignored");
 		} else {
-			unfolder_complete(&ld, &u);
-			sb_add(&u.cur, p, n);
-			u.cur_line = lineno;
-			saw_content = 1;
+			unfolder_complete(ld, &r->u);
+			sb_add(&r->u.cur, p, n);
+			r->u.cur_line = r->lineno;
+			r->saw_content = 1;
 		}
 		p = next;
 	}
-	unfolder_complete(&ld, &u);
-	if (u.pending.len)
-		handle_line(&ld, u.pending.s, u.pending.len, u.pending_line);
-	free(u.pending.s);
-	free(u.cur.s);
-	if (ld.depth > 0) {
-		warn(&ld, ld.stack_line[ld.depth - 1],
-		     "BEGIN:%s never ended: closed at the end of the file",
-		     ld.stack[ld.depth - 1]);
-		close_to(&ld, 0);
-	}
-	if (!saw_content)
-		warn(&ld, 0, "file is empty");
-	else if (ld.nvcal > 0 && !ld.saw_version)
-		warn(&ld, 0, "VCALENDAR has no VERSION:2.0 line");
-	resolve_zones(&ld);
+	return (size_t)(p - data);
+}
 
-	free(ld.chunk.s);
-	free(ld.lines);
-	for (size_t i = 0; i < ld.nrules; i++)
-		free(ld.rules[i].text);
-	free(ld.rules);
-	free(ld.uses);
-	for (size_t i = 0; i < ld.nfzones; i++)
-		free(ld.fzones[i].tzid);
-	free(ld.fzones);
-	free(ld.spliced);
+static void
+reader_finish(struct reader *r)
+{
+	struct loader *ld = &r->ld;
+	unfolder_complete(ld, &r->u);
+	if (r->u.pending.len)
+		handle_line(ld, r->u.pending.s, r->u.pending.len,
+			    r->u.pending_line);
+	free(r->u.pending.s);
+	free(r->u.cur.s);
+	if (ld->depth > 0) {
+		warn(ld, ld->stack_line[ld->depth - 1],
+		     "BEGIN:%s never ended: closed at the end of the file",
+		     ld->stack[ld->depth - 1]);
+		close_to(ld, 0);
+	}
+	if (!r->saw_content)
+		warn(ld, 0, "file is empty");
+	else if (ld->nvcal > 0 && !ld->saw_version)
+		warn(ld, 0, "VCALENDAR has no VERSION:2.0 line");
+	resolve_zones(ld);
+
+	free(ld->chunk.s);
+	free(ld->lines);
+	for (size_t i = 0; i < ld->nrules; i++)
+		free(ld->rules[i].text);
+	free(ld->rules);
+	free(ld->uses);
+	for (size_t i = 0; i < ld->nfzones; i++)
+		free(ld->fzones[i].tzid);
+	free(ld->fzones);
+	free(ld->spliced);
+}
+
+int
+sm_calendar_load_buffer(struct sm_calendar *cal, const char *data, size_t len,
+			const char *label, struct sm_diag_list *diags)
+{
+	struct reader r;
+	reader_start(&r, cal, label, diags);
+	reader_feed(&r, data, len, 1);
+	reader_finish(&r);
 	return 0;
 }
 
@@ -1632,23 +1672,36 @@ sm_calendar_load_file(struct sm_calendar *cal, const char *path,
 			    strerror(errno));
 		return -1;
 	}
+	/* Blocks of 1 MiB; what a block ends with that is not a whole line
+	 * yet moves to the front of the buffer. */
+	const size_t block = 1 << 20;
 	struct strbuf b = {0};
-	char buf[1 << 16];
+	struct reader r;
+	reader_start(&r, cal, path, diags);
 	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		sb_add(&b, buf, (size_t)n);
-	int err = n < 0 ? errno : 0;
+	int err = 0;
+	for (;;) {
+		sb_reserve(&b, block);
+		n = read(fd, b.s + b.len, block);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : 0;
+			break;
+		}
+		b.len += (size_t)n;
+		size_t used = reader_feed(&r, b.s, b.len, 0);
+		memmove(b.s, b.s + used, b.len - used);
+		b.len -= used;
+	}
 	close(fd);
-	if (err) {
+	if (err)
 		sm_diag_add(diags, SM_ERROR, path, 0, "cannot read: %s",
 			    strerror(err));
-		free(b.s);
-		return -1;
-	}
-	int rc = sm_calendar_load_buffer(cal, b.s ? b.s : "", b.len, path,
-					 diags);
+	reader_feed(&r, b.s ? b.s : "", b.len, 1);
+	reader_finish(&r);
 	free(b.s);
-	return rc;
+	return err ? -1 : 0;
 }
 
 void

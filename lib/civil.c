@@ -107,28 +107,48 @@ sm_civil_valid(const struct sm_civil *c)
 	       c->minute <= 59 && c->second >= 0 && c->second <= 59;
 }
 
+static char *
+put_digits(char *p, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
 char *
 sm_civil_format(sm_time t, enum sm_civil_style style, char *buf, size_t len)
 {
 	struct sm_civil c;
 	sm_civil_split(t, &c);
-	switch (style) {
-	case SM_CIVIL_DATE:
-		snprintf(buf, len, "%04d-%02d-%02d", c.year, c.month, c.day);
-		break;
-	case SM_CIVIL_LOCAL:
-		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d", c.year,
-			 c.month, c.day, c.hour, c.minute, c.second);
-		break;
-	case SM_CIVIL_UTC:
+	if (len < 32 || c.year < 0 || c.year > 9999) {
 		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year,
 			 c.month, c.day, c.hour, c.minute, c.second);
-		break;
-	case SM_CIVIL_UTC_MS:
-		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.000Z",
-			 c.year, c.month, c.day, c.hour, c.minute, c.second);
-		break;
+		return buf;
 	}
+	/* Hand-rolled: expand writes millions of these. */
+	char *p = buf;
+	p = put_digits(p, c.year, 4);
+	*p++ = '-';
+	p = put_digits(p, c.month, 2);
+	*p++ = '-';
+	p = put_digits(p, c.day, 2);
+	if (style != SM_CIVIL_DATE) {
+		*p++ = 'T';
+		p = put_digits(p, c.hour, 2);
+		*p++ = ':';
+		p = put_digits(p, c.minute, 2);
+		*p++ = ':';
+		p = put_digits(p, c.second, 2);
+		if (style == SM_CIVIL_UTC_MS) {
+			memcpy(p, ".000", 4);
+			p += 4;
+		}
+		if (style != SM_CIVIL_LOCAL)
+			*p++ = 'Z';
+	}
+	*p = '\0';
 	return buf;
 }
 

@@ -755,6 +755,20 @@ sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
 		owner[i] = slots[h].series; /* index + 1 */
 		counts[slots[h].series - 1]++;
 	}
+	/* Counting sort of the overrides by series: slice si of order[]
+	 * holds the posts of series si. */
+	size_t *first = calloc(set->n + 1, sizeof(size_t));
+	size_t *order = calloc(n ? n : 1, sizeof(size_t));
+	if (!first || !order)
+		abort();
+	for (size_t si = 0; si < set->n; si++)
+		first[si + 1] = first[si] + counts[si];
+	for (size_t i = 0; i < n; i++)
+		if (owner[i])
+			order[first[owner[i] - 1]++] = i;
+	for (size_t si = set->n; si > 0; si--) /* back to slice starts */
+		first[si] = first[si - 1];
+	first[0] = 0;
 	for (size_t si = base; si < set->n; si++) {
 		size_t c = counts[si];
 		if (c == 0)
@@ -765,10 +779,8 @@ sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
 		int k = 0;
 		struct sm_series *s = &set->series[si];
 		enum domain dom = s->master ? domain_of(s->master) : DOM_INSTANT;
-		for (size_t i = 0; i < n; i++) {
-			if (owner[i] != si + 1)
-				continue;
-			const struct sm_post *p = &cal->posts[i];
+		for (size_t j = first[si]; j < first[si] + c; j++) {
+			const struct sm_post *p = &cal->posts[order[j]];
 			ov[k].post = p;
 			ov[k].key = s->master ? key_of(&p->recurrence_id, dom,
 						       opts)
@@ -798,6 +810,8 @@ sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
 			}
 		}
 	}
+	free(first);
+	free(order);
 	free(counts);
 	free(owner);
 	free(slots);
