@@ -674,10 +674,10 @@ system_zone_for(const char *tzid)
 }
 
 /*
- * A file's VTIMEZONE that starts late (a truncated one, covering only the
- * years around its export) says nothing of earlier times, where RFC 5545
- * gives no answer: there the system zone of the same name applies.  Within
- * the range the file covers, the file is trusted.
+ * A file's VTIMEZONE that is truncated (covering only the years around its
+ * export: a late first onset, or RDATE onsets that stop) says nothing of the
+ * times outside that span, where RFC 5545 gives no answer: there the system
+ * zone of the same name applies.  Within the span, the file is trusted.
  */
 static const struct sm_tz *
 splice_zone(struct loader *ld, const struct sm_tz *sys,
@@ -718,7 +718,8 @@ resolve_zones(struct loader *ld)
 		const struct sm_tz *sys = system_zone_for(ref->tzid);
 		if (!tz)
 			tz = sys;
-		else if (sys && tz->covered_from > sys->covered_from)
+		else if (sys && (tz->covered_from > sys->covered_from ||
+				 tz->covered_until < sys->covered_until))
 			tz = splice_zone(ld, sys, tz);
 		if (!tz)
 			error_at(ld, ref->line,

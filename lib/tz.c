@@ -57,6 +57,7 @@ sm_tz_new_fixed(const char *name, int offset)
 	}
 	tz->initial_offset = offset;
 	tz->covered_from = SM_TIME_MIN;
+	tz->covered_until = SM_TIME_MAX;
 	return tz;
 }
 
@@ -113,6 +114,13 @@ sm_tz_new(const char *name, const struct sm_tz_observance *obs, int nobs)
 		}
 	}
 	tz->covered_from = first;
+	/* Without an open-ended rule, the zone says nothing past its last
+	 * onset. */
+	tz->covered_until = tv.n ? tv.v[tv.n - 1].at : first;
+	for (int i = 0; i < nobs; i++)
+		if (obs[i].rule && !obs[i].rule->count &&
+		    obs[i].rule->until_kind == SM_UNTIL_NONE)
+			tz->covered_until = SM_TIME_MAX;
 	/* Drop transitions that change nothing or repeat an instant. */
 	size_t w = 0;
 	int cur = tz->initial_offset;
@@ -133,27 +141,34 @@ sm_tz_new(const char *name, const struct sm_tz_observance *obs, int nobs)
 }
 
 struct sm_tz *
-sm_tz_new_spliced(const struct sm_tz *early, const struct sm_tz *late)
+sm_tz_new_spliced(const struct sm_tz *outer, const struct sm_tz *inner)
 {
 	struct trans_vec tv = {0};
-	sm_time cut = late->covered_from;
+	sm_time from = inner->covered_from, until = inner->covered_until;
 	int err = 0;
-	for (size_t i = 0; i < early->ntrans && early->trans[i].at < cut; i++)
-		err |= push(&tv, early->trans[i].at, early->trans[i].offset);
-	if (cut != SM_TIME_MIN)
-		err |= push(&tv, cut, sm_tz_offset_at(late, cut));
-	for (size_t i = 0; i < late->ntrans; i++)
-		if (late->trans[i].at > cut)
-			err |= push(&tv, late->trans[i].at,
-				    late->trans[i].offset);
+	for (size_t i = 0; i < outer->ntrans && outer->trans[i].at < from; i++)
+		err |= push(&tv, outer->trans[i].at, outer->trans[i].offset);
+	if (from != SM_TIME_MIN)
+		err |= push(&tv, from, sm_tz_offset_at(inner, from));
+	for (size_t i = 0; i < inner->ntrans; i++)
+		if (inner->trans[i].at > from && inner->trans[i].at <= until)
+			err |= push(&tv, inner->trans[i].at,
+				    inner->trans[i].offset);
+	if (until != SM_TIME_MAX)
+		err |= push(&tv, until + 1, sm_tz_offset_at(outer, until + 1));
+	for (size_t i = 0; i < outer->ntrans; i++)
+		if (outer->trans[i].at > until + 1)
+			err |= push(&tv, outer->trans[i].at,
+				    outer->trans[i].offset);
 	struct sm_tz *tz = err ? NULL : calloc(1, sizeof(*tz));
-	if (!tz || !(tz->name = dup_name(late->name))) {
+	if (!tz || !(tz->name = dup_name(inner->name))) {
 		free(tz);
 		free(tv.v);
 		return NULL;
 	}
-	tz->initial_offset = early->initial_offset;
-	tz->covered_from = SM_TIME_MIN;
+	tz->initial_offset = outer->initial_offset;
+	tz->covered_from = outer->covered_from;
+	tz->covered_until = outer->covered_until;
 	tz->trans = tv.v;
 	tz->ntrans = tv.n;
 	return tz;

@@ -40,7 +40,9 @@ struct sm_tz {
 	char *name;
 	int initial_offset;	/* before the first transition */
 	sm_time covered_from;	/* first observance onset (SM_TIME_MIN for
-				   the system's and fixed zones) */
+				   fixed zones) */
+	sm_time covered_until;	/* last onset when no observance has an
+				   open-ended RRULE, else SM_TIME_MAX */
 	struct sm_tz_transition *trans;
 	size_t ntrans;
 };
@@ -56,12 +58,13 @@ struct sm_tz *sm_tz_new(const char *name, const struct sm_tz_observance *obs,
 			int nobs);
 
 /*
- * A zone that follows `early` before `late` starts covering time (its
- * covered_from) and `late` from then on: a file's VTIMEZONE that only
- * describes recent years, completed by the system zone of the same name.
+ * A zone that follows `inner` within the span it describes (covered_from to
+ * covered_until) and `outer` outside it: a file's VTIMEZONE that only
+ * describes the years around its export, completed by the system zone of
+ * the same name.
  */
-struct sm_tz *sm_tz_new_spliced(const struct sm_tz *early,
-				const struct sm_tz *late);
+struct sm_tz *sm_tz_new_spliced(const struct sm_tz *outer,
+				const struct sm_tz *inner);
 
 /* Frees a zone; NULL is a no-op. */
 void sm_tz_free(struct sm_tz *tz);
