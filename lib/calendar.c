@@ -1212,9 +1212,10 @@ report_lic_errors(struct loader *ld, icalcomponent *c)
 		/* RRULE values are read (and reported) by rrule.c. */
 		if (msg && strstr(msg, "RECUR value"))
 			continue;
+		const char *kind =
+			icalcomponent_kind_to_string(icalcomponent_isa(c));
 		warn(ld, ld->chunk_line, "in the %s starting here: %s",
-		     icalcomponent_kind_to_string(icalcomponent_isa(c)),
-		     msg ? msg : "parse error");
+		     kind ? kind : "component", msg ? msg : "parse error");
 	}
 	for (icalcomponent *s =
 		     icalcomponent_get_first_component(c, ICAL_ANY_COMPONENT);

@@ -303,7 +303,12 @@ sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
 					     add_setpos);
 			r.present |= SM_BY_SETPOS;
 		}
-		/* Other names (X-..., RSCALE, SKIP) are extensions: ignored. */
+		else if (strncmp(key, "X-", 2) != 0) {
+			/* RSCALE and SKIP (RFC 7529) or a misspelling such as
+			 * UNTL: the rest of the rule still stands. */
+			fail(err, errlen, "ignored unknown rule part ", key);
+			rc_soft = 1;
+		}
 		if (bad) {
 			char msg[96];
 			snprintf(msg, sizeof(msg), "%s=%.60s", key, val);
