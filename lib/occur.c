@@ -590,6 +590,27 @@ sm_occur_next(const struct sm_series *s, const struct sm_occur_opts *o,
 	return 0;
 }
 
+int
+sm_occur_alarms(const struct sm_occurrence *occ, sm_time *out, int max)
+{
+	int n = 0;
+	const struct sm_post *p = occ->post;
+	for (int i = 0; i < p->nalarms; i++) {
+		const struct sm_alarm *a = &p->alarms[i];
+		sm_time base = a->kind == SM_ALARM_ABSOLUTE	 ? a->value
+			       : a->kind == SM_ALARM_BEFORE_END ? occ->end + a->value
+								 : occ->start + a->value;
+		for (int k = 0; k <= a->repeat && n < max; k++)
+			out[n++] = base + (sm_time)k * a->repeat_gap;
+	}
+	qsort(out, (size_t)n, sizeof(*out), cmp_time);
+	int w = 0;
+	for (int r = 0; r < n; r++)
+		if (w == 0 || out[w - 1] != out[r])
+			out[w++] = out[r];
+	return w;
+}
+
 char *
 sm_occur_format_rid(const struct sm_occurrence *occ, char *buf, size_t len)
 {

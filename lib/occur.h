@@ -89,6 +89,14 @@ int sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
 int sm_occur_next(const struct sm_series *s, const struct sm_occur_opts *o,
 		  sm_time t, struct sm_occurrence *out);
 
+/*
+ * Fills out with the instants of the occurrence's reminders (its post's
+ * VALARMs: relative to the actual start or end, or absolute, each repeated
+ * REPEAT times), ascending and without duplicates; returns how many there
+ * are (at most max).
+ */
+int sm_occur_alarms(const struct sm_occurrence *occ, sm_time *out, int max);
+
 /* Writes an occurrence's identity as SPEC section 6 spells it. */
 char *sm_occur_format_rid(const struct sm_occurrence *occ, char *buf,
 			  size_t len);

@@ -656,6 +656,23 @@ load_period(struct sm_rrule_iter *it)
 				continue;
 			}
 			it->days[it->ndays++] = 0;
+		} else if (e->freq == SM_FREQ_YEARLY &&
+			   (e->present & SM_BY_MONTH) &&
+			   !(e->present & SM_BY_WEEKNO)) {
+			/* Only the months BYMONTH names can hold a day (week
+			 * numbers may cross months, hence the exception). */
+			int y, m, d;
+			sm_civil_ymd(day0, &y, &m, &d);
+			for (int mo = 1; mo <= 12; mo++) {
+				if (!((e->bymonth >> mo) & 1))
+					continue;
+				int64_t first = sm_civil_days(y, mo, 1);
+				int len = sm_civil_month_days(y, mo);
+				for (int k = 0; k < len; k++)
+					if (day_matches(e, first + k))
+						it->days[it->ndays++] =
+							(int16_t)(first + k - day0);
+			}
 		} else {
 			for (int i = 0; i < ndays; i++)
 				if (day_matches(e, day0 + i))
