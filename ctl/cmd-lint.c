@@ -56,6 +56,21 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 						    p->platforms[k]);
 		}
 	}
+	if (off.cal.x_wr_timezone) {
+		size_t floating = 0;
+		for (size_t i = 0; i < off.cal.nposts; i++)
+			floating += off.cal.posts[i].start.kind ==
+					    SM_DT_FLOATING ||
+				    off.cal.posts[i].start.kind == SM_DT_DATE;
+		if (floating)
+			sm_diag_add(&off.diags, SM_WARNING, NULL, 0,
+				    "X-WR-TIMEZONE:%s is not RFC 5545 and is "
+				    "not applied: %zu posts with floating or "
+				    "all-day times are read in the configured "
+				    "timezone (%s)",
+				    off.cal.x_wr_timezone, floating,
+				    off.cfg->timezone);
+	}
 	const struct sm_diag_list *d = &off.diags;
 	if (json) {
 		struct sm_jsonw w = {0};
