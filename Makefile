@@ -37,6 +37,9 @@ CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 LIBSMCAL    := $(BUILD)/libsmcal.a
 
+# Keep objects of test binaries between runs.
+.SECONDARY:
+
 .PHONY: all deps run check test sanitize valgrind fuzz bench format \
 	format-check install clean
 
