@@ -206,7 +206,8 @@ expand_exec(const struct ctl_env *env, int argc, char **argv)
 	for (size_t i = 0; i < off.set.n; i++)
 		sm_occur_window(&off.set.series[i], &off.opts, from, to,
 				collect_one, &col);
-	qsort(col.v, col.n, sizeof(*col.v), cmp_found);
+	if (col.n)
+		qsort(col.v, col.n, sizeof(*col.v), cmp_found);
 	struct sm_jsonw w = {0};
 	char **fragments = calloc(off.cal.nposts + 1, sizeof(char *));
 	if (!fragments) {
