@@ -156,7 +156,7 @@ sm_tz_new_spliced(const struct sm_tz *outer, const struct sm_tz *inner)
 				    inner->trans[i].offset);
 	if (until != SM_TIME_MAX)
 		err |= push(&tv, until + 1, sm_tz_offset_at(outer, until + 1));
-	for (size_t i = 0; i < outer->ntrans; i++)
+	for (size_t i = 0; i < outer->ntrans && until != SM_TIME_MAX; i++)
 		if (outer->trans[i].at > until + 1)
 			err |= push(&tv, outer->trans[i].at,
 				    outer->trans[i].offset);
