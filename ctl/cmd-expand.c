@@ -105,8 +105,8 @@ write_json(struct sm_jsonw *w, const struct offline *off, char **fragments,
 	sm_jsonw_key(w, "recurrence_id");
 	sm_jsonw_string(w, sm_occur_format_rid(&occ, buf, sizeof(buf)));
 	sm_jsonw_key(w, "start");
-	sm_jsonw_string(w, sm_civil_format(f->start, SM_CIVIL_UTC, buf,
-					   sizeof(buf)));
+	sm_jsonw_string(
+		w, sm_civil_format(f->start, SM_CIVIL_UTC, buf, sizeof(buf)));
 	sm_jsonw_key(w, "all_day");
 	if (f->post->start.kind == SM_DT_DATE)
 		sm_jsonw_raw(w, "true", 4);
@@ -183,8 +183,8 @@ expand_exec(const struct ctl_env *env, int argc, char **argv)
 		return ctl_usage(&ctl_cmd_expand);
 	/* Without -c the window and floating times are in UTC (SPEC 6). */
 	struct offline off;
-	int rc = offline_load(&off, env, tz ? tz : (env->config_path ? NULL
-								   : "UTC"),
+	int rc = offline_load(&off, env,
+			      tz ? tz : (env->config_path ? NULL : "UTC"),
 			      argv + optind, argc - optind);
 	if (rc != CTL_OK) {
 		offline_fini(&off);

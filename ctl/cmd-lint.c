@@ -59,9 +59,9 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 	if (off.cal.x_wr_timezone) {
 		size_t floating = 0;
 		for (size_t i = 0; i < off.cal.nposts; i++)
-			floating += off.cal.posts[i].start.kind ==
-					    SM_DT_FLOATING ||
-				    off.cal.posts[i].start.kind == SM_DT_DATE;
+			floating +=
+				off.cal.posts[i].start.kind == SM_DT_FLOATING ||
+				off.cal.posts[i].start.kind == SM_DT_DATE;
 		if (floating)
 			sm_diag_add(&off.diags, SM_WARNING, NULL, 0,
 				    "X-WR-TIMEZONE:%s is not RFC 5545 and is "

@@ -24,8 +24,9 @@ offline_load(struct offline *off, const struct ctl_env *env,
 	const char *zn = zone_name ? zone_name : off->cfg->timezone;
 	off->opts.zone = sm_calendar_system_zone(zn ? zn : "UTC");
 	if (!off->opts.zone) {
-		fprintf(stderr, "smctl: unknown time zone '%s' (use an IANA "
-				"name such as Europe/Paris)\n",
+		fprintf(stderr,
+			"smctl: unknown time zone '%s' (use an IANA "
+			"name such as Europe/Paris)\n",
 			zn);
 		return CTL_USAGE;
 	}
@@ -46,9 +47,8 @@ offline_platforms(const struct offline *off, const struct sm_post *p,
 	if (n > 0)
 		return n;
 	for (int i = 0; i < p->ncategories && n < max; i++) {
-		const struct sm_platform *pl =
-			sm_config_platform_by_category(off->cfg,
-						       p->categories[i]);
+		const struct sm_platform *pl = sm_config_platform_by_category(
+			off->cfg, p->categories[i]);
 		if (pl)
 			names[n++] = pl->name;
 	}

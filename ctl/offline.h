@@ -10,7 +10,7 @@
 #include "occur.h"
 
 struct offline {
-	struct sm_config *cfg;	 /* the -c file's, or the defaults */
+	struct sm_config *cfg; /* the -c file's, or the defaults */
 	struct sm_calendar cal;
 	struct sm_series_set set;
 	struct sm_occur_opts opts;

@@ -41,7 +41,8 @@ main(int argc, char **argv)
 	env.socket_path = getenv("SMCAL_SOCKET");
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "-s") == 0) &&
+		if ((strcmp(argv[i], "-c") == 0 ||
+		     strcmp(argv[i], "-s") == 0) &&
 		    i + 1 < argc) {
 			if (argv[i][1] == 'c')
 				env.config_path = argv[++i];

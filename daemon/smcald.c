@@ -31,7 +31,8 @@ check_calendars(const struct sm_config *cfg)
 		struct sm_calendar cal;
 		struct sm_diag_list d = {0};
 		struct sm_series_set set = {0};
-		struct sm_occur_opts opts = {zone, (sm_time)cfg->allday_time * 60};
+		struct sm_occur_opts opts = {zone,
+					     (sm_time)cfg->allday_time * 60};
 		sm_calendar_init(&cal, cc->name);
 		if (sm_calendar_load_file(&cal, cc->path, &d) == 0)
 			sm_occur_index(&set, &cal, &opts, &d);

@@ -64,9 +64,9 @@ enum sm_alarm_kind {
 
 struct sm_alarm {
 	enum sm_alarm_kind kind;
-	sm_time value;	     /* signed offset in seconds, or an instant */
-	int repeat;	     /* extra repetitions (REPEAT) */
-	sm_time repeat_gap;  /* DURATION between repetitions */
+	sm_time value;	    /* signed offset in seconds, or an instant */
+	int repeat;	    /* extra repetitions (REPEAT) */
+	sm_time repeat_gap; /* DURATION between repetitions */
 };
 
 /* An RDATE: a date, date-time or the start of a PERIOD. */
@@ -83,8 +83,8 @@ struct sm_post {
 	int nattachments;
 	struct sm_dt start;
 	int has_end;
-	struct sm_dt end;	 /* DTEND or DUE */
-	sm_time duration;	 /* DURATION in seconds when !has_end */
+	struct sm_dt end; /* DTEND or DUE */
+	sm_time duration; /* DURATION in seconds when !has_end */
 	int has_duration;
 	struct sm_rrule *rrules;
 	int nrrules;
@@ -94,24 +94,24 @@ struct sm_post {
 	int nrdates;
 	struct sm_dt *exdates;
 	int nexdates;
-	int is_override;	 /* has RECURRENCE-ID */
+	int is_override; /* has RECURRENCE-ID */
 	struct sm_dt recurrence_id;
-	int this_and_future;	 /* RANGE=THISANDFUTURE */
+	int this_and_future; /* RANGE=THISANDFUTURE */
 	enum sm_post_status status;
 	struct sm_alarm *alarms;
 	int nalarms;
 	int is_todo;
 	int sequence;
 	const char *file;
-	int line;		 /* BEGIN line of the component */
+	int line; /* BEGIN line of the component */
 };
 
 struct sm_calendar {
-	const char *name;	 /* the config's calendar name, or "main" */
+	const char *name; /* the config's calendar name, or "main" */
 	struct sm_arena arena;
 	struct sm_post *posts;
 	size_t nposts, cap;
-	struct sm_tz **zones;	 /* zones built from the files' VTIMEZONEs */
+	struct sm_tz **zones; /* zones built from the files' VTIMEZONEs */
 	size_t nzones, zones_cap;
 	const char *x_wr_timezone; /* first X-WR-TIMEZONE seen, or NULL */
 };

@@ -18,9 +18,9 @@ enum sm_severity {
 
 struct sm_diag {
 	enum sm_severity severity;
-	char *file;	/* owned; may be NULL */
-	int line;	/* 0: not tied to a line */
-	char *message;	/* owned */
+	char *file;    /* owned; may be NULL */
+	int line;      /* 0: not tied to a line */
+	char *message; /* owned */
 };
 
 struct sm_diag_list {

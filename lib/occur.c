@@ -183,9 +183,8 @@ stream_init(struct stream *st, const struct sm_post *m,
 	int all_day = m->start.kind == SM_DT_DATE;
 	st->nrules = m->nrrules < MAX_RULES ? m->nrrules : MAX_RULES;
 	for (int i = 0; i < st->nrules; i++) {
-		sm_rrule_iter_init(&st->rules[i], &m->rrules[i],
-				   m->start.civil, all_day, resolve_civil,
-				   &st->rc);
+		sm_rrule_iter_init(&st->rules[i], &m->rrules[i], m->start.civil,
+				   all_day, resolve_civil, &st->rc);
 		rule_advance(st, i);
 	}
 	st->nexrules = m->nexrules < MAX_RULES ? m->nexrules : MAX_RULES;
@@ -250,7 +249,8 @@ key_day(const struct stream *st, sm_time key)
 	if (st->dom == DOM_INSTANT) {
 		const struct sm_dt *s = &st->m->start;
 		if (s->kind == SM_DT_ZONED && s->zone && s->zone->tz)
-			return sm_civil_day_of(sm_tz_to_local(s->zone->tz, key));
+			return sm_civil_day_of(
+				sm_tz_to_local(s->zone->tz, key));
 		return sm_civil_day_of(floating_local(st->rc.o, key));
 	}
 	return sm_civil_day_of(key);
@@ -429,9 +429,8 @@ future_shift(const struct sm_series *s, int i, const struct sm_occur_opts *o)
 
 /* Fills an occurrence for master instance key (overrides applied). */
 static void
-make_occurrence(const struct sm_series *s, const struct stream *st,
-		sm_time key, const struct sm_occur_opts *o,
-		struct sm_occurrence *out)
+make_occurrence(const struct sm_series *s, const struct stream *st, sm_time key,
+		const struct sm_occur_opts *o, struct sm_occurrence *out)
 {
 	const struct sm_post *m = s->master;
 	memset(out, 0, sizeof(*out));
@@ -470,11 +469,11 @@ standalone_occurrence(const struct sm_series *s, const struct sm_post *p,
 	out->post = p;
 	enum domain d = domain_of(p);
 	const struct sm_dt *id = p->is_override ? &p->recurrence_id : &p->start;
-	enum domain idd = p->is_override ? (id->kind == SM_DT_DATE ? DOM_DATE
-					    : id->kind == SM_DT_FLOATING
-						    ? DOM_FLOATING
-						    : DOM_INSTANT)
-					 : d;
+	enum domain idd = p->is_override
+				  ? (id->kind == SM_DT_DATE	  ? DOM_DATE
+				     : id->kind == SM_DT_FLOATING ? DOM_FLOATING
+								  : DOM_INSTANT)
+				  : d;
 	out->rid = key_of(id, idd, o);
 	out->rid_kind = rid_kind_of(idd);
 	out->start = dt_instant(&p->start, o);
@@ -597,9 +596,10 @@ sm_occur_alarms(const struct sm_occurrence *occ, sm_time *out, int max)
 	const struct sm_post *p = occ->post;
 	for (int i = 0; i < p->nalarms; i++) {
 		const struct sm_alarm *a = &p->alarms[i];
-		sm_time base = a->kind == SM_ALARM_ABSOLUTE	 ? a->value
-			       : a->kind == SM_ALARM_BEFORE_END ? occ->end + a->value
-								 : occ->start + a->value;
+		sm_time base = a->kind == SM_ALARM_ABSOLUTE ? a->value
+			       : a->kind == SM_ALARM_BEFORE_END
+				       ? occ->end + a->value
+				       : occ->start + a->value;
 		for (int k = 0; k <= a->repeat && n < max; k++)
 			out[n++] = base + (sm_time)k * a->repeat_gap;
 	}
@@ -732,8 +732,7 @@ sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
 		if (p->is_override)
 			continue;
 		size_t h = hash_str(p->uid) & (nslots - 1);
-		while (slots[h].series &&
-		       strcmp(slots[h].uid, p->uid) != 0)
+		while (slots[h].series && strcmp(slots[h].uid, p->uid) != 0)
 			h = (h + 1) & (nslots - 1);
 		if (slots[h].series) {
 			const struct sm_post *prev =
@@ -799,13 +798,14 @@ sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
 			abort();
 		int k = 0;
 		struct sm_series *s = &set->series[si];
-		enum domain dom = s->master ? domain_of(s->master) : DOM_INSTANT;
+		enum domain dom =
+			s->master ? domain_of(s->master) : DOM_INSTANT;
 		for (size_t j = first[si]; j < first[si] + c; j++) {
 			const struct sm_post *p = &cal->posts[order[j]];
 			ov[k].post = p;
-			ov[k].key = s->master ? key_of(&p->recurrence_id, dom,
-						       opts)
-					      : (sm_time)k;
+			ov[k].key =
+				s->master ? key_of(&p->recurrence_id, dom, opts)
+					  : (sm_time)k;
 			k++;
 		}
 		attach_overrides(s, ov, k, opts, s->master ? diags : NULL);

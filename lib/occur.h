@@ -26,15 +26,15 @@
 #include "calendar.h"
 
 struct sm_series {
-	const struct sm_post *master;	    /* NULL: overrides only */
-	const struct sm_post **overrides;   /* sorted by rid_key */
+	const struct sm_post *master;	  /* NULL: overrides only */
+	const struct sm_post **overrides; /* sorted by rid_key */
 	sm_time *override_keys;
 	int noverrides;
-	const struct sm_post **futures;	    /* THISANDFUTURE, by key */
+	const struct sm_post **futures; /* THISANDFUTURE, by key */
 	sm_time *future_keys;
 	int nfutures;
-	sm_time max_shift;	/* largest |shift| of a THISANDFUTURE */
-	const char *calendar;	/* the calendar's name */
+	sm_time max_shift;    /* largest |shift| of a THISANDFUTURE */
+	const char *calendar; /* the calendar's name */
 };
 
 struct sm_series_set {
@@ -44,18 +44,18 @@ struct sm_series_set {
 
 /* How floating values are read. */
 struct sm_occur_opts {
-	const struct sm_tz *zone;  /* zone of floating and all-day values */
-	sm_time allday_offset;	   /* seconds after local midnight that an
+	const struct sm_tz *zone; /* zone of floating and all-day values */
+	sm_time allday_offset;	  /* seconds after local midnight that an
 				      all-day post starts (0 for expand) */
 };
 
 struct sm_occurrence {
 	const struct sm_series *series;
-	const struct sm_post *post;	/* the component whose fields apply */
-	sm_time start;			/* actual start, an instant */
-	sm_time end;			/* actual end, an instant */
-	sm_time rid;			/* identity key (see above) */
-	enum sm_dt_kind rid_kind;	/* SM_DT_UTC, SM_DT_FLOATING or
+	const struct sm_post *post; /* the component whose fields apply */
+	sm_time start;		    /* actual start, an instant */
+	sm_time end;		    /* actual end, an instant */
+	sm_time rid;		    /* identity key (see above) */
+	enum sm_dt_kind rid_kind;   /* SM_DT_UTC, SM_DT_FLOATING or
 					   SM_DT_DATE */
 	int cancelled;
 };
@@ -66,7 +66,8 @@ struct sm_occurrence {
  * calendar must outlive the set.
  */
 int sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
-		   const struct sm_occur_opts *opts, struct sm_diag_list *diags);
+		   const struct sm_occur_opts *opts,
+		   struct sm_diag_list *diags);
 
 /* Frees what sm_occur_index allocated (not the calendars). */
 void sm_occur_set_free(struct sm_series_set *set);

@@ -65,8 +65,8 @@ parse_until(const char *s, struct sm_rrule *r)
 			return -1;
 		}
 	}
-	c.year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 +
-		 (s[2] - '0') * 10 + (s[3] - '0');
+	c.year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+		 (s[3] - '0');
 	c.month = (s[4] - '0') * 10 + (s[5] - '0');
 	c.day = (s[6] - '0') * 10 + (s[7] - '0');
 	if (n > 8) {
@@ -209,8 +209,7 @@ fail(char *err, size_t errlen, const char *what, const char *part)
 }
 
 int
-sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
-	       size_t errlen)
+sm_rrule_parse(const char *text, struct sm_rrule *out, char *err, size_t errlen)
 {
 	struct sm_rrule r;
 	memset(&r, 0, sizeof(r));
@@ -240,8 +239,8 @@ sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
 		if (!eq) {
 			/* Junk such as a doubled "RRULE:" or a stray word:
 			 * skipped, as other readers do, and reported. */
-			fail(err, errlen, "ignored rule part without '=': ",
-			     part);
+			fail(err, errlen,
+			     "ignored rule part without '=': ", part);
 			rc_soft = 1;
 			continue;
 		}
@@ -251,8 +250,8 @@ sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
 		int bad = 0;
 		if (strcmp(key, "FREQ") == 0) {
 			static const char *const names[] = {
-				"", "SECONDLY", "MINUTELY", "HOURLY",
-				"DAILY", "WEEKLY", "MONTHLY", "YEARLY"};
+				"",	 "SECONDLY", "MINUTELY", "HOURLY",
+				"DAILY", "WEEKLY",   "MONTHLY",	 "YEARLY"};
 			r.freq = SM_FREQ_NONE;
 			for (int f = 1; f < 8; f++)
 				if (strcmp(val, names[f]) == 0)
@@ -263,8 +262,7 @@ sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
 			if (!bad)
 				r.interval = (int)v;
 		} else if (strcmp(key, "COUNT") == 0) {
-			bad = parse_int(val, &v) < 0 || v < 1 ||
-			      v > 100000000;
+			bad = parse_int(val, &v) < 0 || v < 1 || v > 100000000;
 			if (!bad)
 				r.count = (int)v;
 		} else if (strcmp(key, "UNTIL") == 0) {
@@ -285,8 +283,7 @@ sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
 			bad = parse_byday(val, &r);
 			r.present |= SM_BY_DAY;
 		} else if (strcmp(key, "BYMONTHDAY") == 0) {
-			bad = parse_int_list(val, -31, 31, 1, &r,
-					     add_monthday);
+			bad = parse_int_list(val, -31, 31, 1, &r, add_monthday);
 			r.present |= SM_BY_MONTHDAY;
 		} else if (strcmp(key, "BYYEARDAY") == 0) {
 			bad = parse_int_list(val, -366, 366, 1, &r,
@@ -299,11 +296,9 @@ sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
 			bad = parse_int_list(val, 1, 12, 0, &r, add_month);
 			r.present |= SM_BY_MONTH;
 		} else if (strcmp(key, "BYSETPOS") == 0) {
-			bad = parse_int_list(val, -366, 366, 1, &r,
-					     add_setpos);
+			bad = parse_int_list(val, -366, 366, 1, &r, add_setpos);
 			r.present |= SM_BY_SETPOS;
-		}
-		else if (strncmp(key, "X-", 2) != 0) {
+		} else if (strncmp(key, "X-", 2) != 0) {
 			/* RSCALE and SKIP (RFC 7529) or a misspelling such as
 			 * UNTL: the rest of the rule still stands. */
 			fail(err, errlen, "ignored unknown rule part ", key);
@@ -469,8 +464,8 @@ sm_rrule_iter_init(struct sm_rrule_iter *it, const struct sm_rrule *rule,
 	sm_civil_split(dtstart, &c);
 	struct sm_rrule *e = &it->eff;
 	unsigned pr = e->present;
-	unsigned daylevel =
-		pr & (SM_BY_WEEKNO | SM_BY_YEARDAY | SM_BY_MONTHDAY | SM_BY_DAY);
+	unsigned daylevel = pr & (SM_BY_WEEKNO | SM_BY_YEARDAY |
+				  SM_BY_MONTHDAY | SM_BY_DAY);
 	int wd = sm_civil_weekday(sm_civil_day_of(dtstart));
 
 	/* Defaults taken from DTSTART where the rule leaves a level open. */
@@ -483,8 +478,8 @@ sm_rrule_iter_init(struct sm_rrule_iter *it, const struct sm_rrule *rule,
 			e->bymonthday_pos = (uint32_t)1 << c.day;
 			e->present |= SM_BY_MONTHDAY;
 		} else if ((pr & SM_BY_WEEKNO) &&
-			   !(pr & (SM_BY_YEARDAY | SM_BY_MONTHDAY |
-				   SM_BY_DAY))) {
+			   !(pr &
+			     (SM_BY_YEARDAY | SM_BY_MONTHDAY | SM_BY_DAY))) {
 			e->byday[0].ord = 0;
 			e->byday[0].wday = (uint8_t)wd;
 			e->nbyday = 1;
@@ -512,10 +507,10 @@ sm_rrule_iter_init(struct sm_rrule_iter *it, const struct sm_rrule *rule,
 	it->hours[0] = it->minutes[0] = it->seconds[0] = 0;
 	if (!all_day) {
 		if (e->freq >= SM_FREQ_DAILY)
-			it->nhours = (pr & SM_BY_HOUR)
-					     ? bits_to_list(e->byhour, 23,
-							    it->hours)
-					     : (it->hours[0] = (uint8_t)c.hour, 1);
+			it->nhours =
+				(pr & SM_BY_HOUR)
+					? bits_to_list(e->byhour, 23, it->hours)
+					: (it->hours[0] = (uint8_t)c.hour, 1);
 		if (e->freq >= SM_FREQ_HOURLY)
 			it->nminutes =
 				(pr & SM_BY_MINUTE)
@@ -651,8 +646,8 @@ load_period(struct sm_rrule_iter *it)
 			sm_time skip;
 			if (!subday_unit_matches(it, base, &skip)) {
 				int64_t np = subday_period_at(it, skip);
-				it->period = np > it->period ? np
-							     : it->period + 1;
+				it->period =
+					np > it->period ? np : it->period + 1;
 				continue;
 			}
 			it->days[it->ndays++] = 0;
@@ -671,15 +666,16 @@ load_period(struct sm_rrule_iter *it)
 				for (int k = 0; k < len; k++)
 					if (day_matches(e, first + k))
 						it->days[it->ndays++] =
-							(int16_t)(first + k - day0);
+							(int16_t)(first + k -
+								  day0);
 			}
 		} else {
 			for (int i = 0; i < ndays; i++)
 				if (day_matches(e, day0 + i))
 					it->days[it->ndays++] = (int16_t)i;
 		}
-		int64_t ntimes = (int64_t)it->nhours * it->nminutes *
-				 it->nseconds;
+		int64_t ntimes =
+			(int64_t)it->nhours * it->nminutes * it->nseconds;
 		int64_t total = it->ndays * ntimes;
 		if (total == 0) {
 			if (e->freq == SM_FREQ_DAILY &&
@@ -690,7 +686,8 @@ load_period(struct sm_rrule_iter *it)
 				if (!((e->bymonth >> m) & 1)) {
 					int ny = m == 12 ? y + 1 : y;
 					int nm = m == 12 ? 1 : m + 1;
-					int64_t target = sm_civil_days(ny, nm, 1);
+					int64_t target =
+						sm_civil_days(ny, nm, 1);
 					int64_t d0 =
 						sm_civil_day_of(it->dtstart);
 					int64_t np = ceil_div64(target - d0,
@@ -816,7 +813,8 @@ sm_rrule_iter_skip_to(struct sm_rrule_iter *it, sm_time t)
 					e->interval);
 			break;
 		case SM_FREQ_WEEKLY: {
-			int64_t w0 = d0 - (sm_civil_weekday(d0) - e->wkst + 7) % 7;
+			int64_t w0 =
+				d0 - (sm_civil_weekday(d0) - e->wkst + 7) % 7;
 			p = floor_div64(dt - w0, 7 * (int64_t)e->interval);
 			break;
 		}

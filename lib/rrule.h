@@ -52,23 +52,23 @@ enum sm_until_kind {
 #define SM_RRULE_MAX_SETPOS 32
 
 struct sm_byday {
-	int8_t ord;	/* 0: every such weekday; else -53..53 */
-	uint8_t wday;	/* 0 = Monday .. 6 = Sunday */
+	int8_t ord;   /* 0: every such weekday; else -53..53 */
+	uint8_t wday; /* 0 = Monday .. 6 = Sunday */
 };
 
 struct sm_rrule {
 	enum sm_freq freq;
-	int interval;	/* >= 1 */
-	int count;	/* 0: no COUNT */
+	int interval; /* >= 1 */
+	int count;    /* 0: no COUNT */
 	enum sm_until_kind until_kind;
-	sm_time until;	/* civil for LOCAL and DATE, an instant for UTC */
-	int wkst;	/* 0 = Monday (the default) .. 6 = Sunday */
-	uint64_t bysecond;	/* bit n: second n (0..60) */
-	uint64_t byminute;	/* bit n: minute n */
-	uint32_t byhour;	/* bit n: hour n */
-	uint16_t bymonth;	/* bit n: month n (1..12) */
-	uint32_t bymonthday_pos; /* bit n: day n (1..31) */
-	uint32_t bymonthday_neg; /* bit n: day -n */
+	sm_time until;	   /* civil for LOCAL and DATE, an instant for UTC */
+	int wkst;	   /* 0 = Monday (the default) .. 6 = Sunday */
+	uint64_t bysecond; /* bit n: second n (0..60) */
+	uint64_t byminute; /* bit n: minute n */
+	uint32_t byhour;   /* bit n: hour n */
+	uint16_t bymonth;  /* bit n: month n (1..12) */
+	uint32_t bymonthday_pos;   /* bit n: day n (1..31) */
+	uint32_t bymonthday_neg;   /* bit n: day -n */
 	uint64_t byyearday_pos[6]; /* bit n: day n (1..366) */
 	uint64_t byyearday_neg[6]; /* bit n: day -n */
 	uint64_t byweekno_pos;	   /* bit n: week n (1..53) */
@@ -111,7 +111,7 @@ typedef sm_time (*sm_rrule_resolve_fn)(void *ctx, sm_time civil);
  */
 struct sm_rrule_iter {
 	const struct sm_rrule *rule;
-	sm_time dtstart;	/* civil */
+	sm_time dtstart; /* civil */
 	int all_day;
 	sm_rrule_resolve_fn resolve;
 	void *ctx;
@@ -120,19 +120,19 @@ struct sm_rrule_iter {
 	int nhours, nminutes, nseconds;
 	/* Effective day filters after DTSTART defaults. */
 	struct sm_rrule eff;
-	int64_t period;		/* index of the current period */
-	int64_t last_hit_day;	/* day number of the last instance or DTSTART */
-	int emitted;		/* instances produced so far (COUNT) */
+	int64_t period;	      /* index of the current period */
+	int64_t last_hit_day; /* day number of the last instance or DTSTART */
+	int emitted;	      /* instances produced so far (COUNT) */
 	int done;
 	/* Current period's selected instances, as indexes into days x times. */
 	int ndays;
-	int16_t days[372];	/* day offsets from period_day0 */
+	int16_t days[372]; /* day offsets from period_day0 */
 	int64_t period_day0;
-	sm_time period_base;	/* civil second where sub-day periods start */
-	int64_t pos, npos;	/* cursor in the period's instance list */
+	sm_time period_base; /* civil second where sub-day periods start */
+	int64_t pos, npos;   /* cursor in the period's instance list */
 	int32_t setpos_idx[SM_RRULE_MAX_SETPOS];
 	int nsetpos_idx;
-	int loaded;		/* the period's set is computed */
+	int loaded; /* the period's set is computed */
 };
 
 /*
@@ -141,8 +141,8 @@ struct sm_rrule_iter {
  * rule has no UTC UNTIL.  The rule must outlive the iterator.
  */
 void sm_rrule_iter_init(struct sm_rrule_iter *it, const struct sm_rrule *rule,
-			sm_time dtstart, int all_day, sm_rrule_resolve_fn resolve,
-			void *ctx);
+			sm_time dtstart, int all_day,
+			sm_rrule_resolve_fn resolve, void *ctx);
 
 /* Stores the next instance (civil time, ascending) in *out and returns 1, or
  * returns 0 once the rule has ended. */

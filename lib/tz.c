@@ -6,6 +6,8 @@
  */
 #include "tz.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,11 +168,303 @@ sm_tz_new_spliced(const struct sm_tz *outer, const struct sm_tz *inner)
 		free(tv.v);
 		return NULL;
 	}
-	tz->initial_offset = outer->initial_offset;
+	tz->initial_offset = from == SM_TIME_MIN ? inner->initial_offset
+						 : outer->initial_offset;
 	tz->covered_from = outer->covered_from;
 	tz->covered_until = outer->covered_until;
 	tz->trans = tv.v;
 	tz->ntrans = tv.n;
+	return tz;
+}
+
+/* ---------------------------------------------------------------------
+ * TZif (RFC 8536) and POSIX TZ rules.
+ */
+
+static int64_t
+be32(const unsigned char *p)
+{
+	return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			 (uint32_t)p[2] << 8 | (uint32_t)p[3]);
+}
+
+static int64_t
+be64(const unsigned char *p)
+{
+	return (int64_t)((uint64_t)be32(p) << 32 | (uint32_t)be32(p + 4));
+}
+
+/* A POSIX TZ rule date: Jn, n or Mm.w.d, with a time of day. */
+struct posix_date {
+	char kind; /* 'J', 'n' or 'M' */
+	int a, b, c;
+	int secs; /* time of day, may be negative or past 24 h */
+};
+
+struct posix_tz {
+	int std_off, dst_off; /* seconds east of UTC */
+	int has_dst;
+	struct posix_date start, end;
+};
+
+static const char *
+posix_name(const char *p)
+{
+	if (*p == '<') {
+		const char *q = strchr(p, '>');
+		return q ? q + 1 : NULL;
+	}
+	const char *q = p;
+	while (isalpha((unsigned char)*q))
+		q++;
+	return q - p >= 3 ? q : NULL;
+}
+
+/* [+-]hh[:mm[:ss]] into seconds; returns the end or NULL. */
+static const char *
+posix_hms(const char *p, int *out)
+{
+	int sign = 1;
+	if (*p == '+' || *p == '-')
+		sign = *p++ == '-' ? -1 : 1;
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	int v[3] = {0, 0, 0};
+	for (int i = 0; i < 3; i++) {
+		if (i > 0) {
+			if (*p != ':')
+				break;
+			p++;
+		}
+		if (!isdigit((unsigned char)*p))
+			return NULL;
+		while (isdigit((unsigned char)*p))
+			v[i] = v[i] * 10 + (*p++ - '0');
+	}
+	*out = sign * (v[0] * 3600 + v[1] * 60 + v[2]);
+	return p;
+}
+
+static const char *
+posix_date_parse(const char *p, struct posix_date *d)
+{
+	d->secs = 7200;
+	if (*p == 'M') {
+		d->kind = 'M';
+		if (sscanf(p + 1, "%d.%d.%d", &d->a, &d->b, &d->c) != 3 ||
+		    d->a < 1 || d->a > 12 || d->b < 1 || d->b > 5 || d->c < 0 ||
+		    d->c > 6)
+			return NULL;
+		p++;
+		while (isdigit((unsigned char)*p) || *p == '.')
+			p++;
+	} else {
+		d->kind = *p == 'J' ? 'J' : 'n';
+		if (*p == 'J')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return NULL;
+		d->a = 0;
+		while (isdigit((unsigned char)*p))
+			d->a = d->a * 10 + (*p++ - '0');
+	}
+	if (*p == '/')
+		p = posix_hms(p + 1, &d->secs);
+	return p;
+}
+
+static int
+posix_parse(const char *s, struct posix_tz *tz)
+{
+	memset(tz, 0, sizeof(*tz));
+	const char *p = posix_name(s);
+	int off;
+	if (!p || !(p = posix_hms(p, &off)))
+		return -1;
+	tz->std_off = -off; /* POSIX counts west of UTC */
+	if (*p == '\0')
+		return 0;
+	if (!(p = posix_name(p)))
+		return -1;
+	tz->has_dst = 1;
+	tz->dst_off = tz->std_off + 3600;
+	if (*p && *p != ',') {
+		if (!(p = posix_hms(p, &off)))
+			return -1;
+		tz->dst_off = -off;
+	}
+	if (*p == '\0') { /* no rule: the US rules are POSIX's default */
+		tz->start = (struct posix_date){'M', 3, 2, 0, 7200};
+		tz->end = (struct posix_date){'M', 11, 1, 0, 7200};
+		return 0;
+	}
+	if (*p++ != ',' || !(p = posix_date_parse(p, &tz->start)) ||
+	    *p++ != ',' || !(p = posix_date_parse(p, &tz->end)))
+		return -1;
+	return *p == '\0' ? 0 : -1;
+}
+
+/* Day number of a rule date in a year. */
+static int64_t
+posix_day(const struct posix_date *d, int year)
+{
+	int64_t jan1 = sm_civil_days(year, 1, 1);
+	switch (d->kind) {
+	case 'J': { /* 1..365, February 29 never counted */
+		int64_t day = jan1 + d->a - 1;
+		if (sm_civil_is_leap(year) && d->a >= 60)
+			day++;
+		return day;
+	}
+	case 'n':
+		return jan1 + d->a;
+	default: {
+		int64_t first = sm_civil_days(year, d->a, 1);
+		/* sm_civil_weekday: 0 = Monday; POSIX d: 0 = Sunday. */
+		int wd = (sm_civil_weekday(first) + 1) % 7;
+		int64_t day = first + (d->c - wd + 7) % 7 + (d->b - 1) * 7;
+		int64_t next = sm_civil_days(d->a == 12 ? year + 1 : year,
+					     d->a == 12 ? 1 : d->a + 1, 1);
+		while (day >= next)
+			day -= 7;
+		return day;
+	}
+	}
+}
+
+static int
+posix_extend(struct trans_vec *tv, const struct posix_tz *p, sm_time after,
+	     int from_year)
+{
+	if (!p->has_dst)
+		return 0;
+	for (int y = from_year; y < SM_TZ_HORIZON_YEAR; y++) {
+		sm_time on = posix_day(&p->start, y) * SM_DAY + p->start.secs -
+			     p->std_off;
+		sm_time off = posix_day(&p->end, y) * SM_DAY + p->end.secs -
+			      p->dst_off;
+		sm_time first = on < off ? on : off;
+		sm_time second = on < off ? off : on;
+		int first_off = on < off ? p->dst_off : p->std_off;
+		int second_off = on < off ? p->std_off : p->dst_off;
+		if (first > after && push(tv, first, first_off) < 0)
+			return -1;
+		if (second > after && push(tv, second, second_off) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct sm_tz *
+sm_tz_new_tzif(const char *name, const void *data, size_t len)
+{
+	const unsigned char *d = data, *end = d + len;
+	if (len < 44 || memcmp(d, "TZif", 4) != 0)
+		return NULL;
+	int version = d[4] ? d[4] - '0' : 1;
+	int64_t cnt[6];
+	for (int i = 0; i < 6; i++)
+		cnt[i] = be32(d + 20 + 4 * i);
+	for (int i = 0; i < 6; i++)
+		if (cnt[i] < 0 || cnt[i] > 100000)
+			return NULL;
+	/* cnt: isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt */
+	size_t v1 = (size_t)(cnt[3] * 5 + cnt[4] * 6 + cnt[5] + cnt[2] * 8 +
+			     cnt[1] + cnt[0]);
+	const unsigned char *h = d;
+	int tsize = 4;
+	if (version >= 2) {
+		h = d + 44 + v1;
+		if (h + 44 > end || memcmp(h, "TZif", 4) != 0)
+			return NULL;
+		for (int i = 0; i < 6; i++)
+			cnt[i] = be32(h + 20 + 4 * i);
+		for (int i = 0; i < 6; i++)
+			if (cnt[i] < 0 || cnt[i] > 100000)
+				return NULL;
+		tsize = 8;
+	}
+	int64_t timecnt = cnt[3], typecnt = cnt[4];
+	const unsigned char *times = h + 44;
+	const unsigned char *idx = times + timecnt * tsize;
+	const unsigned char *types = idx + timecnt;
+	const unsigned char *after = types + typecnt * 6 + cnt[5] +
+				     cnt[2] * (tsize + 4) + cnt[1] + cnt[0];
+	if (typecnt < 1 || after > end)
+		return NULL;
+	struct trans_vec tv = {0};
+	sm_time last = SM_TIME_MIN;
+	for (int64_t i = 0; i < timecnt; i++) {
+		unsigned t = idx[i];
+		if (t >= typecnt) {
+			free(tv.v);
+			return NULL;
+		}
+		sm_time at =
+			tsize == 8 ? be64(times + i * 8) : be32(times + i * 4);
+		if (push(&tv, at, (int)be32(types + t * 6)) < 0) {
+			free(tv.v);
+			return NULL;
+		}
+		last = at;
+	}
+	/* The footer's rule continues past the last transition. */
+	if (version >= 2 && after < end && *after == '\n') {
+		const unsigned char *nl =
+			memchr(after + 1, '\n', (size_t)(end - after - 1));
+		char rule[128];
+		size_t rl = nl ? (size_t)(nl - after - 1) : 0;
+		struct posix_tz ptz;
+		if (nl && rl > 0 && rl < sizeof(rule)) {
+			memcpy(rule, after + 1, rl);
+			rule[rl] = '\0';
+			if (posix_parse(rule, &ptz) == 0) {
+				int year = 1970;
+				if (last != SM_TIME_MIN) {
+					int m, dd;
+					sm_civil_ymd(sm_civil_day_of(last),
+						     &year, &m, &dd);
+				}
+				if (posix_extend(&tv, &ptz, last, year) < 0) {
+					free(tv.v);
+					return NULL;
+				}
+				if (!ptz.has_dst &&
+				    push(&tv,
+					 last == SM_TIME_MIN ? SM_TIME_MIN
+							     : last,
+					 ptz.std_off) < 0) {
+					free(tv.v);
+					return NULL;
+				}
+			}
+		}
+	}
+	struct sm_tz *tz = calloc(1, sizeof(*tz));
+	if (!tz || !(tz->name = dup_name(name))) {
+		free(tz);
+		free(tv.v);
+		return NULL;
+	}
+	/* RFC 8536: before the first transition, time type 0 applies. */
+	tz->initial_offset = (int)be32(types);
+	tz->covered_from = SM_TIME_MIN;
+	tz->covered_until = SM_TIME_MAX;
+	qsort(tv.v, tv.n, sizeof(*tv.v), cmp_trans);
+	size_t w = 0;
+	for (size_t r = 0; r < tv.n; r++) {
+		if (tv.v[r].at == SM_TIME_MIN) { /* a fixed rule, no changes */
+			tz->initial_offset = tv.v[r].offset;
+			continue;
+		}
+		if (w > 0 && tv.v[w - 1].at == tv.v[r].at) {
+			tv.v[w - 1] = tv.v[r];
+			continue;
+		}
+		tv.v[w++] = tv.v[r];
+	}
+	tz->trans = tv.v;
+	tz->ntrans = w;
 	return tz;
 }
 

@@ -23,25 +23,25 @@
 
 /* One STANDARD or DAYLIGHT sub-component of a VTIMEZONE. */
 struct sm_tz_observance {
-	sm_time dtstart;	/* local time, read in offset_from */
-	int offset_from;	/* seconds east of UTC */
+	sm_time dtstart; /* local time, read in offset_from */
+	int offset_from; /* seconds east of UTC */
 	int offset_to;
-	const struct sm_rrule *rule;	/* may be NULL */
-	const sm_time *rdates;	/* local times, read in offset_from */
+	const struct sm_rrule *rule; /* may be NULL */
+	const sm_time *rdates;	     /* local times, read in offset_from */
 	int nrdates;
 };
 
 struct sm_tz_transition {
-	sm_time at;	/* instant of the change */
-	int offset;	/* offset in force from then on */
+	sm_time at; /* instant of the change */
+	int offset; /* offset in force from then on */
 };
 
 struct sm_tz {
 	char *name;
-	int initial_offset;	/* before the first transition */
-	sm_time covered_from;	/* first observance onset (SM_TIME_MIN for
+	int initial_offset;    /* before the first transition */
+	sm_time covered_from;  /* first observance onset (SM_TIME_MIN for
 				   fixed zones) */
-	sm_time covered_until;	/* last onset when no observance has an
+	sm_time covered_until; /* last onset when no observance has an
 				   open-ended RRULE, else SM_TIME_MAX */
 	struct sm_tz_transition *trans;
 	size_t ntrans;
@@ -65,6 +65,14 @@ struct sm_tz *sm_tz_new(const char *name, const struct sm_tz_observance *obs,
  */
 struct sm_tz *sm_tz_new_spliced(const struct sm_tz *outer,
 				const struct sm_tz *inner);
+
+/*
+ * Builds a zone from a TZif file's contents (RFC 8536, versions 1 to 4: the
+ * 64-bit data when present, and the footer's POSIX TZ rule for times after
+ * the last transition, up to SM_TZ_HORIZON_YEAR).  Returns NULL when data is
+ * not a valid TZif file.
+ */
+struct sm_tz *sm_tz_new_tzif(const char *name, const void *data, size_t len);
 
 /* Frees a zone; NULL is a no-op. */
 void sm_tz_free(struct sm_tz *tz);
