@@ -871,7 +871,6 @@ main(void)
 		cmocka_unit_test(test_no_observance),
 		cmocka_unit_test(test_spliced_finite),
 		cmocka_unit_test(test_spliced_open_ended),
-		/* FAILS: see report */
 		cmocka_unit_test_setup_teardown(test_spliced_fixed_inner,
 						owned_setup, owned_teardown),
 		cmocka_unit_test(test_fixed),
