@@ -182,8 +182,15 @@ struct line_info {
 	int depth;  /* 0: the component itself, 1+: nested (VALARM...) */
 };
 
-struct raw_rule {
-	int exrule;
+/* A property value smcal reads from the raw text rather than libical. */
+enum raw_kind {
+	RAW_RRULE,
+	RAW_EXRULE,
+	RAW_CATEGORIES,
+};
+
+struct raw_prop {
+	enum raw_kind kind;
 	int line;
 	char *text;
 };
@@ -218,8 +225,8 @@ struct loader {
 	int chunk_line;
 	struct line_info *lines;
 	size_t nlines, lines_cap;
-	struct raw_rule *rules;
-	size_t nrules, rules_cap;
+	struct raw_prop *raws;
+	size_t nraws, raws_cap;
 	/* Zones. */
 	struct zone_use *uses;
 	size_t nuses, uses_cap;
@@ -971,29 +978,15 @@ new_post(struct sm_calendar *cal)
 static void
 convert_rules(struct loader *ld, struct sm_post *post)
 {
-	int nr = 0, nx = 0;
-	for (size_t i = 0; i < ld->nrules; i++)
-		ld->rules[i].exrule ? nx++ : nr++;
+	int nr = 0;
+	for (size_t i = 0; i < ld->nraws; i++)
+		nr += ld->raws[i].kind == RAW_RRULE;
 	if (nr)
 		post->rrules = sm_arena_alloc(
 			&ld->cal->arena, (size_t)nr * sizeof(struct sm_rrule));
-	if (nx)
-		post->exrules = sm_arena_alloc(
-			&ld->cal->arena, (size_t)nx * sizeof(struct sm_rrule));
-	for (size_t i = 0; i < ld->nrules; i++) {
-		struct raw_rule *r = &ld->rules[i];
-		struct sm_rrule rule;
-		char err[160];
-		int prc = sm_rrule_parse(r->text, &rule, err, sizeof(err));
-		if (prc < 0) {
-			error_at(ld, r->line, "%s ignored: %s",
-				 r->exrule ? "EXRULE" : "RRULE", err);
-			continue;
-		}
-		if (prc > 0)
-			warn(ld, r->line, "%s: %s",
-			     r->exrule ? "EXRULE" : "RRULE", err);
-		if (r->exrule) {
+	for (size_t i = 0; i < ld->nraws; i++) {
+		struct raw_prop *r = &ld->raws[i];
+		if (r->kind == RAW_EXRULE) {
 			/* RFC 5545 dropped EXRULE (RFC 2445 had it); like
 			 * other RFC 5545 readers, smcal ignores it. */
 			warn(ld, r->line,
@@ -1001,15 +994,76 @@ convert_rules(struct loader *ld, struct sm_post *post)
 			     "list the dates to skip with EXDATE");
 			continue;
 		}
+		if (r->kind != RAW_RRULE)
+			continue;
+		struct sm_rrule rule;
+		char err[160];
+		int prc = sm_rrule_parse(r->text, &rule, err, sizeof(err));
+		if (prc < 0) {
+			error_at(ld, r->line, "RRULE ignored: %s", err);
+			continue;
+		}
+		if (prc > 0)
+			warn(ld, r->line, "RRULE: %s", err);
 		if (rule.count && rule.until_kind != SM_UNTIL_NONE)
 			warn(ld, r->line,
 			     "RRULE has both COUNT and UNTIL (RFC 5545 allows "
 			     "one): the series ends at whichever comes first");
-		if (r->exrule)
-			post->exrules[post->nexrules++] = rule;
-		else
-			post->rrules[post->nrrules++] = rule;
+		post->rrules[post->nrrules++] = rule;
 	}
+}
+
+/*
+ * CATEGORIES values, split at the commas that are not escaped and
+ * unescaped (RFC 5545 3.3.11: "\," is a comma inside a value).
+ */
+static void
+convert_categories(struct loader *ld, struct sm_post *post, int *latin)
+{
+	int cap = 0;
+	for (size_t i = 0; i < ld->nraws; i++)
+		if (ld->raws[i].kind == RAW_CATEGORIES)
+			for (const char *q = ld->raws[i].text; *q; q++)
+				cap += *q == ',';
+	for (size_t i = 0; i < ld->nraws; i++)
+		cap += ld->raws[i].kind == RAW_CATEGORIES;
+	if (cap == 0)
+		return;
+	post->categories =
+		sm_arena_alloc(&ld->cal->arena, (size_t)cap * sizeof(char *));
+	struct strbuf item = {0};
+	for (size_t i = 0; i < ld->nraws; i++) {
+		if (ld->raws[i].kind != RAW_CATEGORIES)
+			continue;
+		for (const char *q = ld->raws[i].text;; q++) {
+			if (*q == '\\' && q[1]) {
+				q++;
+				char c = *q == 'n' || *q == 'N' ? '\n' : *q;
+				sb_add(&item, &c, 1);
+				continue;
+			}
+			if (*q && *q != ',') {
+				sb_add(&item, q, 1);
+				continue;
+			}
+			/* End of an item: trimmed, empty ones dropped. */
+			size_t b = 0, e = item.len;
+			while (b < e && isspace((unsigned char)item.s[b]))
+				b++;
+			while (e > b && isspace((unsigned char)item.s[e - 1]))
+				e--;
+			if (e > b) {
+				char *raw = sm_arena_strndup(&ld->cal->arena,
+							     item.s + b, e - b);
+				post->categories[post->ncategories++] =
+					text_dup(&ld->cal->arena, raw, latin);
+			}
+			item.len = 0;
+			if (!*q)
+				break;
+		}
+	}
+	free(item.s);
 }
 
 static void
@@ -1117,16 +1171,7 @@ convert_post(struct loader *ld, icalcomponent *c, int is_todo)
 	if (seq)
 		post->sequence = icalproperty_get_sequence(seq);
 
-	for (icalproperty *p = icalcomponent_get_first_property(
-		     c, ICAL_CATEGORIES_PROPERTY);
-	     p;
-	     p = icalcomponent_get_next_property(c, ICAL_CATEGORIES_PROPERTY)) {
-		const char *v = icalproperty_get_categories(p);
-		if (v)
-			post->categories = split_list(
-				a, v, &post->ncategories, post->categories,
-				post->ncategories, &latin);
-	}
+	convert_categories(ld, post, &latin);
 	icalproperty *up =
 		icalcomponent_get_first_property(c, ICAL_URL_PROPERTY);
 	if (up)
@@ -1214,6 +1259,60 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 	ld->nfzones++;
 }
 
+/* Does the chunk's line at offset off contain needle? */
+static int
+chunk_line_has(const struct loader *ld, size_t off, const char *needle,
+	       size_t n)
+{
+	const char *line = ld->chunk.s + off;
+	const char *end = strstr(line, "\r\n");
+	size_t len = end ? (size_t)(end - line) : strlen(line);
+	if (n == 0 || n > len)
+		return n == 0;
+	for (size_t i = 0; i + n <= len; i++)
+		if (memcmp(line + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The line an X-LIC-ERROR is about.  libical's messages name the property
+ * ("... in RDATE property. Removing entire property: 2024...") or the bad
+ * name ("Parse error in property name: c"); the first line of the chunk
+ * with that name (and value) is the one.  Else the component's BEGIN line.
+ */
+static int
+lic_error_line(const struct loader *ld, const char *msg)
+{
+	if (!msg)
+		return ld->chunk_line;
+	char name[24] = "";
+	const char *value = "";
+	const char *pn = strstr(msg, "property name: ");
+	const char *in = strstr(msg, " in ");
+	if (pn) {
+		snprintf(name, sizeof(name), "%s", pn + 15);
+	} else if (in) {
+		const char *e = strstr(in + 4, " property");
+		if (e && (size_t)(e - in - 4) < sizeof(name)) {
+			memcpy(name, in + 4, (size_t)(e - in - 4));
+			name[e - in - 4] = '\0';
+		}
+		const char *colon = strrchr(msg, ':');
+		if (colon && colon[1] == ' ')
+			value = colon + 2;
+	}
+	for (char *q = name; *q; q++)
+		*q = (char)toupper((unsigned char)*q);
+	if (!name[0])
+		return ld->chunk_line;
+	for (size_t i = 0; i < ld->nlines; i++)
+		if (strcmp(ld->lines[i].name, name) == 0 &&
+		    chunk_line_has(ld, ld->lines[i].off, value, strlen(value)))
+			return ld->lines[i].line;
+	return ld->chunk_line;
+}
+
 static void
 report_lic_errors(struct loader *ld, icalcomponent *c)
 {
@@ -1225,9 +1324,14 @@ report_lic_errors(struct loader *ld, icalcomponent *c)
 		/* RRULE values are read (and reported) by rrule.c. */
 		if (msg && strstr(msg, "RECUR value"))
 			continue;
+		int line = lic_error_line(ld, msg);
+		if (line != ld->chunk_line) {
+			warn(ld, line, "%s", msg);
+			continue;
+		}
 		const char *kind =
 			icalcomponent_kind_to_string(icalcomponent_isa(c));
-		warn(ld, ld->chunk_line, "in the %s starting here: %s",
+		warn(ld, line, "in the %s starting here: %s",
 		     kind ? kind : "component", msg ? msg : "parse error");
 	}
 	for (icalcomponent *s =
@@ -1274,9 +1378,9 @@ finish_chunk(struct loader *ld)
 	if (ld->chunk.s)
 		ld->chunk.s[0] = '\0';
 	ld->nlines = 0;
-	for (size_t i = 0; i < ld->nrules; i++)
-		free(ld->rules[i].text);
-	ld->nrules = 0;
+	for (size_t i = 0; i < ld->nraws; i++)
+		free(ld->raws[i].text);
+	ld->nraws = 0;
 	ld->collecting = -1;
 }
 
@@ -1385,19 +1489,43 @@ record_line(struct loader *ld, const char *name, const char *s, size_t len,
 	li->line = line;
 	li->off = ld->chunk.len;
 	li->depth = depth;
-	if (depth == 0 &&
-	    (strcmp(name, "RRULE") == 0 || strcmp(name, "EXRULE") == 0)) {
-		size_t vlen;
-		const char *v = line_value(s, len, &vlen);
-		ld->rules = grow(ld->rules, &ld->rules_cap, ld->nrules + 1,
-				 sizeof(*ld->rules));
-		struct raw_rule *r = &ld->rules[ld->nrules++];
-		r->exrule = name[0] == 'E';
-		r->line = line;
-		r->text = strndup(v ? v : "", vlen);
-		if (!r->text)
-			abort();
+	if (depth != 0)
+		return;
+	size_t vlen;
+	const char *v = line_value(s, len, &vlen);
+	enum raw_kind kind;
+	if (strcmp(name, "RRULE") == 0)
+		kind = RAW_RRULE;
+	else if (strcmp(name, "EXRULE") == 0)
+		kind = RAW_EXRULE;
+	else if (strcmp(name, "CATEGORIES") == 0)
+		kind = RAW_CATEGORIES;
+	else {
+		/* libical splits "RDATE:a,b" into one property per value:
+		 * one entry per value keeps find_line's count aligned. */
+		if (v && (strcmp(name, "RDATE") == 0 ||
+			  strcmp(name, "EXDATE") == 0)) {
+			for (size_t k = 0; k < vlen; k++) {
+				if (v[k] != ',')
+					continue;
+				ld->lines = grow(ld->lines, &ld->lines_cap,
+						 ld->nlines + 1,
+						 sizeof(*ld->lines));
+				ld->lines[ld->nlines] =
+					ld->lines[ld->nlines - 1];
+				ld->nlines++;
+			}
+		}
+		return;
 	}
+	ld->raws =
+		grow(ld->raws, &ld->raws_cap, ld->nraws + 1, sizeof(*ld->raws));
+	struct raw_prop *r = &ld->raws[ld->nraws++];
+	r->kind = kind;
+	r->line = line;
+	r->text = strndup(v ? v : "", vlen);
+	if (!r->text)
+		abort();
 }
 
 static int
@@ -1702,9 +1830,9 @@ reader_finish(struct reader *r)
 
 	free(ld->chunk.s);
 	free(ld->lines);
-	for (size_t i = 0; i < ld->nrules; i++)
-		free(ld->rules[i].text);
-	free(ld->rules);
+	for (size_t i = 0; i < ld->nraws; i++)
+		free(ld->raws[i].text);
+	free(ld->raws);
 	free(ld->uses);
 	for (size_t i = 0; i < ld->nfzones; i++)
 		free(ld->fzones[i].tzid);

@@ -7,7 +7,8 @@
  * Each top-level component (VEVENT, VTODO, VTIMEZONE) is handed to libical
  * alone, converted into a struct sm_post or a zone, and its libical tree is
  * freed at once, so a large file never has its whole tree in memory.  RRULE
- * and EXRULE values are parsed by rrule.c from the raw text.  Zones are
+ * values are parsed by rrule.c from the raw text (EXRULE, which RFC 5545
+ * dropped, is reported and ignored).  Zones are
  * resolved after the whole file is read (a VTIMEZONE may follow its users):
  * the file's VTIMEZONE of that TZID in the same VCALENDAR, else in the file,
  * else the system zoneinfo by IANA name (libical-style prefixes such as
@@ -88,8 +89,6 @@ struct sm_post {
 	int has_duration;
 	struct sm_rrule *rrules;
 	int nrrules;
-	struct sm_rrule *exrules;
-	int nexrules;
 	struct sm_dt *rdates;
 	int nrdates;
 	struct sm_dt *exdates;

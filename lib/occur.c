@@ -2,10 +2,11 @@
  * occur: series and their instance streams.
  *
  * A stream merges the RRULE iterators, the sorted RDATEs and DTSTART of a
- * master into one ascending sequence of keys, dropping duplicates, EXDATEs
- * and EXRULE instances.  Keys live in the series' domain (instant, floating
- * civil time or date), so values written in other forms (an EXDATE in UTC
- * for a zoned series, a date-time RECURRENCE-ID on an all-day series) are
+ * master into one sequence of keys (ascending, but for a DST gap that moves
+ * a local time past the next ones), dropping duplicates and EXDATEs.  Keys
+ * live in the series' domain (instant, floating civil time or date), so
+ * values written in other forms (an EXDATE in UTC for a zoned series, a
+ * date-time RECURRENCE-ID on an all-day series) are
  * converted into that domain before they are compared.
  */
 #include "occur.h"
@@ -14,12 +15,30 @@
 #include <string.h>
 
 #define MAX_RULES 8
+#define RECENT 8
 
 enum domain {
 	DOM_INSTANT,
 	DOM_FLOATING,
 	DOM_DATE,
 };
+
+/* The domain a value's own form puts it in. */
+static enum domain
+domain_of_value(const struct sm_dt *dt)
+{
+	switch (dt->kind) {
+	case SM_DT_DATE:
+		return DOM_DATE;
+	case SM_DT_FLOATING:
+		return DOM_FLOATING;
+	case SM_DT_ZONED:
+		return dt->zone && dt->zone->tz ? DOM_INSTANT : DOM_FLOATING;
+	case SM_DT_UTC:
+		return DOM_INSTANT;
+	}
+	return DOM_INSTANT;
+}
 
 static enum domain
 domain_of(const struct sm_post *p)
@@ -124,11 +143,7 @@ struct stream {
 	struct sm_rrule_iter rules[MAX_RULES];
 	int has_peek[MAX_RULES];
 	sm_time peek[MAX_RULES]; /* key */
-	int nexrules;
-	struct sm_rrule_iter exrules[MAX_RULES];
-	int ex_has[MAX_RULES];
-	sm_time ex_peek[MAX_RULES];
-	sm_time *rdate_keys; /* sorted; owned */
+	sm_time *rdate_keys;	 /* sorted; owned */
 	int nrdates, rdate_pos;
 	sm_time *exdate_keys; /* sorted; owned */
 	int nexdates;
@@ -136,8 +151,8 @@ struct stream {
 	int nexdays;
 	int dtstart_pending;
 	sm_time dtstart_key;
-	int has_last;
-	sm_time last;
+	sm_time recent[8]; /* the last keys emitted, for duplicates */
+	int nrecent;
 };
 
 static int
@@ -186,16 +201,6 @@ stream_init(struct stream *st, const struct sm_post *m,
 		sm_rrule_iter_init(&st->rules[i], &m->rrules[i], m->start.civil,
 				   all_day, resolve_civil, &st->rc);
 		rule_advance(st, i);
-	}
-	st->nexrules = m->nexrules < MAX_RULES ? m->nexrules : MAX_RULES;
-	for (int i = 0; i < st->nexrules; i++) {
-		sm_rrule_iter_init(&st->exrules[i], &m->exrules[i],
-				   m->start.civil, all_day, resolve_civil,
-				   &st->rc);
-		sm_time c;
-		st->ex_has[i] = sm_rrule_iter_next(&st->exrules[i], &c);
-		if (st->ex_has[i])
-			st->ex_peek[i] = frame_key(st, c);
 	}
 	if (m->nrdates) {
 		st->rdate_keys = malloc((size_t)m->nrdates * sizeof(sm_time));
@@ -267,16 +272,6 @@ excluded(struct stream *st, sm_time key)
 			    sizeof(int64_t), cmp_time))
 			return 1;
 	}
-	for (int i = 0; i < st->nexrules; i++) {
-		while (st->ex_has[i] && st->ex_peek[i] < key) {
-			sm_time c;
-			st->ex_has[i] = sm_rrule_iter_next(&st->exrules[i], &c);
-			if (st->ex_has[i])
-				st->ex_peek[i] = frame_key(st, c);
-		}
-		if (st->ex_has[i] && st->ex_peek[i] == key)
-			return 1;
-	}
 	return 0;
 }
 
@@ -303,19 +298,24 @@ stream_next(struct stream *st, sm_time *key)
 		}
 		if (!have)
 			return 0;
-		/* Consume every source that yields this key. */
+		/* Consume every source that yields this key.  A rule's keys
+		 * are ascending but for DST gaps (02:15 in a gap resolves
+		 * after 02:30), so only equal keys are consumed, and
+		 * duplicates are found among the keys just emitted. */
 		if (st->dtstart_pending && st->dtstart_key == best)
 			st->dtstart_pending = 0;
 		for (int i = 0; i < st->nrules; i++)
-			while (st->has_peek[i] && st->peek[i] <= best)
+			while (st->has_peek[i] && st->peek[i] == best)
 				rule_advance(st, i);
 		while (st->rdate_pos < st->nrdates &&
-		       st->rdate_keys[st->rdate_pos] <= best)
+		       st->rdate_keys[st->rdate_pos] == best)
 			st->rdate_pos++;
-		if (st->has_last && best <= st->last)
+		int seen = 0;
+		for (int k = 0; k < RECENT && k < st->nrecent; k++)
+			seen |= st->recent[k] == best;
+		if (seen)
 			continue;
-		st->has_last = 1;
-		st->last = best;
+		st->recent[st->nrecent++ % RECENT] = best;
 		if (excluded(st, best))
 			continue;
 		*key = best;
@@ -467,13 +467,8 @@ standalone_occurrence(const struct sm_series *s, const struct sm_post *p,
 	memset(out, 0, sizeof(*out));
 	out->series = s;
 	out->post = p;
-	enum domain d = domain_of(p);
 	const struct sm_dt *id = p->is_override ? &p->recurrence_id : &p->start;
-	enum domain idd = p->is_override
-				  ? (id->kind == SM_DT_DATE	  ? DOM_DATE
-				     : id->kind == SM_DT_FLOATING ? DOM_FLOATING
-								  : DOM_INSTANT)
-				  : d;
+	enum domain idd = domain_of_value(id);
 	out->rid = key_of(id, idd, o);
 	out->rid_kind = rid_kind_of(idd);
 	out->start = dt_instant(&p->start, o);
@@ -541,8 +536,7 @@ sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
 		sm_time start = dt_instant(&ov->start, o);
 		if (start < from || start >= to)
 			continue;
-		if (!master_has(s, s->override_keys[i], o))
-			continue;
+
 		struct stream tmp;
 		stream_init(&tmp, s->master, o);
 		make_occurrence(s, &tmp, s->override_keys[i], o, &occ);
@@ -576,7 +570,8 @@ sm_occur_next(const struct sm_series *s, const struct sm_occur_opts *o,
 	 * nothing for 400 years has ended (rrule.c stops it too). */
 	sm_time span = 7 * SM_DAY;
 	sm_time from = t;
-	while (span < 401LL * 366 * SM_DAY) {
+	const sm_time last = sm_civil_days(10000, 1, 1) * SM_DAY;
+	while (from < last) {
 		struct first_ctx fc = {0};
 		sm_occur_window(s, o, from, from + span, keep_first, &fc);
 		if (fc.found) {
@@ -592,22 +587,31 @@ sm_occur_next(const struct sm_series *s, const struct sm_occur_opts *o,
 int
 sm_occur_alarms(const struct sm_occurrence *occ, sm_time *out, int max)
 {
-	int n = 0;
 	const struct sm_post *p = occ->post;
+	int total = 0;
+	for (int i = 0; i < p->nalarms; i++)
+		total += 1 + p->alarms[i].repeat;
+	if (total == 0 || max <= 0)
+		return 0;
+	sm_time *all = malloc((size_t)total * sizeof(*all));
+	if (!all)
+		abort();
+	int n = 0;
 	for (int i = 0; i < p->nalarms; i++) {
 		const struct sm_alarm *a = &p->alarms[i];
 		sm_time base = a->kind == SM_ALARM_ABSOLUTE ? a->value
 			       : a->kind == SM_ALARM_BEFORE_END
 				       ? occ->end + a->value
 				       : occ->start + a->value;
-		for (int k = 0; k <= a->repeat && n < max; k++)
-			out[n++] = base + (sm_time)k * a->repeat_gap;
+		for (int k = 0; k <= a->repeat; k++)
+			all[n++] = base + (sm_time)k * a->repeat_gap;
 	}
-	qsort(out, (size_t)n, sizeof(*out), cmp_time);
+	qsort(all, (size_t)n, sizeof(*all), cmp_time);
 	int w = 0;
-	for (int r = 0; r < n; r++)
-		if (w == 0 || out[w - 1] != out[r])
-			out[w++] = out[r];
+	for (int r = 0; r < n && w < max; r++)
+		if (w == 0 || out[w - 1] != all[r])
+			out[w++] = all[r];
+	free(all);
 	return w;
 }
 
@@ -670,6 +674,26 @@ cmp_keyed(const void *a, const void *b)
 	return (x->key > y->key) - (x->key < y->key);
 }
 
+/* Reports an override that replaces nothing. */
+static void
+warn_not_instance(struct sm_diag_list *diags, const struct sm_post *p,
+		  sm_time key, enum domain dom)
+{
+	struct sm_occurrence tmp = {0};
+	tmp.rid = key;
+	tmp.rid_kind = rid_kind_of(dom);
+	char buf[40];
+	sm_diag_add(diags, SM_WARNING, p->file, p->line,
+		    "RECURRENCE-ID %s of %s is not an instance of the series "
+		    "(moved or excluded): this override is not scheduled",
+		    sm_occur_format_rid(&tmp, buf, sizeof(buf)), p->uid);
+}
+
+/*
+ * Installs a series' overrides: one per identity (the higher SEQUENCE, else
+ * the later one), and, when there is a master, only those that name one of
+ * its instances; THISANDFUTURE ones also go to the futures list.
+ */
 static void
 attach_overrides(struct sm_series *s, struct keyed *ov, int n,
 		 const struct sm_occur_opts *o, struct sm_diag_list *diags)
@@ -682,21 +706,27 @@ attach_overrides(struct sm_series *s, struct keyed *ov, int n,
 	if (!s->overrides || !s->override_keys || !s->futures ||
 	    !s->future_keys)
 		abort();
+	int m = 0;
 	for (int i = 0; i < n; i++) {
-		if (s->noverrides > 0 &&
-		    s->override_keys[s->noverrides - 1] == ov[i].key) {
-			/* Two overrides of one instance: the higher SEQUENCE
-			 * (else the later one) wins. */
-			const struct sm_post *prev =
-				s->overrides[s->noverrides - 1];
+		if (m > 0 && ov[m - 1].key == ov[i].key) {
 			if (diags)
 				sm_diag_add(diags, SM_WARNING, ov[i].post->file,
 					    ov[i].post->line,
 					    "second override of the same "
 					    "RECURRENCE-ID (first at line %d)",
-					    prev->line);
-			if (ov[i].post->sequence >= prev->sequence)
-				s->overrides[s->noverrides - 1] = ov[i].post;
+					    ov[m - 1].post->line);
+			if (ov[i].post->sequence >= ov[m - 1].post->sequence)
+				ov[m - 1] = ov[i];
+			continue;
+		}
+		ov[m++] = ov[i];
+	}
+	enum domain dom = s->master ? domain_of(s->master) : DOM_INSTANT;
+	for (int i = 0; i < m; i++) {
+		if (s->master && !master_has(s, ov[i].key, o)) {
+			if (diags)
+				warn_not_instance(diags, ov[i].post, ov[i].key,
+						  dom);
 			continue;
 		}
 		s->override_keys[s->noverrides] = ov[i].key;
@@ -803,33 +833,14 @@ sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
 		for (size_t j = first[si]; j < first[si] + c; j++) {
 			const struct sm_post *p = &cal->posts[order[j]];
 			ov[k].post = p;
-			ov[k].key =
-				s->master ? key_of(&p->recurrence_id, dom, opts)
-					  : (sm_time)k;
+			enum domain kd =
+				s->master ? dom
+					  : domain_of_value(&p->recurrence_id);
+			ov[k].key = key_of(&p->recurrence_id, kd, opts);
 			k++;
 		}
-		attach_overrides(s, ov, k, opts, s->master ? diags : NULL);
+		attach_overrides(s, ov, k, opts, diags);
 		free(ov);
-		if (s->master && diags) {
-			for (int i = 0; i < s->noverrides; i++) {
-				if (master_has(s, s->override_keys[i], opts))
-					continue;
-				struct sm_occurrence tmp = {0};
-				tmp.rid = s->override_keys[i];
-				tmp.rid_kind = rid_kind_of(dom);
-				char buf[40];
-				sm_diag_add(diags, SM_WARNING,
-					    s->overrides[i]->file,
-					    s->overrides[i]->line,
-					    "RECURRENCE-ID %s of %s is not an "
-					    "instance of the series (moved or "
-					    "excluded): this override is not "
-					    "scheduled",
-					    sm_occur_format_rid(&tmp, buf,
-								sizeof(buf)),
-					    s->overrides[i]->uid);
-			}
-		}
 	}
 	free(first);
 	free(order);

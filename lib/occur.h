@@ -7,7 +7,7 @@
  * original start as an instant for zoned and UTC series, as local civil time
  * for floating ones, as a date for all-day ones.  A series' instances are the
  * union of its RRULEs, its RDATEs and DTSTART (when it has no RRULE, or the
- * rule matches it), minus EXDATEs and EXRULEs.  An override replaces the
+ * rule matches it), minus EXDATEs.  An override replaces the
  * instance whose key equals its RECURRENCE-ID; RANGE=THISANDFUTURE moves
  * every later instance by the same shift and gives it the override's fields.
  *

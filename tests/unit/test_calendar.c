@@ -1,0 +1,1344 @@
+/*
+ * Unit tests for lib/calendar: the iCalendar loader and its mapping onto the
+ * post model of SPEC section 3.
+ *
+ * Calendars are written inline, one physical line per array element, so a
+ * line's number is its index + 1; join() glues them with the line end under
+ * test (CRLF, LF or CR).  Expected instants are computed by hand from the
+ * zone rules (and cross-checked with Python's zoneinfo).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "civil.h"
+#include "diag.h"
+#include "tz.h"
+
+#define LINES(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* Joins lines, each followed by eol, into a new string. */
+static char *
+join(const char *const *lines, const char *eol)
+{
+	size_t len = 1;
+	for (size_t i = 0; lines[i]; i++)
+		len += strlen(lines[i]) + strlen(eol);
+	char *s = malloc(len);
+	assert_non_null(s);
+	s[0] = '\0';
+	for (size_t i = 0; lines[i]; i++) {
+		strcat(s, lines[i]);
+		strcat(s, eol);
+	}
+	return s;
+}
+
+/*
+ * Fixtures are static and registered while loaded, so that the teardown of
+ * a test that failed half-way (cmocka jumps out of it) frees them too.
+ */
+#define MAX_LIVE 4
+static struct fx *live[MAX_LIVE];
+
+static void
+live_add(struct fx *f)
+{
+	for (int i = 0; i < MAX_LIVE; i++)
+		if (!live[i]) {
+			live[i] = f;
+			return;
+		}
+	fail_msg("too many fixtures loaded at once");
+}
+
+static void
+live_del(struct fx *f)
+{
+	for (int i = 0; i < MAX_LIVE; i++)
+		if (live[i] == f)
+			live[i] = NULL;
+}
+
+struct fx {
+	struct sm_calendar cal;
+	struct sm_diag_list d;
+	int rc;
+};
+
+static void
+fx_load_len(struct fx *f, const char *text, size_t len)
+{
+	memset(f, 0, sizeof(*f));
+	live_add(f);
+	sm_calendar_init(&f->cal, "main");
+	f->rc = sm_calendar_load_buffer(&f->cal, text, len, "t.ics", &f->d);
+}
+
+static void
+fx_load_eol(struct fx *f, const char *const *lines, const char *eol)
+{
+	char *text = join(lines, eol);
+	fx_load_len(f, text, strlen(text));
+	free(text);
+}
+
+static void
+fx_load(struct fx *f, const char *const *lines)
+{
+	fx_load_eol(f, lines, "\r\n");
+}
+
+static void
+fx_fini(struct fx *f)
+{
+	live_del(f);
+	sm_calendar_fini(&f->cal);
+	sm_diag_clear(&f->d);
+}
+
+static void
+dump_diags(const struct fx *f)
+{
+	sm_diag_print(&f->d, stderr);
+}
+
+/* Number of diagnostics of a severity at a line whose message contains
+ * what (NULL: any message). */
+static int
+count_diag(const struct fx *f, enum sm_severity sev, int line, const char *what)
+{
+	int n = 0;
+	for (size_t i = 0; i < f->d.n; i++) {
+		const struct sm_diag *d = &f->d.items[i];
+		if (d->severity == sev && d->line == line &&
+		    (!what || strstr(d->message, what)))
+			n++;
+	}
+	return n;
+}
+
+static void
+expect_diag(const struct fx *f, enum sm_severity sev, int line,
+	    const char *what)
+{
+	if (count_diag(f, sev, line, what) == 0) {
+		dump_diags(f);
+		fail_msg("no %s at line %d mentioning \"%s\"",
+			 sev == SM_ERROR ? "error" : "warning", line,
+			 what ? what : "");
+	}
+}
+
+static void
+expect_clean(const struct fx *f)
+{
+	if (f->d.n != 0) {
+		dump_diags(f);
+		fail_msg("expected no diagnostics, got %zu", f->d.n);
+	}
+}
+
+static const struct sm_post *
+find_post(const struct fx *f, const char *uid)
+{
+	for (size_t i = 0; i < f->cal.nposts; i++)
+		if (f->cal.posts[i].uid &&
+		    strcmp(f->cal.posts[i].uid, uid) == 0)
+			return &f->cal.posts[i];
+	fail_msg("no post with UID %s", uid);
+	return NULL;
+}
+
+static sm_time
+civ(const char *s)
+{
+	sm_time t = 0;
+	int has_offset = 0, date_only = 0;
+	if (sm_civil_parse(s, &t, &has_offset, &date_only) != 0)
+		fail_msg("bad time literal in test: %s", s);
+	return t;
+}
+
+static void
+expect_time(sm_time got, const char *want)
+{
+	char buf[40];
+	sm_civil_format(got, SM_CIVIL_LOCAL, buf, sizeof(buf));
+	if (got != civ(want))
+		fail_msg("got %s, want %s", buf, want);
+}
+
+/* The instant a zoned value stands for. */
+static sm_time
+zoned_instant(const struct sm_dt *dt)
+{
+	assert_int_equal(dt->kind, SM_DT_ZONED);
+	assert_non_null(dt->zone);
+	assert_non_null(dt->zone->tz);
+	return sm_tz_resolve(dt->zone->tz, dt->civil);
+}
+
+static int
+has_string(const char *const *v, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* A whole calendar with one plain event between two others, used for the
+ * line-end and encoding tests: the bad RRULE is on line 9. */
+static const char *const plain_lines[] = {"BEGIN:VCALENDAR",	      /* 1 */
+					  "VERSION:2.0",	      /* 2 */
+					  "PRODID:-//test//EN",	      /* 3 */
+					  "BEGIN:VEVENT",	      /* 4 */
+					  "UID:a",		      /* 5 */
+					  "DTSTART:20240305T090000Z", /* 6 */
+					  "SUMMARY:First",	      /* 7 */
+					  "END:VEVENT",		      /* 8 */
+					  "BEGIN:VEVENT",	      /* 9 */
+					  "UID:b",		      /* 10 */
+					  "DTSTART:20240306T090000Z", /* 11 */
+					  "RRULE:FREQ=SOMETIMES",     /* 12 */
+					  "SUMMARY:Second",	      /* 13 */
+					  "END:VEVENT",		      /* 14 */
+					  "END:VCALENDAR",	      /* 15 */
+					  NULL};
+
+/* ---------------------------------------------------------------------
+ * Model mapping.
+ */
+
+static void
+test_basic_fields(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN",
+		      "BEGIN:VEVENT", "UID:post-1@x",
+		      "DTSTAMP:20240101T000000Z", "DTSTART:20240305T090000Z",
+		      "SUMMARY:Tip Tuesday",
+		      "DESCRIPTION:Line one\\nLine two\\, with comma\\; "
+		      "and semicolon",
+		      "URL:https://example.com/post",
+		      "ATTACH;FMTTYPE=image/png:https://example.com/a.png",
+		      "ATTACH:https://example.com/b.mp4",
+		      "X-SMCAL-PLATFORM:instagram, facebook,linkedin",
+		      "X-SMCAL-TYPE:informative", "X-SMCAL-PERSONA:Maria",
+		      "X-SMCAL-CAMPAIGN:spring-launch",
+		      "X-SMCAL-WEBHOOK:slack-team", "CATEGORIES:tips,Instagram",
+		      "CATEGORIES:inspiring", "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.rc, 0);
+	expect_clean(&f);
+	assert_int_equal(f.cal.nposts, 1);
+	const struct sm_post *p = find_post(&f, "post-1@x");
+	assert_int_equal(p->uid_derived, 0);
+	assert_string_equal(p->title, "Tip Tuesday");
+	assert_string_equal(p->body,
+			    "Line one\nLine two, with comma; and semicolon");
+	assert_string_equal(p->url, "https://example.com/post");
+	assert_int_equal(p->nattachments, 2);
+	assert_string_equal(p->attachments[0], "https://example.com/a.png");
+	assert_string_equal(p->attachments[1], "https://example.com/b.mp4");
+	assert_int_equal(p->nplatforms, 3);
+	assert_string_equal(p->platforms[0], "instagram");
+	assert_string_equal(p->platforms[1], "facebook");
+	assert_string_equal(p->platforms[2], "linkedin");
+	assert_string_equal(p->type, "informative");
+	assert_string_equal(p->persona, "Maria");
+	assert_string_equal(p->campaign, "spring-launch");
+	assert_string_equal(p->webhook, "slack-team");
+	assert_int_equal(p->ncategories, 3);
+	assert_true(has_string(p->categories, p->ncategories, "tips"));
+	assert_true(has_string(p->categories, p->ncategories, "Instagram"));
+	assert_true(has_string(p->categories, p->ncategories, "inspiring"));
+	assert_int_equal(p->status, SM_POST_SCHEDULED);
+	assert_int_equal(p->is_todo, 0);
+	assert_int_equal(p->is_override, 0);
+	assert_int_equal(p->nrrules, 0);
+	assert_int_equal(p->nalarms, 0);
+	assert_string_equal(p->file, "t.ics");
+	assert_int_equal(p->line, 4);
+	assert_int_equal(p->start.kind, SM_DT_UTC);
+	expect_time(p->start.civil, "2024-03-05T09:00:00");
+	assert_int_equal(p->has_end, 0);
+	assert_int_equal(p->has_duration, 0);
+	fx_fini(&f);
+}
+
+static void
+test_dtstart_forms(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+		      "UID:utc", "DTSTART:20240305T090000Z",
+		      "DTEND:20240305T093000Z", "END:VEVENT", "BEGIN:VEVENT",
+		      "UID:zoned", "DTSTART;TZID=Europe/Paris:20240305T090000",
+		      "DURATION:PT45M", "END:VEVENT", "BEGIN:VEVENT",
+		      "UID:floating", "DTSTART:20240305T090000",
+		      "DTEND:20240305T100000", "END:VEVENT", "BEGIN:VEVENT",
+		      "UID:date", "DTSTART;VALUE=DATE:20240305",
+		      "DTEND;VALUE=DATE:20240306", "END:VEVENT", "BEGIN:VEVENT",
+		      "UID:both", "DTSTART:20240305T090000Z",
+		      "DTEND:20240305T100000Z", "DURATION:PT2H", "END:VEVENT",
+		      "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 5);
+	assert_int_equal(f.d.nerrors, 0);
+
+	const struct sm_post *p = find_post(&f, "utc");
+	assert_int_equal(p->start.kind, SM_DT_UTC);
+	expect_time(p->start.civil, "2024-03-05T09:00:00");
+	assert_int_equal(p->has_end, 1);
+	assert_int_equal(p->end.kind, SM_DT_UTC);
+	expect_time(p->end.civil, "2024-03-05T09:30:00");
+
+	p = find_post(&f, "zoned");
+	assert_int_equal(p->start.kind, SM_DT_ZONED);
+	expect_time(p->start.civil, "2024-03-05T09:00:00");
+	assert_string_equal(p->start.zone->tzid, "Europe/Paris");
+	assert_int_equal(p->start.zone->line, 10);
+	expect_time(zoned_instant(&p->start), "2024-03-05T08:00:00");
+	assert_int_equal(p->has_end, 0);
+	assert_int_equal(p->has_duration, 1);
+	assert_int_equal(p->duration, 45 * 60);
+
+	p = find_post(&f, "floating");
+	assert_int_equal(p->start.kind, SM_DT_FLOATING);
+	assert_null(p->start.zone);
+	expect_time(p->start.civil, "2024-03-05T09:00:00");
+	assert_int_equal(p->has_end, 1);
+	assert_int_equal(p->end.kind, SM_DT_FLOATING);
+	expect_time(p->end.civil, "2024-03-05T10:00:00");
+
+	p = find_post(&f, "date");
+	assert_int_equal(p->start.kind, SM_DT_DATE);
+	expect_time(p->start.civil, "2024-03-05");
+	assert_int_equal(p->end.kind, SM_DT_DATE);
+	expect_time(p->end.civil, "2024-03-06");
+
+	/* DTEND and DURATION both (RFC 5545 forbids it): DTEND is kept. */
+	p = find_post(&f, "both");
+	assert_int_equal(p->has_end, 1);
+	expect_time(p->end.civil, "2024-03-05T10:00:00");
+	assert_int_equal(p->has_duration, 0);
+	fx_fini(&f);
+}
+
+static void
+test_status(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:tent", "DTSTART:20240305T090000Z",
+			  "STATUS:TENTATIVE", "END:VEVENT", "BEGIN:VEVENT",
+			  "UID:canc", "DTSTART:20240305T090000Z",
+			  "STATUS:CANCELLED", "END:VEVENT", "BEGIN:VEVENT",
+			  "UID:conf", "DTSTART:20240305T090000Z",
+			  "STATUS:CONFIRMED", "END:VEVENT", "BEGIN:VEVENT",
+			  "UID:none", "DTSTART:20240305T090000Z", "END:VEVENT",
+			  "END:VCALENDAR"));
+	expect_clean(&f);
+	assert_int_equal(find_post(&f, "tent")->status, SM_POST_DRAFT);
+	assert_int_equal(find_post(&f, "canc")->status, SM_POST_CANCELLED);
+	assert_int_equal(find_post(&f, "conf")->status, SM_POST_SCHEDULED);
+	assert_int_equal(find_post(&f, "none")->status, SM_POST_SCHEDULED);
+	fx_fini(&f);
+}
+
+static void
+test_alarms(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+		      "UID:al", "DTSTART:20240305T090000Z",
+		      "DTEND:20240305T100000Z", "BEGIN:VALARM",
+		      "ACTION:DISPLAY", "DESCRIPTION:r", "TRIGGER:-PT1H",
+		      "END:VALARM", "BEGIN:VALARM", "ACTION:DISPLAY",
+		      "DESCRIPTION:r", "TRIGGER;RELATED=END:-PT15M",
+		      "END:VALARM", "BEGIN:VALARM", "ACTION:DISPLAY",
+		      "DESCRIPTION:r",
+		      "TRIGGER;VALUE=DATE-TIME:20240304T120000Z", "END:VALARM",
+		      "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:r",
+		      "TRIGGER:-PT30M", "REPEAT:2", "DURATION:PT5M",
+		      "END:VALARM", "END:VEVENT", "END:VCALENDAR"));
+	expect_clean(&f);
+	const struct sm_post *p = find_post(&f, "al");
+	assert_int_equal(p->nalarms, 4);
+	assert_int_equal(p->alarms[0].kind, SM_ALARM_BEFORE_START);
+	assert_int_equal(p->alarms[0].value, -3600);
+	assert_int_equal(p->alarms[0].repeat, 0);
+	assert_int_equal(p->alarms[1].kind, SM_ALARM_BEFORE_END);
+	assert_int_equal(p->alarms[1].value, -900);
+	assert_int_equal(p->alarms[2].kind, SM_ALARM_ABSOLUTE);
+	expect_time(p->alarms[2].value, "2024-03-04T12:00:00");
+	assert_int_equal(p->alarms[3].kind, SM_ALARM_BEFORE_START);
+	assert_int_equal(p->alarms[3].value, -1800);
+	assert_int_equal(p->alarms[3].repeat, 2);
+	assert_int_equal(p->alarms[3].repeat_gap, 300);
+	fx_fini(&f);
+}
+
+static void
+test_vtodo(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VTODO",
+			  "UID:due-only", "DUE:20240305T170000Z",
+			  "SUMMARY:Write the post", "END:VTODO", "BEGIN:VTODO",
+			  "UID:no-dates", "SUMMARY:Someday", "END:VTODO",
+			  "BEGIN:VTODO", "UID:start-due",
+			  "DTSTART:20240305T090000Z", "DUE:20240305T170000Z",
+			  "END:VTODO", "END:VCALENDAR"));
+	assert_int_equal(f.d.nerrors, 0);
+	assert_int_equal(f.cal.nposts, 2);
+	const struct sm_post *p = find_post(&f, "due-only");
+	assert_int_equal(p->is_todo, 1);
+	assert_int_equal(p->start.kind, SM_DT_UTC);
+	expect_time(p->start.civil, "2024-03-05T17:00:00");
+	assert_string_equal(p->title, "Write the post");
+	p = find_post(&f, "start-due");
+	assert_int_equal(p->is_todo, 1);
+	expect_time(p->start.civil, "2024-03-05T09:00:00");
+	assert_int_equal(p->has_end, 1);
+	expect_time(p->end.civil, "2024-03-05T17:00:00");
+	for (size_t i = 0; i < f.cal.nposts; i++)
+		assert_string_not_equal(f.cal.posts[i].uid, "no-dates");
+	fx_fini(&f);
+}
+
+static void
+test_recurrence_props(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+		      "UID:rec", "DTSTART;TZID=Europe/Paris:20240305T090000",
+		      "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=10",
+		      "RDATE;TZID=Europe/Paris:20240308T090000,"
+		      "20240309T090000",
+		      "RDATE;VALUE=PERIOD:20240310T080000Z/PT1H",
+		      "RDATE;VALUE=DATE:20240311",
+		      "EXDATE;TZID=Europe/Paris:20240312T090000",
+		      "EXDATE:20240319T080000Z", "END:VEVENT", "BEGIN:VEVENT",
+		      "UID:rec",
+		      "RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Paris:"
+		      "20240326T090000",
+		      "DTSTART;TZID=Europe/Paris:20240326T110000",
+		      "SUMMARY:Later", "SEQUENCE:3", "END:VEVENT",
+		      "BEGIN:VEVENT", "UID:rec",
+		      "RECURRENCE-ID:20240402T070000Z",
+		      "DTSTART:20240402T090000Z", "END:VEVENT",
+		      "END:VCALENDAR"));
+	assert_int_equal(f.d.nerrors, 0);
+	assert_int_equal(f.cal.nposts, 3);
+	const struct sm_post *m = &f.cal.posts[0];
+	assert_string_equal(m->uid, "rec");
+	assert_int_equal(m->is_override, 0);
+	assert_int_equal(m->nrrules, 1);
+	assert_int_equal(m->rrules[0].freq, SM_FREQ_WEEKLY);
+	assert_int_equal(m->rrules[0].count, 10);
+	assert_int_equal(m->nrdates, 4);
+	int nzoned = 0, nutc = 0, ndate = 0;
+	for (int i = 0; i < m->nrdates; i++) {
+		const struct sm_dt *r = &m->rdates[i];
+		if (r->kind == SM_DT_ZONED) {
+			nzoned++;
+			assert_string_equal(r->zone->tzid, "Europe/Paris");
+		} else if (r->kind == SM_DT_UTC) {
+			nutc++;
+			/* A PERIOD's start is the instance. */
+			expect_time(r->civil, "2024-03-10T08:00:00");
+		} else if (r->kind == SM_DT_DATE) {
+			ndate++;
+			expect_time(r->civil, "2024-03-11");
+		}
+	}
+	assert_int_equal(nzoned, 2);
+	assert_int_equal(nutc, 1);
+	assert_int_equal(ndate, 1);
+	assert_int_equal(m->nexdates, 2);
+	assert_int_equal(m->exdates[0].kind, SM_DT_ZONED);
+	expect_time(m->exdates[0].civil, "2024-03-12T09:00:00");
+	assert_int_equal(m->exdates[1].kind, SM_DT_UTC);
+	expect_time(m->exdates[1].civil, "2024-03-19T08:00:00");
+
+	const struct sm_post *o = &f.cal.posts[1];
+	assert_int_equal(o->is_override, 1);
+	assert_int_equal(o->this_and_future, 1);
+	assert_int_equal(o->sequence, 3);
+	assert_int_equal(o->recurrence_id.kind, SM_DT_ZONED);
+	expect_time(o->recurrence_id.civil, "2024-03-26T09:00:00");
+	assert_string_equal(o->title, "Later");
+
+	o = &f.cal.posts[2];
+	assert_int_equal(o->is_override, 1);
+	assert_int_equal(o->this_and_future, 0);
+	assert_int_equal(o->recurrence_id.kind, SM_DT_UTC);
+	expect_time(o->recurrence_id.civil, "2024-04-02T07:00:00");
+	fx_fini(&f);
+}
+
+/* ---------------------------------------------------------------------
+ * Messy input.
+ */
+
+static void
+check_plain(const struct fx *f)
+{
+	assert_int_equal(f->rc, 0);
+	assert_int_equal(f->cal.nposts, 2);
+	assert_string_equal(find_post(f, "a")->title, "First");
+	const struct sm_post *b = find_post(f, "b");
+	assert_string_equal(b->title, "Second");
+	assert_int_equal(b->line, 9);
+	assert_int_equal(b->nrrules, 0);
+	assert_int_equal(f->d.nerrors, 1);
+	expect_diag(f, SM_ERROR, 12, "RRULE");
+	assert_int_equal(f->d.nwarnings, 0);
+}
+
+static void
+test_line_ends(void **state)
+{
+	(void)state;
+	static const char *const eols[] = {"\r\n", "\n", "\r"};
+	for (size_t i = 0; i < sizeof(eols) / sizeof(eols[0]); i++) {
+		static struct fx f;
+		fx_load_eol(&f, plain_lines, eols[i]);
+		check_plain(&f);
+		fx_fini(&f);
+	}
+	/* Mixed line ends in one file. */
+	char *text = join(plain_lines, "\n");
+	char *crlf = join(plain_lines, "\r\n");
+	size_t half = strlen(text) / 2;
+	while (text[half - 1] != '\n')
+		half--;
+	/* First half LF, the rest CRLF: count lines of the first half. */
+	int lines_in_half = 0;
+	for (size_t k = 0; k < half; k++)
+		lines_in_half += text[k] == '\n';
+	const char *rest = crlf;
+	for (int k = 0; k < lines_in_half; k++)
+		rest = strstr(rest, "\r\n") + 2;
+	char *mixed = malloc(half + strlen(rest) + 1);
+	assert_non_null(mixed);
+	memcpy(mixed, text, half);
+	strcpy(mixed + half, rest);
+	static struct fx f;
+	fx_load_len(&f, mixed, strlen(mixed));
+	check_plain(&f);
+	fx_fini(&f);
+	free(mixed);
+	free(text);
+	free(crlf);
+}
+
+static void
+test_bom(void **state)
+{
+	(void)state;
+	char *text = join(plain_lines, "\r\n");
+	char *bom = malloc(strlen(text) + 4);
+	assert_non_null(bom);
+	strcpy(bom, "\xef\xbb\xbf");
+	strcat(bom, text);
+	static struct fx f;
+	fx_load_len(&f, bom, strlen(bom));
+	check_plain(&f);
+	fx_fini(&f);
+	free(bom);
+	free(text);
+}
+
+static void
+test_missing_version(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "PRODID:-//x//EN", "BEGIN:VEVENT",
+			  "UID:a", "DTSTART:20240305T090000Z", "END:VEVENT",
+			  "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 1);
+	assert_int_equal(f.d.nerrors, 0);
+	assert_int_equal(f.d.nwarnings, 1);
+	/* Not tied to a line, or tied to the VCALENDAR's BEGIN. */
+	assert_true(count_diag(&f, SM_WARNING, 0, "VERSION") +
+			    count_diag(&f, SM_WARNING, 1, "VERSION") ==
+		    1);
+	fx_fini(&f);
+}
+
+static void
+test_no_vcalendar(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VEVENT", "UID:a", "DTSTART:20240305T090000Z",
+			  "SUMMARY:Bare", "END:VEVENT", "BEGIN:VEVENT", "UID:b",
+			  "DTSTART;TZID=Europe/Paris:20240305T090000",
+			  "RRULE:FREQ=DAILY;COUNT=2", "END:VEVENT"));
+	assert_int_equal(f.rc, 0);
+	assert_int_equal(f.d.nerrors, 0);
+	assert_int_equal(f.cal.nposts, 2);
+	assert_string_equal(find_post(&f, "a")->title, "Bare");
+	const struct sm_post *b = find_post(&f, "b");
+	assert_int_equal(b->line, 6);
+	assert_int_equal(b->nrrules, 1);
+	expect_time(zoned_instant(&b->start), "2024-03-05T08:00:00");
+	fx_fini(&f);
+}
+
+static void
+test_fold_without_space(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:a", "DTSTART:20240305T090000Z",
+			  "DESCRIPTION:This copy was folded by a tool that ",
+			  "forgot the space, ",	       /* 7 */
+			  "Note: still the same line", /* 8 */
+			  " and a proper fold",	       /* 9 */
+			  "SUMMARY:Title", "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 1);
+	assert_int_equal(f.d.nerrors, 0);
+	const struct sm_post *p = find_post(&f, "a");
+	assert_string_equal(p->body,
+			    "This copy was folded by a tool that forgot the "
+			    "space, Note: still the same lineand a proper "
+			    "fold");
+	assert_string_equal(p->title, "Title");
+	expect_diag(&f, SM_WARNING, 7, "joined");
+	expect_diag(&f, SM_WARNING, 8, "joined");
+	assert_int_equal(f.d.nwarnings, 2);
+	fx_fini(&f);
+}
+
+static void
+test_blank_line(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", "UID:a",
+		      "DTSTART:20240305T090000Z", "", "SUMMARY:After blank",
+		      "END:VEVENT", "", "BEGIN:VEVENT", "UID:b",
+		      "DTSTART;TZID=Nowhere/Special:20240305T090000",
+		      "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 2);
+	assert_string_equal(find_post(&f, "a")->title, "After blank");
+	assert_int_equal(find_post(&f, "b")->line, 10);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 12, "Nowhere/Special");
+	fx_fini(&f);
+}
+
+static void
+test_latin1(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:a", "DTSTART:20240305T090000Z",
+			  "SUMMARY:caf\xe9 cr\xe8me \x80 5", "END:VEVENT",
+			  "BEGIN:VEVENT", "UID:b", "DTSTART:20240306T090000Z",
+			  "SUMMARY:d\xe9j\xe0 vu",
+			  "DESCRIPTION:caf\xc3\xa9 in UTF-8", "END:VEVENT",
+			  "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 2);
+	assert_int_equal(f.d.nerrors, 0);
+	assert_string_equal(find_post(&f, "a")->title,
+			    "caf\xc3\xa9 cr\xc3\xa8me \xe2\x82\xac 5");
+	assert_string_equal(find_post(&f, "b")->title, "d\xc3\xa9j\xc3\xa0 vu");
+	assert_string_equal(find_post(&f, "b")->body, "caf\xc3\xa9 in UTF-8");
+	/* One warning, naming the first component with such text. */
+	assert_int_equal(f.d.nwarnings, 1);
+	expect_diag(&f, SM_WARNING, 3, "UTF-8");
+	fx_fini(&f);
+}
+
+static void
+test_missing_end_vevent(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:a", "DTSTART:20240305T090000Z", "SUMMARY:One",
+			  "BEGIN:VEVENT", "UID:b", "DTSTART:20240306T090000Z",
+			  "SUMMARY:Two", "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 2);
+	assert_int_equal(f.d.nerrors, 0);
+	assert_string_equal(find_post(&f, "a")->title, "One");
+	assert_string_equal(find_post(&f, "b")->title, "Two");
+	assert_int_equal(find_post(&f, "b")->line, 7);
+	expect_diag(&f, SM_WARNING, 7, "VEVENT");
+	assert_int_equal(f.d.nwarnings, 1);
+	fx_fini(&f);
+}
+
+static void
+test_missing_end_vcalendar(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:a", "DTSTART:20240305T090000Z", "END:VEVENT",
+			  "BEGIN:VEVENT", "UID:b", "DTSTART:20240306T090000Z"));
+	assert_int_equal(f.cal.nposts, 2);
+	assert_int_equal(f.d.nerrors, 0);
+	/* The innermost unclosed component is reported at its BEGIN line
+	 * (closing it at EOF closes the VCALENDAR too). */
+	expect_diag(&f, SM_WARNING, 7, "VEVENT");
+	fx_fini(&f);
+
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:a", "DTSTART:20240305T090000Z", "END:VEVENT"));
+	assert_int_equal(f.cal.nposts, 1);
+	assert_int_equal(f.d.nerrors, 0);
+	expect_diag(&f, SM_WARNING, 1, "VCALENDAR");
+	assert_int_equal(f.d.nwarnings, 1);
+	fx_fini(&f);
+}
+
+static void
+test_end_without_begin(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "END:VTODO",
+			  "BEGIN:VEVENT", "UID:a", "DTSTART:20240305T090000Z",
+			  "END:VALARM", "SUMMARY:Still here", "END:VEVENT",
+			  "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 1);
+	assert_int_equal(f.d.nerrors, 0);
+	assert_string_equal(find_post(&f, "a")->title, "Still here");
+	expect_diag(&f, SM_WARNING, 3, "END:VTODO");
+	expect_diag(&f, SM_WARNING, 7, "END:VALARM");
+	expect_diag(&f, SM_WARNING, 10, "END:VEVENT");
+	assert_int_equal(f.d.nwarnings, 3);
+	fx_fini(&f);
+}
+
+static void
+test_nul_byte(void **state)
+{
+	(void)state;
+	char *text = join(
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", "UID:a",
+		      "DTSTART:20240305T090000Z", "SUMMARY:bad\x01title",
+		      "DESCRIPTION:ok", "END:VEVENT", "END:VCALENDAR"),
+		"\r\n");
+	size_t len = strlen(text);
+	*strchr(text, '\x01') = '\0';
+	static struct fx f;
+	fx_load_len(&f, text, len);
+	assert_int_equal(f.cal.nposts, 1);
+	const struct sm_post *p = find_post(&f, "a");
+	assert_null(p->title); /* the line was dropped */
+	assert_string_equal(p->body, "ok");
+	expect_diag(&f, SM_WARNING, 6, "NUL");
+	assert_int_equal(f.d.n, 1);
+	fx_fini(&f);
+	free(text);
+}
+
+static void
+test_no_dtstart(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", "UID:a",
+		      "DTSTART:20240305T090000Z", "END:VEVENT", "BEGIN:VEVENT",
+		      "UID:nostart", "SUMMARY:When?", "END:VEVENT",
+		      "BEGIN:VEVENT", "UID:c", "DTSTART:20240307T090000Z",
+		      "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 2);
+	find_post(&f, "a");
+	find_post(&f, "c");
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 7, "DTSTART");
+	fx_fini(&f);
+}
+
+static void
+test_unknown_tzid(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:a", "SUMMARY:x",
+			  "DTSTART;TZID=Mars/Olympus_Mons:20240305T090000",
+			  "DTEND;TZID=Mars/Olympus_Mons:20240305T100000",
+			  "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 1);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 6, "Mars/Olympus_Mons");
+	const struct sm_post *p = find_post(&f, "a");
+	assert_int_equal(p->start.kind, SM_DT_ZONED);
+	assert_non_null(p->start.zone);
+	assert_null(p->start.zone->tz); /* read as floating */
+	expect_time(p->start.civil, "2024-03-05T09:00:00");
+	fx_fini(&f);
+}
+
+static void
+test_bad_rrule(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", "UID:a",
+		      "DTSTART:20240305T090000Z", "RRULE:FREQ=WEEKLY;BYDAY=XX",
+		      "SUMMARY:s", "END:VEVENT", "BEGIN:VEVENT", "UID:b",
+		      "DTSTART:20240305T090000Z", "RRULE:FREQ=DAILY;COUNT=3",
+		      "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 2);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 6, "RRULE");
+	assert_int_equal(find_post(&f, "a")->nrrules, 0);
+	assert_int_equal(find_post(&f, "b")->nrrules, 1);
+	fx_fini(&f);
+}
+
+static void
+test_rdate_date_with_z(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:bday", "DTSTART;VALUE=DATE:20121210",
+			  "RRULE:FREQ=YEARLY", "RDATE:20131210Z", "END:VEVENT",
+			  "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 1);
+	assert_int_equal(f.d.nerrors, 0);
+	expect_diag(&f, SM_WARNING, 7, "20131210");
+	const struct sm_post *p = find_post(&f, "bday");
+	assert_int_equal(p->nrdates, 1);
+	assert_int_equal(p->rdates[0].kind, SM_DT_DATE);
+	expect_time(p->rdates[0].civil, "2013-12-10");
+	fx_fini(&f);
+}
+
+static void
+test_missing_uid(void **state)
+{
+	(void)state;
+	const char *const *lines =
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+		      "DTSTART:20240305T090000Z", "SUMMARY:No id", "END:VEVENT",
+		      "BEGIN:VEVENT", "DTSTART:20240306T090000Z",
+		      "SUMMARY:No id either", "END:VEVENT", "END:VCALENDAR");
+	static struct fx f1, f2;
+	fx_load(&f1, lines);
+	fx_load(&f2, lines);
+	assert_int_equal(f1.cal.nposts, 2);
+	assert_int_equal(f1.d.nerrors, 0);
+	expect_diag(&f1, SM_WARNING, 3, "UID");
+	expect_diag(&f1, SM_WARNING, 7, "UID");
+	for (int i = 0; i < 2; i++) {
+		const struct sm_post *p = &f1.cal.posts[i];
+		assert_int_equal(p->uid_derived, 1);
+		assert_non_null(p->uid);
+		assert_int_equal(strncmp(p->uid, "smcal-derived-",
+					 strlen("smcal-"
+						"derived-")),
+				 0);
+		assert_string_equal(p->uid, f2.cal.posts[i].uid);
+	}
+	assert_string_not_equal(f1.cal.posts[0].uid, f1.cal.posts[1].uid);
+	fx_fini(&f1);
+	fx_fini(&f2);
+
+	/* The id does not depend on where the event sits in the file. */
+	fx_load(&f1, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			   "DTSTART:20240305T090000Z", "SUMMARY:No id",
+			   "END:VEVENT", "END:VCALENDAR"));
+	fx_load(&f2,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "X-WR-CALNAME:other",
+		      "BEGIN:VEVENT", "UID:someone", "DTSTART:20240301T090000Z",
+		      "END:VEVENT", "BEGIN:VEVENT", "DTSTART:20240305T090000Z",
+		      "SUMMARY:No id", "END:VEVENT", "END:VCALENDAR"));
+	assert_string_equal(f1.cal.posts[0].uid, f2.cal.posts[1].uid);
+	fx_fini(&f1);
+	fx_fini(&f2);
+}
+
+static void
+test_empty(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load_len(&f, "", 0);
+	assert_int_equal(f.rc, 0);
+	assert_int_equal(f.cal.nposts, 0);
+	assert_int_equal(f.d.nerrors, 0);
+	fx_fini(&f);
+
+	fx_load_len(&f, "\r\n\n\r", 4);
+	assert_int_equal(f.rc, 0);
+	assert_int_equal(f.cal.nposts, 0);
+	assert_int_equal(f.d.nerrors, 0);
+	fx_fini(&f);
+
+	fx_load_len(&f, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", 32);
+	assert_int_equal(f.rc, 0);
+	assert_int_equal(f.cal.nposts, 0);
+	assert_int_equal(f.d.nerrors, 0);
+	fx_fini(&f);
+
+	fx_load_len(&f, "BEGIN", 5);
+	assert_int_equal(f.rc, 0);
+	assert_int_equal(f.cal.nposts, 0);
+	fx_fini(&f);
+}
+
+static void
+test_enormous_line(void **state)
+{
+	(void)state;
+	const size_t big = 1 << 20;
+	const char *head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\n"
+			   "UID:big\r\nDTSTART:20240305T090000Z\r\n"
+			   "DESCRIPTION:";
+	const char *tail = "\r\nEND:VEVENT\r\n";
+	const char *junk = "X-JUNK;";
+	const char *tail2 = "\r\nEND:VCALENDAR\r\n";
+	size_t len = strlen(head) + big + strlen(tail) + strlen(junk) + big +
+		     strlen(tail2);
+	char *text = malloc(len + 1);
+	assert_non_null(text);
+	char *p = text;
+	memcpy(p, head, strlen(head));
+	p += strlen(head);
+	memset(p, 'x', big);
+	p += big;
+	memcpy(p, tail, strlen(tail));
+	p += strlen(tail);
+	/* A 1 MB line with no value separator outside any component. */
+	memcpy(p, junk, strlen(junk));
+	p += strlen(junk);
+	memset(p, ';', big);
+	p += big;
+	memcpy(p, tail2, strlen(tail2));
+	p += strlen(tail2);
+	*p = '\0';
+	assert_int_equal((size_t)(p - text), len);
+	static struct fx f;
+	fx_load_len(&f, text, len);
+	assert_int_equal(f.rc, 0);
+	assert_int_equal(f.cal.nposts, 1);
+	const struct sm_post *b = find_post(&f, "big");
+	assert_non_null(b->body);
+	assert_int_equal(strlen(b->body), big);
+	fx_fini(&f);
+	free(text);
+}
+
+/* libical splits "RDATE:a,b" into two properties; the line of a later
+ * RDATE must still be its own. */
+static void
+test_rdate_value_line_after_list(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:a", "DTSTART:20240305T090000Z",
+			  "RDATE:20240301T090000Z,20240302T090000Z",
+			  "RDATE:20240230T090000Z", /* 7: no Feb 30 */
+			  "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 1);
+	assert_int_equal(find_post(&f, "a")->nrdates, 2);
+
+	expect_diag(&f, SM_WARNING, 7, "RDATE");
+	fx_fini(&f);
+}
+
+static void
+test_rdate_tzid_line_after_list(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:a", "DTSTART:20240305T090000Z",
+			  "RDATE:20240301T090000Z,20240302T090000Z",
+			  "RDATE;TZID=Mars/Base:20240310T090000", /* 7 */
+			  "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 1);
+	assert_int_equal(f.d.nerrors, 1);
+
+	expect_diag(&f, SM_ERROR, 7, "Mars/Base");
+	fx_fini(&f);
+}
+
+static void
+test_text_escapes(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", "UID:a",
+		      "DTSTART:20240305T090000Z",
+		      "SUMMARY:Hi\\, there\\; x\\\\y",
+		      "X-SMCAL-CAMPAIGN:Spring\\, 2024\\; big\\nnew",
+		      "X-SMCAL-PERSONA;X-FOO=bar:Maria",
+		      "X-SMCAL-PLATFORM:instagram", "X-SMCAL-PLATFORM:tiktok",
+		      "END:VEVENT", "END:VCALENDAR"));
+	expect_clean(&f);
+	const struct sm_post *p = find_post(&f, "a");
+	assert_string_equal(p->title, "Hi, there; x\\y");
+	assert_string_equal(p->campaign, "Spring, 2024; big\nnew");
+	assert_string_equal(p->persona, "Maria");
+	assert_int_equal(p->nplatforms, 2);
+	assert_string_equal(p->platforms[0], "instagram");
+	assert_string_equal(p->platforms[1], "tiktok");
+	fx_fini(&f);
+}
+
+/* RFC 5545 3.3.11: "\," in a TEXT list is a comma inside one value. */
+static void
+test_categories_escaped_comma(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:a", "DTSTART:20240305T090000Z",
+			  "CATEGORIES:Tips\\, tricks,Instagram", "END:VEVENT",
+			  "END:VCALENDAR"));
+	const struct sm_post *p = find_post(&f, "a");
+	assert_int_equal(p->ncategories, 2);
+	assert_string_equal(p->categories[0], "Tips, tricks");
+	assert_string_equal(p->categories[1], "Instagram");
+	fx_fini(&f);
+}
+
+static void
+test_folded_rrule_error_line(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", "UID:a",
+		      "DTSTART:20240305T090000Z", "RRULE:FREQ=WEEK", /* 6 */
+		      " LY;BYDAY=XX", "DESCRIPTION:a", " b", "END:VEVENT",
+		      "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 1);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 6, "RRULE");
+	assert_string_equal(find_post(&f, "a")->body, "ab");
+	fx_fini(&f);
+}
+
+/* A TZID names the VTIMEZONE of its own VCALENDAR first. */
+static void
+test_zone_per_vcalendar(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+		      "UID:one", "DTSTART;TZID=Custom:20240110T120000",
+		      "END:VEVENT", "BEGIN:VTIMEZONE", "TZID:Custom",
+		      "BEGIN:STANDARD", "DTSTART:19700101T000000",
+		      "TZOFFSETFROM:+0100", "TZOFFSETTO:+0100", "END:STANDARD",
+		      "END:VTIMEZONE", "END:VCALENDAR", "BEGIN:VCALENDAR",
+		      "VERSION:2.0", "BEGIN:VTIMEZONE", "TZID:Custom",
+		      "BEGIN:STANDARD", "DTSTART:19700101T000000",
+		      "TZOFFSETFROM:-0500", "TZOFFSETTO:-0500", "END:STANDARD",
+		      "END:VTIMEZONE", "BEGIN:VEVENT", "UID:two",
+		      "DTSTART;TZID=Custom:20240110T120000", "END:VEVENT",
+		      "END:VCALENDAR"));
+	expect_clean(&f);
+	expect_time(zoned_instant(&find_post(&f, "one")->start),
+		    "2024-01-10T11:00:00");
+	expect_time(zoned_instant(&find_post(&f, "two")->start),
+		    "2024-01-10T17:00:00");
+	fx_fini(&f);
+}
+
+/* A TZID on a value that ends in Z: the value is UTC (calendar.h). */
+static void
+test_tzid_with_z(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:a", "DTSTART;TZID=Europe/Paris:20240305T090000Z",
+			  "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 1);
+	assert_int_equal(f.d.nerrors, 0);
+	const struct sm_post *p = find_post(&f, "a");
+	assert_int_equal(p->start.kind, SM_DT_UTC);
+	expect_time(p->start.civil, "2024-03-05T09:00:00");
+	fx_fini(&f);
+}
+
+/* ---------------------------------------------------------------------
+ * Zones.
+ */
+
+/* A made-up zone: UTC-5 in winter, UTC-4 from the second Sunday of March
+ * to the first Sunday of November (US rules), named "My Zone". */
+#define MY_ZONE_VTIMEZONE                                                      \
+	"BEGIN:VTIMEZONE", "TZID:My Zone", "BEGIN:STANDARD",                   \
+		"DTSTART:20071104T020000", "TZOFFSETFROM:-0400",               \
+		"TZOFFSETTO:-0500", "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU",  \
+		"END:STANDARD", "BEGIN:DAYLIGHT", "DTSTART:20070311T020000",   \
+		"TZOFFSETFROM:-0500", "TZOFFSETTO:-0400",                      \
+		"RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU", "END:DAYLIGHT",       \
+		"END:VTIMEZONE"
+
+static void
+test_zone_from_file(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", MY_ZONE_VTIMEZONE,
+			  "BEGIN:VEVENT", "UID:summer",
+			  "DTSTART;TZID=My Zone:20240710T120000", "END:VEVENT",
+			  "BEGIN:VEVENT", "UID:winter",
+			  "DTSTART;TZID=\"My Zone\":20240110T120000",
+			  "END:VEVENT", "BEGIN:VEVENT", "UID:gap",
+			  "DTSTART;TZID=My Zone:20240310T023000", "END:VEVENT",
+			  "END:VCALENDAR"));
+	expect_clean(&f);
+	assert_int_equal(f.cal.nposts, 3);
+	const struct sm_post *p = find_post(&f, "summer");
+	assert_string_equal(p->start.zone->tzid, "My Zone");
+	expect_time(zoned_instant(&p->start), "2024-07-10T16:00:00");
+	expect_time(zoned_instant(&find_post(&f, "winter")->start),
+		    "2024-01-10T17:00:00");
+	/* 02:30 does not exist on 2024-03-10: the offset before (-5). */
+	expect_time(zoned_instant(&find_post(&f, "gap")->start),
+		    "2024-03-10T07:30:00");
+	fx_fini(&f);
+}
+
+static void
+test_zone_after_events(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			  "UID:summer", "DTSTART;TZID=My Zone:20240710T120000",
+			  "END:VEVENT", MY_ZONE_VTIMEZONE, "END:VCALENDAR"));
+	expect_clean(&f);
+	expect_time(zoned_instant(&find_post(&f, "summer")->start),
+		    "2024-07-10T16:00:00");
+	fx_fini(&f);
+}
+
+static void
+test_zone_system_names(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+		      "UID:paris", "DTSTART;TZID=Europe/Paris:20240710T120000",
+		      "END:VEVENT", "BEGIN:VEVENT", "UID:windows",
+		      "DTSTART;TZID=W. Europe Standard Time:20240110T120000",
+		      "END:VEVENT", "BEGIN:VEVENT", "UID:windows-summer",
+		      "DTSTART;TZID=\"W. Europe Standard Time\":"
+		      "20240710T120000",
+		      "END:VEVENT", "BEGIN:VEVENT", "UID:prefixed",
+		      "DTSTART;TZID=/freeassociation.sourceforge.net/Tzfile/"
+		      "Europe/Paris:20240110T120000",
+		      "END:VEVENT", "BEGIN:VEVENT", "UID:ny",
+		      "DTSTART;TZID=America/New_York:20241103T013000",
+		      "END:VEVENT", "END:VCALENDAR"));
+	expect_clean(&f);
+	expect_time(zoned_instant(&find_post(&f, "paris")->start),
+		    "2024-07-10T10:00:00");
+	expect_time(zoned_instant(&find_post(&f, "windows")->start),
+		    "2024-01-10T11:00:00");
+	expect_time(zoned_instant(&find_post(&f, "windows-summer")->start),
+		    "2024-07-10T10:00:00");
+	expect_time(zoned_instant(&find_post(&f, "prefixed")->start),
+		    "2024-01-10T11:00:00");
+	/* 01:30 happens twice on 2024-11-03 in New York: the first (EDT). */
+	expect_time(zoned_instant(&find_post(&f, "ny")->start),
+		    "2024-11-03T05:30:00");
+	assert_string_equal(sm_calendar_windows_zone("W. Europe Standard Time"),
+			    "Europe/Berlin");
+	assert_null(sm_calendar_windows_zone("Mars Standard Time"));
+	assert_non_null(sm_calendar_system_zone("Europe/Paris"));
+	assert_ptr_equal(sm_calendar_system_zone("Europe/Paris"),
+			 sm_calendar_system_zone("Europe/Paris"));
+	assert_non_null(sm_calendar_system_zone("UTC"));
+	assert_null(sm_calendar_system_zone("Nowhere/Special"));
+	assert_null(sm_calendar_system_zone("../../etc/passwd"));
+	fx_fini(&f);
+}
+
+/* ---------------------------------------------------------------------
+ * Files.
+ */
+
+static void
+test_load_file_missing(void **state)
+{
+	(void)state;
+	struct sm_calendar cal;
+	struct sm_diag_list d = {0};
+	sm_calendar_init(&cal, "main");
+	assert_int_equal(
+		sm_calendar_load_file(&cal, "/nonexistent/dir/cal.ics", &d),
+		-1);
+	assert_int_equal(cal.nposts, 0);
+	assert_int_equal(d.nerrors, 1);
+	assert_int_equal(d.items[0].severity, SM_ERROR);
+	assert_string_equal(d.items[0].file, "/nonexistent/dir/cal.ics");
+	sm_calendar_fini(&cal);
+	sm_diag_clear(&d);
+}
+
+static char *
+write_temp(const char *text)
+{
+	char *path = strdup("/tmp/smcal-test-XXXXXX");
+	assert_non_null(path);
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	size_t len = strlen(text);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+static void
+test_load_two_files(void **state)
+{
+	(void)state;
+	char *t1 = join(LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			      "UID:one", "DTSTART;TZID=My Zone:20240710T120000",
+			      "END:VEVENT", MY_ZONE_VTIMEZONE, "END:VCALENDAR"),
+			"\r\n");
+	char *t2 = join(LINES("BEGIN:VCALENDAR", "BEGIN:VEVENT", "UID:two",
+			      "DTSTART:20240305T090000Z", "END:VEVENT",
+			      "BEGIN:VEVENT", "UID:three",
+			      "DTSTART;TZID=My Zone:20240710T120000",
+			      "END:VEVENT", "END:VCALENDAR"),
+			"\n");
+	char *p1 = write_temp(t1), *p2 = write_temp(t2);
+	struct sm_calendar cal;
+	struct sm_diag_list d = {0};
+	sm_calendar_init(&cal, "team");
+	assert_string_equal(cal.name, "team");
+	assert_int_equal(sm_calendar_load_file(&cal, p1, &d), 0);
+	assert_int_equal(sm_calendar_load_file(&cal, p2, &d), 0);
+	assert_int_equal(cal.nposts, 3);
+	assert_string_equal(cal.posts[0].uid, "one");
+	assert_string_equal(cal.posts[0].file, p1);
+	assert_string_equal(cal.posts[1].uid, "two");
+	assert_string_equal(cal.posts[1].file, p2);
+	assert_int_equal(cal.posts[1].line, 2);
+	/* The first file's zone resolves there; the second file does not
+	 * define "My Zone", so its use is an unknown TZID there. */
+	assert_non_null(cal.posts[0].start.zone->tz);
+	assert_null(cal.posts[2].start.zone->tz);
+	int found = 0;
+	for (size_t i = 0; i < d.n; i++) {
+		if (d.items[i].severity == SM_ERROR &&
+		    strcmp(d.items[i].file, p2) == 0 && d.items[i].line == 8)
+			found = 1;
+		if (d.items[i].severity == SM_ERROR)
+			assert_string_not_equal(d.items[i].file, p1);
+	}
+	if (!found)
+		sm_diag_print(&d, stderr);
+	assert_true(found);
+	/* Missing VERSION in the second file. */
+	assert_true(d.nwarnings >= 1);
+	sm_calendar_fini(&cal);
+	sm_diag_clear(&d);
+	unlink(p1);
+	unlink(p2);
+	free(p1);
+	free(p2);
+	free(t1);
+	free(t2);
+}
+
+static int
+teardown_live(void **state)
+{
+	(void)state;
+	for (int i = 0; i < MAX_LIVE; i++)
+		if (live[i])
+			fx_fini(live[i]);
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	sm_calendar_zones_cleanup();
+	return 0;
+}
+
+#define T(f) cmocka_unit_test_teardown(f, teardown_live)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_basic_fields),
+		T(test_dtstart_forms),
+		T(test_status),
+		T(test_alarms),
+		T(test_vtodo),
+		T(test_recurrence_props),
+		T(test_line_ends),
+		T(test_bom),
+		T(test_missing_version),
+		T(test_no_vcalendar),
+		T(test_fold_without_space),
+		T(test_blank_line),
+		T(test_latin1),
+		T(test_missing_end_vevent),
+		T(test_missing_end_vcalendar),
+		T(test_end_without_begin),
+		T(test_nul_byte),
+		T(test_no_dtstart),
+		T(test_unknown_tzid),
+		T(test_bad_rrule),
+		T(test_rdate_date_with_z),
+		T(test_missing_uid),
+		T(test_empty),
+		T(test_enormous_line),
+		T(test_rdate_value_line_after_list),
+		T(test_rdate_tzid_line_after_list),
+		T(test_text_escapes),
+		T(test_categories_escaped_comma),
+		T(test_folded_rrule_error_line),
+		T(test_zone_per_vcalendar),
+		T(test_tzid_with_z),
+		T(test_zone_from_file),
+		T(test_zone_after_events),
+		T(test_zone_system_names),
+		T(test_load_file_missing),
+		T(test_load_two_files),
+	};
+	return cmocka_run_group_tests(tests, NULL, group_teardown);
+}
