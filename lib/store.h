@@ -1,0 +1,96 @@
+/*
+ * store: smcald's durable state, one SQLite database in state_dir
+ * (smcal.db, WAL journal, synchronous=FULL), with a versioned schema.
+ *
+ * It owns the fired-event ledger (every event that counted as fired, by its
+ * id), done marks (an occurrence published, with the posted URL), missed
+ * events (due while the daemon was down, older than the catch-up window) and
+ * small daemon facts (the instant up to which events were processed).
+ * Later work adds the post queue and the webhook outbox as new schema
+ * versions.  No event loop here: calls are synchronous and short; the daemon
+ * calls them from its loop thread only.
+ *
+ * Occurrences are named as everywhere in smcal: calendar name, UID and the
+ * identity string of occur.h (sm_occur_format_rid).
+ */
+#ifndef SM_STORE_H
+#define SM_STORE_H
+
+#include <stddef.h>
+
+#include "civil.h"
+
+struct sm_store;
+
+/* A fired or missed event, as the ledger keeps it. */
+struct sm_store_event {
+	const char *id;		  /* "evt_…" */
+	const char *type;	  /* "post.reminder", "post.due", ... */
+	const char *calendar;
+	const char *uid;
+	const char *recurrence_id;
+	sm_time scheduled_at;	  /* the event's instant */
+	sm_time fired_at;	  /* when it fired (0 for missed) */
+	int late;
+	long lead_s;
+};
+
+/*
+ * Opens (creating when needed) <dir>/smcal.db and brings its schema up to
+ * date.  Returns 0, or -1 with a message in err (errlen bytes) naming the
+ * file and what failed.
+ */
+int sm_store_open(const char *dir, struct sm_store **out, char *err,
+		  size_t errlen);
+
+/* Closes the database; NULL is a no-op. */
+void sm_store_close(struct sm_store *st);
+
+/* The schema version the database is at after opening. */
+int sm_store_schema_version(struct sm_store *st);
+
+/* 1 when an event with this id is in the ledger, 0 when not, -1 on error. */
+int sm_store_has_fired(struct sm_store *st, const char *id);
+
+/*
+ * Records fired events in one transaction (idempotent: an id already in the
+ * ledger is left as it is).  Returns 0 or -1.
+ */
+int sm_store_record_fired(struct sm_store *st,
+			  const struct sm_store_event *events, size_t n);
+
+/* Records events that were due while the daemon was down and are past the
+ * catch-up window (idempotent by id).  Returns 0 or -1. */
+int sm_store_record_missed(struct sm_store *st,
+			   const struct sm_store_event *events, size_t n);
+
+/* Calls fn for each missed event, oldest first, at most limit of them;
+ * returns the number listed or -1. */
+int sm_store_list_missed(struct sm_store *st, size_t limit,
+			 void (*fn)(void *ctx, const struct sm_store_event *ev),
+			 void *ctx);
+
+/* Counts the fired events in the ledger (-1 on error). */
+long sm_store_count_fired(struct sm_store *st);
+
+/* Marks an occurrence done (published), with the posted URL (may be NULL)
+ * and the instant; marking again updates both.  Returns 0 or -1. */
+int sm_store_mark_done(struct sm_store *st, const char *calendar,
+		       const char *uid, const char *recurrence_id,
+		       const char *url, sm_time at);
+
+/* 1 when the occurrence is marked done, 0 when not, -1 on error. */
+int sm_store_is_done(struct sm_store *st, const char *calendar,
+		     const char *uid, const char *recurrence_id);
+
+/* Reads a daemon fact (e.g. "processed_until"); returns 1 and fills *out,
+ * 0 when unset, -1 on error. */
+int sm_store_get_time(struct sm_store *st, const char *key, sm_time *out);
+
+/* Writes a daemon fact durably.  Returns 0 or -1. */
+int sm_store_set_time(struct sm_store *st, const char *key, sm_time value);
+
+/* The last SQLite error message of this store (borrowed). */
+const char *sm_store_error(struct sm_store *st);
+
+#endif
