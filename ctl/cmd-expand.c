@@ -10,6 +10,7 @@
 
 #include "jsonw.h"
 #include "offline.h"
+#include "post.h"
 
 struct found {
 	sm_time start;
@@ -85,9 +86,7 @@ parse_bound(const char *s, const struct sm_tz *zone, sm_time *out)
 static const char *
 status_name(const struct found *f)
 {
-	if (f->cancelled)
-		return "cancelled";
-	return f->post->status == SM_POST_DRAFT ? "draft" : "scheduled";
+	return sm_post_status_name(f->post, f->cancelled);
 }
 
 static void

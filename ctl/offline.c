@@ -2,6 +2,7 @@
  * offline: loading for smctl's file commands.
  */
 #include "offline.h"
+#include "post.h"
 
 #include <string.h>
 
@@ -41,18 +42,7 @@ int
 offline_platforms(const struct offline *off, const struct sm_post *p,
 		  const char **names, int max)
 {
-	int n = 0;
-	for (int i = 0; i < p->nplatforms && n < max; i++)
-		names[n++] = p->platforms[i];
-	if (n > 0)
-		return n;
-	for (int i = 0; i < p->ncategories && n < max; i++) {
-		const struct sm_platform *pl = sm_config_platform_by_category(
-			off->cfg, p->categories[i]);
-		if (pl)
-			names[n++] = pl->name;
-	}
-	return n;
+	return sm_post_platforms(off->cfg, p, names, max);
 }
 
 void

@@ -1,0 +1,437 @@
+/*
+ * sched: per-series event buffers under a binary heap (see sched.h).
+ *
+ * A series is "ready" when its first buffered event is known to be its
+ * earliest: every occurrence not scanned yet starts at or after
+ * scanned_until, so its events are no earlier than scanned_until - before.
+ */
+#include "sched.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "post.h"
+
+#define MAX_LEADS 64
+
+struct series_state {
+	const struct sm_series *series;
+	sm_time before, after;	/* events lie in [start - before, start + after] */
+	sm_time scanned_until;	/* occurrences starting earlier are buffered */
+	int exhausted;
+	struct sm_sched_event *pending; /* sorted by instant */
+	int npending, cap;
+	size_t heap_pos;	/* index in the heap, or SIZE_MAX */
+};
+
+struct sm_sched {
+	const struct sm_config *cfg;
+	struct sm_occur_opts opts;
+	sm_time from;
+	struct series_state *st;
+	size_t n;
+	size_t *heap; /* indexes into st */
+	size_t nheap;
+};
+
+const char *
+sm_event_type_name(enum sm_event_type type)
+{
+	switch (type) {
+	case SM_EV_REMINDER:
+		return "post.reminder";
+	case SM_EV_DUE:
+		return "post.due";
+	case SM_EV_OVERDUE:
+		return "post.overdue";
+	}
+	return "post.unknown";
+}
+
+static uint64_t
+fnv(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void
+sm_event_make_id(struct sm_sched_event *ev)
+{
+	char rid[40];
+	sm_occur_format_rid(&ev->occ, rid, sizeof(rid));
+	const struct sm_series *s = ev->occ.series;
+	const char *uid = s->master ? s->master->uid : ev->occ.post->uid;
+	const char *parts[4] = {s->calendar ? s->calendar : "", uid, rid,
+				sm_event_type_name(ev->type)};
+	/* Two 64-bit FNV-1a hashes with different seeds: 128 bits, so ids of
+	 * distinct events do not collide in any real calendar. */
+	uint64_t h1 = 1469598103934665603ULL, h2 = 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < 4; i++) {
+		size_t len = strlen(parts[i]) + 1; /* the NUL separates */
+		h1 = fnv(h1, parts[i], len);
+		h2 = fnv(h2, parts[i], len);
+	}
+	int64_t nums[2] = {ev->lead, ev->at};
+	h1 = fnv(h1, nums, sizeof(nums));
+	h2 = fnv(h2, nums, sizeof(nums));
+	static const char hex[] = "0123456789abcdef";
+	memcpy(ev->id, "evt_", 4);
+	for (int i = 0; i < 16; i++) {
+		ev->id[4 + i] = hex[(h1 >> (60 - 4 * i)) & 15];
+		ev->id[20 + i] = hex[(h2 >> (60 - 4 * i)) & 15];
+	}
+	ev->id[36] = '\0';
+}
+
+/* ---------------------------------------------------------------------
+ * Leads.
+ */
+
+static void
+add_lead(sm_time *leads, int *n, sm_time lead)
+{
+	for (int i = 0; i < *n; i++)
+		if (leads[i] == lead)
+			return;
+	if (*n < MAX_LEADS)
+		leads[(*n)++] = lead;
+}
+
+/* Config leads of a post: its platforms' (those that set one), else the
+ * [reminders] default. */
+static int
+config_leads(const struct sm_config *cfg, const struct sm_post *p,
+	     sm_time *leads)
+{
+	int n = 0;
+	const char *names[16];
+	int np = sm_post_platforms(cfg, p, names, 16);
+	for (int i = 0; i < np; i++) {
+		const struct sm_platform *pl = sm_config_platform(cfg, names[i]);
+		if (!pl || !pl->lead_set)
+			continue;
+		for (size_t k = 0; k < pl->lead.n; k++)
+			add_lead(leads, &n, pl->lead.v[k]);
+	}
+	if (n == 0)
+		for (size_t k = 0; k < cfg->lead.n; k++)
+			add_lead(leads, &n, cfg->lead.v[k]);
+	return n;
+}
+
+static sm_time
+post_span(const struct sm_post *p)
+{
+	if (p->has_end && p->end.civil > p->start.civil)
+		return p->end.civil - p->start.civil + 3 * 3600;
+	if (p->has_duration && p->duration > 0)
+		return p->duration;
+	return p->start.kind == SM_DT_DATE ? SM_DAY : 0;
+}
+
+/* Widens the series' bounds for one of its posts. */
+static void
+bound_post(struct series_state *ss, const struct sm_config *cfg,
+	   const struct sm_post *p)
+{
+	sm_time leads[MAX_LEADS];
+	int n = config_leads(cfg, p, leads);
+	for (int i = 0; i < n; i++)
+		if (leads[i] > ss->before)
+			ss->before = leads[i];
+	for (int i = 0; i < p->nalarms; i++) {
+		const struct sm_alarm *a = &p->alarms[i];
+		if (a->kind == SM_ALARM_ABSOLUTE)
+			continue; /* used only within the bounds */
+		sm_time base = a->kind == SM_ALARM_BEFORE_END ? post_span(p) : 0;
+		sm_time first = base + a->value;
+		sm_time last = first + (sm_time)a->repeat * a->repeat_gap;
+		if (-first > ss->before)
+			ss->before = -first;
+		if (last > ss->after)
+			ss->after = last;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Event buffers.
+ */
+
+static int
+event_before(const struct sm_sched_event *a, const struct sm_sched_event *b)
+{
+	if (a->at != b->at)
+		return a->at < b->at;
+	if (a->occ.start != b->occ.start)
+		return a->occ.start < b->occ.start;
+	if (a->type != b->type)
+		return a->type < b->type;
+	return a->lead > b->lead;
+}
+
+static void
+buffer_add(struct series_state *ss, const struct sm_sched_event *ev)
+{
+	if (ss->npending == ss->cap) {
+		ss->cap = ss->cap ? ss->cap * 2 : 4;
+		void *q = realloc(ss->pending, (size_t)ss->cap * sizeof(*ev));
+		if (!q)
+			abort();
+		ss->pending = q;
+	}
+	int i = ss->npending++;
+	while (i > 0 && event_before(ev, &ss->pending[i - 1])) {
+		ss->pending[i] = ss->pending[i - 1];
+		i--;
+	}
+	ss->pending[i] = *ev;
+}
+
+static void
+emit(struct sm_sched *s, struct series_state *ss,
+     const struct sm_occurrence *occ, enum sm_event_type type, sm_time at,
+     sm_time lead)
+{
+	if (at < s->from)
+		return;
+	struct sm_sched_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.at = at;
+	ev.lead = lead;
+	ev.occ = *occ;
+	sm_event_make_id(&ev);
+	buffer_add(ss, &ev);
+}
+
+static int
+occurrence_events(void *ctx, const struct sm_occurrence *occ)
+{
+	struct sm_sched *s = ((void **)ctx)[0];
+	struct series_state *ss = ((void **)ctx)[1];
+	if (occ->cancelled)
+		return 0;
+	const struct sm_post *p = occ->post;
+	int publishes = p->status != SM_POST_DRAFT || s->cfg->fire_drafts;
+	sm_time at[MAX_LEADS];
+	if (p->nalarms > 0) {
+		int n = sm_occur_alarms(occ, at, MAX_LEADS);
+		for (int i = 0; i < n; i++)
+			if (at[i] >= occ->start - ss->before &&
+			    at[i] <= occ->start + ss->after)
+				emit(s, ss, occ, SM_EV_REMINDER, at[i],
+				     occ->start - at[i]);
+	} else {
+		int n = config_leads(s->cfg, p, at);
+		for (int i = 0; i < n; i++)
+			if (at[i] > 0)
+				emit(s, ss, occ, SM_EV_REMINDER,
+				     occ->start - at[i], at[i]);
+	}
+	if (publishes) {
+		emit(s, ss, occ, SM_EV_DUE, occ->start, 0);
+		if (s->cfg->overdue > 0)
+			emit(s, ss, occ, SM_EV_OVERDUE,
+			     occ->start + s->cfg->overdue, 0);
+	}
+	return 0;
+}
+
+/* Buffers the events of the next occurrences (all those sharing the next
+ * start instant); marks the series exhausted when there are none. */
+static void
+scan_next(struct sm_sched *s, struct series_state *ss)
+{
+	struct sm_occurrence occ;
+	if (ss->exhausted ||
+	    !sm_occur_next(ss->series, &s->opts, ss->scanned_until, &occ)) {
+		ss->exhausted = 1;
+		return;
+	}
+	void *ctx[2] = {s, ss};
+	sm_occur_window(ss->series, &s->opts, occ.start, occ.start + 1,
+			occurrence_events, ctx);
+	ss->scanned_until = occ.start + 1;
+}
+
+/* Scans until the first buffered event is the series' earliest. */
+static void
+make_ready(struct sm_sched *s, struct series_state *ss)
+{
+	while (!ss->exhausted &&
+	       (ss->npending == 0 ||
+		ss->pending[0].at > ss->scanned_until - ss->before))
+		scan_next(s, ss);
+}
+
+/* ---------------------------------------------------------------------
+ * The heap of series, by their first event.
+ */
+
+static int
+heap_less(const struct sm_sched *s, size_t a, size_t b)
+{
+	const struct series_state *x = &s->st[s->heap[a]],
+				  *y = &s->st[s->heap[b]];
+	if (x->pending[0].at != y->pending[0].at)
+		return x->pending[0].at < y->pending[0].at;
+	return s->heap[a] < s->heap[b];
+}
+
+static void
+heap_swap(struct sm_sched *s, size_t a, size_t b)
+{
+	size_t t = s->heap[a];
+	s->heap[a] = s->heap[b];
+	s->heap[b] = t;
+	s->st[s->heap[a]].heap_pos = a;
+	s->st[s->heap[b]].heap_pos = b;
+}
+
+static void
+heap_up(struct sm_sched *s, size_t i)
+{
+	while (i > 0 && heap_less(s, i, (i - 1) / 2)) {
+		heap_swap(s, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+heap_down(struct sm_sched *s, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < s->nheap && heap_less(s, l, m))
+			m = l;
+		if (r < s->nheap && heap_less(s, r, m))
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(s, i, m);
+		i = m;
+	}
+}
+
+static void
+heap_remove_top(struct sm_sched *s)
+{
+	s->st[s->heap[0]].heap_pos = SIZE_MAX;
+	s->nheap--;
+	if (s->nheap > 0) {
+		s->heap[0] = s->heap[s->nheap];
+		s->st[s->heap[0]].heap_pos = 0;
+		heap_down(s, 0);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * API.
+ */
+
+struct sm_sched *
+sm_sched_new(const struct sm_config *cfg)
+{
+	struct sm_sched *s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	s->cfg = cfg;
+	return s;
+}
+
+static void
+unload(struct sm_sched *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->st[i].pending);
+	free(s->st);
+	free(s->heap);
+	s->st = NULL;
+	s->heap = NULL;
+	s->n = s->nheap = 0;
+}
+
+void
+sm_sched_free(struct sm_sched *s)
+{
+	if (!s)
+		return;
+	unload(s);
+	free(s);
+}
+
+void
+sm_sched_load(struct sm_sched *s, const struct sm_series_set *set,
+	      const struct sm_occur_opts *opts, sm_time from)
+{
+	unload(s);
+	s->opts = *opts;
+	s->from = from;
+	s->n = set->n;
+	s->st = calloc(s->n ? s->n : 1, sizeof(*s->st));
+	s->heap = calloc(s->n ? s->n : 1, sizeof(*s->heap));
+	if (!s->st || !s->heap)
+		abort();
+	for (size_t i = 0; i < s->n; i++) {
+		struct series_state *ss = &s->st[i];
+		const struct sm_series *ser = &set->series[i];
+		ss->series = ser;
+		ss->heap_pos = SIZE_MAX;
+		ss->after = s->cfg->overdue;
+		if (ser->master)
+			bound_post(ss, s->cfg, ser->master);
+		for (int k = 0; k < ser->noverrides; k++)
+			bound_post(ss, s->cfg, ser->overrides[k]);
+		ss->before += ser->max_shift;
+		ss->after += ser->max_shift;
+		ss->scanned_until = from - ss->after;
+		make_ready(s, ss);
+		if (ss->npending > 0) {
+			ss->heap_pos = s->nheap;
+			s->heap[s->nheap++] = i;
+		}
+	}
+	/* Heapify bottom-up. */
+	for (size_t i = s->nheap / 2; i-- > 0;)
+		heap_down(s, i);
+}
+
+int
+sm_sched_peek(const struct sm_sched *s, sm_time *at)
+{
+	if (s->nheap == 0)
+		return 0;
+	*at = s->st[s->heap[0]].pending[0].at;
+	return 1;
+}
+
+int
+sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out)
+{
+	if (s->nheap == 0)
+		return 0;
+	struct series_state *ss = &s->st[s->heap[0]];
+	if (ss->pending[0].at > upto)
+		return 0;
+	*out = ss->pending[0];
+	ss->npending--;
+	memmove(ss->pending, ss->pending + 1,
+		(size_t)ss->npending * sizeof(*ss->pending));
+	make_ready(s, ss);
+	if (ss->npending == 0)
+		heap_remove_top(s);
+	else
+		heap_down(s, 0);
+	return 1;
+}
+
+size_t
+sm_sched_size(const struct sm_sched *s)
+{
+	return s->n;
+}

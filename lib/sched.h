@@ -1,0 +1,81 @@
+/*
+ * sched: which events are due, and when.  Pure: time is passed in, nothing
+ * here sleeps, reads a clock or touches the ledger.
+ *
+ * For every occurrence of a non-cancelled post the events are (SPEC 4):
+ * post.reminder at each lead before the publish instant (the post's
+ * VALARMs, else its platforms' `lead`, else [reminders] lead), post.due at
+ * the publish instant, post.overdue `overdue` after it.  Drafts get
+ * reminders only, unless fire_drafts.  Whether an overdue event still
+ * applies (the post may be marked done) is the daemon's question at fire
+ * time.
+ *
+ * Laziness: each series keeps a small buffer of the events of the
+ * occurrences scanned so far, and scans the next occurrence only when its
+ * events could come before the buffered ones (all events of an occurrence
+ * lie within [start - before, start + after], bounds computed per series).
+ * A binary heap holds one entry per series, keyed by its next event, so a
+ * wake-up costs O(log series) and an infinite series is never expanded
+ * ahead.  Events come out in (instant, series order) order.
+ */
+#ifndef SM_SCHED_H
+#define SM_SCHED_H
+
+#include "config.h"
+#include "occur.h"
+
+enum sm_event_type {
+	SM_EV_REMINDER,
+	SM_EV_DUE,
+	SM_EV_OVERDUE,
+};
+
+#define SM_EVENT_ID_LEN 40
+
+struct sm_sched_event {
+	enum sm_event_type type;
+	sm_time at;		 /* the scheduled instant */
+	sm_time lead;		 /* reminders: seconds before publish */
+	struct sm_occurrence occ;
+	char id[SM_EVENT_ID_LEN]; /* "evt_" + 32 hex digits */
+};
+
+struct sm_sched;
+
+/* A scheduler for the given config (borrowed; must outlive it). */
+struct sm_sched *sm_sched_new(const struct sm_config *cfg);
+
+/* Frees the scheduler; NULL is a no-op. */
+void sm_sched_free(struct sm_sched *s);
+
+/*
+ * Schedules the series of set (borrowed until the next load or free) with
+ * floating times read through opts, producing only events at or after
+ * `from`.  Replaces whatever was loaded before.
+ */
+void sm_sched_load(struct sm_sched *s, const struct sm_series_set *set,
+		   const struct sm_occur_opts *opts, sm_time from);
+
+/* The instant of the next event; returns 0 when nothing is left. */
+int sm_sched_peek(const struct sm_sched *s, sm_time *at);
+
+/*
+ * Takes the next event if its instant is at or before `upto`: returns 1 and
+ * fills *out, 0 when the next event is later (or there is none).
+ */
+int sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out);
+
+/* The number of series scheduled. */
+size_t sm_sched_size(const struct sm_sched *s);
+
+/* The name of an event type ("post.reminder", ...). */
+const char *sm_event_type_name(enum sm_event_type type);
+
+/*
+ * Fills ev->id from the event's calendar, UID, identity, type, lead and
+ * instant: stable across restarts and reloads, new when any of these
+ * change (a moved post gets fresh reminders).
+ */
+void sm_event_make_id(struct sm_sched_event *ev);
+
+#endif
