@@ -1,28 +1,397 @@
 /*
- * smcald: the daemon's entry point.  This first version validates: it reads
- * the config and every calendar it names and reports what it found; the
- * event loop comes with the scheduler.
+ * smcald: the daemon.  One libuv loop owns all state; the only other thread
+ * is libuv's pool, where reloads parse calendars (world.c) while the loop
+ * keeps firing.
+ *
+ * Flow: start-up loads the config and calendars, opens the state database
+ * and the event log, fires what the catch-up window allows (older events
+ * are recorded as missed), then arms a wall-clock timer (clock.c) for the
+ * next event and sleeps.  Each wake-up fires the due events (fire.c) and
+ * re-arms.  SIGHUP and changes to a calendar file (watched through its
+ * directory, so saves by rename are seen; debounced) rebuild the world on
+ * the pool and swap it in; events already in the ledger never fire again.
+ * SIGTERM stops cleanly.  systemd hears READY, RELOADING, STATUS, WATCHDOG
+ * and STOPPING through sd_notify.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <uv.h>
 
 #include "calendar.h"
+#include "clock.h"
 #include "config.h"
+#include "fire.h"
+#include "log.h"
 #include "occur.h"
+#include "sched.h"
+#include "store.h"
+#include "world.h"
 
 #define EXIT_CONFIG 78
+#define DEBOUNCE_MS 200
+#define RETRY_S 5
+#define PROCESSED_KEY "processed_until"
+
+struct watch {
+	uv_fs_event_t handle;
+	char *dir;
+};
+
+struct daemon {
+	uv_loop_t loop;
+	const char *config_path;
+	struct world *world;
+	struct sm_sched *sched;
+	struct sm_store *store;
+	struct firer firer;
+	sm_time processed_until;
+	int clock_fd;
+	uv_poll_t clock_poll;
+	uv_signal_t sighup, sigterm, sigint;
+	uv_timer_t watchdog, debounce;
+	struct watch **watches;
+	size_t nwatches;
+	/* Reloads: one at a time; a request during one runs after it. */
+	int reloading, reload_again, reload_notify, notify_pending;
+	uv_work_t work;
+	struct world *built;
+	int stopping;
+};
+
+static void tick(struct daemon *d);
+static void start_reload(struct daemon *d, int notify);
+
+/* ---------------------------------------------------------------------
+ * Status.
+ */
+
+static void
+notify_status(struct daemon *d, const char *prefix)
+{
+	char next[48] = "none";
+	sm_time at;
+	if (sm_sched_peek(d->sched, &at))
+		sm_civil_format(at, SM_CIVIL_UTC, next, sizeof(next));
+	sd_notifyf(0, "%sSTATUS=%zu posts in %zu calendars; next event %s; "
+		      "%lu fired, %lu missed",
+		   prefix, d->world->nposts, d->world->ncals, next,
+		   d->firer.total_fired, d->firer.total_missed);
+}
+
+/* ---------------------------------------------------------------------
+ * Firing.
+ */
+
+static void
+arm(struct daemon *d)
+{
+	sm_time at;
+	if (sm_sched_peek(d->sched, &at))
+		wallclock_arm(d->clock_fd, at);
+	else
+		wallclock_disarm(d->clock_fd); /* nothing due: no wake-ups */
+}
+
+static void
+tick(struct daemon *d)
+{
+	int64_t now_ms = wallclock_now_ms();
+	sm_time now = now_ms / 1000;
+	sm_time missed_before = now - d->world->cfg->catchup;
+	long n = firer_run(&d->firer, d->world, d->sched, now_ms,
+			   missed_before);
+	if (n < 0) {
+		/* Nothing was recorded: schedule the same events again from
+		 * what is known to be done, and retry shortly. */
+		sm_sched_load(d->sched, &d->world->set, &d->world->opts,
+			      d->processed_until + 1);
+		wallclock_arm(d->clock_fd, now + RETRY_S);
+		return;
+	}
+	if (now > d->processed_until) {
+		d->processed_until = now;
+		if (sm_store_set_time(d->store, PROCESSED_KEY, now) < 0)
+			log_error("state database: %s",
+				  sm_store_error(d->store));
+	}
+	arm(d);
+	if (n > 0)
+		notify_status(d, "");
+}
+
+static void
+on_clock(uv_poll_t *h, int status, int events)
+{
+	struct daemon *d = h->data;
+	(void)events;
+	if (status < 0) {
+		log_error("wall-clock timer: %s", uv_strerror(status));
+		return;
+	}
+	if (wallclock_ack(d->clock_fd) == 1)
+		log_notice("the system clock was set: re-checking what is due");
+	tick(d);
+}
+
+/* ---------------------------------------------------------------------
+ * Watching calendar files.
+ */
+
+static void
+on_watch_closed(uv_handle_t *h)
+{
+	struct watch *w = h->data;
+	free(w->dir);
+	free(w);
+}
+
+static void
+stop_watches(struct daemon *d)
+{
+	for (size_t i = 0; i < d->nwatches; i++)
+		uv_close((uv_handle_t *)&d->watches[i]->handle,
+			 on_watch_closed);
+	free(d->watches);
+	d->watches = NULL;
+	d->nwatches = 0;
+}
+
+static void
+on_debounce(uv_timer_t *t)
+{
+	start_reload(t->data, 0);
+}
+
+static void
+on_fs_event(uv_fs_event_t *h, const char *filename, int events, int status)
+{
+	struct watch *w = h->data;
+	struct daemon *d = h->loop->data;
+	(void)events;
+	if (status < 0 || !filename)
+		return;
+	/* Only the calendar files of this directory matter. */
+	const struct sm_config *cfg = d->world->cfg;
+	for (size_t i = 0; i < cfg->ncalendars; i++) {
+		char *copy = strdup(cfg->calendars[i].path);
+		if (!copy)
+			abort();
+		char *dcopy = strdup(cfg->calendars[i].path);
+		if (!dcopy)
+			abort();
+		int match = strcmp(basename(copy), filename) == 0 &&
+			    strcmp(dirname(dcopy), w->dir) == 0;
+		free(copy);
+		free(dcopy);
+		if (match) {
+			uv_timer_start(&d->debounce, on_debounce, DEBOUNCE_MS,
+				       0);
+			return;
+		}
+	}
+}
+
+static void
+start_watches(struct daemon *d)
+{
+	const struct sm_config *cfg = d->world->cfg;
+	d->watches = calloc(cfg->ncalendars + 1, sizeof(*d->watches));
+	if (!d->watches)
+		abort();
+	for (size_t i = 0; i < cfg->ncalendars; i++) {
+		char *copy = strdup(cfg->calendars[i].path);
+		if (!copy)
+			abort();
+		const char *dir = dirname(copy);
+		int dup = 0;
+		for (size_t k = 0; k < d->nwatches; k++)
+			dup |= strcmp(d->watches[k]->dir, dir) == 0;
+		struct watch *w = dup ? NULL : calloc(1, sizeof(*w));
+		if (w) {
+			w->dir = strdup(dir);
+			w->handle.data = w;
+			uv_fs_event_init(&d->loop, &w->handle);
+			int rc = uv_fs_event_start(&w->handle, on_fs_event,
+						   w->dir, 0);
+			if (rc < 0)
+				log_warning("cannot watch %s for changes (%s): "
+					    "reload with SIGHUP",
+					    w->dir, uv_strerror(rc));
+			d->watches[d->nwatches++] = w;
+		}
+		free(copy);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Reloads.
+ */
+
+static void
+reload_work(uv_work_t *req)
+{
+	struct daemon *d = req->data;
+	struct sm_config *cfg = NULL;
+	struct sm_diag_list diags = {0};
+	d->built = NULL;
+	if (sm_config_load(d->config_path, &cfg, &diags) < 0) {
+		for (size_t i = 0; i < diags.n; i++)
+			log_error("%s:%d: %s", diags.items[i].file,
+				  diags.items[i].line, diags.items[i].message);
+		log_error("reload: %s has errors; everything stays as it was",
+			  d->config_path);
+	} else {
+		d->built = world_build(cfg, d->world);
+		if (!d->built)
+			log_error("reload: unknown time zone; everything stays "
+				  "as it was");
+	}
+	sm_diag_clear(&diags);
+}
+
+static void
+reload_done(uv_work_t *req, int status)
+{
+	struct daemon *d = req->data;
+	struct world *w = d->built;
+	d->reloading = 0;
+	if (status == 0 && w && !d->stopping) {
+		struct world *old = d->world;
+		d->world = w;
+		sm_sched_free(d->sched);
+		d->sched = sm_sched_new(w->cfg);
+		sm_sched_load(d->sched, &w->set, &w->opts,
+			      d->processed_until + 1);
+		char err[256];
+		if (firer_reopen(&d->firer, w->cfg->event_log, err,
+				 sizeof(err)) < 0)
+			log_error("reload: %s; events keep going to %s", err,
+				  d->firer.log_path);
+		stop_watches(d);
+		start_watches(d);
+		world_free(old);
+		log_info("reloaded: %zu posts in %zu calendars", w->nposts,
+			 w->ncals);
+		tick(d);
+	} else {
+		world_free(w);
+	}
+	d->built = NULL;
+	if (d->notify_pending) {
+		notify_status(d, "READY=1\n");
+		d->notify_pending = 0;
+	}
+	if (d->reload_again && !d->stopping) {
+		int notify = d->reload_notify;
+		d->reload_again = d->reload_notify = 0;
+		start_reload(d, notify);
+	}
+}
+
+static void
+start_reload(struct daemon *d, int notify)
+{
+	if (d->stopping)
+		return;
+	if (d->reloading) {
+		d->reload_again = 1;
+		d->reload_notify |= notify;
+		return;
+	}
+	d->reloading = 1;
+	if (notify) {
+		sd_notify(0, "RELOADING=1");
+		d->notify_pending = 1;
+	}
+	d->work.data = d;
+	int rc = uv_queue_work(&d->loop, &d->work, reload_work, reload_done);
+	if (rc < 0) {
+		log_error("reload: %s", uv_strerror(rc));
+		d->reloading = 0;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Signals, watchdog, shutdown.
+ */
+
+static void
+on_close_noop(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	if (signum == SIGHUP) {
+		log_info("SIGHUP: reloading %s and its calendars",
+			 d->config_path);
+		start_reload(d, 1);
+		return;
+	}
+	log_info("%s: stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	sd_notify(0, "STOPPING=1");
+	d->stopping = 1;
+	uv_poll_stop(&d->clock_poll);
+	uv_close((uv_handle_t *)&d->clock_poll, on_close_noop);
+	uv_close((uv_handle_t *)&d->sighup, on_close_noop);
+	uv_close((uv_handle_t *)&d->sigterm, on_close_noop);
+	uv_close((uv_handle_t *)&d->sigint, on_close_noop);
+	uv_close((uv_handle_t *)&d->watchdog, on_close_noop);
+	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
+	stop_watches(d);
+}
+
+static void
+on_watchdog(uv_timer_t *t)
+{
+	(void)t;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static int
+mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Start-up.
+ */
 
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: smcald [-c CONFIG] [-f] [--check] [--version]\n");
+	fprintf(out, "usage: smcald [-c CONFIG] [-f] [--check] [--version]\n"
+		     "  -c CONFIG  configuration file (default %s)\n"
+		     "  -f         stay in the foreground, log to stderr\n"
+		     "  --check    validate the config and calendars, exit "
+		     "0 or 78\n",
+		SM_CONFIG_DEFAULT_PATH);
 }
 
-/* Loads every calendar of the config; returns the number of errors. */
-static size_t
-check_calendars(const struct sm_config *cfg)
+/* smcald --check: every calendar of the config, every problem listed. */
+static int
+check(const struct sm_config *cfg)
 {
 	size_t errors = 0;
 	const struct sm_tz *zone = sm_calendar_system_zone(cfg->timezone);
@@ -44,14 +413,102 @@ check_calendars(const struct sm_config *cfg)
 		sm_diag_clear(&d);
 		sm_calendar_fini(&cal);
 	}
-	return errors;
+	return errors ? EXIT_CONFIG : 0;
+}
+
+static int
+run(struct daemon *d, struct sm_config *cfg)
+{
+	char err[512];
+	if (mkdir_p(cfg->state_dir, 0750) < 0) {
+		log_error("cannot create state_dir %s: %s", cfg->state_dir,
+			  strerror(errno));
+		sm_config_free(cfg);
+		return 1;
+	}
+	if (cfg->socket) {
+		char *copy = strdup(cfg->socket);
+		if (copy && mkdir_p(dirname(copy), 0750) < 0)
+			log_warning("cannot create the socket's directory for "
+				    "%s: %s",
+				    cfg->socket, strerror(errno));
+		free(copy);
+	}
+	if (sm_store_open(cfg->state_dir, &d->store, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		sm_config_free(cfg);
+		return 1;
+	}
+	d->world = world_build(cfg, NULL);
+	if (!d->world) {
+		log_error("unknown time zone in %s", d->config_path);
+		return EXIT_CONFIG;
+	}
+	cfg = d->world->cfg;
+	if (firer_open(&d->firer, cfg->event_log, d->store, err,
+		       sizeof(err)) < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	/* Where to resume: after what was processed before, else the
+	 * catch-up window back from now. */
+	sm_time now = wallclock_now_ms() / 1000;
+	sm_time from = now - cfg->catchup;
+	if (sm_store_get_time(d->store, PROCESSED_KEY, &d->processed_until) > 0)
+		from = d->processed_until + 1;
+	else
+		d->processed_until = from - 1;
+	d->sched = sm_sched_new(cfg);
+	sm_sched_load(d->sched, &d->world->set, &d->world->opts, from);
+	log_info("loaded %zu posts in %zu calendars (%zu series); resuming "
+		 "from %lld",
+		 d->world->nposts, d->world->ncals, d->world->set.n,
+		 (long long)from);
+
+	uv_loop_init(&d->loop);
+	d->loop.data = d;
+	d->clock_fd = wallclock_open();
+	if (d->clock_fd < 0) {
+		log_error("timerfd: %s", strerror(errno));
+		return 1;
+	}
+	uv_poll_init(&d->loop, &d->clock_poll, d->clock_fd);
+	d->clock_poll.data = d;
+	uv_poll_start(&d->clock_poll, UV_READABLE, on_clock);
+	uv_signal_init(&d->loop, &d->sighup);
+	uv_signal_init(&d->loop, &d->sigterm);
+	uv_signal_init(&d->loop, &d->sigint);
+	d->sighup.data = d->sigterm.data = d->sigint.data = d;
+	uv_signal_start(&d->sighup, on_signal, SIGHUP);
+	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d->sigint, on_signal, SIGINT);
+	uv_timer_init(&d->loop, &d->debounce);
+	d->debounce.data = d;
+	uv_timer_init(&d->loop, &d->watchdog);
+	uint64_t usec = 0;
+	if (cfg->watchdog && sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
+		uv_timer_start(&d->watchdog, on_watchdog, usec / 2000,
+			       usec / 2000);
+	start_watches(d);
+
+	tick(d); /* catch-up: late events fire, older ones are missed */
+	notify_status(d, "READY=1\n");
+	uv_run(&d->loop, UV_RUN_DEFAULT);
+
+	/* Stopped: a reload in flight has finished (uv_run waits for it). */
+	close(d->clock_fd);
+	int rc = uv_loop_close(&d->loop);
+	if (rc != 0)
+		log_error("event loop closed with handles open: %s",
+			  uv_strerror(rc));
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *path = SM_CONFIG_DEFAULT_PATH;
-	int check = 0, c;
+	int check_only = 0, foreground = 0, c;
 	static const struct option longopts[] = {
 		{"check", no_argument, NULL, 'k'},
 		{"version", no_argument, NULL, 'V'},
@@ -64,9 +521,10 @@ main(int argc, char **argv)
 			path = optarg;
 			break;
 		case 'f':
+			foreground = 1;
 			break;
 		case 'k':
-			check = 1;
+			check_only = 1;
 			break;
 		case 'V':
 			printf("smcald %s\n", SM_VERSION);
@@ -79,21 +537,30 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	signal(SIGPIPE, SIG_IGN);
 	struct sm_config *cfg = NULL;
-	struct sm_diag_list d = {0};
-	int rc = sm_config_load(path, &cfg, &d);
-	sm_diag_print(&d, stderr);
-	sm_diag_clear(&d);
+	struct sm_diag_list diags = {0};
+	int rc = sm_config_load(path, &cfg, &diags);
+	sm_diag_print(&diags, stderr);
+	sm_diag_clear(&diags);
 	if (rc < 0)
 		return EXIT_CONFIG;
-	size_t errors = check_calendars(cfg);
-	sm_config_free(cfg);
+	if (check_only) {
+		rc = check(cfg);
+		sm_config_free(cfg);
+		sm_calendar_zones_cleanup();
+		return rc;
+	}
+	log_init(cfg->log_level, !foreground && getenv("JOURNAL_STREAM"));
+
+	static struct daemon d;
+	d.config_path = path;
+	d.clock_fd = -1;
+	rc = run(&d, cfg);
+	firer_close(&d.firer);
+	sm_sched_free(d.sched);
+	world_free(d.world);
+	sm_store_close(d.store);
 	sm_calendar_zones_cleanup();
-	if (errors)
-		return EXIT_CONFIG;
-	if (check)
-		return 0;
-	fprintf(stderr, "smcald: configuration and calendars are valid; the "
-			"scheduler loop is not part of this build yet\n");
-	return 1;
+	return rc;
 }

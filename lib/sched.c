@@ -294,15 +294,6 @@ heap_swap(struct sm_sched *s, size_t a, size_t b)
 }
 
 static void
-heap_up(struct sm_sched *s, size_t i)
-{
-	while (i > 0 && heap_less(s, i, (i - 1) / 2)) {
-		heap_swap(s, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
-}
-
-static void
 heap_down(struct sm_sched *s, size_t i)
 {
 	for (;;) {

@@ -1,0 +1,182 @@
+/*
+ * fire: batches, the event log and the ledger.
+ */
+#include "fire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "log.h"
+
+/* Later than this after its instant, an event is reported "late". */
+#define LATE_MS 2000
+
+int
+firer_open(struct firer *f, const char *event_log, struct sm_store *store,
+	   char *err, size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	f->log_fd = -1;
+	f->store = store;
+	return firer_reopen(f, event_log, err, errlen);
+}
+
+int
+firer_reopen(struct firer *f, const char *event_log, char *err,
+	     size_t errlen)
+{
+	if (f->log_path && strcmp(f->log_path, event_log) == 0)
+		return 0;
+	int fd = open(event_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		      0640);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open event log %s: %s",
+			 event_log, strerror(errno));
+		return -1;
+	}
+	if (f->log_fd >= 0)
+		close(f->log_fd);
+	free(f->log_path);
+	f->log_fd = fd;
+	f->log_path = strdup(event_log);
+	if (!f->log_path)
+		abort();
+	return 0;
+}
+
+void
+firer_close(struct firer *f)
+{
+	if (f->log_fd >= 0)
+		close(f->log_fd);
+	free(f->log_path);
+	sm_jsonw_free(&f->json);
+	sm_jsonw_free(&f->lines);
+	free(f->fired);
+	free(f->missed);
+	free(f->fired_rows);
+	free(f->missed_rows);
+	memset(f, 0, sizeof(*f));
+	f->log_fd = -1;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Appends a ledger row for ev to one of the two lists. */
+static void
+add_row(struct sm_store_event **v, struct fire_row **rows, size_t *n,
+	size_t *cap, const struct sm_sched_event *ev, int64_t fired_ms,
+	int late)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = realloc(*v, *cap * sizeof(**v));
+		*rows = realloc(*rows, *cap * sizeof(**rows));
+		if (!*v || !*rows)
+			abort();
+	}
+	struct fire_row *r = &(*rows)[*n];
+	memcpy(r->id, ev->id, sizeof(r->id));
+	sm_occur_format_rid(&ev->occ, r->rid, sizeof(r->rid));
+	struct sm_store_event *e = &(*v)[*n];
+	const struct sm_series *s = ev->occ.series;
+	e->type = sm_event_type_name(ev->type);
+	e->calendar = s->calendar;
+	e->uid = s->master ? s->master->uid : ev->occ.post->uid;
+	e->scheduled_at = ev->at;
+	e->fired_at = fired_ms / 1000;
+	e->late = late;
+	e->lead_s = (long)ev->lead;
+	(*n)++;
+}
+
+/* The strings of rows point into the row array, which may have moved. */
+static void
+fix_pointers(struct sm_store_event *v, struct fire_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		v[i].id = rows[i].id;
+		v[i].recurrence_id = rows[i].rid;
+	}
+}
+
+long
+firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
+	  int64_t now_ms, sm_time missed_before)
+{
+	struct sm_sched_event ev;
+	sm_time now = now_ms / 1000;
+	sm_jsonw_reset(&f->lines);
+	f->nfired = f->nmissed = 0;
+	while (sm_sched_pop(s, now, &ev)) {
+		int seen = sm_store_has_fired(f->store, ev.id);
+		if (seen > 0)
+			continue;
+		if (ev.at < missed_before) {
+			add_row(&f->missed, &f->missed_rows, &f->nmissed,
+				&f->cap_missed, &ev, 0, 1);
+			continue;
+		}
+		if (ev.type == SM_EV_OVERDUE) {
+			char rid[40];
+			sm_occur_format_rid(&ev.occ, rid, sizeof(rid));
+			const struct sm_series *ser = ev.occ.series;
+			if (sm_store_is_done(f->store, ser->calendar,
+					     ser->master ? ser->master->uid
+							 : ev.occ.post->uid,
+					     rid) > 0)
+				continue;
+		}
+		int late = now_ms - (int64_t)ev.at * 1000 > LATE_MS;
+		sm_event_json(&f->json, w->cfg, &ev, now_ms, late);
+		/* The log sink; webhooks will be routed from here too. */
+		log_info("event %s", f->json.buf);
+		sm_jsonw_raw(&f->lines, f->json.buf, f->json.len);
+		sm_jsonw_raw(&f->lines, "\n", 1);
+		add_row(&f->fired, &f->fired_rows, &f->nfired, &f->cap_fired,
+			&ev, now_ms, late);
+	}
+	if (f->nfired > 0 &&
+	    (write_all(f->log_fd, f->lines.buf, f->lines.len) < 0 ||
+	     fdatasync(f->log_fd) < 0)) {
+		log_error("event log %s: %s: %zu events not recorded, they "
+			  "fire again",
+			  f->log_path, strerror(errno), f->nfired);
+		return -1;
+	}
+	fix_pointers(f->fired, f->fired_rows, f->nfired);
+	fix_pointers(f->missed, f->missed_rows, f->nmissed);
+	if ((f->nfired && sm_store_record_fired(f->store, f->fired,
+						f->nfired) < 0) ||
+	    (f->nmissed && sm_store_record_missed(f->store, f->missed,
+						  f->nmissed) < 0)) {
+		log_error("state database: %s", sm_store_error(f->store));
+		return -1;
+	}
+	for (size_t i = 0; i < f->nmissed; i++)
+		log_warning("missed while down: %s %s %s at %lld (past the "
+			    "catch-up window)",
+			    f->missed[i].type, f->missed[i].uid,
+			    f->missed[i].recurrence_id,
+			    (long long)f->missed[i].scheduled_at);
+	f->total_fired += f->nfired;
+	f->total_missed += f->nmissed;
+	return (long)f->nfired;
+}

@@ -1,0 +1,59 @@
+/*
+ * fire: turning due events into fired ones.  For each batch of events due
+ * at a wake-up: skip what the ledger already has (a restart or reload never
+ * refires) and overdue events of posts marked done; write every event's
+ * JSON line to the event log and fdatasync it; send it to its sinks; then
+ * record the batch in the ledger in one transaction.  An event counts as
+ * fired once its ledger row is durable, so a crash in between refires it
+ * with the same id (at least once, never with a new id).
+ *
+ * Events older than the catch-up window are recorded as missed instead.
+ */
+#ifndef SMCALD_FIRE_H
+#define SMCALD_FIRE_H
+
+#include <stddef.h>
+
+#include "jsonw.h"
+#include "sched.h"
+#include "store.h"
+#include "world.h"
+
+struct fire_row {
+	char id[SM_EVENT_ID_LEN];
+	char rid[40];
+};
+
+struct firer {
+	struct sm_store *store; /* borrowed */
+	int log_fd;
+	char *log_path;
+	struct sm_jsonw json;	/* one event */
+	struct sm_jsonw lines;	/* the batch's event log lines */
+	struct sm_store_event *fired, *missed;
+	struct fire_row *fired_rows, *missed_rows;
+	size_t nfired, nmissed, cap_fired, cap_missed;
+	unsigned long total_fired, total_missed;
+};
+
+/* Opens the event log (append, created 0640); returns 0 or -1 with err. */
+int firer_open(struct firer *f, const char *event_log, struct sm_store *store,
+	       char *err, size_t errlen);
+
+/* Reopens the event log when a reloaded config names another file. */
+int firer_reopen(struct firer *f, const char *event_log, char *err,
+		 size_t errlen);
+
+/* Closes the event log and frees the buffers. */
+void firer_close(struct firer *f);
+
+/*
+ * Fires every event of s due at or before now_ms; events before
+ * missed_before (seconds) are recorded as missed.  Returns the number of
+ * events fired, or -1 when the event log or the ledger could not be
+ * written (the events are then left to fire again).
+ */
+long firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
+	       int64_t now_ms, sm_time missed_before);
+
+#endif

@@ -1,0 +1,112 @@
+/*
+ * world: loading.  Runs on the loader thread: it uses libical (through
+ * calendar.c) and nothing of the loop.
+ */
+#include "world.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+static struct loaded_calendar *
+find_prev(const struct world *prev, const char *name)
+{
+	for (size_t i = 0; prev && i < prev->ncals; i++)
+		if (strcmp(prev->cals[i]->cal.name, name) == 0)
+			return prev->cals[i];
+	return NULL;
+}
+
+/* Logs a load's problems; returns 1 when the version must not serve. */
+static int
+report(const char *name, const char *path, struct sm_diag_list *d, int rc)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct sm_diag *x = &d->items[i];
+		log_msg(x->severity == SM_ERROR ? SM_LOG_ERROR : SM_LOG_DEBUG,
+			"calendar %s: %s:%d: %s", name,
+			x->file ? x->file : path, x->line, x->message);
+	}
+	return rc < 0 || d->nerrors > 0;
+}
+
+struct world *
+world_build(struct sm_config *cfg, const struct world *prev)
+{
+	const struct sm_tz *zone = sm_calendar_system_zone(cfg->timezone);
+	if (!zone) {
+		sm_config_free(cfg);
+		return NULL;
+	}
+	struct world *w = calloc(1, sizeof(*w));
+	if (!w)
+		abort();
+	w->cfg = cfg;
+	w->opts.zone = zone;
+	w->opts.allday_offset = (sm_time)cfg->allday_time * 60;
+	w->cals = calloc(cfg->ncalendars + 1, sizeof(*w->cals));
+	if (!w->cals)
+		abort();
+	for (size_t i = 0; i < cfg->ncalendars; i++) {
+		const struct sm_calendar_conf *cc = &cfg->calendars[i];
+		struct loaded_calendar *lc = calloc(1, sizeof(*lc));
+		if (!lc)
+			abort();
+		lc->refs = 1;
+		sm_calendar_init(&lc->cal, cc->name);
+		struct sm_diag_list d = {0};
+		int rc = sm_calendar_load_file(&lc->cal, cc->path, &d);
+		int bad = report(cc->name, cc->path, &d, rc) ||
+			  lc->cal.unterminated;
+		sm_diag_clear(&d);
+		struct loaded_calendar *old = find_prev(prev, cc->name);
+		if (bad && old) {
+			log_error("calendar %s: %s did not load cleanly (%s); "
+				  "the previous version (%zu posts) stays in "
+				  "service",
+				  cc->name, cc->path,
+				  rc < 0 ? "unreadable"
+				  : lc->cal.unterminated ? "cut short"
+							 : "errors above",
+				  old->cal.nposts);
+			sm_calendar_fini(&lc->cal);
+			free(lc);
+			old->refs++;
+			lc = old;
+		} else if (bad) {
+			log_error("calendar %s: %s did not load cleanly; "
+				  "serving the %zu posts that loaded",
+				  cc->name, cc->path, lc->cal.nposts);
+		}
+		w->cals[w->ncals++] = lc;
+	}
+	for (size_t i = 0; i < w->ncals; i++) {
+		struct sm_diag_list d = {0};
+		sm_occur_index(&w->set, &w->cals[i]->cal, &w->opts, &d);
+		for (size_t k = 0; k < d.n; k++)
+			log_debug("calendar %s: %s:%d: %s",
+				  w->cals[i]->cal.name, d.items[k].file,
+				  d.items[k].line, d.items[k].message);
+		sm_diag_clear(&d);
+		w->nposts += w->cals[i]->cal.nposts;
+	}
+	return w;
+}
+
+void
+world_free(struct world *w)
+{
+	if (!w)
+		return;
+	sm_occur_set_free(&w->set);
+	for (size_t i = 0; i < w->ncals; i++) {
+		if (--w->cals[i]->refs == 0) {
+			sm_calendar_fini(&w->cals[i]->cal);
+			free(w->cals[i]);
+		}
+	}
+	free(w->cals);
+	sm_config_free(w->cfg);
+	free(w);
+}

@@ -1,0 +1,41 @@
+/*
+ * world: everything one load produces: the config, each calendar's posts
+ * and the series built from them.  A world is immutable once built; a
+ * reload builds a new one (on the loader thread) and the loop swaps it in.
+ * Calendars are shared between worlds by reference count, so a calendar
+ * whose new version fails to load keeps serving its previous good version.
+ */
+#ifndef SMCALD_WORLD_H
+#define SMCALD_WORLD_H
+
+#include "calendar.h"
+#include "config.h"
+#include "occur.h"
+
+struct loaded_calendar {
+	int refs;
+	struct sm_calendar cal;
+};
+
+struct world {
+	struct sm_config *cfg; /* owned */
+	struct loaded_calendar **cals;
+	size_t ncals;
+	struct sm_series_set set;
+	struct sm_occur_opts opts;
+	size_t nposts;
+};
+
+/*
+ * Builds a world for cfg (taking ownership of it), loading every calendar
+ * it names.  A calendar that cannot be read, has errors or is cut short is
+ * taken from prev when prev has one of that name (and the failure is
+ * logged), else loaded as far as it goes.  Returns NULL only when the
+ * config's time zone is unknown.
+ */
+struct world *world_build(struct sm_config *cfg, const struct world *prev);
+
+/* Releases a world and the calendars no other world uses; NULL no-op. */
+void world_free(struct world *w);
+
+#endif
