@@ -12,9 +12,6 @@
 #include "event.h"
 #include "log.h"
 
-/* Later than this after its instant, an event is reported "late". */
-#define LATE_MS 2000
-
 int
 firer_open(struct firer *f, const char *event_log, struct sm_store *store,
 	   char *err, size_t errlen)
@@ -26,16 +23,15 @@ firer_open(struct firer *f, const char *event_log, struct sm_store *store,
 }
 
 int
-firer_reopen(struct firer *f, const char *event_log, char *err,
-	     size_t errlen)
+firer_reopen(struct firer *f, const char *event_log, char *err, size_t errlen)
 {
 	if (f->log_path && strcmp(f->log_path, event_log) == 0)
 		return 0;
 	int fd = open(event_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 		      0640);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open event log %s: %s",
-			 event_log, strerror(errno));
+		snprintf(err, errlen, "cannot open event log %s: %s", event_log,
+			 strerror(errno));
 		return -1;
 	}
 	if (f->log_fd >= 0)
@@ -119,32 +115,34 @@ fix_pointers(struct sm_store_event *v, struct fire_row *rows, size_t n)
 
 long
 firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
-	  int64_t now_ms, sm_time missed_before)
+	  int64_t now_ms, sm_time catchup)
 {
 	struct sm_sched_event ev;
 	sm_time now = now_ms / 1000;
 	sm_jsonw_reset(&f->lines);
 	f->nfired = f->nmissed = 0;
 	while (sm_sched_pop(s, now, &ev)) {
-		int seen = sm_store_has_fired(f->store, ev.id);
-		if (seen > 0)
+		int fired = sm_store_has_fired(f->store, ev.id) > 0;
+		int done = 0;
+		if (!fired && ev.type == SM_EV_OVERDUE) {
+			char rid[40];
+			sm_occur_format_rid(&ev.occ, rid, sizeof(rid));
+			const struct sm_series *ser = ev.occ.series;
+			done = sm_store_is_done(f->store, ser->calendar,
+						ser->master ? ser->master->uid
+							    : ev.occ.post->uid,
+						rid) > 0;
+		}
+		enum sm_fire_action act =
+			sm_sched_action(&ev, now_ms, catchup, fired, done);
+		if (act == SM_SKIP)
 			continue;
-		if (ev.at < missed_before) {
+		if (act == SM_MISSED) {
 			add_row(&f->missed, &f->missed_rows, &f->nmissed,
 				&f->cap_missed, &ev, 0, 1);
 			continue;
 		}
-		if (ev.type == SM_EV_OVERDUE) {
-			char rid[40];
-			sm_occur_format_rid(&ev.occ, rid, sizeof(rid));
-			const struct sm_series *ser = ev.occ.series;
-			if (sm_store_is_done(f->store, ser->calendar,
-					     ser->master ? ser->master->uid
-							 : ev.occ.post->uid,
-					     rid) > 0)
-				continue;
-		}
-		int late = now_ms - (int64_t)ev.at * 1000 > LATE_MS;
+		int late = act == SM_FIRE_LATE;
 		sm_event_json(&f->json, w->cfg, &ev, now_ms, late);
 		/* The log sink; webhooks will be routed from here too. */
 		log_info("event %s", f->json.buf);
@@ -163,10 +161,10 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	}
 	fix_pointers(f->fired, f->fired_rows, f->nfired);
 	fix_pointers(f->missed, f->missed_rows, f->nmissed);
-	if ((f->nfired && sm_store_record_fired(f->store, f->fired,
-						f->nfired) < 0) ||
-	    (f->nmissed && sm_store_record_missed(f->store, f->missed,
-						  f->nmissed) < 0)) {
+	if ((f->nfired &&
+	     sm_store_record_fired(f->store, f->fired, f->nfired) < 0) ||
+	    (f->nmissed &&
+	     sm_store_record_missed(f->store, f->missed, f->nmissed) < 0)) {
 		log_error("state database: %s", sm_store_error(f->store));
 		return -1;
 	}

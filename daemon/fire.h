@@ -28,8 +28,8 @@ struct firer {
 	struct sm_store *store; /* borrowed */
 	int log_fd;
 	char *log_path;
-	struct sm_jsonw json;	/* one event */
-	struct sm_jsonw lines;	/* the batch's event log lines */
+	struct sm_jsonw json;  /* one event */
+	struct sm_jsonw lines; /* the batch's event log lines */
 	struct sm_store_event *fired, *missed;
 	struct fire_row *fired_rows, *missed_rows;
 	size_t nfired, nmissed, cap_fired, cap_missed;
@@ -48,12 +48,12 @@ int firer_reopen(struct firer *f, const char *event_log, char *err,
 void firer_close(struct firer *f);
 
 /*
- * Fires every event of s due at or before now_ms; events before
- * missed_before (seconds) are recorded as missed.  Returns the number of
+ * Fires every event of s due at or before now_ms; events more than catchup
+ * seconds old are recorded as missed (sm_sched_action decides).  Returns the number of
  * events fired, or -1 when the event log or the ledger could not be
  * written (the events are then left to fire again).
  */
 long firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
-	       int64_t now_ms, sm_time missed_before);
+	       int64_t now_ms, sm_time catchup);
 
 #endif

@@ -30,8 +30,8 @@ log_msg(enum sm_log_level level, const char *fmt, ...)
 	if (journal_prefix)
 		n = snprintf(buf, sizeof(buf), "<%d>", prio[level]);
 	else
-		n = snprintf(buf, sizeof(buf), "smcald: %s: ",
-			     sm_config_log_level_name(level));
+		n = snprintf(buf, sizeof(buf),
+			     "smcald: %s: ", sm_config_log_level_name(level));
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);

@@ -79,8 +79,9 @@ notify_status(struct daemon *d, const char *prefix)
 	sm_time at;
 	if (sm_sched_peek(d->sched, &at))
 		sm_civil_format(at, SM_CIVIL_UTC, next, sizeof(next));
-	sd_notifyf(0, "%sSTATUS=%zu posts in %zu calendars; next event %s; "
-		      "%lu fired, %lu missed",
+	sd_notifyf(0,
+		   "%sSTATUS=%zu posts in %zu calendars; next event %s; "
+		   "%lu fired, %lu missed",
 		   prefix, d->world->nposts, d->world->ncals, next,
 		   d->firer.total_fired, d->firer.total_missed);
 }
@@ -104,9 +105,8 @@ tick(struct daemon *d)
 {
 	int64_t now_ms = wallclock_now_ms();
 	sm_time now = now_ms / 1000;
-	sm_time missed_before = now - d->world->cfg->catchup;
 	long n = firer_run(&d->firer, d->world, d->sched, now_ms,
-			   missed_before);
+			   d->world->cfg->catchup);
 	if (n < 0) {
 		/* Nothing was recorded: schedule the same events again from
 		 * what is known to be done, and retry shortly. */
@@ -381,11 +381,12 @@ mkdir_p(const char *path, mode_t mode)
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: smcald [-c CONFIG] [-f] [--check] [--version]\n"
-		     "  -c CONFIG  configuration file (default %s)\n"
-		     "  -f         stay in the foreground, log to stderr\n"
-		     "  --check    validate the config and calendars, exit "
-		     "0 or 78\n",
+	fprintf(out,
+		"usage: smcald [-c CONFIG] [-f] [--check] [--version]\n"
+		"  -c CONFIG  configuration file (default %s)\n"
+		"  -f         stay in the foreground, log to stderr\n"
+		"  --check    validate the config and calendars, exit "
+		"0 or 78\n",
 		SM_CONFIG_DEFAULT_PATH);
 }
 
@@ -445,8 +446,8 @@ run(struct daemon *d, struct sm_config *cfg)
 		return EXIT_CONFIG;
 	}
 	cfg = d->world->cfg;
-	if (firer_open(&d->firer, cfg->event_log, d->store, err,
-		       sizeof(err)) < 0) {
+	if (firer_open(&d->firer, cfg->event_log, d->store, err, sizeof(err)) <
+	    0) {
 		log_error("%s", err);
 		return 1;
 	}

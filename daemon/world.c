@@ -66,7 +66,7 @@ world_build(struct sm_config *cfg, const struct world *prev)
 				  "the previous version (%zu posts) stays in "
 				  "service",
 				  cc->name, cc->path,
-				  rc < 0 ? "unreadable"
+				  rc < 0		 ? "unreadable"
 				  : lc->cal.unterminated ? "cut short"
 							 : "errors above",
 				  old->cal.nposts);

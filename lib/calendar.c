@@ -1818,7 +1818,7 @@ reader_finish(struct reader *r)
 	free(r->u.cur.s);
 	if (ld->depth > 0) {
 		warn(ld, ld->stack_line[ld->depth - 1],
-		     		     "BEGIN:%s never ended: closed at the end of the file",
+		     "BEGIN:%s never ended: closed at the end of the file",
 		     ld->stack[ld->depth - 1]);
 		ld->cal->unterminated++;
 		close_to(ld, 0);

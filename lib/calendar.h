@@ -112,7 +112,7 @@ struct sm_calendar {
 	size_t nposts, cap;
 	struct sm_tz **zones; /* zones built from the files' VTIMEZONEs */
 	size_t nzones, zones_cap;
-		const char *x_wr_timezone; /* first X-WR-TIMEZONE seen, or NULL */
+	const char *x_wr_timezone; /* first X-WR-TIMEZONE seen, or NULL */
 	int unterminated; /* components still open at the end of a file: the
 			     file may be cut short (a save in progress) */
 };

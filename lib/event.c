@@ -64,8 +64,8 @@ sm_event_json(struct sm_jsonw *w, const struct sm_config *cfg,
 	sm_jsonw_key(w, "body");
 	sm_jsonw_string(w, p->body);
 	sm_jsonw_key(w, "publish_at");
-	sm_jsonw_string(w, sm_civil_format(occ->start, SM_CIVIL_UTC, buf,
-					   sizeof(buf)));
+	sm_jsonw_string(
+		w, sm_civil_format(occ->start, SM_CIVIL_UTC, buf, sizeof(buf)));
 	sm_jsonw_key(w, "platforms");
 	sm_jsonw_open(w, '[');
 	const char *names[32];

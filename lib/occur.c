@@ -582,7 +582,7 @@ sm_occur_next(const struct sm_series *s, const struct sm_occur_opts *o,
 {
 	/* Widen the window until something turns up; a series that yields
 	 * nothing for 400 years has ended (rrule.c stops it too). */
-		sm_time span = 7 * SM_DAY;
+	sm_time span = 7 * SM_DAY;
 	sm_time from = t;
 	const sm_time last = sm_civil_days(10000, 1, 1) * SM_DAY;
 	if (is_finite(s)) /* few instances: one window is cheapest */

@@ -16,12 +16,13 @@
 
 struct series_state {
 	const struct sm_series *series;
-	sm_time before, after;	/* events lie in [start - before, start + after] */
-	sm_time scanned_until;	/* occurrences starting earlier are buffered */
+	sm_time before,
+		after; /* events lie in [start - before, start + after] */
+	sm_time scanned_until; /* occurrences starting earlier are buffered */
 	int exhausted;
 	struct sm_sched_event *pending; /* sorted by instant */
 	int npending, cap;
-	size_t heap_pos;	/* index in the heap, or SIZE_MAX */
+	size_t heap_pos; /* index in the heap, or SIZE_MAX */
 };
 
 struct sm_sched {
@@ -112,7 +113,8 @@ config_leads(const struct sm_config *cfg, const struct sm_post *p,
 	const char *names[16];
 	int np = sm_post_platforms(cfg, p, names, 16);
 	for (int i = 0; i < np; i++) {
-		const struct sm_platform *pl = sm_config_platform(cfg, names[i]);
+		const struct sm_platform *pl =
+			sm_config_platform(cfg, names[i]);
 		if (!pl || !pl->lead_set)
 			continue;
 		for (size_t k = 0; k < pl->lead.n; k++)
@@ -148,7 +150,8 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
 		const struct sm_alarm *a = &p->alarms[i];
 		if (a->kind == SM_ALARM_ABSOLUTE)
 			continue; /* used only within the bounds */
-		sm_time base = a->kind == SM_ALARM_BEFORE_END ? post_span(p) : 0;
+		sm_time base =
+			a->kind == SM_ALARM_BEFORE_END ? post_span(p) : 0;
 		sm_time first = base + a->value;
 		sm_time last = first + (sm_time)a->repeat * a->repeat_gap;
 		if (-first > ss->before)
@@ -419,6 +422,20 @@ sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out)
 	else
 		heap_down(s, 0);
 	return 1;
+}
+
+enum sm_fire_action
+sm_sched_action(const struct sm_sched_event *ev, int64_t now_ms,
+		sm_time catchup, int already_fired, int done)
+{
+	if (already_fired)
+		return SM_SKIP;
+	int64_t at_ms = (int64_t)ev->at * 1000;
+	if (at_ms < now_ms - (int64_t)catchup * 1000)
+		return SM_MISSED;
+	if (ev->type == SM_EV_OVERDUE && done)
+		return SM_SKIP;
+	return now_ms - at_ms > SM_LATE_MS ? SM_FIRE_LATE : SM_FIRE;
 }
 
 size_t

@@ -34,8 +34,8 @@ enum sm_event_type {
 
 struct sm_sched_event {
 	enum sm_event_type type;
-	sm_time at;		 /* the scheduled instant */
-	sm_time lead;		 /* reminders: seconds before publish */
+	sm_time at;   /* the scheduled instant */
+	sm_time lead; /* reminders: seconds before publish */
 	struct sm_occurrence occ;
 	char id[SM_EVENT_ID_LEN]; /* "evt_" + 32 hex digits */
 };
@@ -64,6 +64,27 @@ int sm_sched_peek(const struct sm_sched *s, sm_time *at);
  * fills *out, 0 when the next event is later (or there is none).
  */
 int sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out);
+
+/* What to do with an event taken at a wake-up. */
+enum sm_fire_action {
+	SM_FIRE,      /* fire it, on time */
+	SM_FIRE_LATE, /* fire it, marked late (catch-up, clock step, resume) */
+	SM_MISSED,    /* too old: record as missed, do not fire */
+	SM_SKIP,      /* already fired, or an overdue post marked done */
+};
+
+/* Later than this after its instant, a fired event is marked late. */
+#define SM_LATE_MS 2000
+
+/*
+ * Decides an event's fate at now_ms: already in the ledger -> skip; due
+ * before the catch-up window (now - catchup seconds) -> missed; an overdue
+ * event of a post marked done -> skip; else fire, late when more than
+ * SM_LATE_MS after its instant.
+ */
+enum sm_fire_action sm_sched_action(const struct sm_sched_event *ev,
+				    int64_t now_ms, sm_time catchup,
+				    int already_fired, int done);
 
 /* The number of series scheduled. */
 size_t sm_sched_size(const struct sm_sched *s);

@@ -24,13 +24,13 @@ struct sm_store;
 
 /* A fired or missed event, as the ledger keeps it. */
 struct sm_store_event {
-	const char *id;		  /* "evt_…" */
-	const char *type;	  /* "post.reminder", "post.due", ... */
+	const char *id;	  /* "evt_…" */
+	const char *type; /* "post.reminder", "post.due", ... */
 	const char *calendar;
 	const char *uid;
 	const char *recurrence_id;
-	sm_time scheduled_at;	  /* the event's instant */
-	sm_time fired_at;	  /* when it fired (0 for missed) */
+	sm_time scheduled_at; /* the event's instant */
+	sm_time fired_at;     /* when it fired (0 for missed) */
 	int late;
 	long lead_s;
 };
@@ -80,8 +80,8 @@ int sm_store_mark_done(struct sm_store *st, const char *calendar,
 		       const char *url, sm_time at);
 
 /* 1 when the occurrence is marked done, 0 when not, -1 on error. */
-int sm_store_is_done(struct sm_store *st, const char *calendar,
-		     const char *uid, const char *recurrence_id);
+int sm_store_is_done(struct sm_store *st, const char *calendar, const char *uid,
+		     const char *recurrence_id);
 
 /* Reads a daemon fact (e.g. "processed_until"); returns 1 and fills *out,
  * 0 when unset, -1 on error. */
