@@ -22,6 +22,7 @@
  * rollback that follows cannot overwrite the message sm_store_error returns.
  */
 #include "store.h"
+#include "store-db.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,6 +82,34 @@ static const char *const migrations[] = {
 	"CREATE TABLE meta ("
 	" key TEXT PRIMARY KEY NOT NULL,"
 	" value INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;",
+	/* 1 -> 2: the webhook outbox (outbox.c) and endpoints disabled by a
+	 * 410 until the next reload. */
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" event_id TEXT NOT NULL,"
+	" webhook TEXT NOT NULL,"
+	" event_type TEXT NOT NULL,"
+	" event_at INTEGER NOT NULL,"
+	" body BLOB NOT NULL,"
+	" content_type TEXT NOT NULL,"
+	" headers TEXT NOT NULL DEFAULT '',"
+	" json_event INTEGER NOT NULL DEFAULT 0,"
+	" status TEXT NOT NULL DEFAULT 'pending',"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_at INTEGER NOT NULL,"
+	" last_status INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" UNIQUE (event_id, webhook)"
+	") STRICT;"
+	"CREATE INDEX outbox_due ON outbox(status, webhook, next_at);"
+	"CREATE INDEX outbox_updated ON outbox(updated_at);"
+	"CREATE TABLE disabled_endpoint ("
+	" webhook TEXT PRIMARY KEY NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" at INTEGER NOT NULL"
 	") STRICT, WITHOUT ROWID;",
 };
 
@@ -454,7 +483,10 @@ record_events(struct sm_store *st, enum stmt_id id,
 		fmt_err(st->err, sizeof(st->err), "%s: no events", what);
 		return -1;
 	}
-	if (run(st, ST_BEGIN, what) < 0)
+	/* Inside sm_store_begin/commit the caller's transaction holds the
+	 * batch; else it gets one of its own. */
+	int own = sqlite3_get_autocommit(st->db);
+	if (own && run(st, ST_BEGIN, what) < 0)
 		return -1;
 	sqlite3_stmt *s = st->stmt[id];
 	for (size_t i = 0; i < n; i++) {
@@ -491,11 +523,45 @@ record_events(struct sm_store *st, enum stmt_id id,
 			return -1;
 		}
 	}
-	if (run(st, ST_COMMIT, what) < 0) {
+	if (own && run(st, ST_COMMIT, what) < 0) {
 		rollback(st);
 		return -1;
 	}
 	return 0;
+}
+
+int
+sm_store_begin(struct sm_store *st)
+{
+	return run(st, ST_BEGIN, "starting a transaction");
+}
+
+int
+sm_store_commit(struct sm_store *st)
+{
+	if (run(st, ST_COMMIT, "committing") < 0) {
+		rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+sm_store_rollback(struct sm_store *st)
+{
+	rollback(st);
+}
+
+sqlite3 *
+sm_store_db(struct sm_store *st)
+{
+	return st->db;
+}
+
+void
+sm_store_set_error(struct sm_store *st, const char *what)
+{
+	db_fail(st, what);
 }
 
 int

@@ -90,6 +90,17 @@ int sm_store_get_time(struct sm_store *st, const char *key, sm_time *out);
 /* Writes a daemon fact durably.  Returns 0 or -1. */
 int sm_store_set_time(struct sm_store *st, const char *key, sm_time value);
 
+/*
+ * Groups writes in one transaction (BEGIN IMMEDIATE ... COMMIT): the
+ * daemon records a batch's ledger rows and its outbox deliveries together,
+ * so an event never counts as fired without its deliveries.  The record
+ * functions join an open transaction instead of starting their own.  Each
+ * returns 0 or -1; a failed commit rolls back.
+ */
+int sm_store_begin(struct sm_store *st);
+int sm_store_commit(struct sm_store *st);
+void sm_store_rollback(struct sm_store *st);
+
 /* The last SQLite error message of this store (borrowed). */
 const char *sm_store_error(struct sm_store *st);
 

@@ -127,13 +127,16 @@ event(const char *id, sm_time at)
 	return ev;
 }
 
+/* The schema version this code creates: 1 (ledger) + 1 (outbox). */
+#define SCHEMA 2
+
 static void
 test_open_creates_schema(void **state)
 {
 	struct fixture *f = *state;
 	f->st = open_store(f);
-	assert_int_equal(sm_store_schema_version(f->st), 1);
-	assert_int_equal(query_int(f, "PRAGMA user_version"), 1);
+	assert_int_equal(sm_store_schema_version(f->st), SCHEMA);
+	assert_int_equal(query_int(f, "PRAGMA user_version"), SCHEMA);
 	assert_int_equal(
 		query_int(f, "SELECT count(*) FROM sqlite_schema WHERE type = "
 			     "'table' AND name IN ('fired', 'missed', 'done', "
@@ -177,7 +180,7 @@ test_reopen_keeps_data(void **state)
 	assert_int_equal(sm_store_set_time(f->st, "processed_until", 42), 0);
 
 	reopen(f);
-	assert_int_equal(sm_store_schema_version(f->st), 1);
+	assert_int_equal(sm_store_schema_version(f->st), SCHEMA);
 	assert_int_equal(sm_store_count_fired(f->st), 1);
 	assert_int_equal(sm_store_has_fired(f->st, "evt_a"), 1);
 	assert_int_equal(sm_store_is_done(f->st, "main", "u1", "2026-12-01"),
