@@ -5,12 +5,29 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "event.h"
 #include "log.h"
+#include "outbox.h"
+#include "payload.h"
+#include "route.h"
+
+static void
+clear_deliveries(struct firer *f)
+{
+	for (size_t i = 0; i < f->ndeliveries; i++) {
+		struct sm_delivery *d = &f->deliveries[i];
+		free((char *)(uintptr_t)d->body);
+		free((char *)(uintptr_t)d->headers);
+		free((char *)(uintptr_t)d->content_type);
+		free((char *)(uintptr_t)d->event_id);
+	}
+	f->ndeliveries = 0;
+}
 
 int
 firer_open(struct firer *f, const char *event_log, struct sm_store *store,
@@ -56,6 +73,8 @@ firer_close(struct firer *f)
 	free(f->missed);
 	free(f->fired_rows);
 	free(f->missed_rows);
+	clear_deliveries(f);
+	free(f->deliveries);
 	memset(f, 0, sizeof(*f));
 	f->log_fd = -1;
 }
@@ -113,6 +132,75 @@ fix_pointers(struct sm_store_event *v, struct fire_row *rows, size_t n)
 	}
 }
 
+static char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+	if (!p)
+		abort();
+	return p;
+}
+
+/*
+ * Sends a fired event where it goes: a delivery per webhook (recorded with
+ * the batch), or the log sink.
+ */
+static void
+route(struct firer *f, const struct world *w, const struct sm_sched_event *ev,
+      int64_t now_ms, int late)
+{
+	struct sm_route r;
+	sm_route_event(w->cfg, ev, &r);
+	if (r.unknown)
+		log_error("event %s: webhook %s does not exist (no "
+			  "[webhook:%s] section): sent to the log instead",
+			  ev->id, r.unknown, r.unknown);
+	if (r.log_sink) {
+		log_info("event %s", f->json.buf);
+		return;
+	}
+	for (int i = 0; i < r.n; i++) {
+		const struct sm_webhook *wh = r.webhooks[i];
+		struct sm_payload p;
+		if (sm_payload_build(w->cfg, wh, ev, now_ms, late, &p) < 0)
+			log_warning("webhook %s: locale %s is not installed: "
+				    "dates use the C locale",
+				    wh->name, wh->locale);
+		struct sm_jsonw hdr = {0};
+		for (int k = 0; k < p.nheaders; k++) {
+			sm_jsonw_raw(&hdr, p.headers[k], strlen(p.headers[k]));
+			sm_jsonw_raw(&hdr, "\n", 1);
+		}
+		if (f->ndeliveries == f->cap_deliveries) {
+			f->cap_deliveries =
+				f->cap_deliveries ? f->cap_deliveries * 2 : 16;
+			f->deliveries = realloc(f->deliveries,
+						f->cap_deliveries *
+							sizeof(*f->deliveries));
+			if (!f->deliveries)
+				abort();
+		}
+		struct sm_delivery *d = &f->deliveries[f->ndeliveries++];
+		memset(d, 0, sizeof(*d));
+		d->event_id = xstrdup(ev->id);
+		d->webhook = wh->name; /* the config outlives the batch */
+		d->event_type = sm_event_type_name(ev->type);
+		d->event_at = ev->at;
+		d->body = p.body; /* taken from the payload */
+		d->body_len = p.len;
+		p.body = NULL;
+		d->content_type = xstrdup(p.content_type);
+		d->headers = hdr.buf ? hdr.buf : xstrdup("");
+		d->json_event = p.json_event;
+		d->next_at = now_ms;
+		sm_payload_free(&p);
+		log_info("event %s %s %s: to webhook %s",
+			 sm_event_type_name(ev->type), ev->id,
+			 ev->occ.post->title ? ev->occ.post->title : "",
+			 wh->name);
+	}
+}
+
 long
 firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	  int64_t now_ms, sm_time catchup)
@@ -144,12 +232,11 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 		}
 		int late = act == SM_FIRE_LATE;
 		sm_event_json(&f->json, w->cfg, &ev, now_ms, late);
-		/* The log sink; webhooks will be routed from here too. */
-		log_info("event %s", f->json.buf);
 		sm_jsonw_raw(&f->lines, f->json.buf, f->json.len);
 		sm_jsonw_raw(&f->lines, "\n", 1);
 		add_row(&f->fired, &f->fired_rows, &f->nfired, &f->cap_fired,
 			&ev, now_ms, late);
+		route(f, w, &ev, now_ms, late);
 	}
 	if (f->nfired > 0 &&
 	    (write_all(f->log_fd, f->lines.buf, f->lines.len) < 0 ||
@@ -161,11 +248,20 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	}
 	fix_pointers(f->fired, f->fired_rows, f->nfired);
 	fix_pointers(f->missed, f->missed_rows, f->nmissed);
-	if ((f->nfired &&
-	     sm_store_record_fired(f->store, f->fired, f->nfired) < 0) ||
-	    (f->nmissed &&
-	     sm_store_record_missed(f->store, f->missed, f->nmissed) < 0)) {
+	/* Ledger rows and their deliveries commit together: an event never
+	 * counts as fired without its webhook deliveries. */
+	int ok = f->nfired + f->nmissed == 0 ||
+		 (sm_store_begin(f->store) == 0 &&
+		  sm_store_record_fired(f->store, f->fired, f->nfired) == 0 &&
+		  sm_store_record_missed(f->store, f->missed, f->nmissed) == 0);
+	for (size_t i = 0; ok && i < f->ndeliveries; i++)
+		ok = sm_outbox_add(f->store, &f->deliveries[i], now_ms) == 0;
+	if (ok && f->nfired + f->nmissed > 0)
+		ok = sm_store_commit(f->store) == 0;
+	clear_deliveries(f);
+	if (!ok) {
 		log_error("state database: %s", sm_store_error(f->store));
+		sm_store_rollback(f->store);
 		return -1;
 	}
 	for (size_t i = 0; i < f->nmissed; i++)

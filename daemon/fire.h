@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "jsonw.h"
+#include "outbox.h"
 #include "sched.h"
 #include "store.h"
 #include "world.h"
@@ -33,6 +34,8 @@ struct firer {
 	struct sm_store_event *fired, *missed;
 	struct fire_row *fired_rows, *missed_rows;
 	size_t nfired, nmissed, cap_fired, cap_missed;
+	struct sm_delivery *deliveries; /* the batch's webhook deliveries */
+	size_t ndeliveries, cap_deliveries;
 	unsigned long total_fired, total_missed;
 };
 

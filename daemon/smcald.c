@@ -22,11 +22,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <curl/curl.h>
 #include <uv.h>
 
 #include "calendar.h"
 #include "clock.h"
 #include "config.h"
+#include "deliver.h"
 #include "fire.h"
 #include "log.h"
 #include "occur.h"
@@ -51,6 +53,7 @@ struct daemon {
 	struct sm_sched *sched;
 	struct sm_store *store;
 	struct firer firer;
+	struct deliverer deliver;
 	sm_time processed_until;
 	int clock_fd;
 	uv_poll_t clock_poll;
@@ -122,8 +125,10 @@ tick(struct daemon *d)
 				  sm_store_error(d->store));
 	}
 	arm(d);
-	if (n > 0)
+	if (n > 0) {
+		deliver_kick(&d->deliver);
 		notify_status(d, "");
+	}
 }
 
 static void
@@ -276,6 +281,7 @@ reload_done(uv_work_t *req, int status)
 				  d->firer.log_path);
 		stop_watches(d);
 		start_watches(d);
+		deliver_set_world(&d->deliver, w);
 		world_free(old);
 		log_info("reloaded: %zu posts in %zu calendars", w->nposts,
 			 w->ncals);
@@ -349,6 +355,7 @@ on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&d->watchdog, on_close_noop);
 	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
 	stop_watches(d);
+	deliver_fini(&d->deliver);
 }
 
 static void
@@ -491,6 +498,10 @@ run(struct daemon *d, struct sm_config *cfg)
 		uv_timer_start(&d->watchdog, on_watchdog, usec / 2000,
 			       usec / 2000);
 	start_watches(d);
+	if (deliver_init(&d->deliver, &d->loop, d->store, d->world) < 0) {
+		log_error("cannot set up libcurl");
+		return 1;
+	}
 
 	tick(d); /* catch-up: late events fire, older ones are missed */
 	notify_status(d, "READY=1\n");
@@ -539,6 +550,9 @@ main(int argc, char **argv)
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Before any thread exists (libuv's pool starts at the first
+	 * reload), as libcurl requires. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct sm_config *cfg = NULL;
 	struct sm_diag_list diags = {0};
 	int rc = sm_config_load(path, &cfg, &diags);
@@ -563,5 +577,6 @@ main(int argc, char **argv)
 	world_free(d.world);
 	sm_store_close(d.store);
 	sm_calendar_zones_cleanup();
+	curl_global_cleanup();
 	return rc;
 }

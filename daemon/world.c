@@ -4,8 +4,11 @@
  */
 #include "world.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 
@@ -29,6 +32,61 @@ report(const char *name, const char *path, struct sm_diag_list *d, int rc)
 			x->file ? x->file : path, x->line, x->message);
 	}
 	return rc < 0 || d->nerrors > 0;
+}
+
+static void
+add_key(struct webhook_keys *k, const char *name, const char *secret,
+	const char *where)
+{
+	if (k->n >= SM_SIGN_MAX_SECRETS) {
+		log_warning("webhook %s: more than %d secrets in %s: the rest "
+			    "are ignored",
+			    name, SM_SIGN_MAX_SECRETS, where);
+		return;
+	}
+	if (sm_sign_key_parse(secret, &k->keys[k->n]) < 0) {
+		log_error("webhook %s: a secret in %s is not whsec_<base64>",
+			  name, where);
+		k->broken = 1;
+		return;
+	}
+	k->n++;
+}
+
+/* Reads a webhook's keys; secret files hold one secret per line. */
+static void
+load_keys(const struct sm_webhook *wh, struct webhook_keys *k)
+{
+	if (wh->secret)
+		add_key(k, wh->name, wh->secret, "secret");
+	if (!wh->secret_file)
+		return;
+	FILE *f = fopen(wh->secret_file, "r");
+	if (!f) {
+		log_error("webhook %s: cannot read secret_file %s: %s; its "
+			  "deliveries wait until a reload can read it",
+			  wh->name, wh->secret_file, strerror(errno));
+		k->broken = 1;
+		return;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH)))
+		log_warning("webhook %s: %s is readable by others (mode %03o): "
+			    "chmod o-rwx it",
+			    wh->name, wh->secret_file,
+			    (unsigned)(st.st_mode & 0777));
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line, *e = line + strlen(line);
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		while (e > p && (e[-1] == '\n' || e[-1] == '\r' ||
+				 e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (*p && *p != '#')
+			add_key(k, wh->name, p, wh->secret_file);
+	}
+	fclose(f);
 }
 
 struct world *
@@ -81,6 +139,11 @@ world_build(struct sm_config *cfg, const struct world *prev)
 		}
 		w->cals[w->ncals++] = lc;
 	}
+	w->keys = calloc(cfg->nwebhooks + 1, sizeof(*w->keys));
+	if (!w->keys)
+		abort();
+	for (size_t i = 0; i < cfg->nwebhooks; i++)
+		load_keys(&cfg->webhooks[i], &w->keys[i]);
 	for (size_t i = 0; i < w->ncals; i++) {
 		struct sm_diag_list d = {0};
 		sm_occur_index(&w->set, &w->cals[i]->cal, &w->opts, &d);
@@ -107,6 +170,7 @@ world_free(struct world *w)
 		}
 	}
 	free(w->cals);
+	free(w->keys);
 	sm_config_free(w->cfg);
 	free(w);
 }

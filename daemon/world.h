@@ -11,10 +11,20 @@
 #include "calendar.h"
 #include "config.h"
 #include "occur.h"
+#include "sign.h"
 
 struct loaded_calendar {
 	int refs;
 	struct sm_calendar cal;
+};
+
+/* A webhook's signing keys: `secret`, then each line of `secret_file`
+ * (several keys sign with several signatures: rotation). */
+struct webhook_keys {
+	struct sm_sign_key keys[SM_SIGN_MAX_SECRETS];
+	int n;
+	int broken; /* a secret was configured but could not be read: hold
+		       deliveries rather than send them unsigned */
 };
 
 struct world {
@@ -24,6 +34,7 @@ struct world {
 	struct sm_series_set set;
 	struct sm_occur_opts opts;
 	size_t nposts;
+	struct webhook_keys *keys; /* parallel to cfg->webhooks */
 };
 
 /*

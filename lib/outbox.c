@@ -61,8 +61,7 @@ finish(struct sm_store *st, sqlite3_stmt *s, const char *what)
 }
 
 int
-sm_outbox_add(struct sm_store *st, const struct sm_delivery *d,
-	      int64_t now_ms)
+sm_outbox_add(struct sm_store *st, const struct sm_delivery *d, int64_t now_ms)
 {
 	const char *what = "recording a delivery";
 	sqlite3_stmt *s = prepare(
@@ -134,9 +133,9 @@ row_to_delivery(sqlite3_stmt *s, struct sm_delivery *d)
 	d->updated_at = sqlite3_column_int64(s, 15);
 }
 
-#define COLUMNS                                                            \
-	"id, event_id, webhook, event_type, event_at, body, content_type,"  \
-	" headers, json_event, status, attempts, next_at, last_status,"     \
+#define COLUMNS                                                                \
+	"id, event_id, webhook, event_type, event_at, body, content_type,"     \
+	" headers, json_event, status, attempts, next_at, last_status,"        \
 	" last_error, created_at, updated_at"
 
 /* Runs a SELECT of COLUMNS and calls fn per row; returns the count. */
@@ -239,8 +238,8 @@ sm_outbox_recover(struct sm_store *st, int64_t now_ms)
 }
 
 int
-sm_outbox_list(struct sm_store *st, enum sm_outbox_filter filter,
-	       size_t limit, sm_delivery_fn fn, void *ctx)
+sm_outbox_list(struct sm_store *st, enum sm_outbox_filter filter, size_t limit,
+	       sm_delivery_fn fn, void *ctx)
 {
 	static const char *const sql[] = {
 		[SM_OUTBOX_RECENT] = "SELECT " COLUMNS " FROM outbox"

@@ -25,20 +25,20 @@ enum sm_delivery_status {
 };
 
 struct sm_delivery {
-	int64_t id;		/* assigned by the store */
-	const char *event_id;	/* also the webhook-id header */
+	int64_t id;	      /* assigned by the store */
+	const char *event_id; /* also the webhook-id header */
 	const char *webhook;
 	const char *event_type;
-	int64_t event_at;	/* the event's instant (s), for max_age */
+	int64_t event_at; /* the event's instant (s), for max_age */
 	const char *body;
 	size_t body_len;
 	const char *content_type;
-	const char *headers;	/* extra "Name: value" lines, '\n'-separated */
-	int json_event;		/* "attempt" is added to the body per try */
+	const char *headers; /* extra "Name: value" lines, '\n'-separated */
+	int json_event;	     /* "attempt" is added to the body per try */
 	enum sm_delivery_status status;
 	int attempts;
-	int64_t next_at;	/* ms: when the next attempt is due */
-	long last_status;	/* HTTP status of the last attempt, or 0 */
+	int64_t next_at;  /* ms: when the next attempt is due */
+	long last_status; /* HTTP status of the last attempt, or 0 */
 	const char *last_error;
 	int64_t created_at, updated_at; /* ms */
 };

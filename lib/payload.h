@@ -23,14 +23,14 @@
 #define SM_PAYLOAD_MAX_HEADERS 16
 
 struct sm_payload {
-	char *body;		/* owned */
+	char *body; /* owned */
 	size_t len;
 	char content_type[96];
 	/* Extra headers, "Name: value" each (owned), from the format (ntfy)
 	 * and the webhook's `headers`. */
 	char *headers[SM_PAYLOAD_MAX_HEADERS];
 	int nheaders;
-	int json_event;		/* 1: the body is the event object, and
+	int json_event; /* 1: the body is the event object, and
 				   "attempt" is added at send time */
 };
 

@@ -18,8 +18,8 @@
 #include "civil.h"
 #include "config.h"
 
-#define SM_RETRY_AFTER_MIN 1	     /* seconds */
-#define SM_RETRY_AFTER_MAX 3600	     /* seconds */
+#define SM_RETRY_AFTER_MIN 1	/* seconds */
+#define SM_RETRY_AFTER_MAX 3600 /* seconds */
 
 enum sm_outcome {
 	SM_OUT_DELIVERED,
@@ -30,11 +30,11 @@ enum sm_outcome {
 
 /* What came back from one attempt. */
 struct sm_attempt_result {
-	int transport_error;	/* nonzero: no HTTP answer (refused, timeout,
+	int transport_error;	 /* nonzero: no HTTP answer (refused, timeout,
 				   DNS, TLS, reset, ...) */
-	long status;		/* HTTP status when transport_error is 0 */
+	long status;		 /* HTTP status when transport_error is 0 */
 	const char *retry_after; /* the Retry-After header value, or NULL */
-	const char *body;	/* the response body read (capped), or NULL */
+	const char *body;	 /* the response body read (capped), or NULL */
 	size_t body_len;
 };
 

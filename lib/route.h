@@ -15,9 +15,9 @@
 
 struct sm_route {
 	const struct sm_webhook *webhooks[SM_ROUTE_MAX];
-	int n;			/* webhooks that accept the event */
-	int log_sink;		/* 1: no webhook route, the log sink takes it */
-	const char *unknown;	/* a webhook name that names nothing, or NULL */
+	int n;		     /* webhooks that accept the event */
+	int log_sink;	     /* 1: no webhook route, the log sink takes it */
+	const char *unknown; /* a webhook name that names nothing, or NULL */
 };
 
 /*

@@ -1,0 +1,377 @@
+/*
+ * deliver: pumping the outbox through http.c.
+ */
+#include "deliver.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+#include "outbox.h"
+#include "payload.h"
+#include "retry.h"
+#include "sign.h"
+
+/* One attempt in flight; owns copies of what it needs after the query. */
+struct attempt {
+	struct deliverer *dl;
+	int64_t id;
+	char *webhook;
+	char *event_id;
+	char *event_type;
+	char *body;
+	size_t body_len;
+	char *content_type;
+	char *headers;
+	int json_event;
+	int attempts; /* including this one */
+	int64_t event_at;
+};
+
+static void pump(struct deliverer *dl);
+
+static void
+attempt_free(struct attempt *a)
+{
+	if (!a)
+		return;
+	free(a->webhook);
+	free(a->event_id);
+	free(a->event_type);
+	free(a->body);
+	free(a->content_type);
+	free(a->headers);
+	free(a);
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+	if (!p)
+		abort();
+	return p;
+}
+
+static struct endpoint_slots *
+slots(struct deliverer *dl, const char *name)
+{
+	for (size_t i = 0; i < dl->neps; i++)
+		if (strcmp(dl->eps[i].name, name) == 0)
+			return &dl->eps[i];
+	void *p = realloc(dl->eps, (dl->neps + 1) * sizeof(*dl->eps));
+	if (!p)
+		abort();
+	dl->eps = p;
+	dl->eps[dl->neps].name = xstrdup(name);
+	dl->eps[dl->neps].inflight = 0;
+	return &dl->eps[dl->neps++];
+}
+
+static const struct sm_webhook *
+webhook_of(const struct world *w, const char *name, size_t *index)
+{
+	for (size_t i = 0; i < w->cfg->nwebhooks; i++)
+		if (strcmp(w->cfg->webhooks[i].name, name) == 0) {
+			*index = i;
+			return &w->cfg->webhooks[i];
+		}
+	return NULL;
+}
+
+static double
+jitter(struct deliverer *dl)
+{
+	return (double)rand_r(&dl->seed) / ((double)RAND_MAX + 1.0);
+}
+
+static void
+on_done(void *ctx, const struct sm_attempt_result *r, const char *error)
+{
+	struct attempt *a = ctx;
+	struct deliverer *dl = a->dl;
+	if (!r) { /* abandoned at shutdown: it stays in the outbox */
+		attempt_free(a);
+		return;
+	}
+	int64_t now = wallclock_now_ms();
+	struct endpoint_slots *ep = slots(dl, a->webhook);
+	ep->inflight--;
+	dl->inflight--;
+	size_t idx;
+	const struct sm_webhook *wh = webhook_of(dl->world, a->webhook, &idx);
+	int64_t next = 0;
+	enum sm_outcome out =
+		wh ? sm_retry_next(wh, r, a->attempts, a->event_at, now,
+				   jitter(dl), &next)
+		   : SM_OUT_FAILED;
+	char why[256];
+	if (error)
+		snprintf(why, sizeof(why), "%s", error);
+	else
+		snprintf(why, sizeof(why), "HTTP %ld", r->status);
+	long status = r->transport_error ? 0 : r->status;
+	switch (out) {
+	case SM_OUT_DELIVERED:
+		sm_outbox_finish(dl->store, a->id, SM_DELIVERY_DELIVERED, now,
+				 status, NULL, now);
+		dl->delivered++;
+		log_info("delivered %s %s to %s (attempt %d, HTTP %ld)",
+			 a->event_type, a->event_id, a->webhook, a->attempts,
+			 r->status);
+		break;
+	case SM_OUT_RETRY:
+		sm_outbox_finish(dl->store, a->id, SM_DELIVERY_PENDING, next,
+				 status, why, now);
+		dl->retried++;
+		log_notice("webhook %s: %s for %s (attempt %d): retrying in "
+			   "%.1f s",
+			   a->webhook, why, a->event_id, a->attempts,
+			   (double)(next - now) / 1000.0);
+		break;
+	case SM_OUT_DISABLE:
+		sm_outbox_disable(dl->store, a->webhook, "410 Gone", now);
+		sm_outbox_finish(dl->store, a->id, SM_DELIVERY_FAILED, now,
+				 status, "410 Gone: webhook disabled", now);
+		dl->failed++;
+		log_error("webhook %s answered 410 Gone: it is DISABLED until "
+			  "the next reload; its deliveries wait (fix the URL, "
+			  "then reload)",
+			  a->webhook);
+		break;
+	case SM_OUT_FAILED:
+		sm_outbox_finish(
+			dl->store, a->id, SM_DELIVERY_FAILED, now, status,
+			wh ? why : "webhook no longer configured", now);
+		dl->failed++;
+		log_warning("webhook %s: delivery of %s failed after %d "
+			    "attempt%s (%s); smctl retry can requeue it",
+			    a->webhook, a->event_id, a->attempts,
+			    a->attempts == 1 ? "" : "s", wh ? why : "removed");
+		break;
+	}
+	attempt_free(a);
+	pump(dl);
+}
+
+static struct curl_slist *
+add_header(struct curl_slist *l, const char *name, const char *value)
+{
+	char buf[1024];
+	char clean[900];
+	sm_payload_header_clean(value, clean, sizeof(clean));
+	snprintf(buf, sizeof(buf), "%s: %s", name, clean);
+	struct curl_slist *n = curl_slist_append(l, buf);
+	if (!n)
+		abort();
+	return n;
+}
+
+/* Signs and posts one attempt; on failure to start, records it. */
+static void
+send_attempt(struct deliverer *dl, struct attempt *a,
+	     const struct sm_webhook *wh, const struct webhook_keys *keys)
+{
+	int64_t now = wallclock_now_ms();
+	size_t len;
+	char *body = sm_payload_attempt_body(a->body, a->body_len,
+					     a->json_event, a->attempts, &len);
+	struct curl_slist *h = NULL;
+	h = add_header(h, "Content-Type", a->content_type);
+	h = add_header(h, "webhook-id", a->event_id);
+	char ts[24];
+	snprintf(ts, sizeof(ts), "%lld", (long long)(now / 1000));
+	h = add_header(h, "webhook-timestamp", ts);
+	if (keys->n > 0) {
+		char sig[64 * SM_SIGN_MAX_SECRETS];
+		if (sm_sign(keys->keys, (size_t)keys->n, a->event_id,
+			    now / 1000, body, len, sig, sizeof(sig)) > 0)
+			h = add_header(h, "webhook-signature", sig);
+	}
+	/* The format's and the config's extra headers, one per line. */
+	for (char *line = a->headers; line && *line;) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		char *colon = strchr(line, ':');
+		if (colon) {
+			*colon = '\0';
+			const char *v = colon + 1;
+			while (*v == ' ')
+				v++;
+			h = add_header(h, line, v);
+			*colon = ':';
+		}
+		if (!nl)
+			break;
+		*nl = '\n';
+		line = nl + 1;
+	}
+	struct curl_slist *n = curl_slist_append(h, "Expect:");
+	if (n)
+		h = n;
+	struct http_request_opts o = {
+		.url = wh->url,
+		.body = body,
+		.body_len = len,
+		.headers = h,
+		.connect_timeout_ms = (long)wh->connect_timeout * 1000,
+		.timeout_ms = (long)wh->timeout * 1000,
+		.ca_file = wh->ca_file,
+	};
+	sm_outbox_start(dl->store, a->id, now);
+	struct endpoint_slots *ep = slots(dl, a->webhook);
+	ep->inflight++;
+	dl->inflight++;
+	if (http_post(&dl->http, &o, on_done, a) < 0) {
+		struct sm_attempt_result r = {.transport_error = 1};
+		free(body);
+		on_done(a, &r, "could not start the request");
+		return;
+	}
+	free(body);
+}
+
+struct due_list {
+	struct attempt **v;
+	size_t n, cap;
+	struct deliverer *dl;
+};
+
+static void
+collect_due(void *ctx, const struct sm_delivery *d)
+{
+	struct due_list *l = ctx;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+		if (!l->v)
+			abort();
+	}
+	struct attempt *a = calloc(1, sizeof(*a));
+	if (!a)
+		abort();
+	a->dl = l->dl;
+	a->id = d->id;
+	a->webhook = xstrdup(d->webhook);
+	a->event_id = xstrdup(d->event_id);
+	a->event_type = xstrdup(d->event_type);
+	a->body = malloc(d->body_len + 1);
+	if (!a->body)
+		abort();
+	memcpy(a->body, d->body, d->body_len);
+	a->body[d->body_len] = '\0';
+	a->body_len = d->body_len;
+	a->content_type = xstrdup(d->content_type);
+	a->headers = xstrdup(d->headers);
+	a->json_event = d->json_event;
+	a->attempts = d->attempts + 1;
+	a->event_at = d->event_at;
+	l->v[l->n++] = a;
+}
+
+static void
+on_timer(uv_timer_t *t)
+{
+	pump(t->data);
+}
+
+static void
+pump(struct deliverer *dl)
+{
+	if (dl->stopping)
+		return;
+	const struct sm_config *cfg = dl->world->cfg;
+	int64_t now = wallclock_now_ms();
+	int started = 0;
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		const struct sm_webhook *wh = &cfg->webhooks[i];
+		const struct webhook_keys *keys = &dl->world->keys[i];
+		if (keys->broken || sm_outbox_is_disabled(dl->store, wh->name))
+			continue;
+		int free_ep = wh->concurrency - slots(dl, wh->name)->inflight;
+		int free_all = DELIVER_MAX_INFLIGHT - dl->inflight;
+		int room = free_ep < free_all ? free_ep : free_all;
+		if (room <= 0)
+			continue;
+		struct due_list l = {.dl = dl};
+		if (sm_outbox_due(dl->store, wh->name, now, (size_t)room,
+				  collect_due, &l) < 0)
+			log_error("outbox: %s", sm_store_error(dl->store));
+		for (size_t k = 0; k < l.n; k++) {
+			send_attempt(dl, l.v[k], wh, keys);
+			started++;
+		}
+		free(l.v);
+	}
+	int64_t at;
+	if (sm_outbox_next_due(dl->store, &at) > 0) {
+		int64_t wait = at - now;
+		/* Due now but nothing could start (every slot busy: a
+		 * completion pumps again; or held): look again in a while. */
+		if (wait <= 0)
+			wait = started ? 0 : 1000;
+		if (wait > 0 || !started)
+			uv_timer_start(&dl->timer, on_timer, (uint64_t)wait, 0);
+	}
+}
+
+int
+deliver_init(struct deliverer *dl, uv_loop_t *loop, struct sm_store *store,
+	     const struct world *world)
+{
+	memset(dl, 0, sizeof(*dl));
+	dl->loop = loop;
+	dl->store = store;
+	dl->world = world;
+	dl->seed = (unsigned)getpid() ^ (unsigned)wallclock_now_ms();
+	if (http_init(&dl->http, loop) < 0)
+		return -1;
+	uv_timer_init(loop, &dl->timer);
+	dl->timer.data = dl;
+	int n = sm_outbox_recover(store, wallclock_now_ms());
+	if (n > 0)
+		log_notice("outbox: %d deliveries were in flight when smcald "
+			   "stopped: sending them again (same webhook-id)",
+			   n);
+	pump(dl);
+	return 0;
+}
+
+void
+deliver_set_world(struct deliverer *dl, const struct world *world)
+{
+	dl->world = world;
+	if (sm_outbox_enable_all(dl->store) < 0)
+		log_error("outbox: %s", sm_store_error(dl->store));
+	pump(dl);
+}
+
+void
+deliver_kick(struct deliverer *dl)
+{
+	pump(dl);
+}
+
+static void
+on_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+void
+deliver_fini(struct deliverer *dl)
+{
+	dl->stopping = 1;
+	http_fini(&dl->http);
+	uv_timer_stop(&dl->timer);
+	uv_close((uv_handle_t *)&dl->timer, on_closed);
+	for (size_t i = 0; i < dl->neps; i++)
+		free(dl->eps[i].name);
+	free(dl->eps);
+	dl->eps = NULL;
+	dl->neps = 0;
+}

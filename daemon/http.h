@@ -1,0 +1,61 @@
+/*
+ * http: HTTP POSTs on libcurl's multi interface, driven by the libuv loop
+ * (curl's socket callback drives a uv_poll_t per socket, its timer callback
+ * a uv_timer_t), so no request ever blocks the loop.  Each request: http
+ * and https only, no redirects, no environment proxies, TLS verified (an
+ * optional CA file), connect and total timeouts, the response read up to a
+ * cap, connections kept alive and reused.
+ */
+#ifndef SMCALD_HTTP_H
+#define SMCALD_HTTP_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+#include <uv.h>
+
+#include "retry.h"
+
+#define HTTP_MAX_RESPONSE (64 * 1024)
+
+struct request;
+
+struct http {
+	uv_loop_t *loop;
+	CURLM *multi;
+	uv_timer_t timer;
+	int running; /* requests in flight */
+	int closing;
+	struct request *inflight; /* their list */
+};
+
+struct http_request_opts {
+	const char *url;
+	const char *body; /* copied */
+	size_t body_len;
+	struct curl_slist *headers; /* taken: freed when the request ends */
+	long connect_timeout_ms, timeout_ms;
+	const char *ca_file; /* NULL: the system's CAs */
+};
+
+/*
+ * Called once per request with its result; error is curl's message for a
+ * transport error (NULL otherwise).  The result's strings live until the
+ * callback returns.  At http_fini, requests still in flight get r == NULL:
+ * the owner only frees its context then.
+ */
+typedef void (*http_done_fn)(void *ctx, const struct sm_attempt_result *r,
+			     const char *error);
+
+/* Sets up the multi handle on the loop; 0 or -1. */
+int http_init(struct http *h, uv_loop_t *loop);
+
+/* Starts a POST; returns 0, or -1 when it could not start (then done is
+ * not called). */
+int http_post(struct http *h, const struct http_request_opts *o,
+	      http_done_fn done, void *ctx);
+
+/* Aborts what is in flight (without callbacks) and releases curl; the
+ * loop must run afterwards so the handles close. */
+void http_fini(struct http *h);
+
+#endif

@@ -1,0 +1,528 @@
+/*
+ * payload: owns what a webhook receives for an event (SPEC section 5): the
+ * body in the webhook's format, its content type and extra headers, the
+ * English sentence of the human formats, and dates written in the
+ * webhook's zone, format and locale.  Sending, signing and retrying are
+ * other modules' business.
+ *
+ * Locales are per call (newlocale + strftime_l + freelocale): the daemon
+ * serves webhooks in several languages at once, and setlocale would change
+ * the whole process under every other thread's feet.
+ */
+#include "payload.h"
+
+#include <ctype.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "calendar.h"
+#include "post.h"
+#include "tz.h"
+
+/* Discord rejects longer messages (NOTES.md). */
+#define DISCORD_MAX_CHARS 2000
+#define MAX_PLATFORMS 32
+#define DATE_MAX 256
+#define DEFAULT_DATE_FORMAT "%Y-%m-%d %H:%M %Z"
+#define DEFAULT_TEMPLATE_TYPE "application/json"
+
+/* A growable text buffer: jsonw's raw append is exactly that. */
+static void
+put(struct sm_jsonw *w, const char *s)
+{
+	sm_jsonw_raw(w, s, strlen(s));
+}
+
+/* Moves a buffer's text into the payload's body, never leaving it NULL. */
+static void
+take_body(struct sm_payload *out, struct sm_jsonw *w)
+{
+	if (!w->buf)
+		sm_jsonw_raw(w, "", 0);
+	out->body = w->buf;
+	out->len = w->len;
+	memset(w, 0, sizeof(*w));
+}
+
+static void
+add_header(struct sm_payload *out, const char *name, size_t name_len,
+	   const char *value)
+{
+	if (out->nheaders >= SM_PAYLOAD_MAX_HEADERS)
+		return;
+	size_t vlen = strlen(value);
+	char *h = malloc(name_len + 2 + vlen + 1);
+	if (!h)
+		abort();
+	memcpy(h, name, name_len);
+	memcpy(h + name_len, ": ", 2);
+	sm_payload_header_clean(value, h + name_len + 2, vlen + 1);
+	out->headers[out->nheaders++] = h;
+}
+
+/* The post's platforms joined by sep, in the order sm_post_platforms
+ * gives them. */
+static void
+join_platforms(const struct sm_config *cfg, const struct sm_post *p,
+	       const char *sep, struct sm_jsonw *w)
+{
+	const char *names[MAX_PLATFORMS];
+	int n = sm_post_platforms(cfg, p, names, MAX_PLATFORMS);
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			put(w, sep);
+		put(w, names[i]);
+	}
+}
+
+/*
+ * The English sentence of the slack, discord and ntfy formats.  A post
+ * without platforms reads naturally without the "on ..." part.
+ */
+static void
+human_message(const struct sm_config *cfg, const struct sm_sched_event *ev,
+	      const char *date, struct sm_jsonw *w)
+{
+	const struct sm_post *p = ev->occ.post;
+	const char *title = p->title && *p->title ? p->title : "(untitled)";
+	struct sm_jsonw plat = {0};
+	join_platforms(cfg, p, ", ", &plat);
+	int has_plat = plat.len > 0;
+
+	switch (ev->type) {
+	case SM_EV_REMINDER:
+		put(w, "Reminder: “");
+		put(w, title);
+		put(w, "” goes out");
+		if (has_plat) {
+			put(w, " on ");
+			put(w, plat.buf);
+		}
+		put(w, " at ");
+		put(w, date);
+		put(w, ".");
+		break;
+	case SM_EV_DUE:
+		put(w, "Due now: “");
+		put(w, title);
+		put(w, "”");
+		if (has_plat) {
+			put(w, " on ");
+			put(w, plat.buf);
+		}
+		put(w, " (");
+		put(w, date);
+		put(w, ").");
+		break;
+	case SM_EV_OVERDUE:
+		put(w, "Overdue: “");
+		put(w, title);
+		put(w, "”");
+		if (has_plat) {
+			put(w, " on ");
+			put(w, plat.buf);
+		}
+		put(w, " was due at ");
+		put(w, date);
+		put(w, " and is not marked done.");
+		break;
+	}
+	if (p->url && *p->url) {
+		put(w, "\n");
+		put(w, p->url);
+	}
+	sm_jsonw_free(&plat);
+}
+
+/* Bytes taken by the first max code points of s (UTF-8). */
+static size_t
+utf8_prefix(const char *s, size_t len, size_t max, size_t *count)
+{
+	size_t n = 0, i;
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)s[i] & 0xC0) == 0x80)
+			continue;
+		if (n == max)
+			break;
+		n++;
+	}
+	*count = n;
+	return i;
+}
+
+static void
+build_discord(const char *msg, size_t len, struct sm_jsonw *w)
+{
+	size_t count;
+	size_t cut = utf8_prefix(msg, len, DISCORD_MAX_CHARS, &count);
+	struct sm_jsonw text = {0};
+	if (cut < len) {
+		/* One character goes to the ellipsis, so the reader sees
+		 * that the message was cut. */
+		cut = utf8_prefix(msg, len, DISCORD_MAX_CHARS - 1, &count);
+		sm_jsonw_raw(&text, msg, cut);
+		put(&text, "…");
+	} else {
+		sm_jsonw_raw(&text, msg, len);
+	}
+	sm_jsonw_open(w, '{');
+	sm_jsonw_key(w, "content");
+	sm_jsonw_string(w, text.buf);
+	/* Calendar text must not ping @everyone or a role. */
+	sm_jsonw_key(w, "allowed_mentions");
+	put(w, "{\"parse\":[]}");
+	sm_jsonw_close(w, '}');
+	sm_jsonw_free(&text);
+}
+
+static void
+build_ntfy(const struct sm_config *cfg, const struct sm_sched_event *ev,
+	   struct sm_payload *out)
+{
+	const struct sm_post *p = ev->occ.post;
+	const char *title = p->title && *p->title ? p->title : "(untitled)";
+	add_header(out, "Title", 5, title);
+	/* ntfy's scale: 3 default, 4 high, 5 urgent. */
+	const char *prio = ev->type == SM_EV_REMINDER ? "3"
+			   : ev->type == SM_EV_DUE    ? "4"
+						      : "5";
+	add_header(out, "Priority", 8, prio);
+	struct sm_jsonw tags = {0};
+	join_platforms(cfg, p, ",", &tags);
+	const char *type = sm_post_type(cfg, p);
+	if (type && *type) {
+		if (tags.len)
+			put(&tags, ",");
+		put(&tags, type);
+	}
+	if (tags.len)
+		add_header(out, "Tags", 4, tags.buf);
+	sm_jsonw_free(&tags);
+	if (p->url && *p->url)
+		add_header(out, "Click", 5, p->url);
+}
+
+enum escape {
+	ESC_RAW,
+	ESC_JSON,
+	ESC_FORM,
+};
+
+static void
+put_escaped(struct sm_jsonw *w, const char *v, enum escape esc)
+{
+	if (esc == ESC_RAW) {
+		put(w, v);
+		return;
+	}
+	if (esc == ESC_JSON) {
+		/* The template supplies the quotes: "text": "{{title}}". */
+		struct sm_jsonw s = {0};
+		sm_jsonw_string(&s, v);
+		sm_jsonw_raw(w, s.buf + 1, s.len - 2);
+		sm_jsonw_free(&s);
+		return;
+	}
+	/* application/x-www-form-urlencoded as the WHATWG URL standard
+	 * serialises it, which is what form parsers expect. */
+	static const char hex[] = "0123456789ABCDEF";
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		char enc[3];
+		if (isalnum(*p) || strchr("*-._", *p)) {
+			sm_jsonw_raw(w, (const char *)p, 1);
+		} else if (*p == ' ') {
+			sm_jsonw_raw(w, "+", 1);
+		} else {
+			enc[0] = '%';
+			enc[1] = hex[*p >> 4];
+			enc[2] = hex[*p & 15];
+			sm_jsonw_raw(w, enc, 3);
+		}
+	}
+}
+
+/*
+ * Replaces {{name}} placeholders (blanks inside the braces allowed).
+ * Missing fields become empty strings rather than "(untitled)": template
+ * output is often read by programs.  Unknown names are copied as written,
+ * so a typo shows in the receiver instead of vanishing.
+ */
+static void
+build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
+	       const struct sm_sched_event *ev, const char *date,
+	       struct sm_jsonw *w)
+{
+	const struct sm_post *p = ev->occ.post;
+	const char *ct =
+		wh->content_type ? wh->content_type : DEFAULT_TEMPLATE_TYPE;
+	enum escape esc = strcasestr(ct, "x-www-form-urlencoded") ? ESC_FORM
+			  : strcasestr(ct, "json")		  ? ESC_JSON
+								  : ESC_RAW;
+	struct sm_jsonw plat = {0};
+	join_platforms(cfg, p, ", ", &plat);
+	const char *type = sm_post_type(cfg, p);
+	const struct {
+		const char *name, *value;
+	} vars[] = {
+		{"title", p->title},
+		{"body", p->body},
+		{"platforms", plat.buf},
+		{"publish_at", date},
+		{"type", type},
+		{"url", p->url},
+		{"event", sm_event_type_name(ev->type)},
+	};
+	const char *s = wh->template_text ? wh->template_text : "";
+
+	while (*s) {
+		const char *open = strstr(s, "{{");
+		if (!open) {
+			put(w, s);
+			break;
+		}
+		sm_jsonw_raw(w, s, (size_t)(open - s));
+		const char *close = strstr(open + 2, "}}");
+		const char *a = open + 2, *b = close;
+		while (close && a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (close && b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		size_t i, nvars = sizeof(vars) / sizeof(vars[0]);
+		for (i = 0; close && i < nvars; i++)
+			if (strlen(vars[i].name) == (size_t)(b - a) &&
+			    memcmp(vars[i].name, a, (size_t)(b - a)) == 0)
+				break;
+		if (!close || i == nvars) {
+			/* Not a placeholder: keep "{{" and go on after it. */
+			sm_jsonw_raw(w, open, 2);
+			s = open + 2;
+			continue;
+		}
+		put_escaped(w, vars[i].value ? vars[i].value : "", esc);
+		s = close + 2;
+	}
+	sm_jsonw_free(&plat);
+}
+
+int
+sm_payload_build(const struct sm_config *cfg, const struct sm_webhook *wh,
+		 const struct sm_sched_event *ev, sm_time_ms fired_at, int late,
+		 struct sm_payload *out)
+{
+	struct sm_jsonw w = {0}, msg = {0};
+	char date[DATE_MAX] = "";
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (wh->format != SM_WEBHOOK_JSON)
+		rc = sm_payload_format_date(wh, ev->occ.start, date,
+					    sizeof(date));
+
+	switch (wh->format) {
+	case SM_WEBHOOK_JSON:
+		sm_event_json(&w, cfg, ev, fired_at, late);
+		out->json_event = 1;
+		snprintf(out->content_type, sizeof(out->content_type), "%s",
+			 "application/json");
+		break;
+	case SM_WEBHOOK_SLACK:
+		human_message(cfg, ev, date, &msg);
+		sm_jsonw_open(&w, '{');
+		sm_jsonw_key(&w, "text");
+		sm_jsonw_string(&w, msg.buf);
+		sm_jsonw_close(&w, '}');
+		snprintf(out->content_type, sizeof(out->content_type), "%s",
+			 "application/json");
+		break;
+	case SM_WEBHOOK_DISCORD:
+		human_message(cfg, ev, date, &msg);
+		build_discord(msg.buf, msg.len, &w);
+		snprintf(out->content_type, sizeof(out->content_type), "%s",
+			 "application/json");
+		break;
+	case SM_WEBHOOK_NTFY:
+		human_message(cfg, ev, date, &w);
+		build_ntfy(cfg, ev, out);
+		snprintf(out->content_type, sizeof(out->content_type), "%s",
+			 "text/plain; charset=utf-8");
+		break;
+	case SM_WEBHOOK_TEMPLATE:
+		build_template(cfg, wh, ev, date, &w);
+		snprintf(out->content_type, sizeof(out->content_type), "%s",
+			 wh->content_type ? wh->content_type
+					  : DEFAULT_TEMPLATE_TYPE);
+		break;
+	}
+	take_body(out, &w);
+	sm_jsonw_free(&msg);
+
+	/* The webhook's own headers come last, after the format's, and
+	 * whatever the format: a receiver behind a gateway may need a token
+	 * header with any body. */
+	for (size_t i = 0; i < wh->headers.n; i++) {
+		const char *h = wh->headers.v[i];
+		const char *colon = strchr(h, ':');
+		if (!colon || colon == h)
+			continue;
+		size_t nlen = (size_t)(colon - h);
+		while (nlen > 0 && (h[nlen - 1] == ' ' || h[nlen - 1] == '\t'))
+			nlen--;
+		const char *v = colon + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		add_header(out, h, nlen, v);
+	}
+	return rc;
+}
+
+void
+sm_payload_free(struct sm_payload *p)
+{
+	if (!p)
+		return;
+	free(p->body);
+	for (int i = 0; i < p->nheaders; i++)
+		free(p->headers[i]);
+	memset(p, 0, sizeof(*p));
+}
+
+char *
+sm_payload_attempt_body(const char *body, size_t len, int json_event,
+			int attempt, size_t *out_len)
+{
+	char ins[32];
+	size_t n = 0, close = len;
+
+	if (!body)
+		len = close = 0;
+	if (json_event && body) {
+		size_t end = len;
+		while (end > 0 && isspace((unsigned char)body[end - 1]))
+			end--;
+		if (end > 0 && body[end - 1] == '}') {
+			close = end - 1;
+			size_t q = close;
+			while (q > 0 && isspace((unsigned char)body[q - 1]))
+				q--;
+			/* An empty object takes the member without a comma. */
+			int empty = q > 0 && body[q - 1] == '{';
+			n = (size_t)snprintf(ins, sizeof(ins),
+					     "%s\"attempt\":%d",
+					     empty ? "" : ",", attempt);
+		}
+	}
+	char *out = malloc(len + n + 1);
+	if (!out)
+		abort();
+	if (close > 0)
+		memcpy(out, body, close);
+	memcpy(out + close, ins, n);
+	if (len > close)
+		memcpy(out + close + n, body + close, len - close);
+	out[len + n] = '\0';
+	if (out_len)
+		*out_len = len + n;
+	return out;
+}
+
+int
+sm_payload_format_date(const struct sm_webhook *wh, sm_time t, char *buf,
+		       size_t len)
+{
+	const struct sm_tz *tz =
+		sm_calendar_system_zone(wh->timezone ? wh->timezone : "UTC");
+	if (!tz)
+		tz = sm_calendar_system_zone("UTC");
+	int off = tz ? sm_tz_offset_at(tz, t) : 0;
+	struct sm_civil c;
+	sm_civil_split(t + off, &c);
+	int64_t days = sm_civil_day_of(t + off);
+
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = c.year - 1900;
+	tm.tm_mon = c.month - 1;
+	tm.tm_mday = c.day;
+	tm.tm_hour = c.hour;
+	tm.tm_min = c.minute;
+	tm.tm_sec = c.second;
+	tm.tm_wday = (sm_civil_weekday(days) + 1) % 7; /* 0 = Sunday */
+	tm.tm_yday = (int)(days - sm_civil_days(c.year, 1, 1));
+	/* Our zones carry offsets, not DST flags; 0 rather than -1, because
+	 * glibc prints nothing for %z when tm_isdst is negative. */
+	tm.tm_isdst = 0;
+	tm.tm_gmtoff = off;
+	tm.tm_zone = tz ? tz->name : "UTC";
+
+	int rc = 0;
+	locale_t loc =
+		newlocale(LC_ALL_MASK, wh->locale ? wh->locale : "C", NULL);
+	if (!loc) {
+		rc = -1;
+		loc = newlocale(LC_ALL_MASK, "C", NULL);
+		if (!loc)
+			abort();
+	}
+	const char *fmt =
+		wh->date_format ? wh->date_format : DEFAULT_DATE_FORMAT;
+	size_t n = 0;
+	if (len > 0) {
+		/* The format is the config's date_format, checked by the
+		 * config module when it was loaded; it cannot be literal. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		n = strftime_l(buf, len, fmt, &tm, loc);
+#pragma GCC diagnostic pop
+		if (n == 0)
+			buf[0] = '\0';
+	}
+	freelocale(loc);
+	return rc;
+}
+
+void
+sm_payload_header_clean(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+	int gap = 0;
+
+	if (outlen == 0)
+		return;
+	if (!in)
+		in = "";
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		/* CR and LF would end the header line and start another one
+		 * the calendar chose; other controls are invalid in a field
+		 * value (RFC 9110 section 5.5).  A run becomes one blank. */
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+			gap = 1;
+			continue;
+		}
+		int need = gap && o > 0 ? 2 : 1;
+		if (o + (size_t)need >= outlen) {
+			/* Never leave half a UTF-8 character behind. */
+			if ((*p & 0xC0) == 0x80) {
+				while (o > 0 && ((unsigned char)out[o - 1] &
+						 0xC0) == 0x80)
+					o--;
+				if (o > 0 && (unsigned char)out[o - 1] >= 0xC0)
+					o--;
+			}
+			break;
+		}
+		if (gap && o > 0)
+			out[o++] = ' ';
+		gap = 0;
+		out[o++] = (char)*p;
+	}
+	/* Leading and trailing blanks are not part of a field value. */
+	while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+		o--;
+	out[o] = '\0';
+	size_t lead = strspn(out, " \t");
+	if (lead)
+		memmove(out, out + lead, o - lead + 1);
+}
