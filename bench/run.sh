@@ -131,4 +131,6 @@ cat "$table"
 echo "target: <= 1.3x bare parse time, <= 200 MB peak"
 [ -n "$verdict" ] && echo "largest: $verdict"
 printf '%s' "$counts"
+# Then the daemon: fire lateness, idle wake-ups, load/reload time, memory.
+sh "$here/daemon.sh" "$build" || exit 1
 exit 0

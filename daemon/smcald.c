@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -283,6 +284,9 @@ reload_done(uv_work_t *req, int status)
 		start_watches(d);
 		deliver_set_world(&d->deliver, w);
 		world_free(old);
+		/* The old world's pages go back to the system: without this
+		 * glibc keeps them, and every reload would look like growth. */
+		malloc_trim(0);
 		log_info("reloaded: %zu posts in %zu calendars", w->nposts,
 			 w->ncals);
 		tick(d);

@@ -1828,6 +1828,16 @@ reader_finish(struct reader *r)
 	else if (ld->nvcal > 0 && !ld->saw_version)
 		warn(ld, 0, "VCALENDAR has no VERSION:2.0 line");
 	resolve_zones(ld);
+	/* Growth by doubling leaves up to half the array unused: a loaded
+	 * calendar keeps only what it holds. */
+	if (ld->cal->nposts && ld->cal->nposts < ld->cal->cap) {
+		void *p = realloc(ld->cal->posts,
+				  ld->cal->nposts * sizeof(*ld->cal->posts));
+		if (p) {
+			ld->cal->posts = p;
+			ld->cal->cap = ld->cal->nposts;
+		}
+	}
 
 	free(ld->chunk.s);
 	free(ld->lines);

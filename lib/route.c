@@ -5,9 +5,11 @@
  *
  * Levels are tried in order (post, platforms, calendar, [daemon]); the
  * first one that names anything decides.  At the platform level a post may
- * have several platforms: each platform's route is honoured, so one
- * platform saying "none" sends the event to the log sink while another
- * platform's webhook still receives it.
+ * have several platforms, each with its own route.  log_sink keeps the
+ * meaning route.h gives it, "no webhook takes the event": when one platform
+ * says "none" and another's webhook accepts the event, the webhook gets it
+ * and the log sink does not (the event log has it either way); when no
+ * webhook accepts it, "none" (or an unknown name) sends it to the log sink.
  */
 #include "route.h"
 
@@ -89,8 +91,13 @@ sm_route_event(const struct sm_config *cfg, const struct sm_sched_event *ev,
 				named = 1;
 			}
 		}
-		if (named)
+		if (named) {
+			/* A webhook that takes the event wins over another
+			 * platform's none. */
+			if (r->n > 0)
+				r->log_sink = 0;
 			return;
+		}
 	}
 
 	const struct sm_series *s = ev->occ.series;

@@ -14,13 +14,22 @@
 
 #define MAX_LEADS 64
 
+/* A buffered event: sm_sched_event without its id (made when taken), so a
+ * 100k-series schedule stays small. */
+struct pending {
+	sm_time at;
+	sm_time lead;
+	struct sm_occurrence occ;
+	enum sm_event_type type;
+};
+
 struct series_state {
 	const struct sm_series *series;
 	sm_time before,
 		after; /* events lie in [start - before, start + after] */
 	sm_time scanned_until; /* occurrences starting earlier are buffered */
 	int exhausted;
-	struct sm_sched_event *pending; /* sorted by instant */
+	struct pending *pending; /* sorted by instant */
 	int npending, cap;
 	size_t heap_pos; /* index in the heap, or SIZE_MAX */
 };
@@ -166,7 +175,7 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
  */
 
 static int
-event_before(const struct sm_sched_event *a, const struct sm_sched_event *b)
+event_before(const struct pending *a, const struct pending *b)
 {
 	if (a->at != b->at)
 		return a->at < b->at;
@@ -178,10 +187,12 @@ event_before(const struct sm_sched_event *a, const struct sm_sched_event *b)
 }
 
 static void
-buffer_add(struct series_state *ss, const struct sm_sched_event *ev)
+buffer_add(struct series_state *ss, const struct pending *ev)
 {
 	if (ss->npending == ss->cap) {
-		ss->cap = ss->cap ? ss->cap * 2 : 4;
+		/* Most series buffer the three events of one occurrence: grow
+		 * in small steps, a 100k-post calendar has 100k buffers. */
+		ss->cap = ss->cap ? ss->cap + 3 : 3;
 		void *q = realloc(ss->pending, (size_t)ss->cap * sizeof(*ev));
 		if (!q)
 			abort();
@@ -202,14 +213,13 @@ emit(struct sm_sched *s, struct series_state *ss,
 {
 	if (at < s->from)
 		return;
-	struct sm_sched_event ev;
+	struct pending ev;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = type;
 	ev.at = at;
 	ev.lead = lead;
 	ev.occ = *occ;
-	sm_event_make_id(&ev);
-	buffer_add(ss, &ev);
+	buffer_add(ss, &ev); /* the id is made when the event is taken */
 }
 
 static int
@@ -412,7 +422,13 @@ sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out)
 	struct series_state *ss = &s->st[s->heap[0]];
 	if (ss->pending[0].at > upto)
 		return 0;
-	*out = ss->pending[0];
+	const struct pending *p = &ss->pending[0];
+	memset(out, 0, sizeof(*out));
+	out->type = p->type;
+	out->at = p->at;
+	out->lead = p->lead;
+	out->occ = p->occ;
+	sm_event_make_id(out);
 	ss->npending--;
 	memmove(ss->pending, ss->pending + 1,
 		(size_t)ss->npending * sizeof(*ss->pending));

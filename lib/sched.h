@@ -37,7 +37,8 @@ struct sm_sched_event {
 	sm_time at;   /* the scheduled instant */
 	sm_time lead; /* reminders: seconds before publish */
 	struct sm_occurrence occ;
-	char id[SM_EVENT_ID_LEN]; /* "evt_" + 32 hex digits */
+	char id[SM_EVENT_ID_LEN]; /* "evt_" + 32 hex digits, filled by
+				     sm_sched_pop */
 };
 
 struct sm_sched;

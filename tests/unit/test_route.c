@@ -1,0 +1,410 @@
+/*
+ * Unit tests for lib/route: which webhooks an event goes to (SPEC section
+ * 9): post, platforms, calendar, [daemon], log sink, in that order; "none"
+ * at each level; the events filter; unknown names; deduplication.
+ *
+ * Events come from the real pipeline (config file, calendar text, occur,
+ * sched), so the routes are those of events the daemon would fire.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "occur.h"
+#include "route.h"
+#include "sched.h"
+
+#define ICS(...)                                                               \
+	"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" __VA_ARGS__ \
+	"END:VCALENDAR\r\n"
+/* Every post publishes at 2026-12-03T08:00:00Z; extra lines end in CRLF. */
+#define VEV(uid, extra)                                                        \
+	"BEGIN:VEVENT\r\nUID:" uid "\r\nDTSTAMP:20261101T000000Z\r\n"          \
+	"DTSTART:20261203T080000Z\r\nSUMMARY:" uid "\r\n" extra                \
+	"END:VEVENT\r\n"
+
+static const char conf_main[] = "[daemon]\n"
+				"timezone = UTC\n"
+				"webhook = global\n"
+				"[reminders]\n"
+				"lead = 1h\n"
+				"overdue = 2h\n"
+				"[calendar:main]\n"
+				"path = /dev/null\n"
+				"webhook = cal\n"
+				"[calendar:quiet]\n"
+				"path = /dev/null\n"
+				"webhook = none\n"
+				"[calendar:open]\n"
+				"path = /dev/null\n"
+				"[platform:instagram]\n"
+				"webhook = ig\n"
+				"[platform:facebook]\n"
+				"webhook = fb\n"
+				"[platform:threads]\n"
+				"webhook = fb\n"
+				"[platform:linkedin]\n"
+				"cadence = 1/week\n"
+				"[platform:tiktok]\n"
+				"webhook = none\n"
+				"[webhook:global]\n"
+				"url = https://example.com/global\n"
+				"[webhook:cal]\n"
+				"url = https://example.com/cal\n"
+				"[webhook:ig]\n"
+				"url = https://example.com/ig\n"
+				"events = post.due, post.overdue\n"
+				"[webhook:fb]\n"
+				"url = https://example.com/fb\n"
+				"[webhook:post]\n"
+				"url = https://example.com/post\n";
+
+/*
+ * A loaded config, calendar and the events scheduled from it.  Fixtures
+ * live in a static array so that the teardown frees them even when an
+ * assertion jumped out of the test half-way.
+ */
+#define MAX_EVENTS 64
+struct fx {
+	char path[256];
+	struct sm_config *cfg;
+	struct sm_diag_list diags;
+	struct sm_calendar cal;
+	int cal_init;
+	struct sm_series_set set;
+	struct sm_occur_opts opts;
+	struct sm_sched *sched;
+	struct sm_sched_event ev[MAX_EVENTS];
+	int nev;
+};
+
+#define MAX_FX 4
+static struct fx fixtures[MAX_FX];
+static int nfx;
+
+static void
+write_temp(char *path, size_t len, const char *text)
+{
+	const char *dir = getenv("TMPDIR");
+	snprintf(path, len, "%s/smcal-route-XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static struct fx *
+fx_load(const char *conf, const char *calname, const char *ics)
+{
+	assert_true(nfx < MAX_FX);
+	struct fx *f = &fixtures[nfx++];
+	memset(f, 0, sizeof(*f));
+	write_temp(f->path, sizeof(f->path), conf);
+	if (sm_config_load(f->path, &f->cfg, &f->diags) != 0) {
+		sm_diag_print(&f->diags, stderr);
+		fail_msg("the test config does not load");
+	}
+	sm_calendar_init(&f->cal, calname);
+	f->cal_init = 1;
+	assert_int_equal(sm_calendar_load_buffer(&f->cal, ics, strlen(ics),
+						 "test.ics", &f->diags),
+			 0);
+	if (f->diags.nerrors) {
+		sm_diag_print(&f->diags, stderr);
+		fail_msg("the test calendar has errors");
+	}
+	f->opts.zone = sm_calendar_system_zone(f->cfg->timezone);
+	f->opts.allday_offset = (sm_time)f->cfg->allday_time * 60;
+	assert_non_null(f->opts.zone);
+	sm_occur_index(&f->set, &f->cal, &f->opts, &f->diags);
+	f->sched = sm_sched_new(f->cfg);
+	sm_sched_load(f->sched, &f->set, &f->opts, 0);
+	/* 2100-01-01: every event of the test calendars. */
+	while (f->nev < MAX_EVENTS &&
+	       sm_sched_pop(f->sched, 4102444800, &f->ev[f->nev]))
+		f->nev++;
+	return f;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < nfx; i++) {
+		struct fx *f = &fixtures[i];
+		sm_sched_free(f->sched);
+		sm_occur_set_free(&f->set);
+		if (f->cal_init)
+			sm_calendar_fini(&f->cal);
+		sm_config_free(f->cfg);
+		sm_diag_clear(&f->diags);
+		if (f->path[0])
+			unlink(f->path);
+		memset(f, 0, sizeof(*f));
+	}
+	nfx = 0;
+	return 0;
+}
+
+static const struct sm_sched_event *
+event_of(const struct fx *f, const char *uid, enum sm_event_type type)
+{
+	for (int i = 0; i < f->nev; i++)
+		if (f->ev[i].type == type &&
+		    strcmp(f->ev[i].occ.post->uid, uid) == 0)
+			return &f->ev[i];
+	fail_msg("no %s event for %s", sm_event_type_name(type), uid);
+	return NULL;
+}
+
+/* The route as "name,name|log" ("|log" when the log sink takes it, "?X"
+ * when X is unknown), compared as one string. */
+static const char *
+route_str(const struct fx *f, const char *uid, enum sm_event_type type,
+	  char *buf, size_t len)
+{
+	struct sm_route r;
+	sm_route_event(f->cfg, event_of(f, uid, type), &r);
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < r.n; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "",
+				      r.webhooks[i]->name);
+	if (r.log_sink)
+		o += (size_t)snprintf(buf + o, len - o, "|log");
+	if (r.unknown)
+		snprintf(buf + o, len - o, "?%s", r.unknown);
+	return buf;
+}
+
+#define ROUTE(f, uid, type) route_str(f, uid, type, buf, sizeof(buf))
+
+static void
+test_post_level(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *f =
+		fx_load(conf_main, "main",
+			ICS(VEV("p1", "X-SMCAL-WEBHOOK:post\r\n"
+				      "X-SMCAL-PLATFORM:instagram\r\n")
+				    VEV("p2", "X-SMCAL-WEBHOOK:POST\r\n")));
+	/* The post's webhook wins over its platform's and its calendar's. */
+	assert_string_equal(ROUTE(f, "p1", SM_EV_DUE), "post");
+	assert_string_equal(ROUTE(f, "p1", SM_EV_REMINDER), "post");
+	/* Webhook names are case-insensitive, like section names. */
+	assert_string_equal(ROUTE(f, "p2", SM_EV_OVERDUE), "post");
+}
+
+static void
+test_post_none(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *f =
+		fx_load(conf_main, "main",
+			ICS(VEV("p1", "X-SMCAL-WEBHOOK:none\r\n"
+				      "X-SMCAL-PLATFORM:instagram\r\n")
+				    VEV("p2", "X-SMCAL-WEBHOOK:None\r\n")));
+	/* none stops the fall-through: not ig, not cal, not global. */
+	assert_string_equal(ROUTE(f, "p1", SM_EV_DUE), "|log");
+	assert_string_equal(ROUTE(f, "p2", SM_EV_DUE), "|log");
+}
+
+static void
+test_post_unknown(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *f = fx_load(conf_main, "main",
+			       ICS(VEV("p1", "X-SMCAL-WEBHOOK:nosuch\r\n"
+					     "X-SMCAL-PLATFORM:facebook\r\n")));
+	/* A typo must not silently fall through to another route: the log
+	 * sink keeps the event visible and the name is reported. */
+	assert_string_equal(ROUTE(f, "p1", SM_EV_DUE), "|log?nosuch");
+}
+
+static void
+test_platform_level(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *f =
+		fx_load(conf_main, "main",
+			ICS(VEV("p1", "X-SMCAL-PLATFORM:instagram\r\n")
+				    VEV("p2", "CATEGORIES:Instagram\r\n")));
+	assert_string_equal(ROUTE(f, "p1", SM_EV_DUE), "ig");
+	assert_string_equal(ROUTE(f, "p1", SM_EV_OVERDUE), "ig");
+	/* ig does not take reminders: the platform level still decided,
+	 * so neither the calendar's webhook nor the log sink get it. */
+	assert_string_equal(ROUTE(f, "p1", SM_EV_REMINDER), "");
+	/* A platform found through CATEGORIES routes the same way. */
+	assert_string_equal(ROUTE(f, "p2", SM_EV_DUE), "ig");
+}
+
+static void
+test_platforms_multiple(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *f = fx_load(
+		conf_main, "main",
+		ICS(VEV("p1", "X-SMCAL-PLATFORM:instagram,facebook\r\n")
+			    VEV("p2", "X-SMCAL-PLATFORM:facebook,threads\r\n")
+				    VEV("p3", "X-SMCAL-PLATFORM:instagram\r\n"
+					      "X-SMCAL-PLATFORM:facebook\r\n"
+					      "X-SMCAL-PLATFORM:threads\r\n")));
+	assert_string_equal(ROUTE(f, "p1", SM_EV_DUE), "ig,fb");
+	/* Each webhook filters on its own. */
+	assert_string_equal(ROUTE(f, "p1", SM_EV_REMINDER), "fb");
+	/* Two platforms on one webhook: one delivery. */
+	assert_string_equal(ROUTE(f, "p2", SM_EV_DUE), "fb");
+	assert_string_equal(ROUTE(f, "p3", SM_EV_OVERDUE), "ig,fb");
+}
+
+static void
+test_platform_none(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *f = fx_load(
+		conf_main, "main",
+		ICS(VEV("p1", "X-SMCAL-PLATFORM:tiktok\r\n") VEV(
+			"p2", "X-SMCAL-PLATFORM:tiktok,instagram\r\n")));
+	assert_string_equal(ROUTE(f, "p1", SM_EV_DUE), "|log");
+	/* A webhook that takes the event wins over the other platform's
+	 * none (log_sink means "no webhook takes it", route.h)... */
+	assert_string_equal(ROUTE(f, "p2", SM_EV_DUE), "ig");
+	/* ...and when ig filters the event out, tiktok's none still asks
+	 * for the log sink. */
+	assert_string_equal(ROUTE(f, "p2", SM_EV_REMINDER), "|log");
+}
+
+static void
+test_calendar_level(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *f = fx_load(
+		conf_main, "main",
+		ICS(VEV("p1", "X-SMCAL-PLATFORM:linkedin\r\n") VEV("p2", "")
+			    VEV("p3", "X-SMCAL-PLATFORM:mastodon\r\n")));
+	/* A platform without a webhook names nothing: fall through. */
+	assert_string_equal(ROUTE(f, "p1", SM_EV_DUE), "cal");
+	assert_string_equal(ROUTE(f, "p2", SM_EV_REMINDER), "cal");
+	/* A platform the config does not know has no route of its own. */
+	assert_string_equal(ROUTE(f, "p3", SM_EV_DUE), "cal");
+}
+
+static void
+test_calendar_none(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *f = fx_load(
+		conf_main, "quiet",
+		ICS(VEV("p1", "") VEV("p2", "X-SMCAL-PLATFORM:facebook\r\n")));
+	assert_string_equal(ROUTE(f, "p1", SM_EV_DUE), "|log");
+	/* A lower level that names a webhook is asked first. */
+	assert_string_equal(ROUTE(f, "p2", SM_EV_DUE), "fb");
+}
+
+static void
+test_global_level(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *f = fx_load(conf_main, "open", ICS(VEV("p1", "")));
+	assert_string_equal(ROUTE(f, "p1", SM_EV_DUE), "global");
+	/* smctl add's calendar has no section at all. */
+	struct fx *q = fx_load(conf_main, SM_CONFIG_QUEUE_CALENDAR,
+			       ICS(VEV("p1", "")));
+	assert_string_equal(ROUTE(q, "p1", SM_EV_OVERDUE), "global");
+}
+
+static void
+test_global_none_and_unset(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *none = fx_load("[daemon]\ntimezone = UTC\nwebhook = none\n"
+				  "[webhook:w]\nurl = https://example.com/w\n",
+				  "main", ICS(VEV("p1", "")));
+	assert_string_equal(ROUTE(none, "p1", SM_EV_DUE), "|log");
+	struct fx *unset = fx_load("[daemon]\ntimezone = UTC\n"
+				   "[webhook:w]\nurl = https://example.com/w\n",
+				   "main", ICS(VEV("p1", "")));
+	assert_string_equal(ROUTE(unset, "p1", SM_EV_DUE), "|log");
+}
+
+static void
+test_events_filter(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *f =
+		fx_load("[daemon]\ntimezone = UTC\nwebhook = late\n"
+			"[webhook:late]\nurl = https://example.com/late\n"
+			"events = post.overdue\n",
+			"main", ICS(VEV("p1", "")));
+	/* Filtered out: no webhook and no log sink (the event log has it). */
+	assert_string_equal(ROUTE(f, "p1", SM_EV_REMINDER), "");
+	assert_string_equal(ROUTE(f, "p1", SM_EV_DUE), "");
+	assert_string_equal(ROUTE(f, "p1", SM_EV_OVERDUE), "late");
+}
+
+static void
+test_unknown_in_config(void **state)
+{
+	(void)state;
+	char buf[128];
+	/* The config loader refuses unknown names; a config built another
+	 * way (or a later change to the loader) must still not drop events.
+	 * The struct is plain data, so the test edits it. */
+	struct fx *f = fx_load(
+		conf_main, "open",
+		ICS(VEV("p1", "") VEV("p2", "X-SMCAL-PLATFORM:linkedin\r\n")));
+	free(f->cfg->webhook);
+	f->cfg->webhook = strdup("ghost");
+	assert_non_null(f->cfg->webhook);
+	assert_string_equal(ROUTE(f, "p1", SM_EV_DUE), "|log?ghost");
+	struct sm_platform *li = &f->cfg->platforms[3];
+	assert_string_equal(li->name, "linkedin");
+	li->webhook = strdup("phantom");
+	assert_non_null(li->webhook);
+	assert_string_equal(ROUTE(f, "p2", SM_EV_DUE), "|log?phantom");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_post_level, teardown),
+		cmocka_unit_test_teardown(test_post_none, teardown),
+		cmocka_unit_test_teardown(test_post_unknown, teardown),
+		cmocka_unit_test_teardown(test_platform_level, teardown),
+		cmocka_unit_test_teardown(test_platforms_multiple, teardown),
+		cmocka_unit_test_teardown(test_platform_none, teardown),
+		cmocka_unit_test_teardown(test_calendar_level, teardown),
+		cmocka_unit_test_teardown(test_calendar_none, teardown),
+		cmocka_unit_test_teardown(test_global_level, teardown),
+		cmocka_unit_test_teardown(test_global_none_and_unset, teardown),
+		cmocka_unit_test_teardown(test_events_filter, teardown),
+		cmocka_unit_test_teardown(test_unknown_in_config, teardown),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	sm_calendar_zones_cleanup();
+	return rc;
+}
