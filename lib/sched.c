@@ -24,6 +24,8 @@ struct pending {
 };
 
 struct series_state {
+	sm_time scan_limit; /* no event can come from occurrences
+				   starting later (SM_TIME_MAX: none) */
 	const struct sm_series *series;
 	sm_time before,
 		after; /* events lie in [start - before, start + after] */
@@ -114,11 +116,13 @@ add_lead(sm_time *leads, int *n, sm_time lead)
 
 /* Config leads of a post: its platforms' (those that set one), else the
  * [reminders] default. */
+/* Config leads of a post: its platforms' (those whose section sets `lead`,
+ * "none" included: then no reminder), else the [reminders] default. */
 static int
 config_leads(const struct sm_config *cfg, const struct sm_post *p,
 	     sm_time *leads)
 {
-	int n = 0;
+	int n = 0, set = 0;
 	const char *names[16];
 	int np = sm_post_platforms(cfg, p, names, 16);
 	for (int i = 0; i < np; i++) {
@@ -126,23 +130,31 @@ config_leads(const struct sm_config *cfg, const struct sm_post *p,
 			sm_config_platform(cfg, names[i]);
 		if (!pl || !pl->lead_set)
 			continue;
+		set = 1;
 		for (size_t k = 0; k < pl->lead.n; k++)
 			add_lead(leads, &n, pl->lead.v[k]);
 	}
-	if (n == 0)
+	if (!set)
 		for (size_t k = 0; k < cfg->lead.n; k++)
 			add_lead(leads, &n, cfg->lead.v[k]);
 	return n;
 }
 
+/* An upper bound of a post's length: civil times of DTSTART and DTEND may
+ * be in zones up to 26 h apart. */
 static sm_time
 post_span(const struct sm_post *p)
 {
-	if (p->has_end && p->end.civil > p->start.civil)
-		return p->end.civil - p->start.civil + 3 * 3600;
-	if (p->has_duration && p->duration > 0)
-		return p->duration;
-	return p->start.kind == SM_DT_DATE ? SM_DAY : 0;
+	sm_time span = 0;
+	if (p->has_end)
+		span = p->end.civil - p->start.civil;
+	else if (p->has_duration)
+		span = p->duration;
+	else if (p->start.kind == SM_DT_DATE)
+		span = SM_DAY;
+	if (span < 0)
+		span = -span;
+	return span + 28 * 3600;
 }
 
 /* Widens the series' bounds for one of its posts. */
@@ -157,8 +169,16 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
 			ss->before = leads[i];
 	for (int i = 0; i < p->nalarms; i++) {
 		const struct sm_alarm *a = &p->alarms[i];
-		if (a->kind == SM_ALARM_ABSOLUTE)
-			continue; /* used only within the bounds */
+		if (a->kind == SM_ALARM_ABSOLUTE) {
+			/* Relative to the post's own start (read as UTC, a
+			 * day of slack for its zone). */
+			sm_time d = p->start.civil - a->value;
+			if (d + SM_DAY > ss->before)
+				ss->before = d + SM_DAY;
+			if (-d + SM_DAY > ss->after)
+				ss->after = -d + SM_DAY;
+			continue;
+		}
 		sm_time base =
 			a->kind == SM_ALARM_BEFORE_END ? post_span(p) : 0;
 		sm_time first = base + a->value;
@@ -233,12 +253,19 @@ occurrence_events(void *ctx, const struct sm_occurrence *occ)
 	int publishes = p->status != SM_POST_DRAFT || s->cfg->fire_drafts;
 	sm_time at[MAX_LEADS];
 	if (p->nalarms > 0) {
-		int n = sm_occur_alarms(occ, at, MAX_LEADS);
+		int total = 0;
+		for (int i = 0; i < p->nalarms; i++)
+			total += 1 + p->alarms[i].repeat;
+		sm_time *all = malloc((size_t)total * sizeof(*all));
+		if (!all)
+			abort();
+		int n = sm_occur_alarms(occ, all, total);
 		for (int i = 0; i < n; i++)
-			if (at[i] >= occ->start - ss->before &&
-			    at[i] <= occ->start + ss->after)
-				emit(s, ss, occ, SM_EV_REMINDER, at[i],
-				     occ->start - at[i]);
+			if (all[i] >= occ->start - ss->before &&
+			    all[i] <= occ->start + ss->after)
+				emit(s, ss, occ, SM_EV_REMINDER, all[i],
+				     occ->start - all[i]);
+		free(all);
 	} else {
 		int n = config_leads(s->cfg, p, at);
 		for (int i = 0; i < n; i++)
@@ -261,7 +288,7 @@ static void
 scan_next(struct sm_sched *s, struct series_state *ss)
 {
 	struct sm_occurrence occ;
-	if (ss->exhausted ||
+	if (ss->exhausted || ss->scanned_until > ss->scan_limit ||
 	    !sm_occur_next(ss->series, &s->opts, ss->scanned_until, &occ)) {
 		ss->exhausted = 1;
 		return;
@@ -270,6 +297,47 @@ scan_next(struct sm_sched *s, struct series_state *ss)
 	sm_occur_window(ss->series, &s->opts, occ.start, occ.start + 1,
 			occurrence_events, ctx);
 	ss->scanned_until = occ.start + 1;
+}
+
+/* Can any occurrence of this post produce an event? */
+static int
+post_can_emit(const struct sm_sched *s, const struct sm_post *p)
+{
+	if (p->status == SM_POST_CANCELLED)
+		return 0;
+	if (p->status != SM_POST_DRAFT || s->cfg->fire_drafts || p->nalarms)
+		return 1;
+	sm_time leads[MAX_LEADS];
+	int n = config_leads(s->cfg, p, leads);
+	for (int i = 0; i < n; i++)
+		if (leads[i] > 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * How far scanning can be useful: a master that can produce no event (a
+ * cancelled or silent draft series, maybe infinite) is only scanned up to
+ * its last override that can.  Without this, such a series would be
+ * expanded to year 9999 at every load.
+ */
+static sm_time
+scan_limit(const struct sm_sched *s, const struct sm_series *ser)
+{
+	if (!ser->master || post_can_emit(s, ser->master))
+		return SM_TIME_MAX;
+	sm_time limit = SM_TIME_MIN;
+	for (int i = 0; i < ser->noverrides; i++) {
+		const struct sm_post *o = ser->overrides[i];
+		if (!post_can_emit(s, o))
+			continue;
+		if (o->this_and_future)
+			return SM_TIME_MAX;
+		sm_time at = o->start.civil + 2 * SM_DAY;
+		if (at > limit)
+			limit = at;
+	}
+	return limit;
 }
 
 /* Scans until the first buffered event is the series' earliest. */
@@ -394,6 +462,7 @@ sm_sched_load(struct sm_sched *s, const struct sm_series_set *set,
 		ss->before += ser->max_shift;
 		ss->after += ser->max_shift;
 		ss->scanned_until = from - ss->after;
+		ss->scan_limit = scan_limit(s, ser);
 		make_ready(s, ss);
 		if (ss->npending > 0) {
 			ss->heap_pos = s->nheap;
@@ -447,7 +516,12 @@ sm_sched_action(const struct sm_sched_event *ev, int64_t now_ms,
 	if (already_fired)
 		return SM_SKIP;
 	int64_t at_ms = (int64_t)ev->at * 1000;
-	if (at_ms < now_ms - (int64_t)catchup * 1000)
+	/* Even with catchup = 0, an event taken at its wake-up (a few ms
+	 * after its instant) is on time, not missed. */
+	int64_t window = (int64_t)catchup * 1000;
+	if (window < SM_LATE_MS)
+		window = SM_LATE_MS;
+	if (at_ms < now_ms - window)
 		return SM_MISSED;
 	if (ev->type == SM_EV_OVERDUE && done)
 		return SM_SKIP;

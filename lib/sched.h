@@ -78,10 +78,10 @@ enum sm_fire_action {
 #define SM_LATE_MS 2000
 
 /*
- * Decides an event's fate at now_ms: already in the ledger -> skip; due
- * before the catch-up window (now - catchup seconds) -> missed; an overdue
- * event of a post marked done -> skip; else fire, late when more than
- * SM_LATE_MS after its instant.
+  * Decides an event's fate at now_ms: already in the ledger -> skip; due
+ * before the catch-up window (now - catchup seconds, never less than
+ * SM_LATE_MS) -> missed; an overdue event of a post marked done -> skip;
+ * else fire, late when more than SM_LATE_MS after its instant.
  */
 enum sm_fire_action sm_sched_action(const struct sm_sched_event *ev,
 				    int64_t now_ms, sm_time catchup,
