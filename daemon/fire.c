@@ -39,11 +39,53 @@ firer_open(struct firer *f, const char *event_log, struct sm_store *store,
 	return firer_reopen(f, event_log, err, errlen);
 }
 
+/*
+ * A crash in the middle of a batch's write leaves a partial last line.
+ * Those events are not in the ledger, so they fire again: cut the log back
+ * to its last complete line, so that the audit trail stays one JSON object
+ * per line.
+ */
+static void
+repair_tail(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off_t size = lseek(fd, 0, SEEK_END), pos = size;
+	char buf[4096];
+	int found = size == 0;
+	while (!found && pos > 0) {
+		size_t n = pos < (off_t)sizeof(buf) ? (size_t)pos : sizeof(buf);
+		pos -= (off_t)n;
+		if (pread(fd, buf, n, pos) != (ssize_t)n)
+			break;
+		for (size_t i = n; i-- > 0;) {
+			if (buf[i] == '\n') {
+				pos += (off_t)i + 1;
+				found = 1;
+				break;
+			}
+		}
+	}
+	if (!found)
+		pos = 0;
+	if (pos < size) {
+		log_warning("event log %s ended with a partial line (%lld "
+			    "bytes, a crash mid-write): cut; those events "
+			    "fire again",
+			    path, (long long)(size - pos));
+		if (ftruncate(fd, pos) == 0)
+			fsync(fd);
+	}
+	close(fd);
+}
+
 int
 firer_reopen(struct firer *f, const char *event_log, char *err, size_t errlen)
 {
 	if (f->log_path && strcmp(f->log_path, event_log) == 0)
 		return 0;
+	repair_tail(event_log);
 	int fd = open(event_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 		      0640);
 	if (fd < 0) {

@@ -273,8 +273,13 @@ reload_done(uv_work_t *req, int status)
 		d->world = w;
 		sm_sched_free(d->sched);
 		d->sched = sm_sched_new(w->cfg);
+		/* Posts added with a time already past fire late when they
+		 * are within the catch-up window; a reload never records
+		 * "missed" (only a stopped or suspended daemon misses). */
+		sm_time from = d->processed_until + 1;
+		sm_time window = wallclock_now_ms() / 1000 - w->cfg->catchup;
 		sm_sched_load(d->sched, &w->set, &w->opts,
-			      d->processed_until + 1);
+			      from > window ? from : window);
 		char err[256];
 		if (firer_reopen(&d->firer, w->cfg->event_log, err,
 				 sizeof(err)) < 0)
