@@ -279,6 +279,13 @@ on_timer(uv_timer_t *t)
 	pump(t->data);
 }
 
+/*
+ * Starts what is due, within each webhook's slots and the global bound,
+ * then arms the timer for the next delivery that could start: webhooks
+ * with no free slot are left to the completion of one of their requests
+ * (which pumps again), held ones (disabled, unreadable secret) to a reload,
+ * so neither delays the others nor wakes the process.
+ */
 static void
 pump(struct deliverer *dl)
 {
@@ -286,7 +293,7 @@ pump(struct deliverer *dl)
 		return;
 	const struct sm_config *cfg = dl->world->cfg;
 	int64_t now = wallclock_now_ms();
-	int started = 0;
+	int64_t next = INT64_MAX;
 	for (size_t i = 0; i < cfg->nwebhooks; i++) {
 		const struct sm_webhook *wh = &cfg->webhooks[i];
 		const struct webhook_keys *keys = &dl->world->keys[i];
@@ -295,28 +302,28 @@ pump(struct deliverer *dl)
 		int free_ep = wh->concurrency - slots(dl, wh->name)->inflight;
 		int free_all = DELIVER_MAX_INFLIGHT - dl->inflight;
 		int room = free_ep < free_all ? free_ep : free_all;
-		if (room <= 0)
-			continue;
-		struct due_list l = {.dl = dl};
-		if (sm_outbox_due(dl->store, wh->name, now, (size_t)room,
-				  collect_due, &l) < 0)
-			log_error("outbox: %s", sm_store_error(dl->store));
-		for (size_t k = 0; k < l.n; k++) {
-			send_attempt(dl, l.v[k], wh, keys);
-			started++;
+		if (room > 0) {
+			struct due_list l = {.dl = dl};
+			if (sm_outbox_due(dl->store, wh->name, now,
+					  (size_t)room, collect_due, &l) < 0)
+				log_error("outbox: %s",
+					  sm_store_error(dl->store));
+			for (size_t k = 0; k < l.n; k++)
+				send_attempt(dl, l.v[k], wh, keys);
+			free(l.v);
+			room -= (int)l.n;
 		}
-		free(l.v);
+		int64_t at;
+		if (room > 0 &&
+		    sm_outbox_next_due_of(dl->store, wh->name, &at) > 0 &&
+		    at < next)
+			next = at;
 	}
-	int64_t at;
-	if (sm_outbox_next_due(dl->store, &at) > 0) {
-		int64_t wait = at - now;
-		/* Due now but nothing could start (every slot busy: a
-		 * completion pumps again; or held): look again in a while. */
-		if (wait <= 0)
-			wait = started ? 0 : 1000;
-		if (wait > 0 || !started)
-			uv_timer_start(&dl->timer, on_timer, (uint64_t)wait, 0);
-	}
+	if (next == INT64_MAX)
+		uv_timer_stop(&dl->timer);
+	else
+		uv_timer_start(&dl->timer, on_timer,
+			       next > now ? (uint64_t)(next - now) : 0, 0);
 }
 
 int

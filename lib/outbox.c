@@ -110,6 +110,29 @@ sm_outbox_next_due(struct sm_store *st, int64_t *at_ms)
 	return found;
 }
 
+int
+sm_outbox_next_due_of(struct sm_store *st, const char *webhook, int64_t *at_ms)
+{
+	const char *what = "finding a webhook's next delivery";
+	sqlite3_stmt *s = prepare(st,
+				  "SELECT min(next_at) FROM outbox WHERE"
+				  " status = 'pending' AND webhook = ?1",
+				  what);
+	if (!s)
+		return -1;
+	bind_text(s, 1, webhook);
+	int rc = sqlite3_step(s), found = -1;
+	if (rc == SQLITE_ROW) {
+		found = sqlite3_column_type(s, 0) != SQLITE_NULL;
+		if (found)
+			*at_ms = sqlite3_column_int64(s, 0);
+	} else {
+		sm_store_set_error(st, what);
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
 static void
 row_to_delivery(sqlite3_stmt *s, struct sm_delivery *d)
 {

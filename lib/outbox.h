@@ -55,6 +55,11 @@ int sm_outbox_add(struct sm_store *st, const struct sm_delivery *d,
  * returns 1 and fills *at_ms, 0 when there is none, -1 on error. */
 int sm_outbox_next_due(struct sm_store *st, int64_t *at_ms);
 
+/* The earliest next_at of one webhook's pending deliveries: 1 and *at_ms,
+ * 0 when there is none, -1 on error. */
+int sm_outbox_next_due_of(struct sm_store *st, const char *webhook,
+			  int64_t *at_ms);
+
 /* Lists up to limit pending deliveries of one webhook due at or before
  * now_ms, oldest first; returns the count or -1. */
 int sm_outbox_due(struct sm_store *st, const char *webhook, int64_t now_ms,

@@ -651,8 +651,10 @@ test_dev_conf(void **state)
 	assert_string_equal(c->webhook, "none");
 	assert_null(sm_config_webhook(c, c->webhook));
 	assert_int_equal(c->nwebhooks, 0);
-	assert_int_equal(c->ncalendars, 1);
+	/* The example calendar, and the demo one `make run` writes. */
+	assert_int_equal(c->ncalendars, 2);
 	assert_string_equal(c->calendars[0].path, "conf/content.ics");
+	assert_string_equal(c->calendars[1].path, "run/demo.ics");
 	sm_config_free(c);
 	sm_diag_clear(&dl);
 }
