@@ -133,4 +133,6 @@ echo "target: <= 1.3x bare parse time, <= 200 MB peak"
 printf '%s' "$counts"
 # Then the daemon: fire lateness, idle wake-ups, load/reload time, memory.
 sh "$here/daemon.sh" "$build" || exit 1
+# Then a burst of 1,000 posts due in the same second, delivered to webhooks.
+sh "$here/webhooks.sh" "$build" || exit 1
 exit 0
