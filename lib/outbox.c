@@ -87,17 +87,16 @@ sm_outbox_add(struct sm_store *st, const struct sm_delivery *d, int64_t now_ms)
 	return finish(st, s, what);
 }
 
-int
-sm_outbox_next_due(struct sm_store *st, int64_t *at_ms)
+/* Runs a "SELECT min(next_at) ..." with an optional webhook bound to ?1. */
+static int
+min_next_at(struct sm_store *st, const char *sql, const char *webhook,
+	    int64_t *at_ms, const char *what)
 {
-	const char *what = "finding the next delivery";
-	sqlite3_stmt *s = prepare(
-		st,
-		"SELECT min(next_at) FROM outbox WHERE status = 'pending'"
-		" AND webhook NOT IN (SELECT webhook FROM disabled_endpoint)",
-		what);
+	sqlite3_stmt *s = prepare(st, sql, what);
 	if (!s)
 		return -1;
+	if (webhook)
+		bind_text(s, 1, webhook);
 	int rc = sqlite3_step(s), found = -1;
 	if (rc == SQLITE_ROW) {
 		found = sqlite3_column_type(s, 0) != SQLITE_NULL;
@@ -111,26 +110,23 @@ sm_outbox_next_due(struct sm_store *st, int64_t *at_ms)
 }
 
 int
-sm_outbox_next_due_of(struct sm_store *st, const char *webhook, int64_t *at_ms)
+sm_outbox_next_due(struct sm_store *st, int64_t *at_ms)
 {
-	const char *what = "finding a webhook's next delivery";
-	sqlite3_stmt *s = prepare(st,
-				  "SELECT min(next_at) FROM outbox WHERE"
-				  " status = 'pending' AND webhook = ?1",
-				  what);
-	if (!s)
-		return -1;
-	bind_text(s, 1, webhook);
-	int rc = sqlite3_step(s), found = -1;
-	if (rc == SQLITE_ROW) {
-		found = sqlite3_column_type(s, 0) != SQLITE_NULL;
-		if (found)
-			*at_ms = sqlite3_column_int64(s, 0);
-	} else {
-		sm_store_set_error(st, what);
-	}
-	sqlite3_finalize(s);
-	return found;
+	return min_next_at(st,
+			   "SELECT min(next_at) FROM outbox WHERE"
+			   " status = 'pending' AND webhook NOT IN"
+			   " (SELECT webhook FROM disabled_endpoint)",
+			   NULL, at_ms, "finding the next delivery");
+}
+
+int
+sm_outbox_next_due_of(struct sm_store *st, const char *webhook,
+		      int64_t *at_ms)
+{
+	return min_next_at(st,
+			   "SELECT min(next_at) FROM outbox WHERE"
+			   " status = 'pending' AND webhook = ?1",
+			   webhook, at_ms, "finding a webhook's next delivery");
 }
 
 static void
