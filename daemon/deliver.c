@@ -32,6 +32,7 @@ struct attempt {
 };
 
 static void pump(struct deliverer *dl);
+static void on_flush(uv_check_t *c);
 
 static void
 attempt_free(struct attempt *a)
@@ -88,15 +89,12 @@ jitter(struct deliverer *dl)
 	return (double)rand_r(&dl->seed) / ((double)RAND_MAX + 1.0);
 }
 
+/* Records an attempt's outcome (joining the open transaction) and frees
+ * its slot. */
 static void
-on_done(void *ctx, const struct sm_attempt_result *r, const char *error)
+record_outcome(struct deliverer *dl, struct attempt *a,
+	       const struct sm_attempt_result *r, const char *error)
 {
-	struct attempt *a = ctx;
-	struct deliverer *dl = a->dl;
-	if (!r) { /* abandoned at shutdown: it stays in the outbox */
-		attempt_free(a);
-		return;
-	}
 	int64_t now = wallclock_now_ms();
 	struct endpoint_slots *ep = slots(dl, a->webhook);
 	ep->inflight--;
@@ -153,8 +151,62 @@ on_done(void *ctx, const struct sm_attempt_result *r, const char *error)
 			    a->attempts == 1 ? "" : "s", wh ? why : "removed");
 		break;
 	}
+}
+
+/* Opens the transaction that gathers this loop iteration's writes; the
+ * check handle commits it once the iteration's I/O callbacks are done. */
+static void
+batch_begin(struct deliverer *dl)
+{
+	if (dl->batch_open)
+		return;
+	if (sm_store_begin(dl->store) < 0) {
+		log_error("outbox: %s", sm_store_error(dl->store));
+		return;
+	}
+	dl->batch_open = 1;
+	uv_check_start(&dl->flush, on_flush);
+}
+
+static void
+batch_commit(struct deliverer *dl)
+{
+	if (!dl->batch_open)
+		return;
+	dl->batch_open = 0;
+	uv_check_stop(&dl->flush);
+	if (sm_store_commit(dl->store) < 0)
+		log_error("outbox: %s (these outcomes are retried after a "
+			  "restart)",
+			  sm_store_error(dl->store));
+}
+
+/*
+ * Completions of one loop iteration are recorded in one transaction (one
+ * disk sync instead of one per delivery); a crash before the commit leaves
+ * them "sending", and they are sent again after the restart with the same
+ * webhook-id (at least once).
+ */
+static void
+on_done(void *ctx, const struct sm_attempt_result *r, const char *error)
+{
+	struct attempt *a = ctx;
+	struct deliverer *dl = a->dl;
+	if (!r) { /* abandoned at shutdown: it stays in the outbox */
+		attempt_free(a);
+		return;
+	}
+	batch_begin(dl);
+	record_outcome(dl, a, r, error);
 	attempt_free(a);
-	pump(dl);
+}
+
+static void
+on_flush(uv_check_t *c)
+{
+	struct deliverer *dl = c->data;
+	batch_commit(dl);
+	pump(dl); /* slots were freed */
 }
 
 static struct curl_slist *
@@ -229,7 +281,8 @@ send_attempt(struct deliverer *dl, struct attempt *a,
 	if (http_post(&dl->http, &o, on_done, a) < 0) {
 		struct sm_attempt_result r = {.transport_error = 1};
 		free(body);
-		on_done(a, &r, "could not start the request");
+		record_outcome(dl, a, &r, "could not start the request");
+		attempt_free(a);
 		return;
 	}
 	free(body);
@@ -308,6 +361,8 @@ pump(struct deliverer *dl)
 					  (size_t)room, collect_due, &l) < 0)
 				log_error("outbox: %s",
 					  sm_store_error(dl->store));
+			if (l.n)
+				batch_begin(dl); /* the starts: one sync */
 			for (size_t k = 0; k < l.n; k++)
 				send_attempt(dl, l.v[k], wh, keys);
 			free(l.v);
@@ -339,6 +394,8 @@ deliver_init(struct deliverer *dl, uv_loop_t *loop, struct sm_store *store,
 		return -1;
 	uv_timer_init(loop, &dl->timer);
 	dl->timer.data = dl;
+	uv_check_init(loop, &dl->flush);
+	dl->flush.data = dl;
 	int n = sm_outbox_recover(store, wallclock_now_ms());
 	if (n > 0)
 		log_notice("outbox: %d deliveries were in flight when smcald "
@@ -374,8 +431,10 @@ deliver_fini(struct deliverer *dl)
 {
 	dl->stopping = 1;
 	http_fini(&dl->http);
+	batch_commit(dl);
 	uv_timer_stop(&dl->timer);
 	uv_close((uv_handle_t *)&dl->timer, on_closed);
+	uv_close((uv_handle_t *)&dl->flush, on_closed);
 	for (size_t i = 0; i < dl->neps; i++)
 		free(dl->eps[i].name);
 	free(dl->eps);

@@ -28,6 +28,8 @@ struct deliverer {
 	const struct world *world; /* borrowed; replaced on reload */
 	struct http http;
 	uv_timer_t timer;
+	uv_check_t flush; /* commits the iteration's outbox writes */
+	int batch_open;
 	struct endpoint_slots *eps;
 	size_t neps;
 	int inflight;

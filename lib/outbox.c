@@ -120,8 +120,7 @@ sm_outbox_next_due(struct sm_store *st, int64_t *at_ms)
 }
 
 int
-sm_outbox_next_due_of(struct sm_store *st, const char *webhook,
-		      int64_t *at_ms)
+sm_outbox_next_due_of(struct sm_store *st, const char *webhook, int64_t *at_ms)
 {
 	return min_next_at(st,
 			   "SELECT min(next_at) FROM outbox WHERE"

@@ -171,6 +171,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 
 struct sm_store {
 	sqlite3 *db;
+	int depth; /* sm_store_begin nesting */
 	sqlite3_stmt *stmt[ST_COUNT];
 	int version;
 	char err[512];
@@ -533,12 +534,22 @@ record_events(struct sm_store *st, enum stmt_id id,
 int
 sm_store_begin(struct sm_store *st)
 {
-	return run(st, ST_BEGIN, "starting a transaction");
+	/* Nested: only the outermost begin and commit reach SQLite, so the
+	 * daemon's firing and its outbox batching can share one. */
+	if (st->depth++ > 0)
+		return 0;
+	if (run(st, ST_BEGIN, "starting a transaction") < 0) {
+		st->depth = 0;
+		return -1;
+	}
+	return 0;
 }
 
 int
 sm_store_commit(struct sm_store *st)
 {
+	if (st->depth == 0 || --st->depth > 0)
+		return 0;
 	if (run(st, ST_COMMIT, "committing") < 0) {
 		rollback(st);
 		return -1;
@@ -549,6 +560,7 @@ sm_store_commit(struct sm_store *st)
 void
 sm_store_rollback(struct sm_store *st)
 {
+	st->depth = 0;
 	rollback(st);
 }
 

@@ -94,8 +94,9 @@ int sm_store_set_time(struct sm_store *st, const char *key, sm_time value);
  * Groups writes in one transaction (BEGIN IMMEDIATE ... COMMIT): the
  * daemon records a batch's ledger rows and its outbox deliveries together,
  * so an event never counts as fired without its deliveries.  The record
- * functions join an open transaction instead of starting their own.  Each
- * returns 0 or -1; a failed commit rolls back.
+  * functions join an open transaction instead of starting their own.
+ * Begins nest: only the outermost commit reaches the disk.  Each returns 0
+ * or -1; a failed commit, or a rollback, undoes the whole transaction.
  */
 int sm_store_begin(struct sm_store *st);
 int sm_store_commit(struct sm_store *st);
