@@ -123,7 +123,7 @@ write_json(struct sm_jsonw *w, const struct offline *off, char **fragments,
 		sm_jsonw_key(&pw, "platforms");
 		sm_jsonw_open(&pw, '[');
 		const char *names[32];
-		int n = offline_platforms(off, f->post, names, 32);
+		int n = sm_post_platforms(off->cfg, f->post, names, 32);
 		for (int i = 0; i < n; i++) {
 			sm_jsonw_elem(&pw);
 			sm_jsonw_string(&pw, names[i]);

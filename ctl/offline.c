@@ -2,7 +2,6 @@
  * offline: loading for smctl's file commands.
  */
 #include "offline.h"
-#include "post.h"
 
 #include <string.h>
 
@@ -36,13 +35,6 @@ offline_load(struct offline *off, const struct ctl_env *env,
 		sm_calendar_load_file(&off->cal, files[i], &off->diags);
 	sm_occur_index(&off->set, &off->cal, &off->opts, &off->diags);
 	return CTL_OK;
-}
-
-int
-offline_platforms(const struct offline *off, const struct sm_post *p,
-		  const char **names, int max)
-{
-	return sm_post_platforms(off->cfg, p, names, max);
 }
 
 void

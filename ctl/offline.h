@@ -25,11 +25,6 @@ struct offline {
 int offline_load(struct offline *off, const struct ctl_env *env,
 		 const char *zone_name, char **files, int nfiles);
 
-/* The platforms of a post: X-SMCAL-PLATFORM, else CATEGORIES that name a
- * configured platform.  Fills names (up to max) and returns the count. */
-int offline_platforms(const struct offline *off, const struct sm_post *p,
-		      const char **names, int max);
-
 /* Frees what offline_load built. */
 void offline_fini(struct offline *off);
 
