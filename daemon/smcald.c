@@ -251,8 +251,10 @@ reload_work(uv_work_t *req)
 		for (size_t i = 0; i < diags.n; i++)
 			log_error("%s:%d: %s", diags.items[i].file,
 				  diags.items[i].line, diags.items[i].message);
-		log_error("reload: %s has errors; everything stays as it was",
+		log_error("reload: %s has errors: the running configuration "
+			  "stays, the calendars are read again",
 			  d->config_path);
+		d->built = world_rebuild(d->world);
 	} else {
 		d->built = world_build(cfg, d->world);
 		if (!d->built)

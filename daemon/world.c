@@ -89,18 +89,18 @@ load_keys(const struct sm_webhook *wh, struct webhook_keys *k)
 	fclose(f);
 }
 
-struct world *
-world_build(struct sm_config *cfg, const struct world *prev)
+static struct world *
+build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 {
 	const struct sm_tz *zone = sm_calendar_system_zone(cfg->timezone);
-	if (!zone) {
-		sm_config_free(cfg);
+	if (!zone)
 		return NULL;
-	}
 	struct world *w = calloc(1, sizeof(*w));
 	if (!w)
 		abort();
 	w->cfg = cfg;
+	w->cfg_refs = cfg_refs;
+	(*cfg_refs)++;
 	w->opts.zone = zone;
 	w->opts.allday_offset = (sm_time)cfg->allday_time * 60;
 	w->cals = calloc(cfg->ncalendars + 1, sizeof(*w->cals));
@@ -157,6 +157,28 @@ world_build(struct sm_config *cfg, const struct world *prev)
 	return w;
 }
 
+struct world *
+world_build(struct sm_config *cfg, const struct world *prev)
+{
+	int *refs = calloc(1, sizeof(*refs));
+	if (!refs)
+		abort();
+	struct world *w = build(cfg, refs, prev);
+	if (!w) {
+		sm_config_free(cfg);
+		free(refs);
+	}
+	return w;
+}
+
+struct world *
+world_rebuild(const struct world *prev)
+{
+	/* The loop thread does not touch the count while a reload runs: the
+	 * previous world is freed only after this returns. */
+	return build(prev->cfg, prev->cfg_refs, prev);
+}
+
 void
 world_free(struct world *w)
 {
@@ -171,6 +193,9 @@ world_free(struct world *w)
 	}
 	free(w->cals);
 	free(w->keys);
-	sm_config_free(w->cfg);
+	if (--*w->cfg_refs == 0) {
+		sm_config_free(w->cfg);
+		free(w->cfg_refs);
+	}
 	free(w);
 }

@@ -28,7 +28,9 @@ struct webhook_keys {
 };
 
 struct world {
-	struct sm_config *cfg; /* owned */
+	struct sm_config *cfg; /* shared by reference count: a reload whose
+				  config has errors keeps the running one */
+	int *cfg_refs;
 	struct loaded_calendar **cals;
 	size_t ncals;
 	struct sm_series_set set;
@@ -45,6 +47,12 @@ struct world {
  * config's time zone is unknown.
  */
 struct world *world_build(struct sm_config *cfg, const struct world *prev);
+
+/*
+ * Builds a world with prev's config (shared) and its calendars read again:
+ * a calendar save while the config file has an error still takes effect.
+ */
+struct world *world_rebuild(const struct world *prev);
 
 /* Releases a world and the calendars no other world uses; NULL no-op. */
 void world_free(struct world *w);
