@@ -439,6 +439,18 @@ static int
 run(struct daemon *d, struct sm_config *cfg)
 {
 	char err[512];
+	/* Signals first: a SIGHUP or SIGTERM that arrives while the first
+	 * load runs waits for the loop instead of killing the process. */
+	uv_loop_init(&d->loop);
+	d->loop.data = d;
+	uv_signal_init(&d->loop, &d->sighup);
+	uv_signal_init(&d->loop, &d->sigterm);
+	uv_signal_init(&d->loop, &d->sigint);
+	d->sighup.data = d->sigterm.data = d->sigint.data = d;
+	uv_signal_start(&d->sighup, on_signal, SIGHUP);
+	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d->sigint, on_signal, SIGINT);
+
 	if (mkdir_p(cfg->state_dir, 0750) < 0) {
 		log_error("cannot create state_dir %s: %s", cfg->state_dir,
 			  strerror(errno));
@@ -484,8 +496,6 @@ run(struct daemon *d, struct sm_config *cfg)
 		 d->world->nposts, d->world->ncals, d->world->set.n,
 		 (long long)from);
 
-	uv_loop_init(&d->loop);
-	d->loop.data = d;
 	d->clock_fd = wallclock_open();
 	if (d->clock_fd < 0) {
 		log_error("timerfd: %s", strerror(errno));
@@ -494,13 +504,6 @@ run(struct daemon *d, struct sm_config *cfg)
 	uv_poll_init(&d->loop, &d->clock_poll, d->clock_fd);
 	d->clock_poll.data = d;
 	uv_poll_start(&d->clock_poll, UV_READABLE, on_clock);
-	uv_signal_init(&d->loop, &d->sighup);
-	uv_signal_init(&d->loop, &d->sigterm);
-	uv_signal_init(&d->loop, &d->sigint);
-	d->sighup.data = d->sigterm.data = d->sigint.data = d;
-	uv_signal_start(&d->sighup, on_signal, SIGHUP);
-	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
-	uv_signal_start(&d->sigint, on_signal, SIGINT);
 	uv_timer_init(&d->loop, &d->debounce);
 	d->debounce.data = d;
 	uv_timer_init(&d->loop, &d->watchdog);
