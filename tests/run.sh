@@ -11,6 +11,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export SMCAL_TOP="$top"
 export SMCAL_SHARED="${SMCAL_SHARED:-$top/../shared}"
 pass=0 fail=0 skip=0 failed=""
+# The fr_FR.UTF-8 locale (French webhook dates) is needed by unit tests too:
+# provide it before any test runs (a fresh machine lacks it).
+sh "$top/scripts/test-setup.sh" locale ||
+	echo "run.sh: the fr_FR.UTF-8 locale is missing: test_payload will fail" >&2
 vg=""
 if [ "${SMCAL_VALGRIND:-0}" = 1 ]; then
 	vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
