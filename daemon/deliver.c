@@ -176,8 +176,9 @@ batch_commit(struct deliverer *dl)
 	dl->batch_open = 0;
 	uv_check_stop(&dl->flush);
 	if (sm_store_commit(dl->store) < 0)
-		log_error("outbox: %s (these outcomes are retried after a "
-			  "restart)",
+		log_error("outbox: %s (the attempts and outcomes of this "
+			  "moment are not recorded: those deliveries are sent "
+			  "again, same webhook-id)",
 			  sm_store_error(dl->store));
 }
 
@@ -358,9 +359,13 @@ pump(struct deliverer *dl)
 		if (room > 0) {
 			struct due_list l = {.dl = dl};
 			if (sm_outbox_due(dl->store, wh->name, now,
-					  (size_t)room, collect_due, &l) < 0)
+					  (size_t)room, collect_due, &l) < 0) {
 				log_error("outbox: %s",
 					  sm_store_error(dl->store));
+				room = 0; /* no timer at 0 ms: no spin */
+				if (next > now + 1000)
+					next = now + 1000;
+			}
 			if (l.n)
 				batch_begin(dl); /* the starts: one sync */
 			for (size_t k = 0; k < l.n; k++)
@@ -412,6 +417,12 @@ deliver_set_world(struct deliverer *dl, const struct world *world)
 	if (sm_outbox_enable_all(dl->store) < 0)
 		log_error("outbox: %s", sm_store_error(dl->store));
 	pump(dl);
+}
+
+void
+deliver_flush(struct deliverer *dl)
+{
+	batch_commit(dl);
 }
 
 void

@@ -46,6 +46,11 @@ int deliver_init(struct deliverer *dl, uv_loop_t *loop, struct sm_store *store,
 /* Uses a reloaded world: webhooks disabled by a 410 are enabled again. */
 void deliver_set_world(struct deliverer *dl, const struct world *world);
 
+/* Commits the outbox writes gathered so far in this loop iteration: the
+ * firing path calls it first, so that its own transaction is the outermost
+ * and its commit makes the ledger durable before the events count. */
+void deliver_flush(struct deliverer *dl);
+
 /* Sends what is due now (called after a batch recorded deliveries). */
 void deliver_kick(struct deliverer *dl);
 

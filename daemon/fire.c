@@ -286,6 +286,9 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 		log_error("event log %s: %s: %zu events not recorded, they "
 			  "fire again",
 			  f->log_path, strerror(errno), f->nfired);
+		/* The deliveries go with their events: rebuilt at the retry
+		 * (from the config of that moment). */
+		clear_deliveries(f);
 		return -1;
 	}
 	fix_pointers(f->fired, f->fired_rows, f->nfired);

@@ -107,6 +107,7 @@ arm(struct daemon *d)
 static void
 tick(struct daemon *d)
 {
+	deliver_flush(&d->deliver);
 	int64_t now_ms = wallclock_now_ms();
 	sm_time now = now_ms / 1000;
 	long n = firer_run(&d->firer, d->world, d->sched, now_ms,

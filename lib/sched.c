@@ -13,6 +13,7 @@
 #include "post.h"
 
 #define MAX_LEADS 64
+#define ABSOLUTE_ALARM_SPAN (30 * SM_DAY)
 
 /* A buffered event: sm_sched_event without its id (made when taken), so a
  * 100k-series schedule stays small. */
@@ -172,7 +173,12 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
 		if (a->kind == SM_ALARM_ABSOLUTE) {
 			/* Relative to the post's own start (read as UTC, a
 			 * day of slack for its zone). */
+			/* Absolute triggers more than 30 days from the post
+			 * are not reminders of it (and would make every scan
+			 * buffer months of occurrences). */
 			sm_time d = p->start.civil - a->value;
+			if (d > ABSOLUTE_ALARM_SPAN || -d > ABSOLUTE_ALARM_SPAN)
+				continue;
 			if (d + SM_DAY > ss->before)
 				ss->before = d + SM_DAY;
 			if (-d + SM_DAY > ss->after)

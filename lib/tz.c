@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Onsets one observance may generate: 4 a year from 1600 to the horizon. */
+#define MAX_ONSETS 2400
+
 struct trans_vec {
 	struct sm_tz_transition *v;
 	size_t n, cap;
@@ -91,9 +94,13 @@ sm_tz_new(const char *name, const struct sm_tz_observance *obs, int nobs)
 			struct sm_rrule_iter it;
 			sm_rrule_iter_init(&it, o->rule, o->dtstart, 0,
 					   onset_instant, (void *)(uintptr_t)o);
+			/* Zone rules change a few times a year; a rule that
+			 * yields more (FREQ=MINUTELY in a broken file) is cut
+			 * short rather than filling memory. */
 			sm_time t;
-			while (!err && sm_rrule_iter_next(&it, &t) &&
-			       t < horizon)
+			int left = MAX_ONSETS;
+			while (!err && left-- > 0 &&
+			       sm_rrule_iter_next(&it, &t) && t < horizon)
 				err |= push(&tv, t - o->offset_from,
 					    o->offset_to);
 		}
@@ -238,9 +245,14 @@ posix_hms(const char *p, int *out)
 		}
 		if (!isdigit((unsigned char)*p))
 			return NULL;
-		while (isdigit((unsigned char)*p))
+		while (isdigit((unsigned char)*p)) {
 			v[i] = v[i] * 10 + (*p++ - '0');
+			if (v[i] > 999) /* POSIX allows hours up to 167 */
+				return NULL;
+		}
 	}
+	if (v[0] > 167 || v[1] > 59 || v[2] > 59)
+		return NULL;
 	*out = sign * (v[0] * 3600 + v[1] * 60 + v[2]);
 	return p;
 }
@@ -265,8 +277,13 @@ posix_date_parse(const char *p, struct posix_date *d)
 		if (!isdigit((unsigned char)*p))
 			return NULL;
 		d->a = 0;
-		while (isdigit((unsigned char)*p))
+		while (isdigit((unsigned char)*p)) {
 			d->a = d->a * 10 + (*p++ - '0');
+			if (d->a > 365)
+				return NULL;
+		}
+		if (d->kind == 'J' && d->a < 1)
+			return NULL;
 	}
 	if (*p == '/')
 		p = posix_hms(p + 1, &d->secs);
@@ -425,6 +442,11 @@ sm_tz_new_tzif(const char *name, const void *data, size_t len)
 					sm_civil_ymd(sm_civil_day_of(last),
 						     &year, &m, &dd);
 				}
+				/* A crafted file may put its last transition
+				 * anywhere: the rule only needs the years
+				 * smcal can schedule. */
+				if (year < 1800)
+					year = 1800;
 				if (posix_extend(&tv, &ptz, last, year) < 0) {
 					free(tv.v);
 					return NULL;
