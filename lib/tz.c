@@ -436,17 +436,23 @@ sm_tz_new_tzif(const char *name, const void *data, size_t len)
 			memcpy(rule, after + 1, rl);
 			rule[rl] = '\0';
 			if (posix_parse(rule, &ptz) == 0) {
+				/* A crafted file may put its last transition
+				 * anywhere: the rule is only needed for the
+				 * years smcal can schedule. */
 				int year = 1970;
-				if (last != SM_TIME_MIN) {
+				sm_time lo = sm_civil_days(1800, 1, 1) * SM_DAY;
+				sm_time hi = sm_civil_days(SM_TZ_HORIZON_YEAR,
+							   1, 1) *
+					     SM_DAY;
+				if (last != SM_TIME_MIN && last < lo)
+					year = 1800;
+				else if (last > hi)
+					year = SM_TZ_HORIZON_YEAR;
+				else if (last != SM_TIME_MIN) {
 					int m, dd;
 					sm_civil_ymd(sm_civil_day_of(last),
 						     &year, &m, &dd);
 				}
-				/* A crafted file may put its last transition
-				 * anywhere: the rule only needs the years
-				 * smcal can schedule. */
-				if (year < 1800)
-					year = 1800;
 				if (posix_extend(&tv, &ptz, last, year) < 0) {
 					free(tv.v);
 					return NULL;
