@@ -386,6 +386,49 @@ pump(struct deliverer *dl)
 			       next > now ? (uint64_t)(next - now) : 0, 0);
 }
 
+struct unknown_ctx {
+	struct deliverer *dl;
+	char **names;
+	size_t n, cap;
+};
+
+static void
+collect_unknown(void *ctx, const char *webhook)
+{
+	struct unknown_ctx *u = ctx;
+	size_t idx;
+	if (webhook_of(u->dl->world, webhook, &idx))
+		return;
+	if (u->n == u->cap) {
+		u->cap = u->cap ? u->cap * 2 : 4;
+		u->names = realloc(u->names, u->cap * sizeof(*u->names));
+		if (!u->names)
+			abort();
+	}
+	u->names[u->n++] = xstrdup(webhook);
+}
+
+/* Deliveries to a webhook the config no longer has can never go out: they
+ * fail (visible, and requeueable once the webhook is back). */
+static void
+fail_unconfigured(struct deliverer *dl)
+{
+	struct unknown_ctx u = {.dl = dl};
+	sm_outbox_pending_webhooks(dl->store, collect_unknown, &u);
+	for (size_t i = 0; i < u.n; i++) {
+		int n = sm_outbox_fail_webhook(dl->store, u.names[i],
+					       "webhook no longer configured",
+					       wallclock_now_ms());
+		if (n > 0)
+			log_warning("outbox: %d pending deliveries to webhook "
+				    "%s, which the config no longer has, are "
+				    "failed",
+				    n, u.names[i]);
+		free(u.names[i]);
+	}
+	free(u.names);
+}
+
 int
 deliver_init(struct deliverer *dl, uv_loop_t *loop, struct sm_store *store,
 	     const struct world *world)
@@ -402,6 +445,7 @@ deliver_init(struct deliverer *dl, uv_loop_t *loop, struct sm_store *store,
 	uv_check_init(loop, &dl->flush);
 	dl->flush.data = dl;
 	int n = sm_outbox_recover(store, wallclock_now_ms());
+	fail_unconfigured(dl);
 	if (n > 0)
 		log_notice("outbox: %d deliveries were in flight when smcald "
 			   "stopped: sending them again (same webhook-id)",
@@ -416,6 +460,7 @@ deliver_set_world(struct deliverer *dl, const struct world *world)
 	dl->world = world;
 	if (sm_outbox_enable_all(dl->store) < 0)
 		log_error("outbox: %s", sm_store_error(dl->store));
+	fail_unconfigured(dl);
 	pump(dl);
 }
 

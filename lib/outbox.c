@@ -298,6 +298,50 @@ sm_outbox_retry(struct sm_store *st, int64_t id, int64_t now_ms)
 }
 
 int
+sm_outbox_pending_webhooks(struct sm_store *st,
+			   void (*fn)(void *ctx, const char *webhook),
+			   void *ctx)
+{
+	const char *what = "listing webhooks with pending deliveries";
+	sqlite3_stmt *s = prepare(st,
+				  "SELECT DISTINCT webhook FROM outbox"
+				  " WHERE status = 'pending' ORDER BY webhook",
+				  what);
+	if (!s)
+		return -1;
+	int n = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fn)
+			fn(ctx, (const char *)sqlite3_column_text(s, 0));
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		sm_store_set_error(st, what);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+sm_outbox_fail_webhook(struct sm_store *st, const char *webhook,
+		       const char *reason, int64_t now_ms)
+{
+	const char *what = "failing a webhook's deliveries";
+	sqlite3_stmt *s = prepare(st,
+				  "UPDATE outbox SET status = 'failed',"
+				  " last_error = ?2, updated_at = ?3"
+				  " WHERE webhook = ?1 AND status = 'pending'",
+				  what);
+	if (!s)
+		return -1;
+	bind_text(s, 1, webhook);
+	bind_text(s, 2, reason);
+	sqlite3_bind_int64(s, 3, now_ms);
+	if (finish(st, s, what) < 0)
+		return -1;
+	return sqlite3_changes(sm_store_db(st));
+}
+
+int
 sm_outbox_disable(struct sm_store *st, const char *webhook, const char *reason,
 		  int64_t now_ms)
 {

@@ -93,6 +93,17 @@ int sm_outbox_list(struct sm_store *st, enum sm_outbox_filter filter,
  * delivery, -1 on error. */
 int sm_outbox_retry(struct sm_store *st, int64_t id, int64_t now_ms);
 
+/* Calls fn(ctx, webhook) for each webhook with pending deliveries;
+ * returns the count or -1. */
+int sm_outbox_pending_webhooks(struct sm_store *st,
+			       void (*fn)(void *ctx, const char *webhook),
+			       void *ctx);
+
+/* Fails every pending delivery of a webhook with the reason (a webhook
+ * that is no longer configured); returns how many, or -1. */
+int sm_outbox_fail_webhook(struct sm_store *st, const char *webhook,
+			   const char *reason, int64_t now_ms);
+
 /* Marks a webhook disabled (a 410) until sm_outbox_enable_all.  0 or -1. */
 int sm_outbox_disable(struct sm_store *st, const char *webhook,
 		      const char *reason, int64_t now_ms);

@@ -463,6 +463,43 @@ test_recover(void **state)
 }
 
 static void
+count_webhook(void *ctx, const char *webhook)
+{
+	int *n = ctx;
+	(*n) += strcmp(webhook, "gone") == 0 ? 100 : 1;
+}
+
+/* A webhook removed from the config: its pending deliveries fail. */
+static void
+test_fail_webhook(void **state)
+{
+	struct fixture *f = *state;
+	struct sm_store *st = f->st;
+	add(st, "evt_a", "kept", 1000, "{}", 900);
+	add(st, "evt_b", "gone", 1000, "{}", 900);
+	add(st, "evt_c", "gone", 2000, "{}", 900);
+	int seen = 0;
+	assert_int_equal(sm_outbox_pending_webhooks(st, count_webhook, &seen),
+			 2);
+	assert_int_equal(seen, 101);
+	assert_int_equal(sm_outbox_fail_webhook(st, "gone", "removed", 3000),
+			 2);
+	struct row r = get(st, "evt_b", "gone");
+	assert_int_equal(r.status, SM_DELIVERY_FAILED);
+	assert_int_equal(get(st, "evt_c", "gone").status, SM_DELIVERY_FAILED);
+	assert_int_equal(get(st, "evt_a", "kept").status, SM_DELIVERY_PENDING);
+	seen = 0;
+	assert_int_equal(sm_outbox_pending_webhooks(st, count_webhook, &seen),
+			 1);
+	assert_int_equal(seen, 1);
+	/* Nothing left to fail; requeueable like any failed delivery. */
+	assert_int_equal(sm_outbox_fail_webhook(st, "gone", "removed", 3001),
+			 0);
+	assert_int_equal(sm_outbox_retry(st, id_of(st, "evt_b", "gone"), 4000),
+			 1);
+}
+
+static void
 test_list_filters(void **state)
 {
 	struct fixture *f = *state;
@@ -733,6 +770,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_start_finish, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fail_webhook, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_list_filters, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_retry, setup, teardown),
