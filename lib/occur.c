@@ -352,9 +352,9 @@ stream_skip(struct stream *st, sm_time key)
 
 /* The start instant of an unshifted instance with this key. */
 static sm_time
-key_start(const struct stream *st, sm_time key, const struct sm_occur_opts *o)
+key_start(enum domain dom, sm_time key, const struct sm_occur_opts *o)
 {
-	switch (st->dom) {
+	switch (dom) {
 	case DOM_INSTANT:
 		return key;
 	case DOM_FLOATING:
@@ -427,16 +427,17 @@ future_shift(const struct sm_series *s, int i, const struct sm_occur_opts *o)
 	return dt_instant(&f->start, o) - dt_instant(&f->recurrence_id, o);
 }
 
-/* Fills an occurrence for master instance key (overrides applied). */
+/* Fills an occurrence for master instance key (overrides applied); dom is
+ * the master's domain. */
 static void
-make_occurrence(const struct sm_series *s, const struct stream *st, sm_time key,
+make_occurrence(const struct sm_series *s, enum domain dom, sm_time key,
 		const struct sm_occur_opts *o, struct sm_occurrence *out)
 {
 	const struct sm_post *m = s->master;
 	memset(out, 0, sizeof(*out));
 	out->series = s;
 	out->rid = key;
-	out->rid_kind = rid_kind_of(st->dom);
+	out->rid_kind = rid_kind_of(dom);
 	int oi = find_key(s->override_keys, s->noverrides, key);
 	if (oi >= 0) {
 		const struct sm_post *ov = s->overrides[oi];
@@ -446,7 +447,7 @@ make_occurrence(const struct sm_series *s, const struct stream *st, sm_time key,
 		out->cancelled = ov->status == SM_POST_CANCELLED;
 		return;
 	}
-	sm_time start = key_start(st, key, o);
+	sm_time start = key_start(dom, key, o);
 	const struct sm_post *eff = m;
 	int fi = future_for(s, key);
 	if (fi >= 0) {
@@ -521,12 +522,12 @@ sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
 	stream_skip(&st, skip_key);
 	sm_time key;
 	while (rc == 0 && stream_next(&st, &key)) {
-		sm_time base = key_start(&st, key, o);
+		sm_time base = key_start(st.dom, key, o);
 		if (base >= hi + SM_DAY)
 			break;
 		if (find_key(s->override_keys, s->noverrides, key) >= 0)
 			continue; /* handled below */
-		make_occurrence(s, &st, key, o, &occ);
+		make_occurrence(s, st.dom, key, o, &occ);
 		if (occ.start >= from && occ.start < to)
 			rc = fn(ctx, &occ);
 	}
@@ -537,10 +538,10 @@ sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
 		if (start < from || start >= to)
 			continue;
 
-		struct stream tmp;
-		stream_init(&tmp, s->master, o);
-		make_occurrence(s, &tmp, s->override_keys[i], o, &occ);
-		stream_fini(&tmp);
+		/* No stream is needed for an override: its fields and start
+		 * are its own. */
+		make_occurrence(s, domain_of(s->master), s->override_keys[i], o,
+				&occ);
 		rc = fn(ctx, &occ);
 	}
 	return rc;
