@@ -566,7 +566,8 @@ platform_rows(struct sm_cadence_report *r, const struct sm_platform *pl,
 			 (size_t)cfg->lookahead];
 	size_t lo = lower_bound(v, n, first->period.start);
 	size_t hi = lower_bound(v, n, r->rows[r->nrows - 1].period.end);
-	if (hi > lo && (pl->min_spacing > 0 || pl->daily_cap > 0)) {
+	if (o->guardrails && hi > lo &&
+	    (pl->min_spacing > 0 || pl->daily_cap > 0)) {
 		sm_time *at = xcalloc(hi - lo, sizeof(*at));
 		for (size_t i = lo; i < hi; i++)
 			at[i - lo] = v[i].at;
@@ -629,11 +630,14 @@ build_mix(struct sm_cadence_report *r, const struct sm_cadence_posts *posts,
 			untyped++;
 			continue;
 		}
+		/* Types are mostly the config's own strings: compare
+		 * pointers before spellings. */
 		size_t k;
-		for (k = 0; k < n; k++)
-			if (t[k].type == p->type ||
-			    strcasecmp(t[k].type, p->type) == 0)
-				break;
+		for (k = 0; k < n && t[k].type != p->type; k++)
+			;
+		for (size_t j = 0; k == n && j < n; j++)
+			if (strcasecmp(t[j].type, p->type) == 0)
+				k = j;
 		if (k == n) {
 			if (n == cap) {
 				cap *= 2;

@@ -238,6 +238,9 @@ struct sm_cadence_opts {
 				      (a week for one without a plan) */
 	int history;		   /* past periods shown */
 	const char *platform;	   /* NULL: every platform with a cadence */
+	int guardrails;		   /* 1: check min_spacing and daily_cap
+				      over the rows' span (smctl cadence;
+				      the alerts do not need them) */
 	sm_time now;
 };
 
@@ -253,7 +256,8 @@ struct sm_cadence_report {
 	size_t nmix;
 	int mix_posts;			     /* posts in the mix window */
 	sm_time mix_from, mix_to;	     /* the mix window */
-	struct sm_cadence_warning *warnings; /* within the rows' span */
+	struct sm_cadence_warning *warnings; /* within the rows' span, when
+						asked for */
 	size_t nwarnings;
 };
 
@@ -333,9 +337,13 @@ typedef void (*sm_cadence_state_fn)(void *ctx, const char *key,
 /*
  * The alerts of a report built with unit SM_CADENCE_NONE (rows in other
  * units than their platform's plan are ignored) at its `now`: fills *out
- * (malloc'd, the caller frees) with the states that change, those that
- * fire first, and returns their number; *next is the first instant after
- * now at which the answer can change without new data (SM_TIME_MAX: none).
+ * (malloc'd, the caller frees; rows borrowed from the report) with the
+ * alerts whose state changes, in the report's order, and returns their
+ * number; *next is the first instant after now at which the answer can
+ * change without new data (SM_TIME_MAX: none).  A change of data (a
+ * calendar reload, an add, a cancel, a done mark) needs a new report and a
+ * new call.  With gap_notice = 0 or lookahead = 0 no cadence.gap is due:
+ * an upcoming period is one that has not started.
  */
 size_t sm_cadence_alerts(const struct sm_cadence_report *r,
 			 sm_cadence_state_fn get, void *ctx,

@@ -425,6 +425,7 @@ build(struct fx *f, enum sm_cadence_unit unit, int history,
 		.unit = unit,
 		.history = history,
 		.platform = platform,
+		.guardrails = 1,
 		.now = T(now),
 	};
 	sm_cadence_report_free(&f->rep);
@@ -483,6 +484,7 @@ test_report_rows_and_offsets(void **state)
 	check_row(f, "instagram", "2026-W50", "3 0 0 3 behind");
 	check_row(f, "instagram", "2026-W51", "3 0 0 3 short");
 	check_row(f, "linkedin", "2026-12", "4 0 0 4 behind");
+	assert_int_equal(sm_cadence_short_platforms(&f->rep), 2);
 	/* Viewed by month and week: pro-rated targets. */
 	build(f, SM_CADENCE_MONTH, 0, NULL, "2026-12-02T12:00:00Z");
 	check_row(f, "instagram", "2026-12", "13 0 0 13 short");
@@ -914,6 +916,15 @@ test_report_warnings(void **state)
 	add(f, "2027-03-01T09:00:00Z", "instagram", NULL, 0);
 	build(f, SM_CADENCE_NONE, 0, NULL, "2026-12-08T12:00:00Z");
 	assert_int_equal(f->rep.nwarnings, 2);
+	/* Only when asked for. */
+	struct sm_cadence_report bare;
+	struct sm_cadence_opts o = f->rep.opts;
+	o.guardrails = 0;
+	assert_int_equal(sm_cadence_report_build(&bare, f->cfg, &o, &f->posts),
+			 0);
+	assert_int_equal(bare.nwarnings, 0);
+	assert_int_equal(bare.nrows, f->rep.nrows);
+	sm_cadence_report_free(&bare);
 	char buf[160];
 	const struct sm_tz *z = zone("Europe/Paris");
 	assert_string_equal(
@@ -1098,6 +1109,7 @@ test_behind_alerts(void **state)
 	 * is Dec 17 23:00Z). */
 	assert_int_equal(alerts(f, &kv, "2026-12-07T12:00:00Z", &next), 0);
 	assert_string_equal(fmt(next, a), "2026-12-09T07:00:00Z");
+	assert_int_equal(sm_cadence_short_platforms(&f->rep), 0);
 	assert_int_equal(alerts(f, &kv, "2026-12-09T07:00:00Z", &next), 1);
 	struct sm_cadence_due *d = &f->due[0];
 	assert_int_equal(d->type, SM_EVENT_CADENCE_BEHIND);
