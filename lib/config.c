@@ -996,6 +996,10 @@ static const struct key_spec cadence_keys[] = {
 	 .kind = K_DURATION,
 	 .off = CFG(gap_notice),
 	 .min = 0},
+	{.name = "mix_window",
+	 .kind = K_DURATION,
+	 .off = CFG(mix_window),
+	 .min = 0},
 };
 
 static const struct key_spec calendar_keys[] = {
@@ -2027,6 +2031,7 @@ sm_config_defaults(void)
 	cfg->week_start = 0;
 	cfg->lookahead = 4;
 	cfg->gap_notice = 3 * 86400;
+	cfg->mix_window = 4 * 7 * 86400;
 	fill_defaults(cfg);
 	return cfg;
 }

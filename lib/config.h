@@ -190,6 +190,7 @@ struct sm_config {
 	int week_start; /* 0 = Monday .. 6 = Sunday */
 	int lookahead;	/* periods ahead, >= 0 */
 	int64_t gap_notice;
+	int64_t mix_window; /* seconds before the current week, >= 0 */
 
 	struct sm_calendar_conf *calendars;
 	size_t ncalendars;

@@ -462,6 +462,7 @@ check_defaults(const struct sm_config *c)
 	assert_int_equal(c->week_start, 0);
 	assert_int_equal(c->lookahead, 4);
 	assert_int_equal(c->gap_notice, 3 * 86400);
+	assert_int_equal(c->mix_window, 4 * 7 * 86400);
 	assert_int_equal(c->ncalendars, 0);
 	assert_int_equal(c->nplatforms, 0);
 	assert_int_equal(c->nwebhooks, 0);
@@ -553,6 +554,7 @@ test_example_conf(void **state)
 	assert_string_equal(c->timezone, "Europe/Paris");
 	assert_string_equal(c->webhook, "team-slack");
 	assert_int_equal(c->watchdog, 1);
+	assert_int_equal(c->mix_window, 4 * 7 * 86400);
 
 	assert_int_equal(c->ncalendars, 2);
 	cal = sm_config_calendar(c, "main");
@@ -719,6 +721,12 @@ test_good_values(void **state)
 	l = expect_good("cadence", "lookahead", "0");
 	assert_int_equal(l.cfg->lookahead, 0);
 	unload(&l);
+	l = expect_good("cadence", "mix_window", "2w");
+	assert_int_equal(l.cfg->mix_window, 14 * 86400);
+	unload(&l);
+	l = expect_good("cadence", "mix_window", "0");
+	assert_int_equal(l.cfg->mix_window, 0);
+	unload(&l);
 	l = expect_good("platform:p", "cadence", "2/month");
 	assert_int_equal(l.cfg->platforms[0].cadence.count, 2);
 	assert_int_equal(l.cfg->platforms[0].cadence.unit, SM_CADENCE_MONTH);
@@ -781,6 +789,8 @@ test_bad_values(void **state)
 	expect_bad("cadence", "week_start", "funday", "expected a weekday");
 	expect_bad("cadence", "lookahead", "-1", "from 0 to 520");
 	expect_bad("cadence", "lookahead", "4 weeks", "from 0 to 520");
+	expect_bad("cadence", "mix_window", "4 weeks", "expected a duration");
+	expect_bad("cadence", "mix_window", "-1w", "expected a duration");
 	expect_bad("platform:instagram", "cadence", "3/fortnight",
 		   "expected N/day, N/week or N/month");
 	expect_bad("platform:instagram", "slots", "mon 09:00, funday 10:00",
