@@ -1,36 +1,149 @@
 /*
  * smctl lint FILE...: every problem of the calendar files, with file, line
  * and what to do; exit 1 when there is an error.
+ *
+ * With -c CONFIG it also checks the posts against the config: webhooks and
+ * platforms they name, and whether each post's X-SMCAL-WEBHOOK is one its
+ * calendar allows ([calendar:NAME] webhooks).  A file's calendar is the
+ * [calendar:*] section whose path is that file, or --calendar NAME.
  */
 #include <getopt.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "jsonw.h"
 #include "offline.h"
+#include "route.h"
+
+#define MAX_FILE_CALENDARS 16
+
+/* 1 when the two paths name the same file (same inode, or the same text
+ * when one cannot be read: relative paths in the config are relative to
+ * the daemon's working directory, which may not be ours). */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return strcmp(a, b) == 0;
+}
+
+/* The calendars a file is loaded as: the one given, else every section
+ * whose path is the file. */
+static int
+file_calendars(const struct sm_config *cfg, const char *given, const char *file,
+	       const char **names, int max)
+{
+	if (given) {
+		names[0] = given;
+		return 1;
+	}
+	int n = 0;
+	for (size_t i = 0; i < cfg->ncalendars && n < max; i++)
+		if (same_file(cfg->calendars[i].path, file))
+			names[n++] = cfg->calendars[i].name;
+	return n;
+}
+
+/*
+ * A post's X-SMCAL-WEBHOOK must be a name its calendar allows: the daemon
+ * would refuse it at firing time (SPEC 9) and send the post along its
+ * normal route instead.
+ */
+static void
+check_allowed(struct offline *off, const char *config_path,
+	      const char *calendar, char **files, int nfiles)
+{
+	for (int f = 0; f < nfiles; f++) {
+		const char *names[MAX_FILE_CALENDARS];
+		int n = file_calendars(off->cfg, calendar, files[f], names,
+				       MAX_FILE_CALENDARS);
+		int warned = 0;
+		for (size_t i = 0; i < off->cal.nposts; i++) {
+			const struct sm_post *p = &off->cal.posts[i];
+			if (!p->webhook || !p->file ||
+			    strcmp(p->file, files[f]) != 0 ||
+			    !sm_config_webhook(off->cfg, p->webhook))
+				continue;
+			if (n == 0 && !warned) {
+				sm_diag_add(
+					&off->diags, SM_WARNING, files[f], 0,
+					"not the path of any [calendar:NAME] "
+					"section of %s: X-SMCAL-WEBHOOK "
+					"values are not checked against a "
+					"calendar's webhooks (give "
+					"--calendar NAME)",
+					config_path);
+				warned = 1;
+			}
+			for (int k = 0; k < n; k++) {
+				if (sm_route_allowed(off->cfg, names[k],
+						     p->webhook))
+					continue;
+				char allowed[256];
+				sm_route_allowed_list(off->cfg, names[k],
+						      allowed, sizeof(allowed));
+				sm_diag_add(&off->diags, SM_ERROR, p->file,
+					    p->line,
+					    "X-SMCAL-WEBHOOK %s is not allowed "
+					    "in calendar %s (its webhooks: "
+					    "%s): smcald will not send this "
+					    "post there but along its route "
+					    "without X-SMCAL-WEBHOOK; add the "
+					    "name to [calendar:%s] webhooks in "
+					    "%s, or name an allowed one",
+					    p->webhook, names[k], allowed,
+					    names[k], config_path);
+			}
+		}
+	}
+}
 
 static int
 lint_exec(const struct ctl_env *env, int argc, char **argv)
 {
 	int json = 0;
+	const char *calendar = NULL;
 	int c;
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"calendar", required_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0},
 	};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 'j')
 			json = 1;
+		else if (c == 'C')
+			calendar = optarg;
 		else
 			return ctl_usage(&ctl_cmd_lint);
 	}
 	if (optind >= argc)
 		return ctl_usage(&ctl_cmd_lint);
+	if (calendar && !env->config_path) {
+		fprintf(stderr,
+			"smctl lint: --calendar %s needs the config "
+			"that defines it (smctl -c CONFIG lint ...)\n",
+			calendar);
+		return CTL_USAGE;
+	}
 	struct offline off;
 	int rc = offline_load(&off, env, NULL, argv + optind, argc - optind);
 	if (rc != CTL_OK) {
 		offline_fini(&off);
 		return rc;
+	}
+	if (calendar && !sm_config_calendar(off.cfg, calendar) &&
+	    strcasecmp(calendar, SM_CONFIG_QUEUE_CALENDAR) != 0) {
+		fprintf(stderr,
+			"smctl lint: --calendar %s: %s has no [calendar:%s] "
+			"section\n",
+			calendar, env->config_path, calendar);
+		offline_fini(&off);
+		return CTL_USAGE;
 	}
 	/* Posts naming a webhook or platform the config lacks. */
 	if (env->config_path) {
@@ -55,6 +168,8 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 						    p->platforms[k],
 						    p->platforms[k]);
 		}
+		check_allowed(&off, env->config_path, calendar, argv + optind,
+			      argc - optind);
 	}
 	if (off.cal.x_wr_timezone) {
 		size_t floating = 0;
@@ -107,7 +222,7 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 
 const struct ctl_cmd ctl_cmd_lint = {
 	.name = "lint",
-	.usage = "[--json] FILE.ics...",
+	.usage = "[--json] [--calendar NAME] FILE.ics...",
 	.summary = "check calendar files; exit 1 on errors",
 	.exec = lint_exec,
 };

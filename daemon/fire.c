@@ -197,6 +197,19 @@ route(struct firer *f, const struct world *w, const struct sm_sched_event *ev,
 		log_error("event %s: webhook %s does not exist (no "
 			  "[webhook:%s] section): sent to the log instead",
 			  ev->id, r.unknown, r.unknown);
+	if (r.refused) {
+		char allowed[256];
+		const struct sm_series *ser = ev->occ.series;
+		sm_route_allowed_list(w->cfg, ser->calendar, allowed,
+				      sizeof(allowed));
+		log_error("event %s: calendar %s may not name webhook %s "
+			  "(X-SMCAL-WEBHOOK of %s; [calendar:%s] webhooks "
+			  "allows %s): not sent there, the event follows its "
+			  "route without the post's webhook",
+			  ev->id, ser->calendar, r.refused,
+			  ev->occ.post->uid ? ev->occ.post->uid : "?",
+			  ser->calendar, allowed);
+	}
 	if (r.log_sink) {
 		log_info("event %s", f->json.buf);
 		return;

@@ -1,12 +1,21 @@
 /*
  * log: one line per call, written with a single write(2) so that lines from
- * the loop and the loader thread never interleave.
+ * the loop and the loader thread never interleave.  The formatted message
+ * goes through sm_logesc_escape: whatever its arguments hold (calendar
+ * titles, file names, receiver errors), a call writes exactly one line, and
+ * only this file chooses the journal's "<N>" priority.
  */
 #include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
+
+#include "logesc.h"
+
+/* A message longer than this is cut; escaping may make it up to four
+ * times longer (a control byte becomes \xHH). */
+#define MSG_MAX 8192
 
 static enum sm_log_level threshold = SM_LOG_INFO;
 static int journal_prefix;
@@ -25,23 +34,25 @@ log_msg(enum sm_log_level level, const char *fmt, ...)
 		return;
 	/* syslog priorities: debug 7, info 6, notice 5, warning 4, err 3 */
 	static const int prio[] = {7, 6, 5, 4, 3};
-	char buf[8192];
+	char msg[MSG_MAX], buf[4 * MSG_MAX + 64];
+	va_list ap;
+	va_start(ap, fmt);
+	int m = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	size_t mlen = (size_t)m < sizeof(msg) ? (size_t)m : sizeof(msg) - 1;
 	int n = 0;
 	if (journal_prefix)
 		n = snprintf(buf, sizeof(buf), "<%d>", prio[level]);
 	else
 		n = snprintf(buf, sizeof(buf),
 			     "smcald: %s: ", sm_config_log_level_name(level));
-	va_list ap;
-	va_start(ap, fmt);
-	int m = vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (m < 0)
-		return;
-	n += m;
-	if ((size_t)n > sizeof(buf) - 2)
-		n = (int)sizeof(buf) - 2;
-	buf[n++] = '\n';
-	ssize_t w = write(STDERR_FILENO, buf, (size_t)n);
+	/* One byte is kept for the line's own newline. */
+	size_t len = (size_t)n + sm_logesc_escape(buf + n,
+						  sizeof(buf) - (size_t)n - 1,
+						  msg, mlen);
+	buf[len++] = '\n';
+	ssize_t w = write(STDERR_FILENO, buf, len);
 	(void)w;
 }

@@ -33,6 +33,7 @@
 #include "fire.h"
 #include "log.h"
 #include "occur.h"
+#include "route.h"
 #include "sched.h"
 #include "store.h"
 #include "world.h"
@@ -425,6 +426,18 @@ check(const struct sm_config *cfg)
 		sm_calendar_init(&cal, cc->name);
 		if (sm_calendar_load_file(&cal, cc->path, &d) == 0)
 			sm_occur_index(&set, &cal, &opts, &d);
+		/* What firing would refuse (SPEC 9), as smctl lint says it. */
+		for (size_t k = 0; k < cal.nposts; k++) {
+			const struct sm_post *p = &cal.posts[k];
+			if (p->webhook && sm_config_webhook(cfg, p->webhook) &&
+			    !sm_route_allowed(cfg, cc->name, p->webhook))
+				sm_diag_add(&d, SM_ERROR, p->file, p->line,
+					    "X-SMCAL-WEBHOOK %s is not allowed "
+					    "in calendar %s: add it to "
+					    "[calendar:%s] webhooks or name "
+					    "an allowed webhook",
+					    p->webhook, cc->name, cc->name);
+		}
 		sm_diag_print(&d, stderr);
 		fprintf(stderr, "calendar %s: %s: %zu posts in %zu series\n",
 			cc->name, cc->path, cal.nposts, set.n);

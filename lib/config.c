@@ -388,6 +388,11 @@ static const char *const format_names[] = {
 	"json", "slack", "discord", "ntfy", "template", NULL,
 };
 
+/* In the order of enum sm_escape. */
+static const char *const escape_names[] = {
+	"auto", "none", "json", "html", "xml", "form", NULL,
+};
+
 const char *
 sm_config_log_level_name(enum sm_log_level level)
 {
@@ -402,6 +407,45 @@ sm_config_format_name(enum sm_webhook_format format)
 	if ((unsigned)format > SM_WEBHOOK_TEMPLATE)
 		return "?";
 	return format_names[format];
+}
+
+/* 1 when the n bytes at s end with suffix (case-insensitive). */
+static int
+ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	return n >= k && strncasecmp(s + n - k, suffix, k) == 0;
+}
+
+int
+sm_config_escape_for(const char *content_type)
+{
+	const char *s = content_type ? content_type : "";
+	while (is_blank(*s))
+		s++;
+	size_t n = strcspn(s, ";");
+	while (n > 0 && is_blank(s[n - 1]))
+		n--;
+	const char *slash = memchr(s, '/', n);
+	if (!slash || slash == s || slash == s + n - 1)
+		return -1;
+	const char *sub = slash + 1;
+	size_t tlen = (size_t)(slash - s), slen = n - tlen - 1;
+#define IS(str, len, lit)                                                      \
+	((len) == sizeof(lit) - 1 && strncasecmp(str, lit, len) == 0)
+	int text = IS(s, tlen, "text"), app = IS(s, tlen, "application");
+	if (app && IS(sub, slen, "x-www-form-urlencoded"))
+		return SM_ESCAPE_FORM;
+	if (IS(sub, slen, "json") || ends_with(sub, slen, "+json"))
+		return SM_ESCAPE_JSON;
+	if (text && IS(sub, slen, "html"))
+		return SM_ESCAPE_HTML;
+	if (IS(sub, slen, "xml") || ends_with(sub, slen, "+xml"))
+		return SM_ESCAPE_XML;
+	if (text && IS(sub, slen, "plain"))
+		return SM_ESCAPE_NONE;
+#undef IS
+	return -1;
 }
 
 static int
@@ -906,6 +950,7 @@ enum kind {
 	K_LIST,	      /* struct sm_strlist, may be empty */
 	K_CATEGORIES, /* struct sm_strlist, at least one item */
 	K_WEBHOOK,    /* char *, a [webhook:NAME] name or none, lower-cased */
+	K_WEBHOOKS,   /* struct sm_strlist of K_WEBHOOK names, at least one */
 	K_PLATFORM,   /* char *, a [platform:NAME] name, lower-cased */
 	K_BOOL,	      /* int */
 	K_INT,	      /* int in [min, max] */
@@ -1008,6 +1053,10 @@ static const struct key_spec calendar_keys[] = {
 	 .off = CAL(path),
 	 .flags = KF_REQUIRED},
 	{.name = "webhook", .kind = K_WEBHOOK, .off = CAL(webhook)},
+	{.name = "webhooks",
+	 .kind = K_WEBHOOKS,
+	 .off = CAL(webhooks),
+	 .set_off = CAL(webhooks_set)},
 	{.name = "timezone",
 	 .kind = K_ZONE,
 	 .off = CAL(timezone),
@@ -1044,6 +1093,10 @@ static const struct key_spec webhook_keys[] = {
 	 .names = format_names},
 	{.name = "template", .kind = K_TEXT, .off = HOOK(template_text)},
 	{.name = "content_type", .kind = K_TEXT, .off = HOOK(content_type)},
+	{.name = "escape",
+	 .kind = K_ENUM,
+	 .off = HOOK(escape),
+	 .names = escape_names},
 	{.name = "headers", .kind = K_HEADERS, .off = HOOK(headers)},
 	{.name = "secret", .kind = K_SECRET, .off = HOOK(secret)},
 	{.name = "secret_file", .kind = K_PATH, .off = HOOK(secret_file)},
@@ -1143,6 +1196,9 @@ expected(const struct key_spec *ks, char *buf, size_t len)
 		       "such as Instagram, IG";
 	case K_WEBHOOK:
 		return "expected the name of a [webhook:NAME] section, or none";
+	case K_WEBHOOKS:
+		return "expected a comma-separated list of [webhook:NAME] "
+		       "names, or none";
 	case K_PLATFORM:
 		return "expected the name of a [platform:NAME] section";
 	case K_BOOL:
@@ -1376,6 +1432,23 @@ parse_value(struct ctx *c, const struct scan_section *sec,
 				return -1;
 			}
 		}
+		sm_config_list_free(field);
+		*(struct sm_strlist *)field = list;
+		return 0;
+	case K_WEBHOOKS:
+		if (sm_config_list_split(value, &list) < 0 || list.n == 0) {
+			sm_config_list_free(&list);
+			return -1;
+		}
+		for (i = 0; i < list.n; i++) {
+			lower(list.v[i]);
+			if (!name_valid(list.v[i])) {
+				sm_config_list_free(&list);
+				return -1;
+			}
+		}
+		for (i = 0; i < list.n; i++)
+			add_ref(c, sec->name, ks, line, list.v[i]);
 		sm_config_list_free(field);
 		*(struct sm_strlist *)field = list;
 		return 0;
@@ -1807,6 +1880,25 @@ section_webhook(struct ctx *c, const struct scan_section *sec, const char *name)
 		report(c, SM_WARNING, scan_key_line(c, sec->name, "template"),
 		       "[%s] template: ignored unless format = template",
 		       sec->name);
+	if (w->format != SM_WEBHOOK_TEMPLATE && w->escape != SM_ESCAPE_AUTO)
+		report(c, SM_WARNING, scan_key_line(c, sec->name, "escape"),
+		       "[%s] escape: ignored unless format = template",
+		       sec->name);
+	/* A value inserted raw into HTML, XML or a format smcal does not
+	 * know lets calendar text rewrite the body: refuse, unless the
+	 * config says how to escape or that raw is meant. */
+	if (w->format == SM_WEBHOOK_TEMPLATE && w->escape == SM_ESCAPE_AUTO &&
+	    sm_config_escape_for(w->content_type) < 0) {
+		char vbuf[SHOW_MAX + 16];
+		report(c, SM_ERROR, scan_key_line(c, sec->name, "content_type"),
+		       "[%s] content_type = %s: smcal cannot escape template "
+		       "values for this type; expected application/json or a "
+		       "+json type, text/html, application/xml or a +xml type, "
+		       "application/x-www-form-urlencoded or text/plain, or "
+		       "escape = json, html, xml or form to choose the rule, "
+		       "or escape = none to insert values as written",
+		       sec->name, show(w->content_type, vbuf, sizeof(vbuf)));
+	}
 	if (w->secret != NULL && w->secret_file != NULL)
 		report(c, SM_ERROR, scan_key_line(c, sec->name, "secret_file"),
 		       "[%s] secret_file: set together with secret; expected "
@@ -2042,6 +2134,7 @@ free_calendar(struct sm_calendar_conf *cal)
 	free(cal->name);
 	free(cal->path);
 	free(cal->webhook);
+	sm_config_list_free(&cal->webhooks);
 	free(cal->timezone);
 }
 

@@ -88,6 +88,20 @@ enum sm_webhook_format {
 	SM_WEBHOOK_TEMPLATE,
 };
 
+/*
+ * How a template webhook's values are escaped (its `escape` key).  AUTO
+ * follows the content type (sm_config_escape_for); a content type smcal
+ * cannot escape for is a config error unless `escape` names a rule.
+ */
+enum sm_escape {
+	SM_ESCAPE_AUTO,
+	SM_ESCAPE_NONE, /* inserted as written */
+	SM_ESCAPE_JSON, /* inside a JSON string (the template has the quotes) */
+	SM_ESCAPE_HTML, /* & < > " ' as entities */
+	SM_ESCAPE_XML,	/* the same entities */
+	SM_ESCAPE_FORM, /* application/x-www-form-urlencoded */
+};
+
 /* Event types, as bits of a webhook's events filter. */
 enum sm_event_bit {
 	SM_EVENT_POST_REMINDER = 1 << 0,
@@ -106,6 +120,11 @@ struct sm_calendar_conf {
 	char *timezone; /* the daemon's unless overridden; never NULL */
 	int timezone_set;
 	int line; /* of the section header */
+	/* What a post's X-SMCAL-WEBHOOK may name (lower-case webhook names,
+	 * "none" allowed); unset (webhooks_set 0): the calendar's own routes,
+	 * see sm_route_allowed. */
+	struct sm_strlist webhooks;
+	int webhooks_set;
 };
 
 struct sm_platform {
@@ -135,6 +154,7 @@ struct sm_webhook {
 	enum sm_webhook_format format;
 	char *template_text;	   /* the "template" key; NULL when unset */
 	char *content_type;	   /* for format = template */
+	enum sm_escape escape;	   /* for format = template */
 	struct sm_strlist headers; /* "Name: value" */
 	char *secret;		   /* "whsec_..." or NULL */
 	char *secret_file;	   /* path or NULL; read by the daemon */
@@ -289,6 +309,15 @@ const char *sm_config_log_level_name(enum sm_log_level level);
 
 /* The config spelling of a webhook format ("slack"). */
 const char *sm_config_format_name(enum sm_webhook_format format);
+
+/*
+ * The escaping a template's values need in a body of that content type
+ * (parameters after ";" and case ignored): JSON for application/json and
+ * any +json type, HTML for text/html, XML for application/xml, text/xml
+ * and any +xml type, FORM for application/x-www-form-urlencoded, NONE for
+ * text/plain; -1 for any other type (smcal does not know its syntax).
+ */
+int sm_config_escape_for(const char *content_type);
 
 /*
  * Decodes a Standard Webhooks secret "whsec_<base64>" into its key bytes

@@ -8,6 +8,14 @@
  * Locales are per call (newlocale + strftime_l + freelocale): the daemon
  * serves webhooks in several languages at once, and setlocale would change
  * the whole process under every other thread's feet.
+ *
+ * Calendar text (title, platforms, type, URL) is written by many people and
+ * must never carry more than its text into a message: Slack's &, < and >
+ * become entities (no <!channel>, <@U…> or <url|disguise>), Discord's
+ * markdown is backslash-escaped and its URL sent as <URL>, ntfy's header
+ * values are cleaned of line breaks and sent as RFC 2047 words when ntfy
+ * would otherwise decode or mangle them, and template values are escaped
+ * for the template's content type.
  */
 #include "payload.h"
 
@@ -16,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "calendar.h"
@@ -63,6 +72,92 @@ add_header(struct sm_payload *out, const char *name, size_t name_len,
 	out->headers[out->nheaders++] = h;
 }
 
+/* How calendar text is written into a human message. */
+enum markup {
+	MARKUP_PLAIN,	/* ntfy's body: plain text */
+	MARKUP_SLACK,	/* Slack's mrkdwn: &, <, > are control characters */
+	MARKUP_DISCORD, /* Discord's markdown */
+};
+
+/*
+ * Appends calendar text escaped for the markup.  line_start says that the
+ * text begins a line (Discord's headings, quotes and lists only mean
+ * something there).
+ */
+static void
+put_text(struct sm_jsonw *w, const char *s, enum markup m, int line_start)
+{
+	if (m == MARKUP_PLAIN) {
+		put(w, s);
+		return;
+	}
+	int bol = line_start;
+	for (const char *p = s; *p; p++) {
+		const char *ent = NULL;
+		if (m == MARKUP_SLACK) {
+			/* Slack's escaping: only these three, as entities. */
+			ent = *p == '&'	  ? "&amp;"
+			      : *p == '<' ? "&lt;"
+			      : *p == '>' ? "&gt;"
+					  : NULL;
+			if (ent)
+				put(w, ent);
+			else
+				sm_jsonw_raw(w, p, 1);
+			continue;
+		}
+		/* Discord: masked links [text](url), spoilers ||, code `,
+		 * emphasis * _ ~, mention and timestamp syntax <...>, and the
+		 * escape itself anywhere; headings, subtext, lists and quotes
+		 * (# - + >) where only blanks precede them on a line.  A
+		 * backslash before punctuation shows the character as is. */
+		int esc = strchr("\\*_~`|[]()<>", *p) != NULL ||
+			  (bol && strchr("#-+", *p) != NULL);
+		if (esc)
+			sm_jsonw_raw(w, "\\", 1);
+		sm_jsonw_raw(w, p, 1);
+		if (*p == '\n')
+			bol = 1;
+		else if (*p != ' ' && *p != '\t')
+			bol = 0;
+	}
+}
+
+/* 1 when url starts with http:// or https:// (any case). */
+static int
+is_http_url(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 ||
+	       strncasecmp(url, "https://", 8) == 0;
+}
+
+/*
+ * Appends the post's URL on a line of its own.  On Discord an http(s) URL
+ * is sent as <URL>, which Discord shows as the URL itself (never as other
+ * text, no markdown inside); the bytes that would end it or are not valid
+ * in a URL (blanks, controls, < and >) are percent-encoded.  Anything else
+ * is text.
+ */
+static void
+put_url(struct sm_jsonw *w, const char *url, enum markup m)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	if (m != MARKUP_DISCORD || !is_http_url(url)) {
+		put_text(w, url, m, 1);
+		return;
+	}
+	put(w, "<");
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+		if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>') {
+			char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+			sm_jsonw_raw(w, enc, 3);
+		} else {
+			sm_jsonw_raw(w, (const char *)p, 1);
+		}
+	}
+	put(w, ">");
+}
+
 /* The post's platforms joined by sep, in the order sm_post_platforms
  * gives them. */
 static void
@@ -84,18 +179,21 @@ join_platforms(const struct sm_config *cfg, const struct sm_post *p,
  */
 static void
 human_message(const struct sm_config *cfg, const struct sm_sched_event *ev,
-	      const char *date, struct sm_jsonw *w)
+	      const char *date, enum markup m, struct sm_jsonw *w)
 {
 	const struct sm_post *p = ev->occ.post;
-	const char *title = p->title && *p->title ? p->title : "(untitled)";
-	struct sm_jsonw plat = {0};
-	join_platforms(cfg, p, ", ", &plat);
+	struct sm_jsonw title = {0}, plat = {0}, names = {0};
+	put_text(&title, p->title && *p->title ? p->title : "(untitled)", m, 0);
+	join_platforms(cfg, p, ", ", &names);
+	if (names.len > 0)
+		put_text(&plat, names.buf, m, 0);
+	sm_jsonw_free(&names);
 	int has_plat = plat.len > 0;
 
 	switch (ev->type) {
 	case SM_EV_REMINDER:
 		put(w, "Reminder: “");
-		put(w, title);
+		put(w, title.buf);
 		put(w, "” goes out");
 		if (has_plat) {
 			put(w, " on ");
@@ -107,7 +205,7 @@ human_message(const struct sm_config *cfg, const struct sm_sched_event *ev,
 		break;
 	case SM_EV_DUE:
 		put(w, "Due now: “");
-		put(w, title);
+		put(w, title.buf);
 		put(w, "”");
 		if (has_plat) {
 			put(w, " on ");
@@ -119,7 +217,7 @@ human_message(const struct sm_config *cfg, const struct sm_sched_event *ev,
 		break;
 	case SM_EV_OVERDUE:
 		put(w, "Overdue: “");
-		put(w, title);
+		put(w, title.buf);
 		put(w, "”");
 		if (has_plat) {
 			put(w, " on ");
@@ -132,8 +230,9 @@ human_message(const struct sm_config *cfg, const struct sm_sched_event *ev,
 	}
 	if (p->url && *p->url) {
 		put(w, "\n");
-		put(w, p->url);
+		put_url(w, p->url, m);
 	}
+	sm_jsonw_free(&title);
 	sm_jsonw_free(&plat);
 }
 
@@ -178,47 +277,146 @@ build_discord(const char *msg, size_t len, struct sm_jsonw *w)
 	sm_jsonw_free(&text);
 }
 
+/* Appends n bytes as base64 (RFC 4648, padded). */
+static void
+put_base64(struct sm_jsonw *w, const unsigned char *p, size_t n)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				  "qrstuvwxyz0123456789+/";
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63],
+			     i + 1 < n ? b64[v >> 6 & 63] : '=',
+			     i + 2 < n ? b64[v & 63] : '='};
+		sm_jsonw_raw(w, q, 4);
+	}
+}
+
+/* At most 45 bytes per RFC 2047 word: 60 base64 characters, 72 in all
+ * with "=?UTF-8?B?" and "?=" (a word may have 75). */
+#define RFC2047_CHUNK 45
+
+/*
+ * Adds an ntfy header carrying calendar text.  ntfy decodes RFC 2047 words
+ * ("=?utf-8?q?...?=") anywhere in a header value, so text holding "=?"
+ * could decode into a line break or anything else, and non-ASCII bytes in
+ * a header are mangled by many proxies: such a value (after CR, LF and
+ * controls are removed) is sent as UTF-8 B words, which ntfy decodes back
+ * to exactly the text.  Other values are sent as they are.
+ */
+static void
+add_ntfy_header(struct sm_payload *out, const char *name, const char *value)
+{
+	size_t vlen = strlen(value);
+	char *clean = malloc(vlen + 1);
+	if (!clean)
+		abort();
+	sm_payload_header_clean(value, clean, vlen + 1);
+	int encode = strstr(clean, "=?") != NULL;
+	for (const char *c = clean; *c && !encode; c++)
+		encode = (unsigned char)*c >= 0x80;
+	if (!encode) {
+		add_header(out, name, strlen(name), clean);
+		free(clean);
+		return;
+	}
+	struct sm_jsonw w = {0};
+	size_t len = strlen(clean), i = 0;
+	while (i < len) {
+		size_t n = len - i < RFC2047_CHUNK ? len - i : RFC2047_CHUNK;
+		/* A word holds whole characters (RFC 2047 section 5). */
+		while (n < len - i && n > 0 &&
+		       ((unsigned char)clean[i + n] & 0xC0) == 0x80)
+			n--;
+		if (n == 0) /* not UTF-8 after all: cut anywhere */
+			n = len - i < RFC2047_CHUNK ? len - i : RFC2047_CHUNK;
+		if (i > 0)
+			put(&w, " ");
+		put(&w, "=?UTF-8?B?");
+		put_base64(&w, (const unsigned char *)clean + i, n);
+		put(&w, "?=");
+		i += n;
+	}
+	add_header(out, name, strlen(name), w.buf);
+	sm_jsonw_free(&w);
+	free(clean);
+}
+
+/* Appends one ntfy tag: ntfy splits Tags at commas, so a comma inside a
+ * name becomes a blank rather than a second tag. */
+static void
+put_tag(struct sm_jsonw *w, const char *s)
+{
+	if (w->len)
+		put(w, ",");
+	for (; *s; s++)
+		sm_jsonw_raw(w, *s == ',' ? " " : s, 1);
+}
+
 static void
 build_ntfy(const struct sm_config *cfg, const struct sm_sched_event *ev,
 	   struct sm_payload *out)
 {
 	const struct sm_post *p = ev->occ.post;
 	const char *title = p->title && *p->title ? p->title : "(untitled)";
-	add_header(out, "Title", 5, title);
+	add_ntfy_header(out, "Title", title);
 	/* ntfy's scale: 3 default, 4 high, 5 urgent. */
 	const char *prio = ev->type == SM_EV_REMINDER ? "3"
 			   : ev->type == SM_EV_DUE    ? "4"
 						      : "5";
 	add_header(out, "Priority", 8, prio);
 	struct sm_jsonw tags = {0};
-	join_platforms(cfg, p, ",", &tags);
+	const char *names[MAX_PLATFORMS];
+	int n = sm_post_platforms(cfg, p, names, MAX_PLATFORMS);
+	for (int i = 0; i < n; i++)
+		put_tag(&tags, names[i]);
 	const char *type = sm_post_type(cfg, p);
-	if (type && *type) {
-		if (tags.len)
-			put(&tags, ",");
-		put(&tags, type);
-	}
+	if (type && *type)
+		put_tag(&tags, type);
 	if (tags.len)
-		add_header(out, "Tags", 4, tags.buf);
+		add_ntfy_header(out, "Tags", tags.buf);
 	sm_jsonw_free(&tags);
-	if (p->url && *p->url)
-		add_header(out, "Click", 5, p->url);
+	/* Click opens a link on the phone: http(s) only, never javascript:
+	 * or an app's scheme a calendar chose. */
+	if (p->url && *p->url && is_http_url(p->url))
+		add_ntfy_header(out, "Click", p->url);
 }
 
-enum escape {
-	ESC_RAW,
-	ESC_JSON,
-	ESC_FORM,
-};
-
 static void
-put_escaped(struct sm_jsonw *w, const char *v, enum escape esc)
+put_escaped(struct sm_jsonw *w, const char *v, enum sm_escape esc)
 {
-	if (esc == ESC_RAW) {
+	if (esc == SM_ESCAPE_NONE || esc == SM_ESCAPE_AUTO) {
 		put(w, v);
 		return;
 	}
-	if (esc == ESC_JSON) {
+	if (esc == SM_ESCAPE_HTML || esc == SM_ESCAPE_XML) {
+		/* The five entities are enough for text and for quoted
+		 * attribute values, in HTML and XML alike.  Controls other
+		 * than tab, CR and LF are not allowed in XML 1.0 even as
+		 * references: U+FFFD stands in for them. */
+		for (const unsigned char *p = (const unsigned char *)v; *p;
+		     p++) {
+			const char *ent = *p == '&'    ? "&amp;"
+					  : *p == '<'  ? "&lt;"
+					  : *p == '>'  ? "&gt;"
+					  : *p == '"'  ? "&quot;"
+					  : *p == '\'' ? "&#39;"
+					  : (*p < 0x20 && *p != '\t' &&
+					     *p != '\n' && *p != '\r')
+						  ? "\xEF\xBF\xBD"
+						  : NULL;
+			if (ent)
+				put(w, ent);
+			else
+				sm_jsonw_raw(w, (const char *)p, 1);
+		}
+		return;
+	}
+	if (esc == SM_ESCAPE_JSON) {
 		/* The template supplies the quotes: "text": "{{title}}". */
 		struct sm_jsonw s = {0};
 		sm_jsonw_string(&s, v);
@@ -258,9 +456,13 @@ build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
 	const struct sm_post *p = ev->occ.post;
 	const char *ct =
 		wh->content_type ? wh->content_type : DEFAULT_TEMPLATE_TYPE;
-	enum escape esc = strcasestr(ct, "x-www-form-urlencoded") ? ESC_FORM
-			  : strcasestr(ct, "json")		  ? ESC_JSON
-								  : ESC_RAW;
+	/* The config refuses a type without a rule unless escape is set;
+	 * a hand-built webhook of an unknown type gets the values as is. */
+	enum sm_escape esc = wh->escape;
+	if (esc == SM_ESCAPE_AUTO) {
+		int e = sm_config_escape_for(ct);
+		esc = e < 0 ? SM_ESCAPE_NONE : (enum sm_escape)e;
+	}
 	struct sm_jsonw plat = {0};
 	join_platforms(cfg, p, ", ", &plat);
 	const char *type = sm_post_type(cfg, p);
@@ -329,7 +531,7 @@ sm_payload_build(const struct sm_config *cfg, const struct sm_webhook *wh,
 			 "application/json");
 		break;
 	case SM_WEBHOOK_SLACK:
-		human_message(cfg, ev, date, &msg);
+		human_message(cfg, ev, date, MARKUP_SLACK, &msg);
 		sm_jsonw_open(&w, '{');
 		sm_jsonw_key(&w, "text");
 		sm_jsonw_string(&w, msg.buf);
@@ -338,13 +540,13 @@ sm_payload_build(const struct sm_config *cfg, const struct sm_webhook *wh,
 			 "application/json");
 		break;
 	case SM_WEBHOOK_DISCORD:
-		human_message(cfg, ev, date, &msg);
+		human_message(cfg, ev, date, MARKUP_DISCORD, &msg);
 		build_discord(msg.buf, msg.len, &w);
 		snprintf(out->content_type, sizeof(out->content_type), "%s",
 			 "application/json");
 		break;
 	case SM_WEBHOOK_NTFY:
-		human_message(cfg, ev, date, &w);
+		human_message(cfg, ev, date, MARKUP_PLAIN, &w);
 		build_ntfy(cfg, ev, out);
 		snprintf(out->content_type, sizeof(out->content_type), "%s",
 			 "text/plain; charset=utf-8");

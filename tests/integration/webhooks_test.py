@@ -159,7 +159,11 @@ def conf_text(d, cal, webhooks, lead="2s"):
             "lead = {lead}\n"
             "overdue = 1h\n\n"
             "[calendar:main]\n"
-            "path = {cal}\n\n").format(d=d, cal=cal, lead=lead)
+            "path = {cal}\n").format(d=d, cal=cal, lead=lead)
+    # Each post names its webhook: the calendar must allow them (SPEC 9).
+    if webhooks:
+        text += "webhooks = %s\n" % ", ".join(n for n, _ in webhooks)
+    text += "\n"
     for name, keys in webhooks:
         text += "[webhook:%s]\n" % name
         for k, v in keys.items():

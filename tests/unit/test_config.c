@@ -562,7 +562,11 @@ test_example_conf(void **state)
 	assert_string_equal(cal->path, "/etc/smcal/content.ics");
 	assert_string_equal(cal->timezone, "Europe/Paris");
 	assert_int_equal(cal->timezone_set, 0);
+	assert_int_equal(cal->webhooks_set, 1);
+	assert_int_equal(cal->webhooks.n, 2);
+	assert_string_equal(cal->webhooks.v[1], "phone");
 	cal = sm_config_calendar(c, "campaigns");
+	assert_int_equal(cal->webhooks_set, 0);
 	assert_string_equal(cal->timezone, "America/New_York");
 	assert_int_equal(cal->timezone_set, 1);
 
@@ -614,6 +618,7 @@ test_example_conf(void **state)
 	assert_string_equal(discord->timezone, "Europe/Paris");
 	pub = sm_config_webhook(c, "publisher");
 	assert_int_equal(pub->format, SM_WEBHOOK_TEMPLATE);
+	assert_int_equal(pub->escape, SM_ESCAPE_AUTO);
 	assert_non_null(strstr(pub->template_text, "\"title\": \"{{title}}\""));
 	assert_int_equal(pub->headers.n, 2);
 	assert_string_equal(pub->headers.v[0], "X-Team: social");
@@ -1293,6 +1298,173 @@ test_platform_checks(void **state)
 	unload(&l);
 }
 
+/*
+ * Issue 13, item 4: a template whose content type smcal cannot escape for
+ * is refused unless its section says `escape`; escape names a rule or none.
+ */
+static void
+test_template_escape(void **state)
+{
+	struct loaded l;
+	const struct sm_diag *d;
+	const struct sm_webhook *w;
+
+	(void)state;
+	assert_int_equal(sm_config_escape_for("application/json"),
+			 SM_ESCAPE_JSON);
+	assert_int_equal(sm_config_escape_for(" Application/LD+JSON ; x=1"),
+			 SM_ESCAPE_JSON);
+	assert_int_equal(sm_config_escape_for("application/vnd.api+json"),
+			 SM_ESCAPE_JSON);
+	assert_int_equal(sm_config_escape_for("text/html; charset=utf-8"),
+			 SM_ESCAPE_HTML);
+	assert_int_equal(sm_config_escape_for("application/xml"),
+			 SM_ESCAPE_XML);
+	assert_int_equal(sm_config_escape_for("text/xml"), SM_ESCAPE_XML);
+	assert_int_equal(sm_config_escape_for("application/atom+xml"),
+			 SM_ESCAPE_XML);
+	assert_int_equal(sm_config_escape_for("application/xhtml+xml"),
+			 SM_ESCAPE_XML);
+	assert_int_equal(
+		sm_config_escape_for("application/x-www-form-urlencoded"),
+		SM_ESCAPE_FORM);
+	assert_int_equal(sm_config_escape_for("text/plain"), SM_ESCAPE_NONE);
+	assert_int_equal(sm_config_escape_for("text/csv"), -1);
+	assert_int_equal(sm_config_escape_for("application/jsonp"), -1);
+	assert_int_equal(sm_config_escape_for("text/htmlx"), -1);
+	assert_int_equal(sm_config_escape_for("html"), -1);
+	assert_int_equal(sm_config_escape_for("/json"), -1);
+	assert_int_equal(sm_config_escape_for(""), -1);
+	assert_int_equal(sm_config_escape_for(NULL), -1);
+
+	/* Refused: values would be inserted raw into a format smcal does
+	 * not know; the message names the content_type line. */
+	load_text(&l, "[webhook:csv]\n"
+		      "url = https://example.com/\n"
+		      "format = template\n"
+		      "content_type = text/csv\n"
+		      "template = {{title}},{{url}}\n");
+	assert_int_equal(l.rc, -EINVAL);
+	assert_int_equal(l.diags.nerrors, 1);
+	d = find(&l.diags, SM_ERROR,
+		 "[webhook:csv] content_type = \"text/csv\": smcal cannot "
+		 "escape template values for this type",
+		 "text/html", "+xml", "escape = none", (char *)NULL);
+	if (!d)
+		dump(&l.diags);
+	assert_non_null(d);
+	assert_int_equal(d->line, 4);
+	unload(&l);
+
+	/* escape = none says raw is meant; escape = xml picks a rule. */
+	load_text(&l, "[webhook:csv]\n"
+		      "url = https://example.com/\n"
+		      "format = template\n"
+		      "content_type = text/csv\n"
+		      "escape = None\n"
+		      "template = {{title}},{{url}}\n"
+		      "[webhook:soap]\n"
+		      "url = https://example.com/\n"
+		      "format = template\n"
+		      "content_type = application/soap\n"
+		      "escape = xml\n"
+		      "template = <t>{{title}}</t>\n"
+		      "[webhook:html]\n"
+		      "url = https://example.com/\n"
+		      "format = template\n"
+		      "content_type = text/html\n"
+		      "template = <p>{{title}}</p>\n");
+	if (l.diags.n)
+		dump(&l.diags);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diags.n, 0);
+	w = sm_config_webhook(l.cfg, "csv");
+	assert_int_equal(w->escape, SM_ESCAPE_NONE);
+	assert_int_equal(sm_config_webhook(l.cfg, "soap")->escape,
+			 SM_ESCAPE_XML);
+	/* Unset: auto, resolved from the content type when sending. */
+	assert_int_equal(sm_config_webhook(l.cfg, "html")->escape,
+			 SM_ESCAPE_AUTO);
+	unload(&l);
+
+	expect_bad_hook("escape", "sql",
+			"expected auto, none, json, html, xml or form");
+
+	/* Only templates are escaped by the config's choice. */
+	load_text(&l, "[webhook:s]\n"
+		      "url = https://example.com/\n"
+		      "format = slack\n"
+		      "escape = none\n");
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diags.nwarnings, 1);
+	d = find(&l.diags, SM_WARNING,
+		 "[webhook:s] escape: ignored unless format = template",
+		 (char *)NULL);
+	assert_non_null(d);
+	assert_int_equal(d->line, 4);
+	unload(&l);
+}
+
+/*
+ * Issue 13, item 6: [calendar:NAME] webhooks lists what a post's
+ * X-SMCAL-WEBHOOK may name; every name must be a webhook (or none).
+ */
+static void
+test_calendar_webhooks(void **state)
+{
+	struct loaded l;
+	const struct sm_diag *d;
+	const struct sm_calendar_conf *cal;
+
+	(void)state;
+	load_text(&l, "[calendar:a]\n"
+		      "path = a.ics\n"
+		      "webhooks = A-Pub, none, ops\n"
+		      "[calendar:b]\n"
+		      "path = b.ics\n"
+		      "[webhook:a-pub]\n"
+		      "url = https://example.com/a\n"
+		      "[webhook:ops]\n"
+		      "url = https://example.com/ops\n");
+	if (l.diags.n)
+		dump(&l.diags);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diags.n, 0);
+	cal = sm_config_calendar(l.cfg, "a");
+	assert_int_equal(cal->webhooks_set, 1);
+	assert_int_equal(cal->webhooks.n, 3);
+	assert_string_equal(cal->webhooks.v[0], "a-pub");
+	assert_string_equal(cal->webhooks.v[1], "none");
+	assert_string_equal(cal->webhooks.v[2], "ops");
+	cal = sm_config_calendar(l.cfg, "b");
+	assert_int_equal(cal->webhooks_set, 0);
+	assert_int_equal(cal->webhooks.n, 0);
+	unload(&l);
+
+	load_text(&l, "[calendar:a]\n"
+		      "path = a.ics\n"
+		      "webhooks = a-pub, ghost\n"
+		      "[webhook:a-pub]\n"
+		      "url = https://example.com/a\n");
+	assert_int_equal(l.rc, -EINVAL);
+	assert_int_equal(l.diags.nerrors, 1);
+	d = find(&l.diags, SM_ERROR, "[calendar:a] webhooks = \"ghost\"",
+		 "no [webhook:ghost] section", (char *)NULL);
+	if (!d)
+		dump(&l.diags);
+	assert_non_null(d);
+	assert_int_equal(d->line, 3);
+	unload(&l);
+
+	expect_bad_ex("calendar:a", "webhooks", "", "path = a.ics\n",
+		      "expected a comma-separated list of [webhook:NAME] "
+		      "names, or none");
+	expect_bad_ex("calendar:a", "webhooks", "w,,w", "path = a.ics\n",
+		      "expected a comma-separated list of [webhook:NAME]");
+	expect_bad_ex("calendar:a", "webhooks", "w, a b", "path = a.ics\n",
+		      "expected a comma-separated list of [webhook:NAME]");
+}
+
 int
 main(void)
 {
@@ -1322,6 +1494,8 @@ main(void)
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_iniparser_quirks),
 		cmocka_unit_test(test_platform_checks),
+		cmocka_unit_test(test_template_escape),
+		cmocka_unit_test(test_calendar_webhooks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
