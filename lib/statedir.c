@@ -58,16 +58,16 @@ check_owner_mode(const char *role, const char *path, const struct stat *sb,
 	if (sb->st_uid != uid) {
 		fmt(err, errlen,
 		    "%s %s: owned by uid %u, not by uid %u that smcald runs "
-		    "as: another user could change the daemon's state; chown "
-		    "it to the daemon's user",
+		    "as: another user controls it; chown it to the daemon's "
+		    "user, or remove it",
 		    role, path, (unsigned)sb->st_uid, (unsigned)uid);
 		return -EPERM;
 	}
 	if (sb->st_mode & UNSAFE_MODE) {
 		fmt(err, errlen,
 		    "%s %s: writable by group or others (mode %04o): another "
-		    "local user could plant or change the daemon's state; "
-		    "chmod go-w %s",
+		    "local user could plant or change what smcald keeps "
+		    "there; chmod go-w %s",
 		    role, path, mode_bits(sb), path);
 		return -EPERM;
 	}
@@ -403,7 +403,7 @@ sm_statedir_probe(const struct sm_config *cfg, uid_t uid,
 	const char *log = cfg->event_log;
 	struct stat lb;
 	if (lstat(log, &lb) == 0) {
-		if (sm_statedir_check_file("event log", log, uid, msg,
+		if (sm_statedir_check_file("event_log", log, uid, msg,
 					   sizeof(msg)) < 0)
 			report(&w, SM_ERROR, lline, "event_log", msg);
 	} else if (errno == ENOENT || errno == ENOTDIR) {
@@ -418,13 +418,13 @@ sm_statedir_probe(const struct sm_config *cfg, uid_t uid,
 		if (!(in_state && !dir_exists) &&
 		    faccessat(AT_FDCWD, parent, W_OK | X_OK, AT_EACCESS) < 0) {
 			fmt(msg, sizeof(msg),
-			    "event log %s: cannot be created in %s: %s", log,
+			    "event_log %s: cannot be created in %s: %s", log,
 			    parent, strerror(errno));
 			report(&w, SM_ERROR, lline, "event_log", msg);
 		}
 		free(copy);
 	} else {
-		fmt(msg, sizeof(msg), "event log %s: %s", log, strerror(errno));
+		fmt(msg, sizeof(msg), "event_log %s: %s", log, strerror(errno));
 		report(&w, SM_ERROR, lline, "event_log", msg);
 	}
 	return w.errors;

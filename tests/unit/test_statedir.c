@@ -520,7 +520,7 @@ test_probe(void **state)
 	assert_int_equal(cfg->event_log_line, 3);
 	assert_int_equal(sm_statedir_probe(cfg, me, &d), 1);
 	assert_int_equal(d.items[0].line, 3);
-	assert_non_null(strstr(d.items[0].message, "event log "));
+	assert_non_null(strstr(d.items[0].message, "[daemon] event_log "));
 	assert_non_null(strstr(d.items[0].message, "a symbolic link"));
 	sm_diag_clear(&d);
 	sm_config_free(cfg);
