@@ -389,6 +389,15 @@ on_signal(uv_signal_t *h, int signum)
 	deliver_fini(&d->deliver);
 }
 
+/* For the pruner: the instant (ms) of the next event due. */
+static int64_t
+next_due_ms(void *ctx)
+{
+	struct daemon *d = ctx;
+	sm_time at;
+	return d->sched && sm_sched_peek(d->sched, &at) ? at * 1000 : INT64_MAX;
+}
+
 /* SIGUSR1: the event log was renamed by a rotation; open its path again. */
 static void
 on_sigusr1(uv_signal_t *h, int signum)
@@ -612,7 +621,8 @@ run(struct daemon *d, struct sm_config *cfg)
 		log_error("cannot set up libcurl");
 		return 1;
 	}
-	pruner_init(&d->prune, &d->loop, d->store, cfg->retention);
+	pruner_init(&d->prune, &d->loop, d->store, cfg->retention, next_due_ms,
+		    d);
 
 	tick(d); /* catch-up: late events fire, older ones are missed */
 	notify_status(d, "READY=1\n");
