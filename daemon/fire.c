@@ -359,7 +359,10 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	if (!ok) {
 		log_error("state database: %s", sm_store_error(f->store));
 		sm_store_rollback(f->store);
-		if (mark >= 0)
+		/* Only when the ledger surely lacks the batch: a line twice is
+		 * better than an event fired and not in the audit trail. */
+		if (mark >= 0 &&
+		    sm_store_has_fired(f->store, f->fired[0].id) == 0)
 			take_back(f, mark, f->lines.len);
 		return -1;
 	}
