@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "event.h"
@@ -15,6 +16,7 @@
 #include "outbox.h"
 #include "payload.h"
 #include "route.h"
+#include "statedir.h"
 
 static void
 clear_deliveries(struct firer *f)
@@ -46,11 +48,8 @@ firer_open(struct firer *f, const char *event_log, struct sm_store *store,
  * per line.
  */
 static void
-repair_tail(const char *path)
+repair_tail(int fd, const char *path)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return;
 	off_t size = lseek(fd, 0, SEEK_END), pos = size;
 	char buf[4096];
 	int found = size == 0;
@@ -77,22 +76,23 @@ repair_tail(const char *path)
 		if (ftruncate(fd, pos) == 0)
 			fsync(fd);
 	}
-	close(fd);
 }
 
-int
-firer_reopen(struct firer *f, const char *event_log, char *err, size_t errlen)
+/*
+ * Opens the event log as a file of the daemon's own (statedir.h: never
+ * through a symbolic link, never another user's file or one others can
+ * write), repairs its tail, and makes it the log in use.  The checks come
+ * before the repair: a file that is not ours is never cut.
+ */
+static int
+open_log(struct firer *f, const char *event_log, char *err, size_t errlen)
 {
-	if (f->log_path && strcmp(f->log_path, event_log) == 0)
-		return 0;
-	repair_tail(event_log);
-	int fd = open(event_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		      0640);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open event log %s: %s", event_log,
-			 strerror(errno));
+	int fd;
+	if (sm_statedir_open("event log", event_log,
+			     O_RDWR | O_APPEND | O_CREAT, 0640, geteuid(), &fd,
+			     err, errlen) < 0)
 		return -1;
-	}
+	repair_tail(fd, event_log);
 	if (f->log_fd >= 0)
 		close(f->log_fd);
 	free(f->log_path);
@@ -101,6 +101,51 @@ firer_reopen(struct firer *f, const char *event_log, char *err, size_t errlen)
 	if (!f->log_path)
 		abort();
 	return 0;
+}
+
+int
+firer_reopen(struct firer *f, const char *event_log, char *err, size_t errlen)
+{
+	if (f->log_path && strcmp(f->log_path, event_log) == 0)
+		return 0;
+	return open_log(f, event_log, err, errlen);
+}
+
+int
+firer_rotate(struct firer *f, char *err, size_t errlen)
+{
+	char *path = strdup(f->log_path);
+	if (!path)
+		abort();
+	int rc = open_log(f, path, err, errlen);
+	free(path);
+	return rc;
+}
+
+/*
+ * Takes a failed batch's lines back out of the event log: they were
+ * written (maybe in part) at offset mark, and their events fire again, so
+ * leaving them would put the same id in the audit trail once per attempt.
+ * Only when the file is as the batch left it: a truncation in between
+ * (logrotate's copytruncate) must not be undone by growing it back.
+ */
+static void
+take_back(struct firer *f, off_t mark, size_t len)
+{
+	struct stat sb;
+	if (fstat(f->log_fd, &sb) < 0 || sb.st_size < mark ||
+	    sb.st_size > mark + (off_t)len) {
+		log_warning("event log %s changed during a failed write (a "
+			    "rotation?): its last lines may appear again",
+			    f->log_path);
+		return;
+	}
+	if (sb.st_size == mark)
+		return;
+	if (ftruncate(f->log_fd, mark) < 0 || fdatasync(f->log_fd) < 0)
+		log_error("event log %s: taking back %lld bytes: %s",
+			  f->log_path, (long long)(sb.st_size - mark),
+			  strerror(errno));
 }
 
 void
@@ -293,12 +338,19 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 			&ev, now_ms, late);
 		route(f, w, &ev, now_ms, late);
 	}
+	/* Where this batch's lines start, to take them back if the batch
+	 * fails (O_APPEND: the end of the file). */
+	struct stat sb;
+	off_t mark =
+		f->nfired > 0 && fstat(f->log_fd, &sb) == 0 ? sb.st_size : -1;
 	if (f->nfired > 0 &&
 	    (write_all(f->log_fd, f->lines.buf, f->lines.len) < 0 ||
 	     fdatasync(f->log_fd) < 0)) {
 		log_error("event log %s: %s: %zu events not recorded, they "
 			  "fire again",
 			  f->log_path, strerror(errno), f->nfired);
+		if (mark >= 0)
+			take_back(f, mark, f->lines.len);
 		/* The deliveries go with their events: rebuilt at the retry
 		 * (from the config of that moment). */
 		clear_deliveries(f);
@@ -320,6 +372,11 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	if (!ok) {
 		log_error("state database: %s", sm_store_error(f->store));
 		sm_store_rollback(f->store);
+		/* Only when the ledger surely lacks the batch: a line twice is
+		 * better than an event fired and not in the audit trail. */
+		if (mark >= 0 &&
+		    sm_store_has_fired(f->store, f->fired[0].id) == 0)
+			take_back(f, mark, f->lines.len);
 		return -1;
 	}
 	for (size_t i = 0; i < f->nmissed; i++)

@@ -5,7 +5,10 @@
  * JSON line to the event log and fdatasync it; send it to its sinks; then
  * record the batch in the ledger in one transaction.  An event counts as
  * fired once its ledger row is durable, so a crash in between refires it
- * with the same id (at least once, never with a new id).
+ * with the same id (at least once, never with a new id).  When the ledger
+ * cannot commit (the database is locked), the batch's lines are cut back
+ * out of the event log before the events are tried again, so that the
+ * audit trail gets each id once.
  *
  * Events older than the catch-up window are recorded as missed instead.
  */
@@ -39,13 +42,20 @@ struct firer {
 	unsigned long total_fired, total_missed;
 };
 
-/* Opens the event log (append, created 0640); returns 0 or -1 with err. */
+/* Opens the event log (append, created 0640), which must be a regular
+ * file of the daemon's user that others cannot write, never a symbolic link
+ * (statedir.h); returns 0 or -1 with err. */
 int firer_open(struct firer *f, const char *event_log, struct sm_store *store,
 	       char *err, size_t errlen);
 
-/* Reopens the event log when a reloaded config names another file. */
+/* Reopens the event log when a reloaded config names another file, with
+ * the checks of firer_open; on -1 the log in use stays. */
 int firer_reopen(struct firer *f, const char *event_log, char *err,
 		 size_t errlen);
+
+/* Opens the event log's path again (after a rotation by rename: SIGUSR1),
+ * with the checks of firer_open; on -1 the log in use stays. */
+int firer_rotate(struct firer *f, char *err, size_t errlen);
 
 /* Closes the event log and frees the buffers. */
 void firer_close(struct firer *f);

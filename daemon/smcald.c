@@ -12,6 +12,13 @@
  * the pool and swap it in; events already in the ledger never fire again.
  * SIGTERM stops cleanly.  systemd hears READY, RELOADING, STATUS, WATCHDOG
  * and STOPPING through sd_notify.
+ *
+ * state_dir is taken first (open_state): refused when another local user
+ * could plant or change files in it (exit 78), then locked (smcald.lock:
+ * one daemon per state_dir), then the database is opened.  The umask is
+ * 027 whatever the caller's.  SIGUSR1 reopens the event log after a
+ * rotation by rename; delivered outbox rows are pruned after `retention`
+ * (prune.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 #include <curl/curl.h>
 #include <uv.h>
 
@@ -34,7 +42,9 @@
 #include "log.h"
 #include "occur.h"
 #include "route.h"
+#include "prune.h"
 #include "sched.h"
+#include "statedir.h"
 #include "store.h"
 #include "world.h"
 
@@ -68,6 +78,12 @@ struct daemon {
 	uv_work_t work;
 	struct world *built;
 	int stopping;
+	/* The local-user rules (statedir.h): smcald.lock, held for the
+	 * daemon's life; SIGUSR1 reopens the event log; the outbox's
+	 * retention. */
+	int lock_fd;
+	uv_signal_t sigusr1;
+	struct pruner prune;
 };
 
 static void tick(struct daemon *d);
@@ -292,6 +308,7 @@ reload_done(uv_work_t *req, int status)
 		stop_watches(d);
 		start_watches(d);
 		deliver_set_world(&d->deliver, w);
+		pruner_set_retention(&d->prune, w->cfg->retention);
 		world_free(old);
 		/* The old world's pages go back to the system: without this
 		 * glibc keeps them, and every reload would look like growth. */
@@ -365,10 +382,38 @@ on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&d->sighup, on_close_noop);
 	uv_close((uv_handle_t *)&d->sigterm, on_close_noop);
 	uv_close((uv_handle_t *)&d->sigint, on_close_noop);
+	uv_close((uv_handle_t *)&d->sigusr1, on_close_noop);
+	pruner_fini(&d->prune);
 	uv_close((uv_handle_t *)&d->watchdog, on_close_noop);
 	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
 	stop_watches(d);
 	deliver_fini(&d->deliver);
+}
+
+/* For the pruner: the instant (ms) of the next event due. */
+static int64_t
+next_due_ms(void *ctx)
+{
+	struct daemon *d = ctx;
+	sm_time at;
+	return d->sched && sm_sched_peek(d->sched, &at) ? at * 1000 : INT64_MAX;
+}
+
+/* SIGUSR1: the event log was renamed by a rotation; open its path again. */
+static void
+on_sigusr1(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	char err[512];
+	(void)signum;
+	if (!d->firer.log_path)
+		return; /* not open yet: it will be at its path */
+	if (firer_rotate(&d->firer, err, sizeof(err)) < 0)
+		log_error("SIGUSR1: %s; events keep going to the file already "
+			  "open",
+			  err);
+	else
+		log_info("SIGUSR1: event log %s reopened", d->firer.log_path);
 }
 
 static void
@@ -397,6 +442,68 @@ mkdir_p(const char *path, mode_t mode)
 /* ---------------------------------------------------------------------
  * Start-up.
  */
+
+/* Whether a failure to create state_dir is the configuration's (a path the
+ * daemon's user cannot use: restarting will not help) or the system's. */
+static int
+exit_for(int err)
+{
+	return err == ENOSPC || err == EIO || err == ENOMEM ? 1 : EXIT_CONFIG;
+}
+
+/*
+ * Takes state_dir before anything else uses it: creates it (0750 with the
+ * umask), refuses it when another user could plant or change files in it
+ * (statedir.h), takes smcald.lock so that a second daemon on the same
+ * state exits at once, and opens the database.  Returns 0, or the exit
+ * status: 78 for what the configuration must fix, 1 otherwise (another
+ * daemon holds the state, a database error).
+ */
+static int
+open_state(struct daemon *d, const struct sm_config *cfg)
+{
+	char err[1024];
+	uid_t uid = geteuid();
+	if (mkdir_p(cfg->state_dir, 0750) < 0) {
+		int e = errno;
+		log_error("state_dir %s: cannot create: %s; smcald does not "
+			  "start",
+			  cfg->state_dir, strerror(e));
+		return exit_for(e);
+	}
+	if (sm_statedir_check(cfg->state_dir, uid, err, sizeof(err)) < 0) {
+		log_error("%s; smcald does not start", err);
+		return EXIT_CONFIG;
+	}
+	if (sm_statedir_exposed("state_dir", cfg->state_dir, err, sizeof(err)))
+		log_warning("%s", err);
+	long holder = 0;
+	int rc = sm_statedir_lock(cfg->state_dir, uid, &d->lock_fd, &holder,
+				  err, sizeof(err));
+	if (rc < 0) {
+		log_error("%s", err);
+		return rc == -EWOULDBLOCK ? 1 : EXIT_CONFIG;
+	}
+	rc = sm_store_open(cfg->state_dir, &d->store, err, sizeof(err));
+	if (rc < 0) {
+		int unsafe = rc == -EPERM || rc == -EACCES;
+		log_error("%s%s", err, unsafe ? "; smcald does not start" : "");
+		return unsafe ? EXIT_CONFIG : 1;
+	}
+	return 0;
+}
+
+/* smcald --check: whether the daemon could use state_dir and the event
+ * log, as the user running the check; returns the number of errors. */
+static size_t
+check_state(const struct sm_config *cfg)
+{
+	struct sm_diag_list d = {0};
+	size_t errors = sm_statedir_probe(cfg, geteuid(), &d);
+	sm_diag_print(&d, stderr);
+	sm_diag_clear(&d);
+	return errors;
+}
 
 static void
 usage(FILE *out)
@@ -464,12 +571,14 @@ run(struct daemon *d, struct sm_config *cfg)
 	uv_signal_start(&d->sighup, on_signal, SIGHUP);
 	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&d->sigint, on_signal, SIGINT);
+	uv_signal_init(&d->loop, &d->sigusr1);
+	d->sigusr1.data = d;
+	uv_signal_start(&d->sigusr1, on_sigusr1, SIGUSR1);
 
-	if (mkdir_p(cfg->state_dir, 0750) < 0) {
-		log_error("cannot create state_dir %s: %s", cfg->state_dir,
-			  strerror(errno));
+	int rc = open_state(d, cfg);
+	if (rc != 0) {
 		sm_config_free(cfg);
-		return 1;
+		return rc;
 	}
 	if (cfg->socket) {
 		char *copy = strdup(cfg->socket);
@@ -479,11 +588,6 @@ run(struct daemon *d, struct sm_config *cfg)
 				    cfg->socket, strerror(errno));
 		free(copy);
 	}
-	if (sm_store_open(cfg->state_dir, &d->store, err, sizeof(err)) < 0) {
-		log_error("%s", err);
-		sm_config_free(cfg);
-		return 1;
-	}
 	d->world = world_build(cfg, NULL);
 	if (!d->world) {
 		log_error("unknown time zone in %s", d->config_path);
@@ -492,8 +596,8 @@ run(struct daemon *d, struct sm_config *cfg)
 	cfg = d->world->cfg;
 	if (firer_open(&d->firer, cfg->event_log, d->store, err, sizeof(err)) <
 	    0) {
-		log_error("%s", err);
-		return 1;
+		log_error("%s; smcald does not start", err);
+		return EXIT_CONFIG;
 	}
 	/* Where to resume: after what was processed before, else the
 	 * catch-up window back from now. */
@@ -530,6 +634,8 @@ run(struct daemon *d, struct sm_config *cfg)
 		log_error("cannot set up libcurl");
 		return 1;
 	}
+	pruner_init(&d->prune, &d->loop, d->store, cfg->retention, next_due_ms,
+		    d);
 
 	tick(d); /* catch-up: late events fire, older ones are missed */
 	notify_status(d, "READY=1\n");
@@ -537,7 +643,7 @@ run(struct daemon *d, struct sm_config *cfg)
 
 	/* Stopped: a reload in flight has finished (uv_run waits for it). */
 	close(d->clock_fd);
-	int rc = uv_loop_close(&d->loop);
+	rc = uv_loop_close(&d->loop);
 	if (rc != 0)
 		log_error("event loop closed with handles open: %s",
 			  uv_strerror(rc));
@@ -577,6 +683,10 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* Whatever the caller's umask (make run, a container), the database,
+	 * the event log and the lock are never readable or writable by
+	 * others: they hold post bodies and webhook headers (tokens). */
+	umask(027);
 	signal(SIGPIPE, SIG_IGN);
 	/* Before any thread exists (libuv's pool starts at the first
 	 * reload), as libcurl requires. */
@@ -590,6 +700,8 @@ main(int argc, char **argv)
 		return EXIT_CONFIG;
 	if (check_only) {
 		rc = check(cfg);
+		if (check_state(cfg) > 0)
+			rc = EXIT_CONFIG;
 		sm_config_free(cfg);
 		sm_calendar_zones_cleanup();
 		return rc;
@@ -599,11 +711,14 @@ main(int argc, char **argv)
 	static struct daemon d;
 	d.config_path = path;
 	d.clock_fd = -1;
+	d.lock_fd = -1;
 	rc = run(&d, cfg);
 	firer_close(&d.firer);
 	sm_sched_free(d.sched);
 	world_free(d.world);
 	sm_store_close(d.store);
+	if (d.lock_fd >= 0)
+		close(d.lock_fd); /* the next daemon may take the state */
 	sm_calendar_zones_cleanup();
 	curl_global_cleanup();
 	return rc;

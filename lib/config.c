@@ -940,6 +940,26 @@ scan_key_line(const struct ctx *c, const char *section, const char *key)
 	return 0;
 }
 
+/*
+ * The line of a key as written in a section, or 0 when it is not there.  A
+ * key written twice is at its last line: iniparser keeps the last value.
+ */
+static int
+key_line(const struct ctx *c, const char *section, const char *key)
+{
+	size_t i, j;
+	int line = 0;
+
+	for (i = 0; i < c->scan.n; i++) {
+		if (strcmp(c->scan.v[i].name, section) != 0)
+			continue;
+		for (j = 0; j < c->scan.v[i].nkeys; j++)
+			if (strcmp(c->scan.v[i].keys[j].name, key) == 0)
+				line = c->scan.v[i].keys[j].line;
+	}
+	return line;
+}
+
 /* ------------------------------------------------------------------ */
 /* Keys                                                                */
 /* ------------------------------------------------------------------ */
@@ -1020,6 +1040,7 @@ static const struct key_spec daemon_keys[] = {
 	 .names = log_level_names},
 	{.name = "watchdog", .kind = K_BOOL, .off = CFG(watchdog)},
 	{.name = "fire_drafts", .kind = K_BOOL, .off = CFG(fire_drafts)},
+	{.name = "retention", .kind = K_DURATION, .off = CFG(retention)},
 };
 
 static const struct key_spec reminders_keys[] = {
@@ -2118,6 +2139,7 @@ sm_config_defaults(void)
 	cfg->log_level = SM_LOG_INFO;
 	cfg->watchdog = 1;
 	cfg->fire_drafts = 0;
+	cfg->retention = 30 * 86400;
 	durations_copy(&cfg->lead, default_lead, NKEYS(default_lead));
 	cfg->overdue = 2 * 3600;
 	cfg->week_start = 0;
@@ -2288,6 +2310,10 @@ sm_config_load(const char *path, struct sm_config **out,
 			for (i = 0; i < c.scan.n; i++)
 				section(&c, &c.scan.v[i]);
 			fill_defaults(c.cfg);
+			c.cfg->state_dir_line =
+				key_line(&c, "daemon", "state_dir");
+			c.cfg->event_log_line =
+				key_line(&c, "daemon", "event_log");
 			check_references(&c);
 			iniparser_freedict(c.dict);
 		}

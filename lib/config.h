@@ -202,6 +202,12 @@ struct sm_config {
 	int watchdog;	 /* ping systemd's watchdog when the unit asks */
 	int fire_drafts; /* post.due for drafts too */
 
+	/* Delivered outbox rows are deleted this long (seconds) after. */
+	int64_t retention;
+	/* The lines of state_dir and event_log in the file, for --check's
+	 * messages; 0 when the key is not written (the default). */
+	int state_dir_line, event_log_line;
+
 	/* [reminders] */
 	struct sm_durations lead; /* may be empty ("none") */
 	int64_t overdue;

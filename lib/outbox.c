@@ -411,3 +411,24 @@ sm_outbox_list_disabled(struct sm_store *st,
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? n : -1;
 }
+
+int
+sm_outbox_prune(struct sm_store *st, int64_t before_ms, size_t limit)
+{
+	const char *what = "pruning delivered deliveries";
+	/* The oldest first through outbox_updated, so that a bounded batch
+	 * makes progress and a run ends when it reaches the cut-off. */
+	sqlite3_stmt *s =
+		prepare(st,
+			"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+			" WHERE updated_at < ?1 AND status = 'delivered'"
+			" ORDER BY updated_at LIMIT ?2)",
+			what);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, before_ms);
+	sqlite3_bind_int64(s, 2, limit > INT_MAX ? INT_MAX : (int64_t)limit);
+	if (finish(st, s, what) < 0)
+		return -1;
+	return sqlite3_changes(sm_store_db(st));
+}

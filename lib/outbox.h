@@ -121,6 +121,13 @@ int sm_outbox_list_disabled(struct sm_store *st,
 				       const char *reason, int64_t at),
 			    void *ctx);
 
+/*
+ * Deletes at most limit delivered deliveries last updated before before_ms,
+ * oldest first (retention: their bodies and headers are not kept forever);
+ * pending, sending and failed ones stay.  Returns how many went, or -1.
+ */
+int sm_outbox_prune(struct sm_store *st, int64_t before_ms, size_t limit);
+
 /* The spelling of a status ("pending", ...). */
 const char *sm_delivery_status_name(enum sm_delivery_status s);
 

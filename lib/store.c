@@ -22,6 +22,7 @@
  * rollback that follows cannot overwrite the message sm_store_error returns.
  */
 #include "store.h"
+#include "statedir.h"
 #include "store-db.h"
 
 #include <errno.h>
@@ -369,6 +370,32 @@ sync_dir(const char *dir)
 	return rc;
 }
 
+/*
+ * The database and its journal files must be the daemon's own regular
+ * files, not writable by others (statedir.h): a database another user
+ * wrote could hold deliveries the daemon would sign and send.  Returns 0,
+ * or -EPERM / -EACCES with the message in err.
+ */
+static int
+check_files(const char *path, char *err, size_t errlen)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	size_t n = strlen(path);
+	char *p = malloc(n + sizeof("-wal"));
+	if (!p)
+		abort();
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof(suffix) / sizeof(*suffix);
+	     i++) {
+		memcpy(p, path, n);
+		memcpy(p + n, suffix[i], strlen(suffix[i]) + 1);
+		rc = sm_statedir_check_file("state database", p, geteuid(), err,
+					    errlen);
+	}
+	free(p);
+	return rc < 0 ? rc : 0;
+}
+
 int
 sm_store_open(const char *dir, struct sm_store **out, char *err, size_t errlen)
 {
@@ -392,12 +419,18 @@ sm_store_open(const char *dir, struct sm_store **out, char *err, size_t errlen)
 	memcpy(path, dir, dlen);
 	memcpy(path + dlen, "/" DB_NAME, sizeof("/" DB_NAME));
 	int created = access(path, F_OK) < 0;
+	int unsafe = check_files(path, err, errlen);
+	if (unsafe < 0) {
+		free(path);
+		return unsafe;
+	}
 
 	struct sm_store *st = calloc(1, sizeof(*st));
 	if (!st)
 		abort();
+	/* NOFOLLOW: a symbolic link planted after the check is refused too. */
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-		    SQLITE_OPEN_NOMUTEX;
+		    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		fmt_err(err, errlen, "%s: %s", path,
 			st->db ? sqlite3_errmsg(st->db) : "out of memory");

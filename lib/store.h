@@ -37,8 +37,11 @@ struct sm_store_event {
 
 /*
  * Opens (creating when needed) <dir>/smcal.db and brings its schema up to
- * date.  Returns 0, or -1 with a message in err (errlen bytes) naming the
- * file and what failed.
+ * date.  The database, -wal and -shm must be regular files (never symbolic
+ * links) owned by the process's user and not writable by others
+ * (statedir.h).  Returns 0; -EPERM for an unsafe file and -EACCES for one
+ * its owner cannot write; or -1; each with a message in err (errlen bytes)
+ * naming the file and what failed.
  */
 int sm_store_open(const char *dir, struct sm_store **out, char *err,
 		  size_t errlen);

@@ -438,6 +438,41 @@ test_events(void **state)
 	assert_string_equal(sm_config_format_name(SM_WEBHOOK_NTFY), "ntfy");
 }
 
+/*
+ * retention (outbox rows kept after delivery) and the lines of state_dir
+ * and event_log, which smcald --check names when the directory or the log
+ * cannot be used.  A key written twice is at its last line, whose value
+ * iniparser keeps.
+ */
+static void
+test_retention_and_lines(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	load_text(&l, "[daemon]\n"
+		      "; the state\n"
+		      "state_dir = /srv/smcal\n"
+		      "retention = 90d\n"
+		      "\n"
+		      "event_log = /srv/log/events.jsonl\n");
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diags.n, 0);
+	assert_int_equal(l.cfg->retention, 90 * 86400);
+	assert_int_equal(l.cfg->state_dir_line, 3);
+	assert_int_equal(l.cfg->event_log_line, 6);
+	unload(&l);
+
+	load_text(&l, "[daemon]\nretention = 0\nstate_dir = /a\n"
+		      "[reminders]\nlead = 1h\n[daemon]\nstate_dir = /b\n");
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.cfg->retention, 0);
+	assert_string_equal(l.cfg->state_dir, "/b");
+	assert_int_equal(l.cfg->state_dir_line, 7);
+	assert_int_equal(l.cfg->event_log_line, 0);
+	unload(&l);
+}
+
 static void
 check_defaults(const struct sm_config *c)
 {
@@ -455,6 +490,9 @@ check_defaults(const struct sm_config *c)
 	assert_int_equal(c->log_level, SM_LOG_INFO);
 	assert_int_equal(c->watchdog, 1);
 	assert_int_equal(c->fire_drafts, 0);
+	assert_int_equal(c->retention, 30 * 86400);
+	assert_int_equal(c->state_dir_line, 0);
+	assert_int_equal(c->event_log_line, 0);
 	assert_int_equal(c->lead.n, 2);
 	assert_int_equal(c->lead.v[0], 86400);
 	assert_int_equal(c->lead.v[1], 3600);
@@ -555,6 +593,9 @@ test_example_conf(void **state)
 	assert_string_equal(c->webhook, "team-slack");
 	assert_int_equal(c->watchdog, 1);
 	assert_int_equal(c->mix_window, 4 * 7 * 86400);
+	assert_int_equal(c->retention, 30 * 86400);
+	assert_true(c->state_dir_line > 0);
+	assert_true(c->event_log_line > c->state_dir_line);
 
 	assert_int_equal(c->ncalendars, 2);
 	cal = sm_config_calendar(c, "main");
@@ -786,6 +827,8 @@ test_bad_values(void **state)
 		   "and/on/and/on/and/on/and/on/and/on/and/on/smcal.sock",
 		   "at most 107 bytes");
 	expect_bad("daemon", "state_dir", "", "expected a file path");
+	expect_bad("daemon", "retention", "a month", "expected a duration");
+	expect_bad("daemon", "retention", "-1d", "expected a duration");
 	expect_bad("daemon", "admin_groups", "a,,b", "comma-separated list");
 	expect_bad("daemon", "webhook", "bad name!", "[webhook:NAME]");
 	expect_bad("reminders", "lead", "1d,,1h", "list of durations");
@@ -1478,6 +1521,7 @@ main(void)
 		cmocka_unit_test(test_secret_decode),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_retention_and_lines),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_example_conf),
 		cmocka_unit_test(test_dev_conf),

@@ -603,6 +603,69 @@ test_retry(void **state)
 	assert_int_equal(list(st, SM_OUTBOX_FAILED, MAX_ROWS, &rs), 0);
 }
 
+/* Retention: delivered rows older than the cut-off go, oldest first and
+ * at most limit per call; pending, sending and failed rows stay. */
+static void
+test_prune(void **state)
+{
+	struct fixture *f = *state;
+	struct sm_store *st = f->st;
+	char id[16];
+	for (int i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "evt_d%d", i);
+		add(st, id, "w", 50, "{\"body\": \"kept too long\"}", 10);
+		int64_t rid = id_of(st, id, "w");
+		assert_int_equal(sm_outbox_start(st, rid, 90), 0);
+		/* Delivered in reverse order of their ids. */
+		assert_int_equal(sm_outbox_finish(st, rid,
+						  SM_DELIVERY_DELIVERED, 0, 200,
+						  NULL, 200 - i),
+				 0);
+	}
+	add(st, "evt_young", "w", 50, "{}", 10);
+	int64_t yid = id_of(st, "evt_young", "w");
+	assert_int_equal(sm_outbox_start(st, yid, 4000), 0);
+	assert_int_equal(sm_outbox_finish(st, yid, SM_DELIVERY_DELIVERED, 0,
+					  200, NULL, 5000),
+			 0);
+	add(st, "evt_failed", "w", 50, "{}", 10);
+	int64_t fid = id_of(st, "evt_failed", "w");
+	assert_int_equal(sm_outbox_start(st, fid, 20), 0);
+	assert_int_equal(sm_outbox_finish(st, fid, SM_DELIVERY_FAILED, 0, 400,
+					  "HTTP 400", 30),
+			 0);
+	add(st, "evt_pending", "w", 50, "{}", 10);
+	add(st, "evt_sending", "v", 50, "{}", 10);
+	assert_int_equal(sm_outbox_start(st, id_of(st, "evt_sending", "v"), 20),
+			 0);
+
+	assert_int_equal(sm_outbox_prune(st, 1000, 4), 4);
+	/* The oldest went: evt_d9 (191) .. evt_d6 (194). */
+	struct rows rs;
+	assert_int_equal(list(st, SM_OUTBOX_RECENT, MAX_ROWS, &rs), 10);
+	for (int i = 0; i < rs.n; i++) {
+		for (int k = 6; k <= 9; k++) {
+			snprintf(id, sizeof(id), "evt_d%d", k);
+			assert_string_not_equal(rs.v[i].event_id, id);
+		}
+	}
+	assert_int_equal(sm_outbox_prune(st, 1000, 4), 4);
+	assert_int_equal(sm_outbox_prune(st, 1000, 4), 2);
+	assert_int_equal(sm_outbox_prune(st, 1000, 4), 0);
+	assert_int_equal(list(st, SM_OUTBOX_RECENT, MAX_ROWS, &rs), 4);
+	assert_int_equal(get(st, "evt_failed", "w").status, SM_DELIVERY_FAILED);
+	assert_int_equal(get(st, "evt_pending", "w").status,
+			 SM_DELIVERY_PENDING);
+	assert_int_equal(get(st, "evt_sending", "v").status,
+			 SM_DELIVERY_SENDING);
+	/* The cut-off is exclusive. */
+	assert_int_equal(sm_outbox_prune(st, 5000, 100), 0);
+	assert_int_equal(sm_outbox_prune(st, 5001, 100), 1);
+	assert_int_equal(list(st, SM_OUTBOX_RECENT, MAX_ROWS, &rs), 3);
+	/* A failed row requeued later still works. */
+	assert_int_equal(sm_outbox_retry(st, fid, 6000), 1);
+}
+
 struct disabled {
 	char webhook[8][32];
 	char reason[8][64];
@@ -775,6 +838,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_filters, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup,

@@ -12,10 +12,12 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -470,6 +472,105 @@ test_newer_schema_refused(void **state)
 	assert_int_equal(query_int(f, "SELECT count(*) FROM fired"), 1);
 }
 
+/* Creates an empty file of that mode (umask aside). */
+static void
+make_file(const char *path, mode_t mode)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/*
+ * Another user's database must never be adopted: a symbolic link at
+ * smcal.db (even to a good database of ours) is refused, without
+ * following it (SQLITE_OPEN_NOFOLLOW backs the check up).
+ */
+static void
+test_symlink_refused(void **state)
+{
+	struct fixture *f = *state;
+	char sub[128], target[160], path[128], err[512] = "";
+	snprintf(sub, sizeof(sub), "%s/elsewhere", f->dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	struct sm_store *st = NULL;
+	assert_int_equal(sm_store_open(sub, &st, err, sizeof(err)), 0);
+	sm_store_close(st);
+	snprintf(target, sizeof(target), "%s/smcal.db", sub);
+	db_path(f, path, sizeof(path));
+	assert_int_equal(symlink(target, path), 0);
+
+	st = (struct sm_store *)1;
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), -EPERM);
+	assert_null(st);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "symbolic link"));
+
+	/* A link planted at -wal or -shm is refused as well. */
+	unlink(path);
+	st = NULL;
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), 0);
+	sm_store_close(st);
+	char wal[160];
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	assert_int_equal(symlink(target, wal), 0);
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, wal));
+	assert_non_null(strstr(err, "symbolic link"));
+	unlink(wal);
+	char cleanup[200];
+	snprintf(cleanup, sizeof(cleanup), "%s/smcal.db", sub);
+	unlink(cleanup);
+	snprintf(cleanup, sizeof(cleanup), "%s/smcal.db-wal", sub);
+	unlink(cleanup);
+	snprintf(cleanup, sizeof(cleanup), "%s/smcal.db-shm", sub);
+	unlink(cleanup);
+	assert_int_equal(rmdir(sub), 0);
+}
+
+/* Database files others can write, or that belong to another user, are
+ * refused before SQLite reads them. */
+static void
+test_unsafe_files_refused(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	sm_store_close(f->st);
+	f->st = NULL;
+	char path[128], wal[160], err[512] = "";
+	db_path(f, path, sizeof(path));
+	struct sm_store *st = NULL;
+
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), -EPERM);
+	assert_null(st);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "writable by group or others"));
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), -EPERM);
+	assert_int_equal(chmod(path, 0640), 0);
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	make_file(wal, 0666);
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, wal));
+	unlink(wal);
+
+	if (geteuid() == 0) {
+		/* As root (CI): a database of another user is refused. */
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)),
+				 -EPERM);
+		assert_non_null(strstr(err, "owned by uid 65534"));
+		assert_int_equal(chown(path, 0, 0), 0);
+	}
+	/* Safe again: it opens, with what it held. */
+	f->st = open_store(f);
+	assert_int_equal(sm_store_schema_version(f->st) > 0, 1);
+}
+
 /* Held in a global so that valgrind, in the child, counts it as reachable. */
 static struct sm_store *crash_store;
 
@@ -583,6 +684,10 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_crash_kill, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unsafe_files_refused,
+						setup, teardown),
 		cmocka_unit_test(test_close_null),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
