@@ -117,9 +117,11 @@ record_outcome(struct deliverer *dl, struct attempt *a,
 		sm_outbox_finish(dl->store, a->id, SM_DELIVERY_DELIVERED, now,
 				 status, NULL, now);
 		dl->delivered++;
-		log_info("delivered %s %s to %s (attempt %d, HTTP %ld)",
+		log_info("delivered %s %s to %s (attempt %d, HTTP %ld%s)",
 			 a->event_type, a->event_id, a->webhook, a->attempts,
-			 r->status);
+			 r->status,
+			 r->body_cut ? "; the rest of the response was not read"
+				     : "");
 		break;
 	case SM_OUT_RETRY:
 		sm_outbox_finish(dl->store, a->id, SM_DELIVERY_PENDING, next,

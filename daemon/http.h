@@ -11,11 +11,14 @@
 
 #include <curl/curl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "retry.h"
 
-#define HTTP_MAX_RESPONSE (64 * 1024)
+#define HTTP_MAX_RESPONSE (64 * 1024) /* body bytes read */
+#define HTTP_MAX_HEADERS (64 * 1024)  /* header bytes, all responses */
+#define HTTP_MAX_BUSY_MS 500	      /* loop time one request may take */
 
 struct request;
 
@@ -26,6 +29,8 @@ struct http {
 	int running; /* requests in flight */
 	int closing;
 	struct request *inflight; /* their list */
+	int in_pass;		  /* inside curl_multi_socket_action */
+	uint64_t mark;		  /* uv_hrtime(): busy time counted to here */
 };
 
 struct http_request_opts {
