@@ -341,6 +341,11 @@ on_timer(uv_timer_t *t)
  * with no free slot are left to the completion of one of their requests
  * (which pumps again), held ones (disabled, unreadable secret) to a reload,
  * so neither delays the others nor wakes the process.
+ *
+ * No webhook can take the whole global bound: a slot stays free for each
+ * other webhook that has nothing in flight (at most half the bound is kept
+ * that way), so a hung receiver with a large `concurrency` leaves every
+ * other webhook a slot to start with.
  */
 static void
 pump(struct deliverer *dl)
@@ -350,13 +355,29 @@ pump(struct deliverer *dl)
 	const struct sm_config *cfg = dl->world->cfg;
 	int64_t now = wallclock_now_ms();
 	int64_t next = INT64_MAX;
+	char *usable = calloc(cfg->nwebhooks ? cfg->nwebhooks : 1, 1);
+	if (!usable)
+		abort();
+	int idle = 0; /* usable webhooks with nothing in flight */
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		const struct sm_webhook *wh = &cfg->webhooks[i];
+		usable[i] = !dl->world->keys[i].broken &&
+			    sm_outbox_is_disabled(dl->store, wh->name) == 0;
+		if (usable[i] && slots(dl, wh->name)->inflight == 0)
+			idle++;
+	}
 	for (size_t i = 0; i < cfg->nwebhooks; i++) {
 		const struct sm_webhook *wh = &cfg->webhooks[i];
 		const struct webhook_keys *keys = &dl->world->keys[i];
-		if (keys->broken || sm_outbox_is_disabled(dl->store, wh->name))
+		if (!usable[i])
 			continue;
-		int free_ep = wh->concurrency - slots(dl, wh->name)->inflight;
-		int free_all = DELIVER_MAX_INFLIGHT - dl->inflight;
+		struct endpoint_slots *ep = slots(dl, wh->name);
+		int was_idle = ep->inflight == 0;
+		int reserved = idle - was_idle;
+		if (reserved > DELIVER_MAX_INFLIGHT / 2)
+			reserved = DELIVER_MAX_INFLIGHT / 2;
+		int free_ep = wh->concurrency - ep->inflight;
+		int free_all = DELIVER_MAX_INFLIGHT - dl->inflight - reserved;
 		int room = free_ep < free_all ? free_ep : free_all;
 		if (room > 0) {
 			struct due_list l = {.dl = dl};
@@ -374,6 +395,8 @@ pump(struct deliverer *dl)
 				send_attempt(dl, l.v[k], wh, keys);
 			free(l.v);
 			room -= (int)l.n;
+			if (was_idle && ep->inflight > 0)
+				idle--;
 		}
 		int64_t at;
 		if (room > 0 &&
@@ -381,6 +404,7 @@ pump(struct deliverer *dl)
 		    at < next)
 			next = at;
 	}
+	free(usable);
 	if (next == INT64_MAX)
 		uv_timer_stop(&dl->timer);
 	else
