@@ -225,6 +225,18 @@ add_header(struct curl_slist *l, const char *name, const char *value)
 	return n;
 }
 
+/* sm_outbox_headers' callback: appends "name: value" to the list. */
+static void
+add_extra_header(void *ctx, const char *name, size_t nlen, const char *value,
+		 size_t vlen)
+{
+	struct curl_slist **l = ctx;
+	char n[96], v[900];
+	snprintf(n, sizeof(n), "%.*s", (int)nlen, name);
+	snprintf(v, sizeof(v), "%.*s", (int)vlen, value);
+	*l = add_header(*l, n, v);
+}
+
 /* Signs and posts one attempt; on failure to start, records it. */
 static void
 send_attempt(struct deliverer *dl, struct attempt *a,
@@ -246,25 +258,9 @@ send_attempt(struct deliverer *dl, struct attempt *a,
 			    now / 1000, body, len, sig, sizeof(sig)) > 0)
 			h = add_header(h, "webhook-signature", sig);
 	}
-	/* The format's and the config's extra headers, one per line. */
-	for (char *line = a->headers; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		char *colon = strchr(line, ':');
-		if (colon) {
-			*colon = '\0';
-			const char *v = colon + 1;
-			while (*v == ' ')
-				v++;
-			h = add_header(h, line, v);
-			*colon = ':';
-		}
-		if (!nl)
-			break;
-		*nl = '\n';
-		line = nl + 1;
-	}
+	/* The format's headers (stored with the delivery), then the
+	 * configured ones from the current config. */
+	sm_outbox_headers(a->headers, &wh->headers, add_extra_header, &h);
 	struct curl_slist *n = curl_slist_append(h, "Expect:");
 	if (n)
 		h = n;

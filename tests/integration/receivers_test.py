@@ -582,7 +582,7 @@ def s_headers():
 
     def webhooks(token):
         return [
-            ("tok", hook(srv.base + "/tok", backoff="3s", max_attempts=3,
+            ("tok", hook(srv.base + "/tok", backoff="5s", max_attempts=3,
                          headers="Authorization: Bearer %s, X-Team: a" %
                          token)),
             ("nt", hook(srv.base + "/ntfy/t", format="ntfy",
@@ -617,7 +617,7 @@ def s_headers():
                any(r["webhook"] == "nt" and "Title: Ntfy" in r["headers"]
                    for r in stored),
                "outbox rows store configured headers: %s" % stored)
-        # The token is rotated before the retry (backoff 3 s).
+        # The token is rotated before the retry (backoff 5 s).
         write(conf, conf_text(d, cal, webhooks("new"), lead="none"))
         dm.proc.send_signal(signal.SIGHUP)
         dm.wait_log(r"reloaded: ", 5, "the reload")
@@ -666,6 +666,7 @@ SCENARIOS = [
     ("keepalive", s_keepalive),
     ("starvation", s_starvation),
     ("interim", s_interim),
+    ("headers", s_headers),
 ]
 
 
