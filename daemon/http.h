@@ -3,8 +3,13 @@
  * (curl's socket callback drives a uv_poll_t per socket, its timer callback
  * a uv_timer_t), so no request ever blocks the loop.  Each request: http
  * and https only, no redirects, no environment proxies, TLS verified (an
- * optional CA file), connect and total timeouts, the response read up to a
- * cap, connections kept alive and reused.
+ * optional CA file), connect and total timeouts, connections kept alive
+ * and reused.  No receiver can hold the loop: the body is read up to
+ * HTTP_MAX_RESPONSE and the transfer stops there (the final status, known
+ * by then, is the outcome), the headers of all responses up to
+ * HTTP_MAX_HEADERS, and a request that has kept the loop busy for
+ * HTTP_MAX_BUSY_MS in all is stopped.  Retry-After comes from the final
+ * response, never from an interim 1xx one.
  */
 #ifndef SMCALD_HTTP_H
 #define SMCALD_HTTP_H
