@@ -1,7 +1,8 @@
 #!/bin/sh
 # Hostile and broken webhook receivers (issue 13, items 7-10 and 14): the
 # real smcald against loopback receivers written in Python that send an
-# endless chunked 200, reset a kept-alive connection as the next request
+# endless chunked 200 (endless chunks, or an endless chunk extension), reset
+# a kept-alive connection as the next request
 # arrives, hang with concurrency 64 next to a healthy endpoint, put a
 # Retry-After on an interim 1xx response, and check that configured headers
 # are the current ones after a reload.  Scenarios: receivers_test.py (it

@@ -9,10 +9,12 @@ calendar writers and the outbox helpers come from webhooks_test.py.
 Timing checks are loose bounds (seconds); the measured figures are printed.
 
 Scenarios:
-  endless     a receiver answers 200 with a chunked body that never ends:
-              posts due every second still fire on time, a healthy webhook
-              is delivered on time, and the endless delivery counts as
-              delivered (a 200 whose body was cut at the cap)
+  endless     receivers answer 200 with a chunked body that never ends
+              (16 KiB chunks, or one chunk extension without end, which no
+              body byte ever leaves): posts due every second still fire on
+              time, a healthy webhook is delivered on time, and the endless
+              deliveries count as delivered (the 200 was known; the body
+              stopped at the 64 KiB cap or at 0.5 s of loop time)
   keepalive   a receiver resets a kept-alive connection as the next request
               arrives: the delivery goes out again on a fresh connection
               instead of failing with "select/poll returned error"
