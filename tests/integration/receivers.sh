@@ -2,10 +2,10 @@
 # Hostile and broken webhook receivers (issue 13, items 7-10 and 14): the
 # real smcald against loopback receivers written in Python that send an
 # endless chunked 200 (endless chunks, or an endless chunk extension), reset
-# a kept-alive connection as the next request
-# arrives, hang with concurrency 64 next to a healthy endpoint, put a
-# Retry-After on an interim 1xx response, and check that configured headers
-# are the current ones after a reload.  Scenarios: receivers_test.py (it
+# a kept-alive connection as the next request arrives, hang with
+# concurrency 64 next to a healthy endpoint, put a Retry-After on an interim
+# 1xx response, and check that configured headers are the current ones
+# after a reload.  Scenarios: receivers_test.py (it
 # reuses webhooks_test.py's Daemon and helpers); under `make valgrind` the
 # daemon runs inside $VG.
 . "$(dirname "$0")/lib.sh"
