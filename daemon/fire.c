@@ -261,8 +261,13 @@ route(struct firer *f, const struct world *w, const struct sm_sched_event *ev,
 	}
 	for (int i = 0; i < r.n; i++) {
 		const struct sm_webhook *wh = r.webhooks[i];
+		/* The row keeps what the format generates; the configured
+		 * headers (tokens) are added at each attempt from the config
+		 * of that moment (deliver.c), so a rotation reaches retries. */
+		struct sm_webhook fmt = *wh;
+		fmt.headers.n = 0;
 		struct sm_payload p;
-		if (sm_payload_build(w->cfg, wh, ev, now_ms, late, &p) < 0)
+		if (sm_payload_build(w->cfg, &fmt, ev, now_ms, late, &p) < 0)
 			log_warning("webhook %s: locale %s is not installed: "
 				    "dates use the C locale",
 				    wh->name, wh->locale);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "outbox.h"
 #include "store.h"
 
@@ -302,6 +303,72 @@ test_add_keeps_fields(void **state)
 	r = get(f->st, "evt_noheaders", "hook");
 	assert_string_equal(r.headers, "");
 	assert_int_equal(r.json_event, 1);
+}
+
+/* Collects sm_outbox_headers' output as "Name: value\n" lines. */
+static void
+collect_header(void *ctx, const char *name, size_t nlen, const char *value,
+	       size_t vlen)
+{
+	char *out = ctx;
+	size_t n = strlen(out);
+	snprintf(out + n, 512 - n, "%.*s: %.*s\n", (int)nlen, name, (int)vlen,
+		 value);
+}
+
+static const char *
+send_headers(const char *row, char **configured, size_t n)
+{
+	static char out[512];
+	struct sm_strlist list = {.v = configured, .n = n};
+	out[0] = '\0';
+	sm_outbox_headers(row, &list, collect_header, out);
+	return out;
+}
+
+/*
+ * The headers sent are the row's (what the format generated) and the
+ * configured ones as the config has them at send time: a retry after a
+ * token rotation sends the new token, and a row written by an older smcald
+ * (configured headers stored after the format's) sends each header once.
+ */
+static void
+test_headers_at_send_time(void **state)
+{
+	(void)state;
+	static char auth[] = "Authorization: Bearer new", xb[] = "X-B:2 ",
+		    prio[] = "Priority: 5";
+	char *conf[] = {auth, xb, prio};
+	assert_string_equal(send_headers("Title: t\nTags: a,b\n", conf, 2),
+			    "Title: t\nTags: a,b\n"
+			    "Authorization: Bearer new\nX-B: 2\n");
+	assert_string_equal(send_headers("", conf, 1),
+			    "Authorization: Bearer new\n");
+	assert_string_equal(send_headers(NULL, NULL, 0), "");
+	assert_string_equal(send_headers("Title: t\n", NULL, 0), "Title: t\n");
+	/* A configured header replaces the format's of the same name. */
+	assert_string_equal(send_headers("Title: t\nPriority: 4\n", conf, 3),
+			    "Title: t\nAuthorization: Bearer new\nX-B: 2\n"
+			    "Priority: 5\n");
+	/* Rows written before: the configured headers inside, after the
+	 * format's (one of them repeating a format header's name). */
+	assert_string_equal(
+		send_headers("Title: Legacy\nPriority: 3\nAuthorization: "
+			     "Bearer old\nPriority: 4\n",
+			     conf, 3),
+		"Title: Legacy\nAuthorization: Bearer new\nX-B: 2\n"
+		"Priority: 5\n");
+	assert_string_equal(
+		send_headers("Title: x\nX-Old: 1\ntitle: y\n", NULL, 0),
+		"Title: x\nX-Old: 1\n");
+	/* Names compare without case; blank and colon-less lines, a bare
+	 * CR and the spaces around a value are dropped. */
+	static char prio_upper[] = "PRIORITY:5";
+	char *upper[] = {prio_upper};
+	assert_string_equal(send_headers("priority: 3\n\nnot a header\n"
+					 "X-A:   spaced  \r\n: empty\n",
+					 upper, 1),
+			    "X-A: spaced\nPRIORITY: 5\n");
 }
 
 static void
@@ -826,6 +893,7 @@ main(void)
 			test_add_idempotent_in_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_keeps_fields, setup,
 						teardown),
+		cmocka_unit_test(test_headers_at_send_time),
 		cmocka_unit_test_setup_teardown(test_add_error, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_due_order_and_limit, setup,
