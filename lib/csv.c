@@ -25,6 +25,7 @@ struct sm_csv {
 	size_t nf, fcap;
 	char **names; /* header, trimmed */
 	size_t ncols;
+	int header_line;
 };
 
 static void fmt_err(char *err, size_t errlen, const char *fmt, ...)
@@ -333,6 +334,7 @@ sm_csv_open(const char *data, size_t len, struct sm_csv **out, char *err,
 		sm_csv_free(c);
 		return -1;
 	}
+	c->header_line = line;
 	c->ncols = c->nf;
 	c->names = xrealloc(NULL, c->ncols * sizeof(*c->names));
 	for (size_t i = 0; i < c->ncols; i++)
@@ -359,6 +361,12 @@ char
 sm_csv_separator(const struct sm_csv *c)
 {
 	return c->sep;
+}
+
+int
+sm_csv_header_line(const struct sm_csv *c)
+{
+	return c->header_line;
 }
 
 size_t

@@ -45,6 +45,9 @@ void sm_csv_free(struct sm_csv *c);
 /* The separator in use: ',' or ';'. */
 char sm_csv_separator(const struct sm_csv *c);
 
+/* The line the header row is on (1 unless empty lines precede it). */
+int sm_csv_header_line(const struct sm_csv *c);
+
 /* The number of header columns. */
 size_t sm_csv_columns(const struct sm_csv *c);
 

@@ -154,6 +154,7 @@ test_empty_lines(void **state)
 {
 	(void)state;
 	struct sm_csv *c = open_ok("\n\na,b\n\n1,2\n\r\n,\n  \n3,4");
+	assert_int_equal(sm_csv_header_line(c), 3);
 	/* Lines of separators or blanks only are skipped too. */
 	expect_row(c, 5, "1", "2", NULL);
 	expect_row(c, 9, "3", "4", NULL);
