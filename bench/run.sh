@@ -135,4 +135,6 @@ printf '%s' "$counts"
 sh "$here/daemon.sh" "$build" || exit 1
 # Then a burst of 1,000 posts due in the same second, delivered to webhooks.
 sh "$here/webhooks.sh" "$build" || exit 1
+# Then the post queue's store: durable adds per second, list of 100k.
+sh "$here/queue.sh" "$build" || exit 1
 exit 0

@@ -23,37 +23,29 @@ reserve(struct sm_ics *w, size_t extra)
 	w->cap = cap;
 }
 
+/*
+ * Appends one unit of a content line (an ASCII character, a whole UTF-8
+ * character or an escape pair), folding first when it would take the
+ * physical line past SM_ICS_FOLD octets.  The caller has reserved room.
+ */
 static void
-put(struct sm_ics *w, const char *s, size_t n)
+unit(struct sm_ics *w, const char *s, size_t n)
 {
-	reserve(w, n);
+	if (w->col + n > SM_ICS_FOLD) {
+		memcpy(w->buf + w->len, "\r\n ", 3);
+		w->len += 3;
+		w->col = 1; /* the leading space counts */
+	}
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
-	w->buf[w->len] = '\0';
+	w->col += n;
 }
 
-/* A growable line being assembled before it is folded. */
-struct line {
-	char *s;
-	size_t len, cap;
-};
-
+/* Room for a value of n octets, escaped and folded. */
 static void
-lput(struct line *l, const char *s, size_t n)
+reserve_value(struct sm_ics *w, size_t n)
 {
-	if (l->len + n + 1 > l->cap) {
-		size_t cap = l->cap ? l->cap : 256;
-		while (cap < l->len + n + 1)
-			cap *= 2;
-		char *b = realloc(l->s, cap);
-		if (!b)
-			abort();
-		l->s = b;
-		l->cap = cap;
-	}
-	memcpy(l->s + l->len, s, n);
-	l->len += n;
-	l->s[l->len] = '\0';
+	reserve(w, 3 * n + 8);
 }
 
 static int
@@ -62,74 +54,97 @@ is_control(unsigned char c)
 	return (c < 0x20 && c != '\t') || c == 0x7F;
 }
 
-/* Appends a value with control characters dropped. */
-static void
-lput_raw(struct line *l, const char *v)
+/* The length of the UTF-8 character led by c (1 for anything else), at
+ * most what is left of the string. */
+static size_t
+char_len(const char *p)
 {
-	for (const char *p = v; *p; p++)
+	unsigned char c = (unsigned char)*p;
+	size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	for (size_t i = 1; i < n; i++)
+		if (((unsigned char)p[i] & 0xC0) != 0x80)
+			return i;
+	return n;
+}
+
+/* Starts a content line "NAME:". */
+static void
+start(struct sm_ics *w, const char *name)
+{
+	size_t n = strlen(name);
+	reserve_value(w, n + 1);
+	w->col = 0;
+	for (size_t i = 0; i < n; i++)
+		unit(w, name + i, 1);
+	unit(w, ":", 1);
+}
+
+/* Appends a value as given, control characters dropped. */
+static void
+value_raw(struct sm_ics *w, const char *v)
+{
+	reserve_value(w, strlen(v));
+	for (const char *p = v; *p;) {
+		size_t n = char_len(p);
 		if (!is_control((unsigned char)*p))
-			lput(l, p, 1);
+			unit(w, p, n);
+		p += n;
+	}
 }
 
 /* Appends a TEXT value escaped (RFC 5545 section 3.3.11). */
 static void
-lput_text(struct line *l, const char *v)
+value_text(struct sm_ics *w, const char *v)
 {
-	for (const char *p = v; *p; p++) {
+	reserve_value(w, strlen(v));
+	for (const char *p = v; *p;) {
 		switch (*p) {
 		case '\\':
-			lput(l, "\\\\", 2);
+			unit(w, "\\\\", 2);
 			break;
 		case ';':
-			lput(l, "\\;", 2);
+			unit(w, "\\;", 2);
 			break;
 		case ',':
-			lput(l, "\\,", 2);
+			unit(w, "\\,", 2);
 			break;
 		case '\r':
 			if (p[1] == '\n')
 				p++;
-			lput(l, "\\n", 2);
+			unit(w, "\\n", 2);
 			break;
 		case '\n':
-			lput(l, "\\n", 2);
+			unit(w, "\\n", 2);
 			break;
-		default:
+		default: {
+			size_t n = char_len(p);
 			if (!is_control((unsigned char)*p))
-				lput(l, p, 1);
+				unit(w, p, n);
+			p += n;
+			continue;
 		}
+		}
+		p++;
 	}
 }
 
-/* Writes a whole logical line folded, and frees it. */
+/* Ends a content line. */
 static void
-emit(struct sm_ics *w, struct line *l)
+end_line(struct sm_ics *w)
 {
-	size_t pos = 0, room = SM_ICS_FOLD;
-	while (l->len - pos > room) {
-		size_t cut = pos + room;
-		/* Never split a UTF-8 character: back up to its lead byte. */
-		while (cut > pos + 1 &&
-		       ((unsigned char)l->s[cut] & 0xC0) == 0x80)
-			cut--;
-		put(w, l->s + pos, cut - pos);
-		put(w, "\r\n ", 3);
-		pos = cut;
-		room = SM_ICS_FOLD - 1; /* the leading space counts */
-	}
-	put(w, l->s + pos, l->len - pos);
-	put(w, "\r\n", 2);
-	free(l->s);
+	reserve(w, 2);
+	memcpy(w->buf + w->len, "\r\n", 2);
+	w->len += 2;
+	w->buf[w->len] = '\0';
+	w->col = 0;
 }
 
 void
 sm_ics_line(struct sm_ics *w, const char *name, const char *value)
 {
-	struct line l = {0};
-	lput(&l, name, strlen(name));
-	lput(&l, ":", 1);
-	lput_raw(&l, value);
-	emit(w, &l);
+	start(w, name);
+	value_raw(w, value);
+	end_line(w);
 }
 
 void
@@ -137,11 +152,9 @@ sm_ics_text(struct sm_ics *w, const char *name, const char *text)
 {
 	if (!text)
 		return;
-	struct line l = {0};
-	lput(&l, name, strlen(name));
-	lput(&l, ":", 1);
-	lput_text(&l, text);
-	emit(w, &l);
+	start(w, name);
+	value_text(w, text);
+	end_line(w);
 }
 
 static char *
@@ -207,14 +220,15 @@ sm_ics_post(struct sm_ics *w, const struct sm_post *p,
 	sm_ics_line(w, "TRANSP", "TRANSPARENT");
 	if (p->nplatforms > 0) {
 		/* One value per platform, comma-separated like CATEGORIES. */
-		struct line l = {0};
-		lput(&l, "X-SMCAL-PLATFORM:", 17);
+		start(w, "X-SMCAL-PLATFORM");
 		for (int i = 0; i < p->nplatforms; i++) {
-			if (i)
-				lput(&l, ",", 1);
-			lput_text(&l, p->platforms[i]);
+			if (i) {
+				reserve_value(w, 1);
+				unit(w, ",", 1);
+			}
+			value_text(w, p->platforms[i]);
 		}
-		emit(w, &l);
+		end_line(w);
 	}
 	sm_ics_text(w, "X-SMCAL-TYPE", p->type);
 	sm_ics_text(w, "X-SMCAL-PERSONA", p->persona);
@@ -256,11 +270,10 @@ sm_ics_done(struct sm_ics *w, const char *calendar, const char *uid,
 	sm_ics_time(w, "DTSTAMP", dtstamp);
 	sm_ics_time(w, "DTSTART", at);
 	sm_ics_line(w, "STATUS", "FINAL");
-	struct line l = {0};
-	lput(&l, "SUMMARY:", 8);
-	lput_text(&l, "Published: ");
-	lput_text(&l, uid);
-	emit(w, &l);
+	start(w, "SUMMARY");
+	value_text(w, "Published: ");
+	value_text(w, uid);
+	end_line(w);
 	sm_ics_text(w, "RELATED-TO", uid);
 	sm_ics_text(w, "X-SMCAL-CALENDAR", calendar);
 	sm_ics_text(w, "X-SMCAL-RECURRENCE-ID", recurrence_id);

@@ -22,8 +22,9 @@
 #define SM_ICS_FOLD 75
 
 struct sm_ics {
-	char *buf;
+	char *buf; /* NUL-terminated after each line */
 	size_t len, cap;
+	size_t col; /* octets on the physical line being written */
 };
 
 /* Opens the VCALENDAR (VERSION, PRODID, CALSCALE, and X-WR-CALNAME when

@@ -8,7 +8,8 @@
  * Listing walks the (publish_at, id) index; paging is by that key, so a
  * page costs the same wherever it starts.  A post's done mark is joined
  * from `done` by (calendar "queue", id, identity), the identity being the
- * publish instant written as strftime writes it below and sm_queue_rid in C.
+ * publish instant in UTC: the column `rid`, which SQLite computes when a
+ * post is added or moved, and sm_queue_rid in C.
  */
 #include "queue.h"
 
@@ -470,8 +471,7 @@ sm_queue_add(struct sm_store *st, struct sm_queue_post *posts, size_t n,
 	" q.campaign, q.url, q.publish_at, q.draft, q.status, q.created_at,"   \
 	" q.updated_at, q.revision, d.at, d.url FROM queue q"                  \
 	" LEFT JOIN done d ON d.calendar = '" QUEUE "' AND d.uid = q.id"       \
-	" AND d.recurrence_id ="                                               \
-	" strftime('%Y-%m-%dT%H:%M:%SZ', q.publish_at, 'unixepoch')"
+	" AND d.recurrence_id = q.rid"
 
 /* Splits a stored platform list into q (pointing into buf, which is
  * overwritten). */
@@ -838,23 +838,35 @@ sm_queue_mark_done(struct sm_store *st, const char *id, const char *url,
  * Queued posts as calendar posts.
  */
 
-void
-sm_queue_to_post(struct sm_arena *a, const struct sm_queue_post *q,
-		 struct sm_post *out)
+/* A string for a post: copied into a, or borrowed when a is NULL. */
+static const char *
+keep(struct sm_arena *a, const char *s)
+{
+	return a ? sm_arena_strdup(a, s) : s;
+}
+
+/*
+ * Fills a post from a queued one, strings copied into a, or borrowed when a
+ * is NULL (then the platform names go into plats, which must outlive out).
+ */
+static void
+fill_post(struct sm_arena *a, const struct sm_queue_post *q, const char **plats,
+	  struct sm_post *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->uid = sm_arena_strdup(a, q->id);
-	out->title = sm_arena_strdup(a, q->title);
-	out->body = sm_arena_strdup(a, q->body);
-	out->url = sm_arena_strdup(a, q->url);
-	out->type = sm_arena_strdup(a, q->type);
-	out->persona = sm_arena_strdup(a, q->persona);
-	out->campaign = sm_arena_strdup(a, q->campaign);
+	out->uid = keep(a, q->id);
+	out->title = keep(a, q->title);
+	out->body = keep(a, q->body);
+	out->url = keep(a, q->url);
+	out->type = keep(a, q->type);
+	out->persona = keep(a, q->persona);
+	out->campaign = keep(a, q->campaign);
 	if (q->nplatforms > 0) {
-		const char **v =
-			sm_arena_alloc(a, (size_t)q->nplatforms * sizeof(*v));
+		const char **v = a ? sm_arena_alloc(a, (size_t)q->nplatforms *
+							       sizeof(*v))
+				   : plats;
 		for (int i = 0; i < q->nplatforms; i++)
-			v[i] = sm_arena_strdup(a, q->platforms[i]);
+			v[i] = keep(a, q->platforms[i]);
 		out->platforms = v;
 		out->nplatforms = q->nplatforms;
 	}
@@ -865,6 +877,13 @@ sm_queue_to_post(struct sm_arena *a, const struct sm_queue_post *q,
 						      : SM_POST_SCHEDULED;
 	out->sequence = q->revision > 1 ? (int)(q->revision - 1) : 0;
 	out->file = QUEUE;
+}
+
+void
+sm_queue_to_post(struct sm_arena *a, const struct sm_queue_post *q,
+		 struct sm_post *out)
+{
+	fill_post(a, q, NULL, out);
 }
 
 struct load_ctx {
@@ -891,6 +910,28 @@ load_one(void *ctx, const struct sm_queue_post *q)
 	return 0;
 }
 
+/* The number of posts, cancelled ones too or not; -1 on error. */
+static long
+count_posts(struct sm_store *st, int with_cancelled)
+{
+	const char *what = "counting queued posts";
+	sqlite3_stmt *s = prepare(
+		st,
+		with_cancelled
+			? "SELECT count(*) FROM queue"
+			: "SELECT count(*) FROM queue WHERE status = 'scheduled'",
+		what);
+	if (!s)
+		return -1;
+	long n = -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(s, 0);
+	else
+		sm_store_set_error(st, what);
+	sqlite3_finalize(s);
+	return n;
+}
+
 int
 sm_queue_load(struct sm_store *st, struct sm_calendar *cal, int with_cancelled)
 {
@@ -900,6 +941,19 @@ sm_queue_load(struct sm_store *st, struct sm_calendar *cal, int with_cancelled)
 		f.states = SM_QUEUE_STATE_SCHEDULED | SM_QUEUE_STATE_DRAFT;
 	struct load_ctx l = {cal, with_cancelled};
 	size_t before = cal->nposts;
+	/* Size the array once: a doubling array of 100k posts would leave
+	 * up to 30 MB unused. */
+	long n = count_posts(st, with_cancelled);
+	if (n < 0)
+		return -EIO;
+	if (cal->nposts + (size_t)n > cal->cap) {
+		size_t cap = cal->nposts + (size_t)n;
+		struct sm_post *v = realloc(cal->posts, cap * sizeof(*v));
+		if (!v && cap)
+			abort();
+		cal->posts = v;
+		cal->cap = cap;
+	}
 	int rc = sm_queue_list(st, &f, load_one, &l);
 	return rc < 0 ? rc : (int)(cal->nposts - before);
 }
@@ -914,9 +968,9 @@ static int
 export_one(void *ctx, const struct sm_queue_post *q)
 {
 	struct export_ctx *e = ctx;
-	struct sm_arena a = {0};
+	const char *plats[SM_QUEUE_MAX_PLATFORMS];
 	struct sm_post p;
-	sm_queue_to_post(&a, q, &p);
+	fill_post(NULL, q, plats, &p);
 	struct sm_ics_extra x = {
 		.dtstamp = e->now,
 		.created = q->created_at,
@@ -927,7 +981,6 @@ export_one(void *ctx, const struct sm_queue_post *q)
 	};
 	if (sm_ics_post(e->w, &p, &x) < 0)
 		e->failed = 1;
-	sm_arena_free(&a);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
  */
 #include "slots.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,11 +36,21 @@ struct plat {
 	size_t nextra, cap;
 };
 
+/* Where the last search for a set of platforms ended.  What is free for a
+ * set only shrinks as slots are taken, so its next search starts there:
+ * successive rows of a bulk file do not scan the same full weeks again. */
+struct resume {
+	char *key; /* the platforms' names, lower case, comma-separated */
+	sm_time from;
+};
+
 struct sm_slot_planner {
 	const struct sm_tz *zone;
 	sm_time now;
 	struct plat *v;
 	size_t n, cap;
+	struct resume *resume;
+	size_t nresume;
 };
 
 struct cand {
@@ -179,6 +190,17 @@ sm_slots_planner_new(const struct sm_tz *zone, sm_time now)
 	return p;
 }
 
+/* Drops the resume points (a platform's posts were replaced). */
+static void
+forget(struct sm_slot_planner *p)
+{
+	for (size_t i = 0; i < p->nresume; i++)
+		free(p->resume[i].key);
+	free(p->resume);
+	p->resume = NULL;
+	p->nresume = 0;
+}
+
 void
 sm_slots_planner_free(struct sm_slot_planner *p)
 {
@@ -187,6 +209,7 @@ sm_slots_planner_free(struct sm_slot_planner *p)
 	for (size_t i = 0; i < p->n; i++)
 		free(p->v[i].extra);
 	free(p->v);
+	forget(p);
 	free(p);
 }
 
@@ -207,6 +230,7 @@ sm_slots_planner_platform(struct sm_slot_planner *p,
 	x->pl = pl;
 	x->base = taken;
 	x->nbase = taken ? n : 0;
+	forget(p);
 }
 
 void
@@ -257,8 +281,8 @@ find_all(struct sm_slot_planner *p, const char *const *platforms, size_t n,
 
 /* The search of sm_slots_planner_next over the platforms in sel. */
 static int
-search(struct sm_slot_planner *p, struct plat **sel, size_t n, sm_time *out,
-       char *err, size_t errlen)
+search(struct sm_slot_planner *p, struct plat **sel, size_t n, sm_time from,
+       sm_time *out, char *err, size_t errlen)
 {
 	const struct sm_slots *slots = &sel[0]->pl->slots;
 	if (slots->n == 0) {
@@ -271,6 +295,8 @@ search(struct sm_slot_planner *p, struct plat **sel, size_t n, sm_time *out,
 	}
 
 	sm_time earliest = p->now + SM_SLOTS_SAME_SLOT;
+	if (from > earliest)
+		earliest = from;
 	/* Past the last taken post (plus spacing) every slot is free: the
 	 * search ends there at the latest. */
 	sm_time last = earliest;
@@ -328,6 +354,33 @@ search(struct sm_slot_planner *p, struct plat **sel, size_t n, sm_time *out,
 	return -1;
 }
 
+/* The resume point of a set of platforms, made when new. */
+static struct resume *
+resume_of(struct sm_slot_planner *p, struct plat **sel, size_t n)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(sel[i]->pl->name) + 1;
+	char *key = xrealloc(NULL, len);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (const char *c = sel[i]->pl->name; *c; c++)
+			key[k++] = (char)tolower((unsigned char)*c);
+		key[k++] = ',';
+	}
+	key[k] = '\0';
+	for (size_t i = 0; i < p->nresume; i++)
+		if (strcmp(p->resume[i].key, key) == 0) {
+			free(key);
+			return &p->resume[i];
+		}
+	p->resume = xrealloc(p->resume, (p->nresume + 1) * sizeof(*p->resume));
+	struct resume *r = &p->resume[p->nresume++];
+	r->key = key;
+	r->from = SM_TIME_MIN;
+	return r;
+}
+
 int
 sm_slots_planner_next(struct sm_slot_planner *p, const char *const *platforms,
 		      size_t n, sm_time *out, char *err, size_t errlen)
@@ -338,8 +391,12 @@ sm_slots_planner_next(struct sm_slot_planner *p, const char *const *platforms,
 	}
 	struct plat **sel = xrealloc(NULL, n * sizeof(*sel));
 	int rc = find_all(p, platforms, n, sel, err, errlen);
-	if (rc == 0)
-		rc = search(p, sel, n, out, err, errlen);
+	if (rc == 0) {
+		struct resume *r = resume_of(p, sel, n);
+		rc = search(p, sel, n, r->from, out, err, errlen);
+		if (rc == 0)
+			r->from = *out;
+	}
 	free(sel);
 	return rc;
 }

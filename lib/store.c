@@ -113,8 +113,10 @@ static const char *const migrations[] = {
 	") STRICT, WITHOUT ROWID;",
 	/* 2 -> 3: the post queue (queue.c), the calendar "queue" of posts
 	 * added with smctl add.  Platforms are a comma-separated list of
-	 * configured names (which cannot hold a comma); their done marks
-	 * live in `done` like every other occurrence's. */
+	 * configured names (which cannot hold a comma).  Done marks live in
+	 * `done` like every other occurrence's, under the occurrence's
+	 * identity: its publish instant in UTC, kept in `rid` so that a list
+	 * joins them without formatting a date per row. */
 	"CREATE TABLE queue ("
 	" id TEXT PRIMARY KEY NOT NULL,"
 	" title TEXT,"
@@ -130,7 +132,9 @@ static const char *const migrations[] = {
 	" CHECK (status IN ('scheduled', 'cancelled')),"
 	" created_at INTEGER NOT NULL,"
 	" updated_at INTEGER NOT NULL,"
-	" revision INTEGER NOT NULL DEFAULT 1"
+	" revision INTEGER NOT NULL DEFAULT 1,"
+	" rid TEXT GENERATED ALWAYS AS"
+	" (strftime('%Y-%m-%dT%H:%M:%SZ', publish_at, 'unixepoch')) STORED"
 	") STRICT;"
 	"CREATE INDEX queue_publish ON queue(publish_at, id);",
 };
