@@ -236,8 +236,9 @@ sm_ics_post(struct sm_ics *w, const struct sm_post *p,
 	sm_ics_text(w, "X-SMCAL-WEBHOOK", p->webhook);
 	if (x->done) {
 		sm_ics_time(w, "X-SMCAL-DONE", x->done_at);
-		if (x->done_url)
-			sm_ics_line(w, "X-SMCAL-DONE-URL", x->done_url);
+		/* An X- property is TEXT (RFC 5545 section 3.8.8.2), so
+		 * unlike URL its commas and semicolons are escaped. */
+		sm_ics_text(w, "X-SMCAL-DONE-URL", x->done_url);
 	}
 	sm_ics_line(w, "END", "VEVENT");
 	return 0;

@@ -212,7 +212,7 @@ test_post_round_trip(void **state)
 		.last_modified = utc("2026-11-19T11:00:00Z"),
 		.done = 1,
 		.done_at = utc("2026-12-01T08:03:00Z"),
-		.done_url = "https://www.instagram.com/p/Cx1/",
+		.done_url = "https://www.instagram.com/p/Cx1/?a=1,2",
 	};
 	sm_ics_begin(&w, "smcal queue");
 	assert_int_equal(sm_ics_post(&w, &p, &x), 0);
@@ -230,6 +230,8 @@ test_post_round_trip(void **state)
 	assert_non_null(strstr(w.buf, "STATUS:CANCELLED\r\n"));
 	assert_non_null(strstr(w.buf, "DTSTART:20261201T080000Z\r\n"));
 	assert_non_null(strstr(w.buf, "X-SMCAL-DONE:20261201T080300Z\r\n"));
+	assert_non_null(strstr(w.buf, "X-SMCAL-DONE-URL:https://www.instagram"
+				      ".com/p/Cx1/?a=1\\,2\r\n"));
 	assert_non_null(
 		strstr(w.buf, "X-SMCAL-PLATFORM:instagram,linkedin\r\n"));
 	assert_int_equal(libical_count(w.buf, ICAL_VEVENT_COMPONENT), 2);
