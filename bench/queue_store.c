@@ -7,12 +7,13 @@
  * DIR is a fresh state directory on the disk under test (fsync is what a
  * durable add costs); N (default 100000) posts are queued first, 1,000 per
  * transaction.  Then, each measured on its own:
- * - adds per second in transactions of 1, 10, 100 and 1,000 posts: every
- *   transaction is one durable commit (WAL fsync), as the daemon would
- *   group the adds pipelined on its socket;
  * - listing every post (the rows only, then formatted as JSON Lines the
  *   way `smctl list --json` prints them), and one page of 100 at the end
  *   by keyset paging;
+ * - adds per second in transactions of 1, 10, 100 and 1,000 posts: every
+ *   transaction is one durable commit (WAL fsync), as the daemon would
+ *   group the adds pipelined on its socket;
+ * and with the posts these adds queued on top:
  * - loading the queue as the calendar `queue` and indexing it into series
  *   (what the daemon does at start), with the resident memory it adds;
  * - one platform's instants and 1,000 successive free slots among them;
@@ -176,20 +177,6 @@ main(int argc, char **argv)
 	printf("queued %zu posts in %.2f s (1,000 per transaction)\n", n,
 	       t1 - t0);
 
-	printf("\nadds on top of them, each transaction one durable commit:\n");
-	printf("%-14s | %-8s | %-9s | %s\n", "per commit", "adds", "seconds",
-	       "adds/s");
-	static const size_t batches[] = {1, 10, 100, 1000};
-	static const size_t counts[] = {500, 5000, 20000, 50000};
-	for (int b = 0; b < 4; b++) {
-		t0 = now_s();
-		if (add_batches(st, counts[b], batches[b], &seq, base) < 0)
-			return 1;
-		t1 = now_s();
-		printf("%-14zu | %-8zu | %-9.3f | %.0f\n", batches[b],
-		       counts[b], t1 - t0, (double)counts[b] / (t1 - t0));
-	}
-
 	struct sm_queue_filter f;
 	sm_queue_filter_init(&f);
 	size_t rows = 0;
@@ -208,7 +195,7 @@ main(int argc, char **argv)
 	/* The last page of 100 by keyset paging. */
 	sm_queue_filter_init(&f);
 	f.limit = 100;
-	f.after_at = base + (sm_time)((seq - 101) * 1800);
+	f.after_at = base + (sm_time)((n - 101) * 1800);
 	f.after_id = "q_";
 	rows = 0;
 	t0 = now_s();
@@ -223,6 +210,20 @@ main(int argc, char **argv)
 	sm_queue_list(st, &f, count_fn, &rows);
 	t1 = now_s();
 	printf("list of one platform (%zu posts): %.3f s\n", rows, t1 - t0);
+
+	printf("\nadds on top of them, each transaction one durable commit:\n");
+	printf("%-14s | %-8s | %-9s | %s\n", "per commit", "adds", "seconds",
+	       "adds/s");
+	static const size_t batches[] = {1, 10, 100, 1000};
+	static const size_t counts[] = {500, 5000, 20000, 50000};
+	for (int b = 0; b < 4; b++) {
+		t0 = now_s();
+		if (add_batches(st, counts[b], batches[b], &seq, base) < 0)
+			return 1;
+		t1 = now_s();
+		printf("%-14zu | %-8zu | %-9.3f | %.0f\n", batches[b],
+		       counts[b], t1 - t0, (double)counts[b] / (t1 - t0));
+	}
 
 	double m0 = rss_mib();
 	struct sm_calendar cal;
