@@ -14,9 +14,9 @@
  * The schema version is PRAGMA user_version.  Each entry of migrations[]
  * takes the database from version i to i + 1 in one transaction together
  * with the version bump, so a crash mid-migration leaves the old version
- * whole.  Later work appends steps (post queue, webhook outbox); never edit
- * a step that has shipped.  A database from a newer smcal is refused rather
- * than half understood.
+ * whole.  Later work appends steps (after the outbox and the post queue);
+ * never edit a step that has shipped.  A database from a newer smcal is
+ * refused rather than half understood.
  *
  * Errors copy sqlite3_errmsg() into the store at the point of failure, so a
  * rollback that follows cannot overwrite the message sm_store_error returns.
@@ -112,6 +112,32 @@ static const char *const migrations[] = {
 	" reason TEXT NOT NULL,"
 	" at INTEGER NOT NULL"
 	") STRICT, WITHOUT ROWID;",
+	/* 2 -> 3: the post queue (queue.c), the calendar "queue" of posts
+	 * added with smctl add.  Platforms are a comma-separated list of
+	 * configured names (which cannot hold a comma).  Done marks live in
+	 * `done` like every other occurrence's, under the occurrence's
+	 * identity: its publish instant in UTC, kept in `rid` so that a list
+	 * joins them without formatting a date per row. */
+	"CREATE TABLE queue ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" title TEXT,"
+	" body TEXT,"
+	" platforms TEXT NOT NULL,"
+	" type TEXT,"
+	" persona TEXT,"
+	" campaign TEXT,"
+	" url TEXT,"
+	" publish_at INTEGER NOT NULL,"
+	" draft INTEGER NOT NULL DEFAULT 0,"
+	" status TEXT NOT NULL DEFAULT 'scheduled'"
+	" CHECK (status IN ('scheduled', 'cancelled')),"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" revision INTEGER NOT NULL DEFAULT 1,"
+	" rid TEXT GENERATED ALWAYS AS"
+	" (strftime('%Y-%m-%dT%H:%M:%SZ', publish_at, 'unixepoch')) STORED"
+	") STRICT;"
+	"CREATE INDEX queue_publish ON queue(publish_at, id);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -607,6 +633,15 @@ void
 sm_store_set_error(struct sm_store *st, const char *what)
 {
 	db_fail(st, what);
+}
+
+void
+sm_store_set_message(struct sm_store *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
 }
 
 int

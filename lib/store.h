@@ -6,9 +6,10 @@
  * id), done marks (an occurrence published, with the posted URL), missed
  * events (due while the daemon was down, older than the catch-up window) and
  * small daemon facts (the instant up to which events were processed).
- * Later work adds the post queue and the webhook outbox as new schema
- * versions.  No event loop here: calls are synchronous and short; the daemon
- * calls them from its loop thread only.
+ * The webhook outbox (outbox.h, schema version 2) and the post queue
+ * (queue.h, version 3) live in the same database.  No event loop here:
+ * calls are synchronous and short; the daemon calls them from its loop
+ * thread only.
  *
  * Occurrences are named as everywhere in smcal: calendar name, UID and the
  * identity string of occur.h (sm_occur_format_rid).

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/store: the schema is created at version 1 and a newer
+ * Unit tests for lib/store: the schema is created at its version and a newer
  * one is refused, the fired-event ledger is idempotent and durable across a
  * reopen and a crash, missed events list oldest first, done marks and daemon
  * facts read back what was written.  Each test works in its own mkdtemp
@@ -129,8 +129,8 @@ event(const char *id, sm_time at)
 	return ev;
 }
 
-/* The schema version this code creates: 1 (ledger) + 1 (outbox). */
-#define SCHEMA 2
+/* The schema version this code creates: ledger, outbox, queue. */
+#define SCHEMA 3
 
 static void
 test_open_creates_schema(void **state)
