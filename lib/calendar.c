@@ -322,17 +322,36 @@ is_top_kind(const char *name)
  * Zones.
  */
 
+/*
+ * A TZID without the white space around it, which is not part of the name:
+ * Exchange writes "TZID: 1" in its VTIMEZONE and "DTSTART;TZID= 1:..." in
+ * its events.  Returns where the name starts in s and its length in *len.
+ */
+static const char *
+tzid_trim(const char *s, size_t *len)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	*len = n;
+	return s;
+}
+
+/* The zone reference of a (trimmed) TZID of len bytes in this VCALENDAR. */
 static struct sm_zone_ref *
-zone_ref(struct loader *ld, const char *tzid, int line)
+zone_ref(struct loader *ld, const char *tzid, size_t len, int line)
 {
 	for (size_t i = 0; i < ld->nuses; i++)
 		if (ld->uses[i].vcal == ld->vcal &&
-		    strcmp(ld->uses[i].ref->tzid, tzid) == 0)
+		    strncmp(ld->uses[i].ref->tzid, tzid, len) == 0 &&
+		    ld->uses[i].ref->tzid[len] == '\0')
 			return ld->uses[i].ref;
 	ld->uses =
 		grow(ld->uses, &ld->uses_cap, ld->nuses + 1, sizeof(*ld->uses));
 	struct sm_zone_ref *ref = sm_arena_alloc(&ld->cal->arena, sizeof(*ref));
-	ref->tzid = sm_arena_strdup(&ld->cal->arena, tzid);
+	ref->tzid = sm_arena_strndup(&ld->cal->arena, tzid, len);
 	ref->line = line;
 	ld->uses[ld->nuses].ref = ref;
 	ld->uses[ld->nuses].vcal = ld->vcal;
@@ -760,13 +779,18 @@ find_line(struct loader *ld, const char *name, int nth)
 	return ld->chunk_line;
 }
 
+/* The property's TZID parameter, trimmed (its length in *len), or NULL
+ * when it has none or only blanks. */
 static const char *
-tzid_of(icalproperty *p)
+tzid_of(icalproperty *p, size_t *len)
 {
 	icalparameter *par =
 		icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
 	const char *tzid = par ? icalparameter_get_tzid(par) : NULL;
-	return tzid && *tzid ? tzid : NULL;
+	if (!tzid)
+		return NULL;
+	tzid = tzid_trim(tzid, len);
+	return *len ? tzid : NULL;
 }
 
 /* Fills an sm_dt from a time value and the TZID of its property.  A value
@@ -784,10 +808,11 @@ make_dt(struct loader *ld, struct icaltimetype t, icalproperty *p, int line,
 	} else if (icaltime_is_utc(t)) {
 		out->kind = SM_DT_UTC;
 	} else {
-		const char *tzid = p ? tzid_of(p) : NULL;
+		size_t len = 0;
+		const char *tzid = p ? tzid_of(p, &len) : NULL;
 		if (tzid) {
 			out->kind = SM_DT_ZONED;
-			out->zone = zone_ref(ld, tzid, line);
+			out->zone = zone_ref(ld, tzid, len, line);
 		} else {
 			out->kind = SM_DT_FLOATING;
 		}
@@ -1231,11 +1256,17 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 {
 	icalproperty *tp =
 		icalcomponent_get_first_property(c, ICAL_TZID_PROPERTY);
-	const char *tzid = tp ? icalproperty_get_tzid(tp) : NULL;
-	if (!tzid || !*tzid) {
+	const char *raw = tp ? icalproperty_get_tzid(tp) : NULL;
+	size_t len = 0;
+	if (raw)
+		raw = tzid_trim(raw, &len);
+	if (!len) {
 		warn(ld, ld->chunk_line, "VTIMEZONE without TZID ignored");
 		return;
 	}
+	char *tzid = strndup(raw, len);
+	if (!tzid)
+		abort();
 	char why[128];
 	struct sm_tz *tz = zone_from_vtimezone(c, tzid, why, sizeof(why));
 	if (!tz) {
@@ -1243,6 +1274,7 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 		     "VTIMEZONE %s is unusable (%s): the system's zone of "
 		     "that name is used if there is one",
 		     tzid, why);
+		free(tzid);
 		return;
 	}
 	struct sm_calendar *cal = ld->cal;
@@ -1251,9 +1283,7 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 	cal->zones[cal->nzones++] = tz;
 	ld->fzones = grow(ld->fzones, &ld->fzones_cap, ld->nfzones + 1,
 			  sizeof(*ld->fzones));
-	ld->fzones[ld->nfzones].tzid = strdup(tzid);
-	if (!ld->fzones[ld->nfzones].tzid)
-		abort();
+	ld->fzones[ld->nfzones].tzid = tzid;
 	ld->fzones[ld->nfzones].vcal = ld->vcal;
 	ld->fzones[ld->nfzones].tz = tz;
 	ld->nfzones++;

@@ -13,8 +13,9 @@
  * the file's VTIMEZONE of that TZID in the same VCALENDAR, else in the file,
  * else the system zoneinfo by IANA name (libical-style prefixes such as
  * "/freeassociation.sourceforge.net/" stripped), else a Windows zone name
- * mapped through CLDR's windowsZones.xml.  An unknown TZID is an error
- * naming its line; the values that use it are read as floating.
+ * mapped through CLDR's windowsZones.xml.  TZIDs are compared without the
+ * white space around them (Exchange writes "TZID: 1").  An unknown TZID is
+ * an error naming its line; the values that use it are read as floating.
  *
  * Messy input is loaded as far as it goes: every problem is reported in the
  * caller's diagnostics with file and line, and nothing aborts the load but an
