@@ -238,6 +238,7 @@ struct loader {
 	size_t nspliced, spliced_cap;
 	int latin_warned;
 	unsigned derived_seq;
+	int x_wr_seen; /* this file's X-WR-TIMEZONE is recorded */
 };
 
 static void warn(struct loader *ld, int line, const char *fmt, ...)
@@ -1558,6 +1559,23 @@ record_line(struct loader *ld, const char *name, const char *s, size_t len,
 		abort();
 }
 
+/* Records the file's first X-WR-TIMEZONE, after those of earlier files. */
+static void
+add_x_wr_timezone(struct loader *ld, const char *v, size_t vlen, int line)
+{
+	struct sm_arena *a = &ld->cal->arena;
+	struct sm_x_wr_timezone *x = sm_arena_alloc(a, sizeof(*x));
+	x->file = ld->file;
+	x->line = line;
+	x->zone = sm_arena_strndup(a, v, vlen);
+	x->next = NULL;
+	struct sm_x_wr_timezone **tail = &ld->cal->x_wr_timezones;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = x;
+	ld->x_wr_seen = 1;
+}
+
 static int
 is_date_with_z(const char *name, const char *v, size_t vlen)
 {
@@ -1630,10 +1648,9 @@ handle_line(struct loader *ld, const char *s, size_t len, int line)
 	    strcmp(ld->stack[ld->depth - 1], "VCALENDAR") == 0) {
 		if (strcmp(name, "VERSION") == 0)
 			ld->saw_version = 1;
-		else if (strcmp(name, "X-WR-TIMEZONE") == 0 &&
-			 !ld->cal->x_wr_timezone && vlen > 0)
-			ld->cal->x_wr_timezone =
-				sm_arena_strndup(&ld->cal->arena, v, vlen);
+		else if (strcmp(name, "X-WR-TIMEZONE") == 0 && !ld->x_wr_seen &&
+			 vlen > 0)
+			add_x_wr_timezone(ld, v, vlen, line);
 		return;
 	}
 	if (ld->depth == 0)

@@ -883,6 +883,56 @@ test_missing_uid(void **state)
 	fx_fini(&f2);
 }
 
+/*
+ * X-WR-TIMEZONE is never applied, but each file's first one is kept with its
+ * file and line, so lint can name them; files loaded into one calendar keep
+ * their own.
+ */
+static void
+test_x_wr_timezone_per_file(void **state)
+{
+	(void)state;
+	static struct fx f;
+	char *a = join(LINES("BEGIN:VCALENDAR", "VERSION:2.0",
+			     "X-WR-CALNAME:team", "X-WR-TIMEZONE:Europe/Paris",
+			     "X-WR-TIMEZONE:Europe/Rome", "BEGIN:VEVENT",
+			     "UID:a", "DTSTART:20240305T090000", "END:VEVENT",
+			     "END:VCALENDAR"),
+		       "\r\n");
+	char *b = join(LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			     "UID:b", "DTSTART:20240305T090000", "END:VEVENT",
+			     "END:VCALENDAR"),
+		       "\r\n");
+	char *c = join(LINES("BEGIN:VCALENDAR", "VERSION:2.0",
+			     "X-WR-TIMEZONE:America/New_York", "BEGIN:VEVENT",
+			     "UID:c", "DTSTART:20240305T090000", "END:VEVENT",
+			     "END:VCALENDAR"),
+		       "\r\n");
+	fx_load_len(&f, a, strlen(a));
+	assert_int_equal(
+		sm_calendar_load_buffer(&f.cal, b, strlen(b), "b.ics", &f.d),
+		0);
+	assert_int_equal(
+		sm_calendar_load_buffer(&f.cal, c, strlen(c), "c.ics", &f.d),
+		0);
+	free(a);
+	free(b);
+	free(c);
+	expect_clean(&f);
+	const struct sm_x_wr_timezone *x = f.cal.x_wr_timezones;
+	assert_non_null(x);
+	assert_string_equal(x->file, "t.ics");
+	assert_int_equal(x->line, 4);
+	assert_string_equal(x->zone, "Europe/Paris");
+	x = x->next;
+	assert_non_null(x);
+	assert_string_equal(x->file, "c.ics");
+	assert_int_equal(x->line, 3);
+	assert_string_equal(x->zone, "America/New_York");
+	assert_null(x->next);
+	fx_fini(&f);
+}
+
 static void
 test_empty(void **state)
 {
@@ -1374,6 +1424,7 @@ main(void)
 		T(test_rdate_date_with_z),
 		T(test_missing_uid),
 		T(test_empty),
+		T(test_x_wr_timezone_per_file),
 		T(test_enormous_line),
 		T(test_rdate_value_line_after_list),
 		T(test_rdate_tzid_line_after_list),
