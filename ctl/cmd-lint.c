@@ -101,6 +101,79 @@ check_allowed(struct offline *off, const char *config_path,
 	}
 }
 
+/* 1 when two zone names stand for the same zone: the same name, or the
+ * same system zone. */
+static int
+same_zone(const char *a, const char *b)
+{
+	if (strcmp(a, b) == 0)
+		return 1;
+	const struct sm_tz *za = sm_calendar_system_zone(a);
+	return za && za == sm_calendar_system_zone(b);
+}
+
+/*
+ * X-WR-TIMEZONE (Google, Apple) is not RFC 5545 and smcald does not apply
+ * it: a file's floating and all-day times are read in its calendar's
+ * timezone.  Warn, at the file's X-WR-TIMEZONE line, when that zone is
+ * another one and the file has such times.
+ */
+static void
+check_x_wr_timezones(struct offline *off, const char *config_path,
+		     const char *calendar, char **files, int nfiles)
+{
+	for (const struct sm_x_wr_timezone *x = off->cal.x_wr_timezones; x;
+	     x = x->next) {
+		size_t floating = 0;
+		for (size_t i = 0; i < off->cal.nposts; i++) {
+			const struct sm_post *p = &off->cal.posts[i];
+			floating += p->file && strcmp(p->file, x->file) == 0 &&
+				    (p->start.kind == SM_DT_FLOATING ||
+				     p->start.kind == SM_DT_DATE);
+		}
+		if (!floating)
+			continue;
+		/* The zones the file is read in: its calendars' with a
+		 * config, else the one smctl uses (UTC without -c). */
+		const char *names[MAX_FILE_CALENDARS];
+		int n = 0;
+		for (int f = 0; f < nfiles && config_path && !n; f++)
+			if (strcmp(files[f], x->file) == 0)
+				n = file_calendars(off->cfg, calendar, files[f],
+						   names, MAX_FILE_CALENDARS);
+		for (int k = 0; k < (n ? n : 1); k++) {
+			const struct sm_calendar_conf *cc =
+				n ? sm_config_calendar(off->cfg, names[k])
+				  : NULL;
+			const char *zone = cc ? cc->timezone : off->zone_name;
+			if (same_zone(x->zone, zone))
+				continue;
+			char where[512];
+			if (cc)
+				snprintf(where, sizeof(where),
+					 "calendar %s's timezone %s (set "
+					 "[calendar:%s] timezone = %s in %s "
+					 "if the file means it)",
+					 cc->name, zone, cc->name, x->zone,
+					 config_path);
+			else if (config_path)
+				snprintf(where, sizeof(where),
+					 "the configured timezone %s", zone);
+			else
+				snprintf(where, sizeof(where),
+					 "%s (smctl's default; give -c CONFIG "
+					 "for the daemon's timezone)",
+					 zone);
+			sm_diag_add(&off->diags, SM_WARNING, x->file, x->line,
+				    "X-WR-TIMEZONE:%s is not RFC 5545 and is "
+				    "not applied: %zu post%s with floating or "
+				    "all-day times %s read in %s",
+				    x->zone, floating, floating == 1 ? "" : "s",
+				    floating == 1 ? "is" : "are", where);
+		}
+	}
+}
+
 static int
 lint_exec(const struct ctl_env *env, int argc, char **argv)
 {
@@ -171,21 +244,8 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 		check_allowed(&off, env->config_path, calendar, argv + optind,
 			      argc - optind);
 	}
-	if (off.cal.x_wr_timezone) {
-		size_t floating = 0;
-		for (size_t i = 0; i < off.cal.nposts; i++)
-			floating +=
-				off.cal.posts[i].start.kind == SM_DT_FLOATING ||
-				off.cal.posts[i].start.kind == SM_DT_DATE;
-		if (floating)
-			sm_diag_add(&off.diags, SM_WARNING, NULL, 0,
-				    "X-WR-TIMEZONE:%s is not RFC 5545 and is "
-				    "not applied: %zu posts with floating or "
-				    "all-day times are read in the configured "
-				    "timezone (%s)",
-				    off.cal.x_wr_timezone, floating,
-				    off.cfg->timezone);
-	}
+	check_x_wr_timezones(&off, env->config_path, calendar, argv + optind,
+			     argc - optind);
 	const struct sm_diag_list *d = &off.diags;
 	if (json) {
 		struct sm_jsonw w = {0};
@@ -210,10 +270,10 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 		sm_jsonw_free(&w);
 	} else {
 		sm_diag_print(d, stdout);
-		printf("%zu posts, %zu series: %zu error%s, %zu warning%s\n",
-		       off.cal.nposts, off.set.n, d->nerrors,
-		       d->nerrors == 1 ? "" : "s", d->nwarnings,
-		       d->nwarnings == 1 ? "" : "s");
+		printf("%zu post%s, %zu series: %zu error%s, %zu warning%s\n",
+		       off.cal.nposts, off.cal.nposts == 1 ? "" : "s",
+		       off.set.n, d->nerrors, d->nerrors == 1 ? "" : "s",
+		       d->nwarnings, d->nwarnings == 1 ? "" : "s");
 	}
 	rc = d->nerrors ? CTL_FAILED : CTL_OK;
 	offline_fini(&off);
@@ -224,5 +284,28 @@ const struct ctl_cmd ctl_cmd_lint = {
 	.name = "lint",
 	.usage = "[--json] [--calendar NAME] FILE.ics...",
 	.summary = "check calendar files; exit 1 on errors",
+	.help = "options:\n"
+		"  --json           one JSON object per problem and line: "
+		"file, line,\n"
+		"                   severity, message\n"
+		"  --calendar NAME  check the files as the config's "
+		"[calendar:NAME] (needs -c);\n"
+		"                   by default a file is the calendar whose "
+		"path it is\n"
+		"\n"
+		"Every problem names its file and line and says what to do. "
+		"With -c CONFIG,\n"
+		"posts are also checked against the config: the webhooks "
+		"and platforms they\n"
+		"name, X-SMCAL-WEBHOOK against the calendar's webhooks, "
+		"and floating times\n"
+		"against the calendar's timezone (X-WR-TIMEZONE).\n"
+		"\n"
+		"exit: 0 no errors (warnings allowed), 1 errors or a file "
+		"could not be read,\n"
+		"2 usage, 78 configuration error\n"
+		"\n"
+		"example:\n"
+		"  smctl lint -c /etc/smcal/smcal.conf /etc/smcal/content.ics\n",
 	.exec = lint_exec,
 };

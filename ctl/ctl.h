@@ -26,7 +26,11 @@ struct ctl_cmd {
 	const char *name;
 	const char *usage;
 	const char *summary;
-	/* Runs with argv[0] the command name; returns an exit code. */
+	/* What `smctl NAME --help` adds after the usage line and summary:
+	 * options, defaults, examples (or NULL). */
+	const char *help;
+	/* Runs with argv[0] the command name; returns an exit code.  smctl
+	 * has already taken -c FILE and --help out of argv. */
 	int (*exec)(const struct ctl_env *env, int argc, char **argv);
 };
 
@@ -35,5 +39,8 @@ extern const struct ctl_cmd ctl_cmd_expand;
 
 /* Prints "smctl CMD: usage: ..." to stderr and returns CTL_USAGE. */
 int ctl_usage(const struct ctl_cmd *cmd);
+
+/* Prints the command's usage, summary and help to stdout; returns CTL_OK. */
+int ctl_help(const struct ctl_cmd *cmd);
 
 #endif

@@ -18,8 +18,54 @@ static const struct ctl_cmd *const commands[] = {
 int
 ctl_usage(const struct ctl_cmd *cmd)
 {
-	fprintf(stderr, "usage: smctl %s %s\n", cmd->name, cmd->usage);
+	fprintf(stderr, "usage: smctl %s %s\n(smctl %s --help for more)\n",
+		cmd->name, cmd->usage, cmd->name);
 	return CTL_USAGE;
+}
+
+int
+ctl_help(const struct ctl_cmd *cmd)
+{
+	printf("usage: smctl [-c CONFIG] %s %s\n\n%s\n", cmd->name, cmd->usage,
+	       cmd->summary);
+	if (cmd->help)
+		printf("\n%s", cmd->help);
+	return CTL_OK;
+}
+
+/*
+ * Options every command takes anywhere after its name (before "--"):
+ * -c FILE (also --config FILE, --config=FILE) names the config as before the
+ * command, and -h or --help prints the command's help.  They are taken out
+ * of argv so the command's own parser never sees them.  Returns 1 when help
+ * was asked for, -1 when -c lacks its FILE, else 0.
+ */
+static int
+take_common(struct ctl_env *env, int *argc, char **argv)
+{
+	int help = 0, n = 1;
+	for (int i = 1; i < *argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			if (i + 1 >= *argc)
+				return -1;
+			env->config_path = argv[++i];
+		} else if (strncmp(a, "--config=", 9) == 0) {
+			env->config_path = a + 9;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			help = 1;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	*argc = n;
+	argv[n] = NULL;
+	return help;
 }
 
 static void
@@ -30,7 +76,9 @@ usage(FILE *out)
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-8s %s\n", commands[i]->name,
 			commands[i]->summary);
-	fprintf(out, "\nexit codes: 0 ok, 1 failed, 2 usage, 69 daemon "
+	fprintf(out, "\nsmctl COMMAND --help describes a command; -c CONFIG "
+		     "may also follow it.\n"
+		     "exit codes: 0 ok, 1 failed, 2 usage, 69 daemon "
 		     "unreachable, 78 configuration error\n");
 }
 
@@ -66,7 +114,13 @@ main(int argc, char **argv)
 	}
 	for (size_t k = 0; k < NCOMMANDS; k++) {
 		if (strcmp(commands[k]->name, argv[i]) == 0) {
-			int rc = commands[k]->exec(&env, argc - i, argv + i);
+			int cargc = argc - i;
+			int common = take_common(&env, &cargc, argv + i);
+			if (common < 0)
+				return ctl_usage(commands[k]);
+			if (common > 0)
+				return ctl_help(commands[k]);
+			int rc = commands[k]->exec(&env, cargc, argv + i);
 			sm_calendar_zones_cleanup();
 			return rc;
 		}

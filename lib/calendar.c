@@ -238,6 +238,7 @@ struct loader {
 	size_t nspliced, spliced_cap;
 	int latin_warned;
 	unsigned derived_seq;
+	int x_wr_seen; /* this file's X-WR-TIMEZONE is recorded */
 };
 
 static void warn(struct loader *ld, int line, const char *fmt, ...)
@@ -322,17 +323,36 @@ is_top_kind(const char *name)
  * Zones.
  */
 
+/*
+ * A TZID without the white space around it, which is not part of the name:
+ * Exchange writes "TZID: 1" in its VTIMEZONE and "DTSTART;TZID= 1:..." in
+ * its events.  Returns where the name starts in s and its length in *len.
+ */
+static const char *
+tzid_trim(const char *s, size_t *len)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	*len = n;
+	return s;
+}
+
+/* The zone reference of a (trimmed) TZID of len bytes in this VCALENDAR. */
 static struct sm_zone_ref *
-zone_ref(struct loader *ld, const char *tzid, int line)
+zone_ref(struct loader *ld, const char *tzid, size_t len, int line)
 {
 	for (size_t i = 0; i < ld->nuses; i++)
 		if (ld->uses[i].vcal == ld->vcal &&
-		    strcmp(ld->uses[i].ref->tzid, tzid) == 0)
+		    strncmp(ld->uses[i].ref->tzid, tzid, len) == 0 &&
+		    ld->uses[i].ref->tzid[len] == '\0')
 			return ld->uses[i].ref;
 	ld->uses =
 		grow(ld->uses, &ld->uses_cap, ld->nuses + 1, sizeof(*ld->uses));
 	struct sm_zone_ref *ref = sm_arena_alloc(&ld->cal->arena, sizeof(*ref));
-	ref->tzid = sm_arena_strdup(&ld->cal->arena, tzid);
+	ref->tzid = sm_arena_strndup(&ld->cal->arena, tzid, len);
 	ref->line = line;
 	ld->uses[ld->nuses].ref = ref;
 	ld->uses[ld->nuses].vcal = ld->vcal;
@@ -760,13 +780,18 @@ find_line(struct loader *ld, const char *name, int nth)
 	return ld->chunk_line;
 }
 
+/* The property's TZID parameter, trimmed (its length in *len), or NULL
+ * when it has none or only blanks. */
 static const char *
-tzid_of(icalproperty *p)
+tzid_of(icalproperty *p, size_t *len)
 {
 	icalparameter *par =
 		icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
 	const char *tzid = par ? icalparameter_get_tzid(par) : NULL;
-	return tzid && *tzid ? tzid : NULL;
+	if (!tzid)
+		return NULL;
+	tzid = tzid_trim(tzid, len);
+	return *len ? tzid : NULL;
 }
 
 /* Fills an sm_dt from a time value and the TZID of its property.  A value
@@ -784,10 +809,11 @@ make_dt(struct loader *ld, struct icaltimetype t, icalproperty *p, int line,
 	} else if (icaltime_is_utc(t)) {
 		out->kind = SM_DT_UTC;
 	} else {
-		const char *tzid = p ? tzid_of(p) : NULL;
+		size_t len = 0;
+		const char *tzid = p ? tzid_of(p, &len) : NULL;
 		if (tzid) {
 			out->kind = SM_DT_ZONED;
-			out->zone = zone_ref(ld, tzid, line);
+			out->zone = zone_ref(ld, tzid, len, line);
 		} else {
 			out->kind = SM_DT_FLOATING;
 		}
@@ -1231,11 +1257,17 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 {
 	icalproperty *tp =
 		icalcomponent_get_first_property(c, ICAL_TZID_PROPERTY);
-	const char *tzid = tp ? icalproperty_get_tzid(tp) : NULL;
-	if (!tzid || !*tzid) {
+	const char *raw = tp ? icalproperty_get_tzid(tp) : NULL;
+	size_t len = 0;
+	if (raw)
+		raw = tzid_trim(raw, &len);
+	if (!len) {
 		warn(ld, ld->chunk_line, "VTIMEZONE without TZID ignored");
 		return;
 	}
+	char *tzid = strndup(raw, len);
+	if (!tzid)
+		abort();
 	char why[128];
 	struct sm_tz *tz = zone_from_vtimezone(c, tzid, why, sizeof(why));
 	if (!tz) {
@@ -1243,6 +1275,7 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 		     "VTIMEZONE %s is unusable (%s): the system's zone of "
 		     "that name is used if there is one",
 		     tzid, why);
+		free(tzid);
 		return;
 	}
 	struct sm_calendar *cal = ld->cal;
@@ -1251,9 +1284,7 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 	cal->zones[cal->nzones++] = tz;
 	ld->fzones = grow(ld->fzones, &ld->fzones_cap, ld->nfzones + 1,
 			  sizeof(*ld->fzones));
-	ld->fzones[ld->nfzones].tzid = strdup(tzid);
-	if (!ld->fzones[ld->nfzones].tzid)
-		abort();
+	ld->fzones[ld->nfzones].tzid = tzid;
 	ld->fzones[ld->nfzones].vcal = ld->vcal;
 	ld->fzones[ld->nfzones].tz = tz;
 	ld->nfzones++;
@@ -1528,6 +1559,23 @@ record_line(struct loader *ld, const char *name, const char *s, size_t len,
 		abort();
 }
 
+/* Records the file's first X-WR-TIMEZONE, after those of earlier files. */
+static void
+add_x_wr_timezone(struct loader *ld, const char *v, size_t vlen, int line)
+{
+	struct sm_arena *a = &ld->cal->arena;
+	struct sm_x_wr_timezone *x = sm_arena_alloc(a, sizeof(*x));
+	x->file = ld->file;
+	x->line = line;
+	x->zone = sm_arena_strndup(a, v, vlen);
+	x->next = NULL;
+	struct sm_x_wr_timezone **tail = &ld->cal->x_wr_timezones;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = x;
+	ld->x_wr_seen = 1;
+}
+
 static int
 is_date_with_z(const char *name, const char *v, size_t vlen)
 {
@@ -1600,10 +1648,9 @@ handle_line(struct loader *ld, const char *s, size_t len, int line)
 	    strcmp(ld->stack[ld->depth - 1], "VCALENDAR") == 0) {
 		if (strcmp(name, "VERSION") == 0)
 			ld->saw_version = 1;
-		else if (strcmp(name, "X-WR-TIMEZONE") == 0 &&
-			 !ld->cal->x_wr_timezone && vlen > 0)
-			ld->cal->x_wr_timezone =
-				sm_arena_strndup(&ld->cal->arena, v, vlen);
+		else if (strcmp(name, "X-WR-TIMEZONE") == 0 && !ld->x_wr_seen &&
+			 vlen > 0)
+			add_x_wr_timezone(ld, v, vlen, line);
 		return;
 	}
 	if (ld->depth == 0)

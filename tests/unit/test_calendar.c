@@ -883,6 +883,56 @@ test_missing_uid(void **state)
 	fx_fini(&f2);
 }
 
+/*
+ * X-WR-TIMEZONE is never applied, but each file's first one is kept with its
+ * file and line, so lint can name them; files loaded into one calendar keep
+ * their own.
+ */
+static void
+test_x_wr_timezone_per_file(void **state)
+{
+	(void)state;
+	static struct fx f;
+	char *a = join(LINES("BEGIN:VCALENDAR", "VERSION:2.0",
+			     "X-WR-CALNAME:team", "X-WR-TIMEZONE:Europe/Paris",
+			     "X-WR-TIMEZONE:Europe/Rome", "BEGIN:VEVENT",
+			     "UID:a", "DTSTART:20240305T090000", "END:VEVENT",
+			     "END:VCALENDAR"),
+		       "\r\n");
+	char *b = join(LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
+			     "UID:b", "DTSTART:20240305T090000", "END:VEVENT",
+			     "END:VCALENDAR"),
+		       "\r\n");
+	char *c = join(LINES("BEGIN:VCALENDAR", "VERSION:2.0",
+			     "X-WR-TIMEZONE:America/New_York", "BEGIN:VEVENT",
+			     "UID:c", "DTSTART:20240305T090000", "END:VEVENT",
+			     "END:VCALENDAR"),
+		       "\r\n");
+	fx_load_len(&f, a, strlen(a));
+	assert_int_equal(
+		sm_calendar_load_buffer(&f.cal, b, strlen(b), "b.ics", &f.d),
+		0);
+	assert_int_equal(
+		sm_calendar_load_buffer(&f.cal, c, strlen(c), "c.ics", &f.d),
+		0);
+	free(a);
+	free(b);
+	free(c);
+	expect_clean(&f);
+	const struct sm_x_wr_timezone *x = f.cal.x_wr_timezones;
+	assert_non_null(x);
+	assert_string_equal(x->file, "t.ics");
+	assert_int_equal(x->line, 4);
+	assert_string_equal(x->zone, "Europe/Paris");
+	x = x->next;
+	assert_non_null(x);
+	assert_string_equal(x->file, "c.ics");
+	assert_int_equal(x->line, 3);
+	assert_string_equal(x->zone, "America/New_York");
+	assert_null(x->next);
+	fx_fini(&f);
+}
+
 static void
 test_empty(void **state)
 {
@@ -1133,6 +1183,54 @@ test_zone_from_file(void **state)
 	fx_fini(&f);
 }
 
+/*
+ * A TZID parameter and a VTIMEZONE's TZID are compared without surrounding
+ * white space: Exchange writes "TZID: 1" and "DTSTART;TZID= 1:...".
+ */
+static void
+test_zone_tzid_blanks_trimmed(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0",
+		      "PRODID:-//Microsoft Corporation//Outlook 16.0 "
+		      "MIMEDIR//EN",
+		      "BEGIN:VTIMEZONE", "TZID: 1", "BEGIN:STANDARD",
+		      "DTSTART:16010101T030000", "TZOFFSETFROM:+0200",
+		      "TZOFFSETTO:+0100",
+		      "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10", "END:STANDARD",
+		      "BEGIN:DAYLIGHT", "DTSTART:16010101T020000",
+		      "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200",
+		      "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3", "END:DAYLIGHT",
+		      "END:VTIMEZONE", "BEGIN:VTIMEZONE", "TZID:Custom\t ",
+		      "BEGIN:STANDARD", "DTSTART:19700101T000000",
+		      "TZOFFSETFROM:-0500", "TZOFFSETTO:-0500", "END:STANDARD",
+		      "END:VTIMEZONE", "BEGIN:VEVENT", "UID:exchange",
+		      "DTSTART;TZID= 1:20240108T110000",
+		      "DTEND;TZID= 1:20240108T120000", "END:VEVENT",
+		      "BEGIN:VEVENT", "UID:summer",
+		      "DTSTART;TZID=\" 1 \":20240708T110000", "END:VEVENT",
+		      "BEGIN:VEVENT", "UID:custom",
+		      "DTSTART;TZID=Custom:20240108T110000", "END:VEVENT",
+		      "BEGIN:VEVENT", "UID:system",
+		      "DTSTART;TZID= Europe/Paris :20240108T110000",
+		      "END:VEVENT", "END:VCALENDAR"));
+	expect_clean(&f);
+	const struct sm_post *p = find_post(&f, "exchange");
+	assert_string_equal(p->start.zone->tzid, "1");
+	expect_time(zoned_instant(&p->start), "2024-01-08T10:00:00");
+	assert_int_equal(p->end.kind, SM_DT_ZONED);
+	assert_ptr_equal(p->end.zone, p->start.zone);
+	expect_time(zoned_instant(&find_post(&f, "summer")->start),
+		    "2024-07-08T09:00:00");
+	expect_time(zoned_instant(&find_post(&f, "custom")->start),
+		    "2024-01-08T16:00:00");
+	expect_time(zoned_instant(&find_post(&f, "system")->start),
+		    "2024-01-08T10:00:00");
+	fx_fini(&f);
+}
+
 static void
 test_zone_after_events(void **state)
 {
@@ -1326,6 +1424,7 @@ main(void)
 		T(test_rdate_date_with_z),
 		T(test_missing_uid),
 		T(test_empty),
+		T(test_x_wr_timezone_per_file),
 		T(test_enormous_line),
 		T(test_rdate_value_line_after_list),
 		T(test_rdate_tzid_line_after_list),
@@ -1336,6 +1435,7 @@ main(void)
 		T(test_tzid_with_z),
 		T(test_zone_from_file),
 		T(test_zone_after_events),
+		T(test_zone_tzid_blanks_trimmed),
 		T(test_zone_system_names),
 		T(test_load_file_missing),
 		T(test_load_two_files),
