@@ -101,6 +101,9 @@ fuzz: deps
 	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 		-o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c $(LIB_SRCS) \
 		-liniparser $(PKG_LIBS) -lm -lpthread
+	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c $(LIB_SRCS) \
+		-liniparser $(PKG_LIBS) -lm -lpthread
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: deps
