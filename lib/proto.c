@@ -855,9 +855,10 @@ static const char smcal_idl[] =
 	"or\n"
 	"# failed (most recent first); at most limit (default 50, at most "
 	"1000).\n"
+	"# No delivery at all is one reply without delivery.\n"
 	"method Deliveries(filter: ?(recent, pending, failed), limit: ?int) "
 	"-> (\n"
-	"  delivery: Delivery\n"
+	"  delivery: ?Delivery\n"
 	")\n"
 	"\n"
 	"# Requeues a failed delivery for an attempt now, with a fresh "
@@ -963,14 +964,16 @@ static const char posts_idl[] =
 	"\n"
 	"# Occurrences publishing in [from, to), calendar and queued posts "
 	"together,\n"
-	"# in publish order, one per reply (call with \"more\").\n"
+	"# in publish order, one per reply (call with \"more\"); none at "
+	"all is one\n"
+	"# reply without post.\n"
 	"method List(\n"
 	"  from: ?string,\n"
 	"  to: ?string,\n"
 	"  platform: ?string,\n"
 	"  status: ?(draft, scheduled, cancelled, done),\n"
 	"  calendar: ?string\n"
-	") -> (post: Post)\n"
+	") -> (post: ?Post)\n"
 	"\n"
 	"# One post (its next occurrence, or the one named).\n"
 	"method Get(id: string, occurrence: ?string) -> (post: Post)\n"
@@ -989,7 +992,7 @@ static const char posts_idl[] =
 	"# The next count occurrences to publish (default 10), one per reply "
 	"(call\n"
 	"# with \"more\").\n"
-	"method Next(count: ?int, platform: ?string) -> (post: Post)\n";
+	"method Next(count: ?int, platform: ?string) -> (post: ?Post)\n";
 
 const char *const sm_proto_interfaces[] = {
 	SM_PROTO_SERVICE,
