@@ -154,11 +154,14 @@ expand_exec(const struct ctl_env *env, int argc, char **argv)
 		{"tz", required_argument, NULL, 'z'},
 		{"all", no_argument, NULL, 'a'},
 		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'h':
+			return ctl_help(&ctl_cmd_expand);
 		case 'f':
 			from_s = optarg;
 			break;
@@ -246,5 +249,15 @@ const struct ctl_cmd ctl_cmd_expand = {
 	.name = "expand",
 	.usage = "FILE.ics... --from T --to T [--tz ZONE] [--all] [--json]",
 	.summary = "list occurrences in [from, to) in start order",
+	.help = "Offline: reads the files, needs no daemon.  T is a date or an "
+		"RFC 3339 time.\n"
+		"\n"
+		"  --from T, --to T  the window: occurrences whose actual start "
+		"is in it\n"
+		"  --tz ZONE         zone of floating and all-day times "
+		"(default UTC,\n"
+		"                    or the config's with -c)\n"
+		"  --all             include cancelled occurrences\n"
+		"  --json            one JSON object per occurrence per line\n",
 	.exec = expand_exec,
 };

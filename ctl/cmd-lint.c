@@ -15,12 +15,15 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 	int c;
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 'j')
 			json = 1;
+		else if (c == 'h')
+			return ctl_help(&ctl_cmd_lint);
 		else
 			return ctl_usage(&ctl_cmd_lint);
 	}
@@ -109,5 +112,12 @@ const struct ctl_cmd ctl_cmd_lint = {
 	.name = "lint",
 	.usage = "[--json] FILE.ics...",
 	.summary = "check calendar files; exit 1 on errors",
+	.help = "Offline: reads the files, needs no daemon.  Each problem is "
+		"printed as\n"
+		"file:line: error|warning: message.  With -c, posts are also "
+		"checked\n"
+		"against the config's webhooks and platforms.\n"
+		"\n"
+		"  --json  one JSON object per problem per line\n",
 	.exec = lint_exec,
 };

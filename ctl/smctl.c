@@ -9,8 +9,8 @@
 #include "ctl.h"
 
 static const struct ctl_cmd *const commands[] = {
-	&ctl_cmd_lint,
-	&ctl_cmd_expand,
+	&ctl_cmd_status, &ctl_cmd_reload, &ctl_cmd_deliveries,
+	&ctl_cmd_retry,	 &ctl_cmd_lint,	  &ctl_cmd_expand,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -18,8 +18,19 @@ static const struct ctl_cmd *const commands[] = {
 int
 ctl_usage(const struct ctl_cmd *cmd)
 {
-	fprintf(stderr, "usage: smctl %s %s\n", cmd->name, cmd->usage);
+	fprintf(stderr, "usage: smctl %s %s\n(smctl %s --help tells more)\n",
+		cmd->name, cmd->usage, cmd->name);
 	return CTL_USAGE;
+}
+
+int
+ctl_help(const struct ctl_cmd *cmd)
+{
+	printf("usage: smctl [-c CONFIG] [-s SOCKET] %s %s\n\n%s.\n", cmd->name,
+	       cmd->usage, cmd->summary);
+	if (cmd->help)
+		printf("\n%s", cmd->help);
+	return CTL_OK;
 }
 
 static void
@@ -28,10 +39,18 @@ usage(FILE *out)
 	fprintf(out, "usage: smctl [-c CONFIG] [-s SOCKET] COMMAND [ARGS]\n"
 		     "\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-8s %s\n", commands[i]->name,
+		fprintf(out, "  %-11s %s\n", commands[i]->name,
 			commands[i]->summary);
-	fprintf(out, "\nexit codes: 0 ok, 1 failed, 2 usage, 69 daemon "
-		     "unreachable, 78 configuration error\n");
+	fprintf(out,
+		"\noptions:\n"
+		"  -c CONFIG   read the socket path from this config file\n"
+		"  -s SOCKET   talk to smcald on this socket (also "
+		"SMCAL_SOCKET)\n"
+		"  --help      this text; smctl COMMAND --help for a "
+		"command's\n"
+		"  --version   smctl's version\n"
+		"\nexit codes: 0 ok, 1 failed, 2 usage, 69 daemon "
+		"unreachable, 78 configuration error\n");
 }
 
 int
@@ -39,15 +58,20 @@ main(int argc, char **argv)
 {
 	struct ctl_env env = {0};
 	env.socket_path = getenv("SMCAL_SOCKET");
+	if (env.socket_path && !*env.socket_path)
+		env.socket_path = NULL;
+	env.socket_from_env = env.socket_path != NULL;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if ((strcmp(argv[i], "-c") == 0 ||
 		     strcmp(argv[i], "-s") == 0) &&
 		    i + 1 < argc) {
-			if (argv[i][1] == 'c')
+			if (argv[i][1] == 'c') {
 				env.config_path = argv[++i];
-			else
+			} else {
 				env.socket_path = argv[++i];
+				env.socket_from_env = 0;
+			}
 		} else if (strcmp(argv[i], "-h") == 0 ||
 			   strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
