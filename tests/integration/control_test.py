@@ -70,6 +70,8 @@ TM = dt.TM
 TS = dt.TS
 EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_CONFIG = 1, 2, 69, 78
 IDLE_S = 30  # CONTROL_IDLE_MS
+with open(SMCALD, "rb") as _f:
+    ASAN = b"__asan_init" in _f.read()
 ESC = "\033["
 
 
@@ -599,9 +601,13 @@ def s_limits():
     ev = [e for e in dt.read_events(events) if e["post"]["uid"] == "fire"]
     check(len(ev) == 1 and not ev[0]["late"], "fired: %s" % ev)
 
-    # The slow reader made the daemon buffer a bounded amount.
+    # The slow reader made the daemon buffer a bounded amount (not
+    # measurable under ASan, whose quarantine keeps freed memory, nor
+    # under valgrind).
     grew = rss_kb(dm.proc.pid) - rss0
-    check(grew < 64 * 1024 or VG, "RSS grew by %d KiB" % grew)
+    print("limits: daemon RSS grew by %d KiB with a client not reading "
+          "the replies to 3000 calls" % grew)
+    check(grew < 64 * 1024 or VG or ASAN, "RSS grew by %d KiB" % grew)
 
     # After 30 s without a request (or without reading), they are closed;
     # the one stuck inside a message is told why.
