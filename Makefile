@@ -106,6 +106,9 @@ fuzz: deps
 	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 		-o build-fuzz/fuzz_postfile tests/fuzz/fuzz_postfile.c $(LIB_SRCS) \
 		-liniparser $(PKG_LIBS) -lm -lpthread
+	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c $(LIB_SRCS) \
+		-liniparser $(PKG_LIBS) -lm -lpthread
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: deps
@@ -120,30 +123,35 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 # make install: DESTDIR is prepended only when copying, so the paths written
-# into the units (@SBINDIR@) are the final ones. The example configuration
-# goes to the doc directory: /etc is never touched. Man pages are optional.
+# into the units (@SBINDIR@, @BINDIR@) are the final ones. The example configuration
+# goes to the doc directory: /etc is never touched. Man pages: man/*.1 *.5 *.8.
 SBINDIR        ?= $(PREFIX)/sbin
+BINDIR         ?= $(PREFIX)/bin
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
-MANPAGES       := $(wildcard man/*.1 man/*.8)
+MANPAGES       := $(wildcard man/*.1 man/*.5 man/*.8)
+COMPLETIONDIR  ?= $(PREFIX)/share/bash-completion/completions
 
 install: all
 	install -Dm755 $(BUILD)/smcald $(DESTDIR)$(SBINDIR)/smcald
-	install -Dm755 $(BUILD)/smctl $(DESTDIR)$(PREFIX)/bin/smctl
+	install -Dm755 $(BUILD)/smctl $(DESTDIR)$(BINDIR)/smctl
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	for u in smcald.service smcald.socket; do \
-		sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		sed 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
 		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
 	done
 	install -Dm644 systemd/smcal.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/smcal.conf
 	install -Dm644 systemd/smcal.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/smcal.conf
 	install -Dm644 conf/smcal.conf $(DESTDIR)$(PREFIX)/share/doc/smcal/smcal.conf.example
 	install -Dm644 conf/content.ics $(DESTDIR)$(PREFIX)/share/doc/smcal/content.ics
+	install -Dm644 completion/smctl.bash $(DESTDIR)$(COMPLETIONDIR)/smctl
 	$(if $(filter %.1,$(MANPAGES)),install -Dm644 -t $(DESTDIR)$(PREFIX)/share/man/man1 $(filter %.1,$(MANPAGES)))
+	$(if $(filter %.5,$(MANPAGES)),install -Dm644 -t $(DESTDIR)$(PREFIX)/share/man/man5 $(filter %.5,$(MANPAGES)))
 	$(if $(filter %.8,$(MANPAGES)),install -Dm644 -t $(DESTDIR)$(PREFIX)/share/man/man8 $(filter %.8,$(MANPAGES)))
 
 .PHONY: uninstall
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/smcald $(DESTDIR)$(PREFIX)/bin/smctl \
+	rm -f $(DESTDIR)$(SBINDIR)/smcald $(DESTDIR)$(BINDIR)/smctl \
+		$(DESTDIR)$(COMPLETIONDIR)/smctl \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smcald.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smcald.socket \
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d/smcal.conf \
@@ -151,6 +159,7 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/doc/smcal/smcal.conf.example \
 		$(DESTDIR)$(PREFIX)/share/doc/smcal/content.ics \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(filter %.1,$(MANPAGES)))) \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(filter %.5,$(MANPAGES)))) \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(filter %.8,$(MANPAGES))))
 	rmdir $(DESTDIR)$(PREFIX)/share/doc/smcal 2>/dev/null || true
 

@@ -348,11 +348,14 @@ expand_exec(const struct ctl_env *env, int argc, char **argv)
 		{"tz", required_argument, NULL, 'z'},
 		{"all", no_argument, NULL, 'a'},
 		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'h':
+			return ctl_help(&ctl_cmd_expand);
 		case 'f':
 			from_s = optarg;
 			break;

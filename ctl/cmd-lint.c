@@ -183,6 +183,7 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"calendar", required_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	optind = 1;
@@ -191,6 +192,8 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 			json = 1;
 		else if (c == 'C')
 			calendar = optarg;
+		else if (c == 'h')
+			return ctl_help(&ctl_cmd_lint);
 		else
 			return ctl_usage(&ctl_cmd_lint);
 	}

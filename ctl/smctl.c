@@ -9,8 +9,8 @@
 #include "ctl.h"
 
 static const struct ctl_cmd *const commands[] = {
-	&ctl_cmd_lint,
-	&ctl_cmd_expand,
+	&ctl_cmd_status, &ctl_cmd_reload, &ctl_cmd_deliveries,
+	&ctl_cmd_retry,	 &ctl_cmd_lint,	  &ctl_cmd_expand,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -26,8 +26,8 @@ ctl_usage(const struct ctl_cmd *cmd)
 int
 ctl_help(const struct ctl_cmd *cmd)
 {
-	printf("usage: smctl [-c CONFIG] %s %s\n\n%s\n", cmd->name, cmd->usage,
-	       cmd->summary);
+	printf("usage: smctl [-c CONFIG] [-s SOCKET] %s %s\n\n%s.\n", cmd->name,
+	       cmd->usage, cmd->summary);
 	if (cmd->help)
 		printf("\n%s", cmd->help);
 	return CTL_OK;
@@ -74,12 +74,18 @@ usage(FILE *out)
 	fprintf(out, "usage: smctl [-c CONFIG] [-s SOCKET] COMMAND [ARGS]\n"
 		     "\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-8s %s\n", commands[i]->name,
+		fprintf(out, "  %-11s %s\n", commands[i]->name,
 			commands[i]->summary);
-	fprintf(out, "\nsmctl COMMAND --help describes a command; -c CONFIG "
-		     "may also follow it.\n"
-		     "exit codes: 0 ok, 1 failed, 2 usage, 69 daemon "
-		     "unreachable, 78 configuration error\n");
+	fprintf(out,
+		"\noptions:\n"
+		"  -c CONFIG   read the socket path from this config file\n"
+		"  -s SOCKET   talk to smcald on this socket (also "
+		"SMCAL_SOCKET)\n"
+		"  --help      this text; smctl COMMAND --help for a "
+		"command's\n"
+		"  --version   smctl's version\n"
+		"\nexit codes: 0 ok, 1 failed, 2 usage, 69 daemon "
+		"unreachable, 78 configuration error\n");
 }
 
 int
@@ -87,15 +93,20 @@ main(int argc, char **argv)
 {
 	struct ctl_env env = {0};
 	env.socket_path = getenv("SMCAL_SOCKET");
+	if (env.socket_path && !*env.socket_path)
+		env.socket_path = NULL;
+	env.socket_from_env = env.socket_path != NULL;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if ((strcmp(argv[i], "-c") == 0 ||
 		     strcmp(argv[i], "-s") == 0) &&
 		    i + 1 < argc) {
-			if (argv[i][1] == 'c')
+			if (argv[i][1] == 'c') {
 				env.config_path = argv[++i];
-			else
+			} else {
 				env.socket_path = argv[++i];
+				env.socket_from_env = 0;
+			}
 		} else if (strcmp(argv[i], "-h") == 0 ||
 			   strcmp(argv[i], "--help") == 0) {
 			usage(stdout);

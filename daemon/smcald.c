@@ -37,6 +37,7 @@
 #include "calendar.h"
 #include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "deliver.h"
 #include "fire.h"
 #include "log.h"
@@ -77,6 +78,8 @@ struct daemon {
 	int reloading, reload_again, reload_notify, notify_pending;
 	uv_work_t work;
 	struct world *built;
+	struct sm_diag_list reload_diags; /* the new config's problems */
+	int reload_cfg_failed;
 	int stopping;
 	/* The local-user rules (statedir.h): smcald.lock, held for the
 	 * daemon's life; SIGUSR1 reopens the event log; the outbox's
@@ -84,6 +87,7 @@ struct daemon {
 	int lock_fd;
 	uv_signal_t sigusr1;
 	struct pruner prune;
+	struct control control;
 };
 
 static void tick(struct daemon *d);
@@ -273,13 +277,14 @@ reload_work(uv_work_t *req)
 			  "stays, the calendars are read again",
 			  d->config_path);
 		d->built = world_rebuild(d->world);
+		d->reload_cfg_failed = 1;
 	} else {
 		d->built = world_build(cfg, d->world);
 		if (!d->built)
 			log_error("reload: unknown time zone; everything stays "
 				  "as it was");
 	}
-	sm_diag_clear(&diags);
+	d->reload_diags = diags; /* for the callers of io.smcal.Reload */
 }
 
 static void
@@ -288,7 +293,8 @@ reload_done(uv_work_t *req, int status)
 	struct daemon *d = req->data;
 	struct world *w = d->built;
 	d->reloading = 0;
-	if (status == 0 && w && !d->stopping) {
+	int swapped = status == 0 && w && !d->stopping;
+	if (swapped) {
 		struct world *old = d->world;
 		d->world = w;
 		sm_sched_free(d->sched);
@@ -320,6 +326,19 @@ reload_done(uv_work_t *req, int status)
 		world_free(w);
 	}
 	d->built = NULL;
+	struct control_reload_result res = {
+		.ok = swapped && !d->reload_cfg_failed,
+		.diags = &d->reload_diags,
+		.error = swapped || d->reload_cfg_failed ? NULL
+			 : d->stopping			 ? "smcald is stopping"
+				       : "the new configuration names a time "
+					 "zone this system does not know: "
+					 "nothing changed",
+		.world = d->world,
+	};
+	control_reload_finished(&d->control, &res);
+	sm_diag_clear(&d->reload_diags);
+	d->reload_cfg_failed = 0;
 	if (d->notify_pending) {
 		notify_status(d, "READY=1\n");
 		d->notify_pending = 0;
@@ -352,6 +371,18 @@ start_reload(struct daemon *d, int notify)
 		log_error("reload: %s", uv_strerror(rc));
 		d->reloading = 0;
 	}
+}
+
+/* io.smcal.Reload: 1 started, 0 follows the running one, -1 refused. */
+static int
+control_reload(void *data)
+{
+	struct daemon *d = data;
+	if (d->stopping)
+		return -1;
+	int running = d->reloading;
+	start_reload(d, 1);
+	return running ? 0 : d->reloading ? 1 : -1;
 }
 
 /* ---------------------------------------------------------------------
@@ -388,6 +419,7 @@ on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
 	stop_watches(d);
 	deliver_fini(&d->deliver);
+	control_fini(&d->control);
 }
 
 /* For the pruner: the instant (ms) of the next event due. */
@@ -588,6 +620,27 @@ run(struct daemon *d, struct sm_config *cfg)
 				    cfg->socket, strerror(errno));
 		free(copy);
 	}
+	/* The socket after the state's lock: a second daemon on the same
+	 * state stopped there; one on another state but the same socket
+	 * stops here, before it loads anything. */
+	const struct control_host host = {
+		.world = &d->world,
+		.sched = &d->sched,
+		.store = &d->store,
+		.firer = &d->firer,
+		.deliver = &d->deliver,
+		.reloading = &d->reloading,
+		.config_path = d->config_path,
+		.data = d,
+		.reload = control_reload,
+	};
+	int crc = control_init(&d->control, &d->loop, cfg, &host, err,
+			       sizeof(err));
+	if (crc < 0) {
+		log_error("%s", err);
+		sm_config_free(cfg);
+		return crc == CONTROL_ERR_CONFIG ? EXIT_CONFIG : 1;
+	}
 	d->world = world_build(cfg, NULL);
 	if (!d->world) {
 		log_error("unknown time zone in %s", d->config_path);
@@ -637,6 +690,7 @@ run(struct daemon *d, struct sm_config *cfg)
 	pruner_init(&d->prune, &d->loop, d->store, cfg->retention, next_due_ms,
 		    d);
 
+	control_start(&d->control);
 	tick(d); /* catch-up: late events fire, older ones are missed */
 	notify_status(d, "READY=1\n");
 	uv_run(&d->loop, UV_RUN_DEFAULT);
@@ -712,7 +766,9 @@ main(int argc, char **argv)
 	d.config_path = path;
 	d.clock_fd = -1;
 	d.lock_fd = -1;
+	d.control.fd = -1;
 	rc = run(&d, cfg);
+	control_fini(&d.control); /* after a failed start: the socket file */
 	firer_close(&d.firer);
 	sm_sched_free(d.sched);
 	world_free(d.world);

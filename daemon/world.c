@@ -21,17 +21,60 @@ find_prev(const struct world *prev, const char *name)
 	return NULL;
 }
 
-/* Logs a load's problems; returns 1 when the version must not serve. */
+/* Logs a load's problems and counts them in st (the first errors kept);
+ * returns 1 when the version must not serve. */
 static int
-report(const char *name, const char *path, struct sm_diag_list *d, int rc)
+report(const char *name, const char *path, struct sm_diag_list *d, int rc,
+       struct cal_status *st)
 {
 	for (size_t i = 0; i < d->n; i++) {
 		const struct sm_diag *x = &d->items[i];
 		log_msg(x->severity == SM_ERROR ? SM_LOG_ERROR : SM_LOG_DEBUG,
 			"calendar %s: %s:%d: %s", name,
 			x->file ? x->file : path, x->line, x->message);
+		if (x->severity != SM_ERROR) {
+			st->warnings++;
+			continue;
+		}
+		st->errors++;
+		if (st->nmessages < CAL_MAX_MESSAGES) {
+			char *m = NULL;
+			if (asprintf(&m, "%s:%d: %s", x->file ? x->file : path,
+				     x->line, x->message) < 0)
+				abort();
+			st->messages[st->nmessages++] = m;
+		}
 	}
 	return rc < 0 || d->nerrors > 0;
+}
+
+/* Adds "path: what" to a calendar's errors. */
+static void
+status_note(struct cal_status *st, const char *path, const char *what)
+{
+	if (st->nmessages >= CAL_MAX_MESSAGES)
+		return;
+	char *m = NULL;
+	if (asprintf(&m, "%s: %s", path, what) < 0)
+		abort();
+	st->messages[st->nmessages++] = m;
+	st->errors++;
+}
+
+const char *
+world_cal_state_name(enum cal_state state)
+{
+	switch (state) {
+	case CAL_OK:
+		return "ok";
+	case CAL_ERRORS:
+		return "errors";
+	case CAL_PREVIOUS:
+		return "previous";
+	case CAL_UNREADABLE:
+		return "unreadable";
+	}
+	return "?";
 }
 
 static void
@@ -104,7 +147,8 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 	w->opts.zone = zone;
 	w->opts.allday_offset = (sm_time)cfg->allday_time * 60;
 	w->cals = calloc(cfg->ncalendars + 1, sizeof(*w->cals));
-	if (!w->cals)
+	w->status = calloc(cfg->ncalendars + 1, sizeof(*w->status));
+	if (!w->cals || !w->status)
 		abort();
 	for (size_t i = 0; i < cfg->ncalendars; i++) {
 		const struct sm_calendar_conf *cc = &cfg->calendars[i];
@@ -115,9 +159,19 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 		sm_calendar_init(&lc->cal, cc->name);
 		struct sm_diag_list d = {0};
 		int rc = sm_calendar_load_file(&lc->cal, cc->path, &d);
-		int bad = report(cc->name, cc->path, &d, rc) ||
+		struct cal_status *st = &w->status[w->ncals];
+		int bad = report(cc->name, cc->path, &d, rc, st) ||
 			  lc->cal.unterminated;
 		sm_diag_clear(&d);
+		if (lc->cal.unterminated)
+			status_note(st, cc->path,
+				    "the file ends inside a component (a save "
+				    "in progress, or cut short)");
+		if (rc < 0 && st->errors == 0)
+			status_note(st, cc->path, "cannot be read");
+		st->state = !bad     ? CAL_OK
+			    : rc < 0 ? CAL_UNREADABLE
+				     : CAL_ERRORS;
 		struct loaded_calendar *old = find_prev(prev, cc->name);
 		if (bad && old) {
 			log_error("calendar %s: %s did not load cleanly (%s); "
@@ -132,6 +186,7 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 			free(lc);
 			old->refs++;
 			lc = old;
+			st->state = CAL_PREVIOUS;
 		} else if (bad) {
 			log_error("calendar %s: %s did not load cleanly; "
 				  "serving the %zu posts that loaded",
@@ -191,6 +246,10 @@ world_free(struct world *w)
 			free(w->cals[i]);
 		}
 	}
+	for (size_t i = 0; i < w->ncals; i++)
+		for (size_t k = 0; k < w->status[i].nmessages; k++)
+			free(w->status[i].messages[k]);
+	free(w->status);
 	free(w->cals);
 	free(w->keys);
 	if (--*w->cfg_refs == 0) {

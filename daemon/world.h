@@ -27,11 +27,29 @@ struct webhook_keys {
 		       deliveries rather than send them unsigned */
 };
 
+/* How a calendar's load went, for io.smcal.Status and Reload. */
+enum cal_state {
+	CAL_OK,		/* loaded cleanly */
+	CAL_ERRORS,	/* loaded with errors: what loaded serves */
+	CAL_PREVIOUS,	/* the new version failed: the previous one serves */
+	CAL_UNREADABLE, /* could not be read and there is no previous one */
+};
+
+#define CAL_MAX_MESSAGES 10
+
+struct cal_status {
+	enum cal_state state;
+	size_t errors, warnings;
+	char *messages[CAL_MAX_MESSAGES]; /* the first errors, "file:line: m" */
+	size_t nmessages;
+};
+
 struct world {
 	struct sm_config *cfg; /* shared by reference count: a reload whose
 				  config has errors keeps the running one */
 	int *cfg_refs;
 	struct loaded_calendar **cals;
+	struct cal_status *status; /* parallel to cals */
 	size_t ncals;
 	struct sm_series_set set;
 	struct sm_occur_opts opts;
@@ -53,6 +71,9 @@ struct world *world_build(struct sm_config *cfg, const struct world *prev);
  * a calendar save while the config file has an error still takes effect.
  */
 struct world *world_rebuild(const struct world *prev);
+
+/* The spelling of a calendar state ("ok", "errors", ...). */
+const char *world_cal_state_name(enum cal_state state);
 
 /* Releases a world and the calendars no other world uses; NULL no-op. */
 void world_free(struct world *w);

@@ -365,6 +365,41 @@ sm_outbox_list(struct sm_store *st, enum sm_outbox_filter filter, size_t limit,
 	return each_row(st, s, fn, ctx, what);
 }
 
+long
+sm_outbox_count(struct sm_store *st, enum sm_outbox_filter filter)
+{
+	static const char *const sql[] = {
+		[SM_OUTBOX_RECENT] = "SELECT count(*) FROM outbox",
+		[SM_OUTBOX_PENDING] = "SELECT count(*) FROM outbox"
+				      " WHERE status IN ('pending', 'sending')",
+		[SM_OUTBOX_FAILED] = "SELECT count(*) FROM outbox"
+				     " WHERE status = 'failed'",
+	};
+	const char *what = "counting deliveries";
+	sqlite3_stmt *s = prepare(st, sql[filter], what);
+	if (!s)
+		return -1;
+	long n = -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(s, 0);
+	else
+		sm_store_set_error(st, what);
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+sm_outbox_get(struct sm_store *st, int64_t id, sm_delivery_fn fn, void *ctx)
+{
+	const char *what = "reading a delivery";
+	sqlite3_stmt *s = prepare(
+		st, "SELECT " COLUMNS " FROM outbox WHERE id = ?1", what);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return each_row(st, s, fn, ctx, what);
+}
+
 int
 sm_outbox_retry(struct sm_store *st, int64_t id, int64_t now_ms)
 {

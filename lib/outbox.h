@@ -108,6 +108,14 @@ enum sm_outbox_filter {
 int sm_outbox_list(struct sm_store *st, enum sm_outbox_filter filter,
 		   size_t limit, sm_delivery_fn fn, void *ctx);
 
+/* Counts the deliveries a filter lists (RECENT: all); -1 on error. */
+long sm_outbox_count(struct sm_store *st, enum sm_outbox_filter filter);
+
+/* Calls fn for the delivery with this id: returns 1, 0 when there is no
+ * such delivery, -1 on error. */
+int sm_outbox_get(struct sm_store *st, int64_t id, sm_delivery_fn fn,
+		  void *ctx);
+
 /* Requeues a failed delivery (by id) for an attempt now, with a fresh
  * attempt count; returns 1 when requeued, 0 when there is no such failed
  * delivery, -1 on error. */

@@ -515,6 +515,78 @@ sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out)
 	return 1;
 }
 
+/* A look-ahead candidate: the k-th buffered event of series st. */
+struct ahead {
+	size_t st;
+	int k;
+};
+
+static int
+ahead_before(const struct sm_sched *s, const struct ahead *a,
+	     const struct ahead *b)
+{
+	sm_time x = s->st[a->st].pending[a->k].at,
+		y = s->st[b->st].pending[b->k].at;
+	if (x != y)
+		return x < y;
+	if (a->st != b->st)
+		return a->st < b->st; /* the heap's tie-break */
+	return a->k < b->k;
+}
+
+int
+sm_sched_upcoming(struct sm_sched *s, struct sm_sched_event *out, int n)
+{
+	if (n <= 0 || s->nheap == 0)
+		return 0;
+	/*
+	 * Best-first walk: a heap entry is never earlier than its parent, and
+	 * a series' buffered events are in order, so the next event is always
+	 * among the candidates: the heap's root, the children of every series
+	 * whose first event was taken, and the event after each one taken.
+	 * Each event taken adds at most three candidates.
+	 */
+	struct ahead *c = malloc((3 * (size_t)n + 1) * sizeof(*c));
+	if (!c)
+		abort();
+	int nc = 0, got = 0;
+	c[nc++] = (struct ahead){s->heap[0], 0};
+	while (got < n && nc > 0) {
+		int best = 0;
+		for (int i = 1; i < nc; i++)
+			if (ahead_before(s, &c[i], &c[best]))
+				best = i;
+		struct ahead x = c[best];
+		c[best] = c[--nc];
+		struct series_state *ss = &s->st[x.st];
+		const struct pending *p = &ss->pending[x.k];
+		struct sm_sched_event *ev = &out[got++];
+		memset(ev, 0, sizeof(*ev));
+		ev->type = p->type;
+		ev->at = p->at;
+		ev->lead = p->lead;
+		ev->occ = p->occ;
+		sm_event_make_id(ev);
+		if (x.k == 0) {
+			size_t l = 2 * ss->heap_pos + 1;
+			for (size_t h = l; h < l + 2 && h < s->nheap; h++)
+				c[nc++] = (struct ahead){s->heap[h], 0};
+		}
+		/* The series' next event is known once nothing unscanned can
+		 * come before it (as make_ready, one event further).  Scans
+		 * only add events after those already taken here. */
+		int k = x.k + 1;
+		while (!ss->exhausted &&
+		       (ss->npending <= k ||
+			ss->pending[k].at > ss->scanned_until - ss->before))
+			scan_next(s, ss);
+		if (k < ss->npending)
+			c[nc++] = (struct ahead){x.st, k};
+	}
+	free(c);
+	return got;
+}
+
 enum sm_fire_action
 sm_sched_action(const struct sm_sched_event *ev, int64_t now_ms,
 		sm_time catchup, int already_fired, int done)

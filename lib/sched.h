@@ -66,6 +66,15 @@ int sm_sched_peek(const struct sm_sched *s, sm_time *at);
  */
 int sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out);
 
+/*
+ * Fills out with the next n events (fewer when fewer are left), in the
+ * order sm_sched_pop would take them, ids made, without taking them: for
+ * status displays.  Looking ahead may scan series further than pop has
+ * (their buffers grow), which changes nothing pop returns.  Costs
+ * O(n^2 + n log series) plus the scans.  Returns how many were filled.
+ */
+int sm_sched_upcoming(struct sm_sched *s, struct sm_sched_event *out, int n);
+
 /* What to do with an event taken at a wake-up. */
 enum sm_fire_action {
 	SM_FIRE,      /* fire it, on time */

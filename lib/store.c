@@ -691,6 +691,60 @@ sm_store_list_missed(struct sm_store *st, size_t limit,
 	return rc == SQLITE_DONE ? count : -1;
 }
 
+int
+sm_store_list_missed_recent(struct sm_store *st, size_t limit,
+			    void (*fn)(void *ctx,
+				       const struct sm_store_event *ev),
+			    void *ctx)
+{
+	/* Prepared per call, not cached: a status request's statement. */
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, type, calendar, uid, recurrence_id,"
+			       " scheduled_at, lead_s FROM missed"
+			       " ORDER BY scheduled_at DESC, id DESC LIMIT ?1",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, "listing missed events");
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_bind_int(s, 1, limit > INT_MAX ? INT_MAX : (int)limit);
+	int count = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct sm_store_event ev = {
+			.id = column_text(s, 0),
+			.type = column_text(s, 1),
+			.calendar = column_text(s, 2),
+			.uid = column_text(s, 3),
+			.recurrence_id = column_text(s, 4),
+			.scheduled_at = sqlite3_column_int64(s, 5),
+			.lead_s = (long)sqlite3_column_int64(s, 6),
+		};
+		if (fn)
+			fn(ctx, &ev);
+		count++;
+	}
+	if (rc != SQLITE_DONE)
+		db_fail(st, "listing missed events");
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? count : -1;
+}
+
+long
+sm_store_count_missed(struct sm_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	long n = -1;
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM missed", -1, &s,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(s, 0);
+	else
+		db_fail(st, "counting missed events");
+	sqlite3_finalize(s);
+	return n;
+}
+
 long
 sm_store_count_fired(struct sm_store *st)
 {

@@ -74,6 +74,15 @@ int sm_store_list_missed(struct sm_store *st, size_t limit,
 			 void (*fn)(void *ctx, const struct sm_store_event *ev),
 			 void *ctx);
 
+/* Like sm_store_list_missed, newest first: what `smctl status` shows. */
+int sm_store_list_missed_recent(struct sm_store *st, size_t limit,
+				void (*fn)(void *ctx,
+					   const struct sm_store_event *ev),
+				void *ctx);
+
+/* Counts the missed events recorded (-1 on error). */
+long sm_store_count_missed(struct sm_store *st);
+
 /* Counts the fired events in the ledger (-1 on error). */
 long sm_store_count_fired(struct sm_store *st);
 

@@ -623,6 +623,18 @@ test_list_filters(void **state)
 	assert_int_equal(list(st, SM_OUTBOX_PENDING, 0, &rs), 0);
 	assert_int_equal(sm_outbox_list(st, SM_OUTBOX_RECENT, 10, NULL, NULL),
 			 5);
+
+	/* Counts match the lists; one delivery by id. */
+	assert_int_equal(sm_outbox_count(st, SM_OUTBOX_RECENT), 5);
+	assert_int_equal(sm_outbox_count(st, SM_OUTBOX_PENDING), 2);
+	assert_int_equal(sm_outbox_count(st, SM_OUTBOX_FAILED), 2);
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(sm_outbox_get(st, f2, collect, &rs), 1);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.v[0].event_id, "evt_f2");
+	assert_int_equal(rs.v[0].status, SM_DELIVERY_FAILED);
+	assert_int_equal(sm_outbox_get(st, 999999, collect, &rs), 0);
+	assert_int_equal(rs.n, 1);
 }
 
 static void

@@ -1179,6 +1179,89 @@ test_from(void **state)
 	sfx_fini(&f);
 }
 
+static void ical_utc(sm_time t, char *buf, size_t len);
+
+/* Looking ahead gives what pops give, in the same order, and takes
+ * nothing: three infinite weekly series, then many series whose heap
+ * entries have children, with instants shared between series. */
+static void
+check_upcoming(struct sfx *f, int n)
+{
+	static struct sm_sched_event ahead[MAX_EV], again[MAX_EV];
+	sm_time before = 0, after = 0;
+	assert_int_equal(sm_sched_peek(f->s, &before), 1);
+	int got = sm_sched_upcoming(f->s, ahead, n);
+	assert_int_equal(sm_sched_upcoming(f->s, again, n), got);
+	assert_int_equal(sm_sched_peek(f->s, &after), 1);
+	assert_int_equal(after, before);
+	drain_into(f->s, SM_TIME_MAX, n, &dr);
+	assert_int_equal(got, dr.n);
+	for (int i = 0; i < got; i++) {
+		char a[LINE_LEN], b[LINE_LEN];
+		fmt_event(&ahead[i], a, sizeof(a));
+		fmt_event(&dr.ev[i], b, sizeof(b));
+		if (strcmp(ahead[i].id, dr.ev[i].id) != 0 ||
+		    strcmp(again[i].id, dr.ev[i].id) != 0)
+			fail_msg("event %d: ahead %s (%s), popped %s (%s)", i,
+				 a, ahead[i].id, b, dr.ev[i].id);
+	}
+}
+
+static void
+test_upcoming(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	struct sm_sched_event ev[4];
+	sfx_load(&f, WEEKLY_CONF, LINES(HEAD, WEEKLY_POSTS, TAIL),
+		 "2026-01-05T00:00:00Z");
+	assert_int_equal(sm_sched_upcoming(f.s, ev, 0), 0);
+	check_upcoming(&f, 200);
+	/* After pops: from where pop stands. */
+	check_upcoming(&f, 7);
+	sfx_fini(&f);
+
+	/* 60 single posts, two of them at each instant, and 5 daily series:
+	 * reminders, dues and overdues interleave across series. */
+	char *text = malloc(64 * 1024);
+	assert_non_null(text);
+	size_t off = (size_t)snprintf(text, 64 * 1024, "%s",
+				      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+				      "PRODID:-//test//EN\r\n");
+	char dt[32];
+	for (int i = 0; i < 60; i++) {
+		ical_utc(at("2026-01-05T00:00:00Z") +
+				 (sm_time)(i * 37 % 30) * 3600,
+			 dt, sizeof(dt));
+		off += (size_t)snprintf(text + off, 64 * 1024 - off,
+					"BEGIN:VEVENT\r\nUID:s%d\r\n"
+					"DTSTART:%s\r\nSUMMARY:s\r\n"
+					"END:VEVENT\r\n",
+					i, dt);
+	}
+	for (int i = 0; i < 5; i++) {
+		ical_utc(at("2026-01-05T06:00:00Z") + (sm_time)i * 1800, dt,
+			 sizeof(dt));
+		off += (size_t)snprintf(text + off, 64 * 1024 - off,
+					"BEGIN:VEVENT\r\nUID:d%d\r\n"
+					"DTSTART:%s\r\nRRULE:FREQ=DAILY\r\n"
+					"SUMMARY:d\r\nEND:VEVENT\r\n",
+					i, dt);
+	}
+	off += (size_t)snprintf(text + off, 64 * 1024 - off,
+				"END:VCALENDAR\r\n");
+	sfx_load_text(&f, NULL, text, off, at("2026-01-05T00:00:00Z"));
+	free(text);
+	check_upcoming(&f, 400);
+	check_upcoming(&f, 1);
+	sfx_fini(&f);
+
+	/* Nothing left. */
+	sfx_load(&f, WEEKLY_CONF, LINES(HEAD, TAIL), "2026-01-05T00:00:00Z");
+	assert_int_equal(sm_sched_upcoming(f.s, ev, 4), 0);
+	sfx_fini(&f);
+}
+
 /* ---------------------------------------------------------------------
  * Event ids.
  */
@@ -1479,6 +1562,7 @@ main(void)
 		T(test_weekly_order),
 		T(test_peek_pop_clock_steps),
 		T(test_from),
+		T(test_upcoming),
 		T(test_event_ids),
 		T(test_action),
 		T(test_action_catchup_zero),

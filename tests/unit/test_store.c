@@ -351,6 +351,15 @@ test_missed(void **state)
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(sm_store_list_missed(f->st, 0, collect, &l), 0);
 	assert_int_equal(l.n, 0);
+
+	/* Newest first, and the count. */
+	assert_int_equal(sm_store_count_missed(f->st), 4);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(sm_store_list_missed_recent(f->st, 2, collect, &l), 2);
+	assert_string_equal(l.ids[0], "evt_m4");
+	assert_string_equal(l.ids[1], "evt_m3");
+	assert_int_equal(l.at[0], 400);
+	assert_int_equal(l.lead[0], 180);
 }
 
 static void
