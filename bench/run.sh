@@ -137,4 +137,6 @@ sh "$here/daemon.sh" "$build" || exit 1
 sh "$here/webhooks.sh" "$build" || exit 1
 # Then lib/cadence's share of `smctl cadence` with 100,000 posts.
 sh "$here/cadence.sh" "$build" || exit 1
+# Then lib/metrics' share of `smctl report` and of an import, and the goals.
+sh "$here/metrics.sh" "$build" || exit 1
 exit 0
