@@ -194,8 +194,8 @@ main(int argc, char **argv)
 			die("out of memory");
 		c[0] = strdup(cands[i].url ? cands[i].url : "");
 		sm_civil_split(sm_tz_to_local(zone, p->at) + 300, &cv);
-		snprintf(buf, sizeof(buf), "%02d/%02d/%04d %02d:%02d",
-			 cv.month, cv.day, cv.year, cv.hour, cv.minute);
+		snprintf(buf, sizeof(buf), "%02d/%02d/%04d %02d:%02d", cv.month,
+			 cv.day, cv.year, cv.hour, cv.minute);
 		c[1] = strdup(buf);
 		grouped(buf, sizeof(buf), 1000 + rnd(2000000), ",");
 		c[2] = strdup(buf);
@@ -214,8 +214,8 @@ main(int argc, char **argv)
 
 	/* Goals, as a config would give them. */
 	static const char *const goal_metrics[10] = {
-		"clicks",	   "reach",	    "engagement", "conversions",
-		"posts",	   "engagement_rate", "ctr",	  "conversion_rate",
+		"clicks",    "reach",		"engagement", "conversions",
+		"posts",     "engagement_rate", "ctr",	      "conversion_rate",
 		"followers", "followers"};
 	struct sm_goal goals[10];
 	memset(goals, 0, sizeof(goals));
@@ -230,10 +230,9 @@ main(int argc, char **argv)
 		goals[i].kpi = (enum sm_kpi)sm_kpi_parse(goal_metrics[i]);
 		u.c = i == 9 ? "all" : PLATFORMS[i % 8];
 		goals[i].platform = u.m;
-		goals[i].baseline = sm_kpi_kind(goals[i].kpi) ==
-						    SM_KPI_KIND_RATE
-					    ? 0.02
-					    : 1000;
+		goals[i].baseline =
+			sm_kpi_kind(goals[i].kpi) == SM_KPI_KIND_RATE ? 0.02
+								      : 1000;
 		goals[i].target = goals[i].baseline * 3;
 		goals[i].start = sm_civil_days(2027, 1, 1) * SM_DAY;
 		goals[i].start_set = 1;

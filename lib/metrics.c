@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,7 +244,8 @@ groups_rehash(struct groups *g)
 	}
 }
 
-/* The index of the group of that name, created when new. */
+/* The index of the group of that name, created when new; SIZE_MAX when
+ * one more group would make too many rows. */
 static size_t
 group_of(struct groups *g, const char *name, size_t nperiods)
 {
@@ -263,6 +265,8 @@ group_of(struct groups *g, const char *name, size_t nperiods)
 			s = (s + 1) & (g->nslots - 1);
 		}
 	}
+	if ((g->n + 1) * nperiods > SM_METRICS_MAX_ROWS)
+		return SIZE_MAX;
 	if (g->n == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 16;
 		g->v = xrealloc(g->v, g->cap * sizeof(*g->v));
@@ -358,8 +362,6 @@ group_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
-#define MAX_PERIODS 100000
-
 int
 sm_metrics_report_build(struct sm_metrics_report *r,
 			const struct sm_metrics_opts *opts,
@@ -391,7 +393,7 @@ sm_metrics_report_build(struct sm_metrics_report *r,
 		sm_cadence_period_at(opts->zone, opts->week_start, opts->unit,
 				     opts->from, &p);
 		while (p.start < opts->to) {
-			if (np == MAX_PERIODS) {
+			if (np == SM_METRICS_MAX_ROWS) {
 				free(ps);
 				return -1;
 			}
@@ -408,11 +410,14 @@ sm_metrics_report_build(struct sm_metrics_report *r,
 	/* Groups named in order come first and always. */
 	for (size_t i = 0; i < opts->norder; i++) {
 		size_t gi = group_of(&g, opts->order[i], np);
+		if (gi == SIZE_MAX)
+			goto too_many;
 		if (g.v[gi].ordered < 0)
 			g.v[gi].ordered = (int)i;
 	}
-	if (opts->by == SM_METRICS_BY_NONE)
-		group_of(&g, NULL, np);
+	if (opts->by == SM_METRICS_BY_NONE &&
+	    group_of(&g, NULL, np) == SIZE_MAX)
+		goto too_many;
 
 	/* One pass over the posts. */
 	for (size_t i = 0; i < n; i++) {
@@ -455,6 +460,8 @@ sm_metrics_report_build(struct sm_metrics_report *r,
 		if (name && !*name)
 			name = NULL;
 		size_t gi = group_of(&g, name, np);
+		if (gi == SIZE_MAX)
+			goto too_many;
 		cell_add(&g.v[gi].cells[pi], p, r->opts.nbest);
 	}
 
@@ -477,6 +484,14 @@ sm_metrics_report_build(struct sm_metrics_report *r,
 	free(g.slots);
 	free(ps);
 	return 0;
+too_many:
+	for (size_t i = 0; i < g.n; i++)
+		free(g.v[i].cells);
+	free(g.v);
+	free(g.slots);
+	free(ps);
+	memset(r, 0, sizeof(*r));
+	return -1;
 }
 
 void

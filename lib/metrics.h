@@ -165,10 +165,14 @@ struct sm_metrics_report {
 	size_t nrows, ngroups, nperiods;
 };
 
+/* Most rows a report holds (groups x periods): a year of days for 500
+ * campaigns; a request for more is refused rather than filling memory. */
+#define SM_METRICS_MAX_ROWS 200000
+
 /*
  * Builds the report of posts (borrowed, as are opts' strings: the report
- * must not outlive them).  Returns 0, or -1 when from >= to or the range
- * holds more than 100,000 periods.
+ * must not outlive them).  Returns 0, or -1 when from >= to or the report
+ * would hold more than SM_METRICS_MAX_ROWS rows.
  */
 int sm_metrics_report_build(struct sm_metrics_report *r,
 			    const struct sm_metrics_opts *opts,

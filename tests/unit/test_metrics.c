@@ -478,6 +478,21 @@ test_report_periods(void **state)
 	o.to = o.from;
 	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), -1);
 	assert_int_equal(r.nrows, 0);
+
+	/* Too many rows: a century of days is refused; so are 200,000 days of
+	 * two groups, but not 100,000 days of one. */
+	o.unit = SM_CADENCE_DAY;
+	o.from = T("1950-01-01T00:00:00Z");
+	o.to = T("2500-01-01T00:00:00Z");
+	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), -1);
+	o.zone = NULL;
+	o.to = o.from + (sm_time)SM_METRICS_MAX_ROWS * SM_DAY;
+	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), 0);
+	assert_int_equal(r.nrows, SM_METRICS_MAX_ROWS);
+	sm_metrics_report_free(&r);
+	o.by = SM_METRICS_BY_TYPE; /* three groups */
+	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), -1);
+	assert_int_equal(r.nrows, 0);
 }
 
 static void
