@@ -139,4 +139,6 @@ sh "$here/webhooks.sh" "$build" || exit 1
 sh "$here/cadence.sh" "$build" || exit 1
 # Then the post queue's store: durable adds per second, list of 100k.
 sh "$here/queue.sh" "$build" || exit 1
+# Then lib/metrics' share of `smctl report` and of an import, and the goals.
+sh "$here/metrics.sh" "$build" || exit 1
 exit 0

@@ -352,8 +352,8 @@ sm_config_durations_parse(const char *s, struct sm_durations *out)
 }
 
 static const char *const event_names[] = {
-	"post.reminder", "post.due",	   "post.overdue",
-	"cadence.gap",	 "cadence.behind", "goal.off_track",
+	"post.reminder",  "post.due",	    "post.overdue",  "cadence.gap",
+	"cadence.behind", "goal.off_track", "goal.achieved", "goal.missed",
 };
 
 #define NEVENTS (sizeof(event_names) / sizeof(event_names[0]))
@@ -587,6 +587,23 @@ parse_number(const char *s, double *out)
 	return 0;
 }
 
+/* parse_number, optionally followed by '%' (then *pct is 1). */
+static int
+parse_percent_number(const char *s, double *out, int *pct)
+{
+	char buf[64];
+	size_t n = strlen(s);
+
+	*pct = n > 1 && s[n - 1] == '%';
+	if (!*pct)
+		return parse_number(s, out);
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n - 1);
+	buf[n - 1] = '\0';
+	return parse_number(buf, out);
+}
+
 static int
 url_valid(const char *s)
 {
@@ -654,19 +671,6 @@ strftime_valid(const char *s)
 		if (*s == '\0' || strchr(conv, *s) == NULL)
 			return 0;
 	}
-	return 1;
-}
-
-static int
-metric_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > NAME_MAX_LEN)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && strchr("_-.", *s) == NULL)
-			return 0;
 	return 1;
 }
 
@@ -991,11 +995,14 @@ enum kind {
 	K_DATE,	      /* sm_time */
 	K_LOCALE,     /* char * */
 	K_STRFTIME,   /* char * */
-	K_METRIC,     /* char * */
+	K_METRIC,     /* char *, a KPI name (lib/kpi), lower-cased */
+	K_BASELINE,   /* double >= 0, or N% (sm_goal.baseline_percent) */
+	K_PERCENT,    /* double, "N%" from 0 to 100 as a fraction */
 };
 
 #define KF_REQUIRED 1u /* an error when missing */
 #define KF_NONE 2u     /* K_DURATIONS: "none" gives an empty list */
+#define KF_ALL 4u      /* K_PLATFORM: "all" is allowed too */
 
 struct key_spec {
 	const char *name;
@@ -1160,16 +1167,28 @@ static const struct key_spec goal_keys[] = {
 	{.name = "platform",
 	 .kind = K_PLATFORM,
 	 .off = GOAL(platform),
-	 .flags = KF_REQUIRED},
+	 .flags = KF_REQUIRED | KF_ALL},
+	{.name = "type", .kind = K_TEXT, .off = GOAL(type)},
+	{.name = "campaign", .kind = K_TEXT, .off = GOAL(campaign)},
 	{.name = "baseline",
-	 .kind = K_NUMBER,
+	 .kind = K_BASELINE,
 	 .off = GOAL(baseline),
+	 .set_off = GOAL(baseline_set),
 	 .flags = KF_REQUIRED},
-	{.name = "target", .kind = K_TARGET, .off = 0, .flags = KF_REQUIRED},
+	{.name = "target",
+	 .kind = K_TARGET,
+	 .off = 0,
+	 .set_off = GOAL(target_set),
+	 .flags = KF_REQUIRED},
+	{.name = "start",
+	 .kind = K_DATE,
+	 .off = GOAL(start),
+	 .set_off = GOAL(start_set)},
 	{.name = "deadline",
 	 .kind = K_DATE,
 	 .off = GOAL(deadline),
 	 .flags = KF_REQUIRED},
+	{.name = "tolerance", .kind = K_PERCENT, .off = GOAL(tolerance)},
 };
 
 static void
@@ -1196,7 +1215,7 @@ join_names(const char *const *names, char *buf, size_t len)
 static const char *
 expected(const struct key_spec *ks, char *buf, size_t len)
 {
-	char names[128];
+	char names[256];
 
 	switch (ks->kind) {
 	case K_TEXT:
@@ -1221,6 +1240,9 @@ expected(const struct key_spec *ks, char *buf, size_t len)
 		return "expected a comma-separated list of [webhook:NAME] "
 		       "names, or none";
 	case K_PLATFORM:
+		if (ks->flags & KF_ALL)
+			return "expected the name of a [platform:NAME] section, "
+			       "or all";
 		return "expected the name of a [platform:NAME] section";
 	case K_BOOL:
 		return "expected yes or no (also true/false, on/off, 1/0)";
@@ -1266,15 +1288,15 @@ expected(const struct key_spec *ks, char *buf, size_t len)
 	case K_EVENTS:
 		return "expected a comma-separated list of post.reminder, "
 		       "post.due, post.overdue, cadence.gap, cadence.behind, "
-		       "goal.off_track, or all";
+		       "goal.off_track, goal.achieved, goal.missed, or all";
 	case K_HEADERS:
 		return "expected a comma-separated list of headers such as "
 		       "X-Team: social";
 	case K_NUMBER:
 		return "expected a number such as 1000 or 2.5";
 	case K_TARGET:
-		return "expected a number such as 1200, or a change from the "
-		       "baseline such as +20% or -10%";
+		return "expected a number such as 1200 (4% for a rate), or a "
+		       "change from the baseline such as +20% or +500";
 	case K_DATE:
 		return "expected a date YYYY-MM-DD";
 	case K_LOCALE:
@@ -1282,8 +1304,13 @@ expected(const struct key_spec *ks, char *buf, size_t len)
 	case K_STRFTIME:
 		return "expected a strftime format such as %Y-%m-%d %H:%M %Z";
 	case K_METRIC:
-		return "expected a metric name of letters, digits, '_', '-' "
-		       "or '.' such as followers";
+		snprintf(buf, len, "expected %s", sm_kpi_list(names, 200));
+		return buf;
+	case K_BASELINE:
+		return "expected a number of 0 or more such as 1000 or 2.5 "
+		       "(2.5% for a rate)";
+	case K_PERCENT:
+		return "expected a percentage from 0% to 100% such as 10%";
 	}
 	return "expected a valid value";
 }
@@ -1405,6 +1432,38 @@ add_ref(struct ctx *c, const char *section, const struct key_spec *ks, int line,
 	r->platform = ks->kind == K_PLATFORM;
 }
 
+static size_t distance(const char *a, const char *b);
+static const char *expected(const struct key_spec *ks, char *buf, size_t len);
+
+/* Reports a metric lib/kpi does not know, with the closest name; returns 1
+ * (reported). */
+static int
+unknown_metric(struct ctx *c, const struct scan_section *sec,
+	       const struct key_spec *ks, int line, const char *value)
+{
+	char vbuf[SHOW_MAX + 16], ebuf[300], hint[64] = "";
+	size_t best = 3;
+
+	for (int k = 0; k < SM_KPI_COUNT; k++) {
+		char low[NAME_MAX_LEN + 1];
+		size_t i, n = strlen(value);
+		if (n > NAME_MAX_LEN)
+			break;
+		for (i = 0; i <= n; i++)
+			low[i] = (char)tolower((unsigned char)value[i]);
+		size_t d = distance(low, sm_kpi_name((enum sm_kpi)k));
+		if (d < best) {
+			best = d;
+			snprintf(hint, sizeof(hint), " (did you mean %s?)",
+				 sm_kpi_name((enum sm_kpi)k));
+		}
+	}
+	report(c, SM_ERROR, line, "[%s] %s = %s: unknown metric%s; %s",
+	       sec->name, ks->name, show(value, vbuf, sizeof(vbuf)), hint,
+	       expected(ks, ebuf, sizeof(ebuf)));
+	return 1;
+}
+
 /*
  * Parses one value into the object; returns 0, -1 for a value that does not
  * fit the kind (reported by the caller), 1 when already reported.
@@ -1482,7 +1541,8 @@ parse_value(struct ctx *c, const struct scan_section *sec,
 		}
 		free(*(char **)field);
 		*(char **)field = name;
-		add_ref(c, sec->name, ks, line, name);
+		if (!((ks->flags & KF_ALL) && strcmp(name, "all") == 0))
+			add_ref(c, sec->name, ks, line, name);
 		return 0;
 	}
 	case K_BOOL:
@@ -1561,23 +1621,40 @@ parse_value(struct ctx *c, const struct scan_section *sec,
 		return 0;
 	case K_TARGET: {
 		struct sm_goal *g = obj;
-		size_t n = strlen(value);
-		char pct[32];
+		int pct = 0;
 
-		if (n > 1 && n < sizeof(pct) && value[n - 1] == '%' &&
-		    (value[0] == '+' || value[0] == '-')) {
-			memcpy(pct, value, n - 1);
-			pct[n - 1] = '\0';
-			if (parse_number(pct, &num) < 0)
-				return -1;
-			g->target_relative = 1;
-			g->target_pct = num;
-			return 0;
-		}
-		if (parse_number(value, &num) < 0)
+		if (parse_percent_number(value, &num, &pct) < 0)
 			return -1;
-		g->target_relative = 0;
-		g->target = num;
+		if (value[0] == '+' || value[0] == '-') {
+			g->target_kind = pct ? SM_GOAL_TARGET_PERCENT
+					     : SM_GOAL_TARGET_DELTA;
+			g->target_change = num;
+			g->target_percent = 0;
+		} else {
+			g->target_kind = SM_GOAL_TARGET_ABSOLUTE;
+			g->target = pct ? num / 100 : num;
+			g->target_percent = pct;
+		}
+		return 0;
+	}
+	case K_BASELINE: {
+		int pct = 0;
+
+		if (value[0] == '+' || value[0] == '-' ||
+		    parse_percent_number(value, &num, &pct) < 0)
+			return -1;
+		*(double *)field = pct ? num / 100 : num;
+		((struct sm_goal *)obj)->baseline_percent = pct;
+		return 0;
+	}
+	case K_PERCENT: {
+		int pct = 0;
+
+		if (value[0] == '+' || value[0] == '-' ||
+		    parse_percent_number(value, &num, &pct) < 0 || !pct ||
+		    num > 100)
+			return -1;
+		*(double *)field = num / 100;
 		return 0;
 	}
 	case K_DATE:
@@ -1596,11 +1673,15 @@ parse_value(struct ctx *c, const struct scan_section *sec,
 			return -1;
 		set_str(field, value);
 		return 0;
-	case K_METRIC:
-		if (!metric_valid(value))
-			return -1;
-		set_str(field, value);
+	case K_METRIC: {
+		int k = sm_kpi_parse(value);
+
+		if (k < 0)
+			return unknown_metric(c, sec, ks, line, value);
+		set_str(field, sm_kpi_name((enum sm_kpi)k));
+		((struct sm_goal *)obj)->kpi = (enum sm_kpi)k;
 		return 0;
+	}
 	}
 	return -1;
 }
@@ -1927,6 +2008,125 @@ section_webhook(struct ctx *c, const struct scan_section *sec, const char *name)
 		       sec->name);
 }
 
+/* An error or warning about a goal's key, naming its line and value. */
+static void goal_report(struct ctx *c, enum sm_severity sev,
+			const struct scan_section *sec, const char *key,
+			const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void
+goal_report(struct ctx *c, enum sm_severity sev, const struct scan_section *sec,
+	    const char *key, const char *fmt, ...)
+{
+	char vbuf[SHOW_MAX + 16], msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(c, sev, scan_key_line(c, sec->name, key), "[%s] %s = %s: %s",
+	       sec->name, key, show(value_of(c, sec, key), vbuf, sizeof(vbuf)),
+	       msg);
+}
+
+/*
+ * The SMART checks that need several keys: the target as an absolute
+ * value, percentages only for rates, counts only growing, the deadline not
+ * before the start, followers without post filters.
+ */
+static void
+check_goal(struct ctx *c, const struct scan_section *sec, struct sm_goal *g)
+{
+	int rate, count;
+	char date[40];
+
+	if (g->start_set && g->deadline < g->start) {
+		sm_civil_format(g->start, SM_CIVIL_DATE, date, sizeof(date));
+		goal_report(c, SM_ERROR, sec, "deadline",
+			    "before start = %s; expected a date on or after "
+			    "the start",
+			    date);
+	}
+	if (g->metric == NULL)
+		return; /* missing or unknown: already reported */
+	rate = sm_kpi_kind(g->kpi) == SM_KPI_KIND_RATE;
+	count = sm_kpi_kind(g->kpi) == SM_KPI_KIND_COUNT;
+	if (g->kpi == SM_KPI_FOLLOWERS) {
+		if (g->type)
+			goal_report(c, SM_ERROR, sec, "type",
+				    "followers are counted per platform and "
+				    "day, not per post; remove the key or "
+				    "pick another metric");
+		if (g->campaign)
+			goal_report(c, SM_ERROR, sec, "campaign",
+				    "followers are counted per platform and "
+				    "day, not per post; remove the key or "
+				    "pick another metric");
+	}
+	if (!rate && g->baseline_percent) {
+		goal_report(c, SM_ERROR, sec, "baseline",
+			    "a percentage is only for engagement_rate, ctr "
+			    "and conversion_rate; expected a number such as "
+			    "1000");
+		return;
+	}
+	if (!rate && g->target_kind == SM_GOAL_TARGET_ABSOLUTE &&
+	    g->target_percent) {
+		goal_report(c, SM_ERROR, sec, "target",
+			    "a percentage is only for engagement_rate, ctr "
+			    "and conversion_rate; expected a number such as "
+			    "1200, or +20%%");
+		return;
+	}
+	if (rate && !g->baseline_percent && g->baseline > 1) {
+		goal_report(c, SM_ERROR, sec, "baseline",
+			    "a rate is a fraction: write 3%% or 0.03");
+		return;
+	}
+	if (rate && g->target_kind == SM_GOAL_TARGET_ABSOLUTE &&
+	    !g->target_percent && g->target > 1) {
+		goal_report(c, SM_ERROR, sec, "target",
+			    "a rate is a fraction: write 3%% or 0.03");
+		return;
+	}
+	if (!g->target_set || !g->baseline_set)
+		return;
+	switch (g->target_kind) {
+	case SM_GOAL_TARGET_ABSOLUTE:
+		break;
+	case SM_GOAL_TARGET_DELTA:
+		g->target = g->baseline + g->target_change;
+		break;
+	case SM_GOAL_TARGET_PERCENT:
+		if (g->baseline == 0) {
+			goal_report(c, SM_ERROR, sec, "target",
+				    "a change in percent of a baseline of 0 is "
+				    "0; expected an absolute target such as "
+				    "500 or a change such as +500");
+			return;
+		}
+		g->target = g->baseline * (1 + g->target_change / 100);
+		break;
+	}
+	if (g->target < 0) {
+		goal_report(c, SM_ERROR, sec, "target",
+			    "the target is below 0; expected a target of 0 "
+			    "or more");
+	} else if (count && g->target < g->baseline) {
+		char b[40];
+		snprintf(b, sizeof(b), "%.15g", g->baseline);
+		goal_report(c, SM_ERROR, sec, "target",
+			    "%s adds up over the goal's span, so it cannot go "
+			    "below the baseline; expected a target of %s or "
+			    "more",
+			    g->metric, b);
+	} else if (g->target == g->baseline) {
+		goal_report(c, SM_WARNING, sec, "target",
+			    "equals the baseline, so there is nothing to "
+			    "reach");
+	}
+}
+
 static void
 section_goal(struct ctx *c, const struct scan_section *sec, const char *name)
 {
@@ -1936,11 +2136,13 @@ section_goal(struct ctx *c, const struct scan_section *sec, const char *name)
 
 	g = named((void **)&cfg->goals, &cfg->ngoals, sizeof(*g), name,
 		  &created);
-	if (created)
+	if (created) {
 		g->line = sec->line;
+		g->tolerance = 0.10;
+	}
 	parse_section(c, sec, goal_keys, NKEYS(goal_keys), g);
-	if (g->target_relative)
-		g->target = g->baseline * (1 + g->target_pct / 100);
+	g->target_line = scan_key_line(c, sec->name, "target");
+	check_goal(c, sec, g);
 }
 
 static const char *const single_sections[] = {
@@ -2110,6 +2312,25 @@ check_references(struct ctx *c)
 	}
 }
 
+/* A goal's type filter should name a content type the config knows. */
+static void
+check_goal_types(struct ctx *c)
+{
+	char sname[NAME_MAX_LEN + 8], vbuf[SHOW_MAX + 16];
+
+	for (size_t i = 0; i < c->cfg->ngoals; i++) {
+		const struct sm_goal *g = &c->cfg->goals[i];
+		if (!g->type || sm_config_type(c->cfg, g->type))
+			continue;
+		snprintf(sname, sizeof(sname), "goal:%s", g->name);
+		report(c, SM_WARNING, scan_key_line(c, sname, "type"),
+		       "[%s] type = %s: no [type:%s] section or [mix] key "
+		       "names this content type; posts must carry it as "
+		       "X-SMCAL-TYPE exactly",
+		       sname, show(g->type, vbuf, sizeof(vbuf)), g->type);
+	}
+}
+
 static void
 free_refs(struct ctx *c)
 {
@@ -2223,6 +2444,8 @@ sm_config_free(struct sm_config *cfg)
 		free(cfg->goals[i].name);
 		free(cfg->goals[i].metric);
 		free(cfg->goals[i].platform);
+		free(cfg->goals[i].type);
+		free(cfg->goals[i].campaign);
 	}
 	free(cfg->goals);
 	free(cfg);
@@ -2315,6 +2538,7 @@ sm_config_load(const char *path, struct sm_config **out,
 			c.cfg->event_log_line =
 				key_line(&c, "daemon", "event_log");
 			check_references(&c);
+			check_goal_types(&c);
 			iniparser_freedict(c.dict);
 		}
 	}

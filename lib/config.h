@@ -31,6 +31,7 @@
 
 #include "civil.h"
 #include "diag.h"
+#include "kpi.h"
 
 #define SM_CONFIG_DEFAULT_PATH "/etc/smcal/smcal.conf"
 /* The calendar that posts added with smctl belong to; no section may use it. */
@@ -110,7 +111,9 @@ enum sm_event_bit {
 	SM_EVENT_CADENCE_GAP = 1 << 3,
 	SM_EVENT_CADENCE_BEHIND = 1 << 4,
 	SM_EVENT_GOAL_OFF_TRACK = 1 << 5,
-	SM_EVENT_ALL = (1 << 6) - 1,
+	SM_EVENT_GOAL_ACHIEVED = 1 << 6,
+	SM_EVENT_GOAL_MISSED = 1 << 7,
+	SM_EVENT_ALL = (1 << 8) - 1,
 };
 
 struct sm_calendar_conf {
@@ -173,16 +176,44 @@ struct sm_webhook {
 	int line;
 };
 
+/* How a goal's target was written. */
+enum sm_goal_target_kind {
+	SM_GOAL_TARGET_ABSOLUTE, /* "1200", or "4%" for a rate */
+	SM_GOAL_TARGET_DELTA,	 /* "+200" (or "-200"): baseline plus N */
+	SM_GOAL_TARGET_PERCENT,	 /* "+20%" (or "-10%"): of the baseline */
+};
+
+/*
+ * A SMART goal, [goal:NAME] (SPEC section 8).  Rates (engagement_rate, ctr,
+ * conversion_rate) are fractions here however they were written ("2.5%" is
+ * 0.025).  Dates are civil midnights of the dates written; lib/goals turns
+ * them into instants in the configured zone.  A goal whose metric adds up
+ * (a count) has a target at or above its baseline; followers and rates may
+ * aim lower.
+ */
 struct sm_goal {
 	char *name;
-	char *metric;	/* e.g. "followers", "reach" */
-	char *platform; /* names a configured platform */
-	double baseline;
-	double target;	     /* absolute, also when written "+20%" */
-	int target_relative; /* 1 when written as a percentage */
-	double target_pct;   /* the percentage when relative, e.g. 20 */
-	sm_time deadline;    /* civil midnight of the deadline's date */
-	int line;
+	char *metric;	 /* the KPI's name, lower-case */
+	enum sm_kpi kpi; /* what metric names */
+	char *platform;	 /* a configured platform, lower-case, or "all" */
+	char *type;	 /* content type filter; NULL: any */
+	char *campaign;	 /* campaign filter; NULL: any */
+	double baseline; /* the value at the start, >= 0 */
+	double target;	 /* absolute, whatever form it was written in */
+	enum sm_goal_target_kind target_kind;
+	double target_change; /* DELTA: the N of +N; PERCENT: the N of +N% */
+	int baseline_percent; /* written with '%' (rates only) */
+	int target_percent;   /* an absolute target written with '%' */
+	int baseline_set, target_set; /* parsed without error */
+	sm_time start;		      /* civil midnight of the start date */
+	int start_set;	  /* 0: the goal's first appearance, which the
+				 daemon remembers */
+	sm_time deadline; /* civil midnight of the last day, included */
+	double tolerance; /* fraction of the target's change from the
+				 baseline the value may lag its path by;
+				 default 0.10 */
+	int line;	  /* of the section header */
+	int target_line;  /* of the target key, for the pace warning */
 };
 
 struct sm_config {

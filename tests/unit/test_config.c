@@ -430,6 +430,14 @@ test_events(void **state)
 	assert_int_equal(sm_config_event_parse("post.due"), SM_EVENT_POST_DUE);
 	assert_int_equal(sm_config_event_parse("goal.off_track"),
 			 SM_EVENT_GOAL_OFF_TRACK);
+	assert_int_equal(sm_config_event_parse("goal.achieved"),
+			 SM_EVENT_GOAL_ACHIEVED);
+	assert_int_equal(sm_config_event_parse("Goal.Missed"),
+			 SM_EVENT_GOAL_MISSED);
+	assert_string_equal(sm_config_event_name(SM_EVENT_GOAL_MISSED),
+			    "goal.missed");
+	assert_int_equal(SM_EVENT_ALL & SM_EVENT_GOAL_ACHIEVED,
+			 SM_EVENT_GOAL_ACHIEVED);
 	assert_int_equal(sm_config_event_parse("post.published"), 0);
 	assert_string_equal(sm_config_event_name(SM_EVENT_CADENCE_GAP),
 			    "cadence.gap");
@@ -670,7 +678,11 @@ test_example_conf(void **state)
 
 	assert_int_equal(c->ngoals, 2);
 	assert_string_equal(c->goals[0].platform, "instagram");
-	assert_int_equal(c->goals[0].target_relative, 1);
+	assert_int_equal(c->goals[0].kpi, SM_KPI_FOLLOWERS);
+	assert_int_equal(c->goals[0].target_kind, SM_GOAL_TARGET_PERCENT);
+	assert_int_equal(c->goals[0].start_set, 1);
+	assert_int_equal(c->goals[0].start,
+			 sm_civil_days(2026, 12, 1) * SM_DAY);
 	assert_true(c->goals[0].target > 1199.99 &&
 		    c->goals[0].target < 1200.01);
 	assert_int_equal(c->goals[0].deadline,
@@ -1155,50 +1167,222 @@ test_goals(void **state)
 
 	(void)state;
 	load_text(&l, "[platform:linkedin]\n"
+		      "[type:informative]\n"
 		      "[goal:clicks]\n"
 		      "metric = clicks\n"
 		      "platform = LinkedIn\n"
 		      "baseline = 250.5\n"
-		      "target = -10%\n"
+		      "target = +10%\n"
 		      "deadline = 2026-12-31\n"
 		      "[goal:abs]\n"
-		      "metric = reach\n"
+		      "metric = Reach\n"
 		      "platform = linkedin\n"
+		      "type = informative\n"
+		      "campaign = Black Friday\n"
 		      "baseline = 0\n"
 		      "target = 5000\n"
-		      "deadline = 2028-02-29\n");
-	if (l.rc != 0)
+		      "start = 2028-01-01\n"
+		      "deadline = 2028-02-29\n"
+		      "tolerance = 25%\n"
+		      "[goal:more]\n"
+		      "metric = posts\n"
+		      "platform = all\n"
+		      "baseline = 10\n"
+		      "target = +30\n"
+		      "deadline = 2027-01-01\n"
+		      "[goal:er]\n"
+		      "metric = engagement_rate\n"
+		      "platform = ALL\n"
+		      "baseline = 2.5%\n"
+		      "target = 4%\n"
+		      "deadline = 2027-01-01\n"
+		      "[goal:ctr]\n"
+		      "metric = ctr\n"
+		      "platform = linkedin\n"
+		      "baseline = 0.02\n"
+		      "target = +50%\n"
+		      "deadline = 2027-01-01\n"
+		      "tolerance = 0%\n"
+		      "[goal:fewer]\n"
+		      "metric = followers\n"
+		      "platform = linkedin\n"
+		      "baseline = 1000\n"
+		      "target = -10%\n"
+		      "deadline = 2027-01-01\n");
+	if (l.rc != 0 || l.diags.n != 0)
 		dump(&l.diags);
 	assert_int_equal(l.rc, 0);
-	assert_int_equal(l.cfg->ngoals, 2);
+	assert_int_equal(l.diags.n, 0);
+	assert_int_equal(l.cfg->ngoals, 6);
 	g = &l.cfg->goals[0];
 	assert_string_equal(g->name, "clicks");
+	assert_string_equal(g->metric, "clicks");
+	assert_int_equal(g->kpi, SM_KPI_CLICKS);
 	assert_string_equal(g->platform, "linkedin");
-	assert_int_equal(g->target_relative, 1);
-	assert_true(g->target_pct > -10.001 && g->target_pct < -9.999);
+	assert_null(g->type);
+	assert_null(g->campaign);
+	assert_int_equal(g->target_kind, SM_GOAL_TARGET_PERCENT);
+	assert_true(g->target_change > 9.999 && g->target_change < 10.001);
 	assert_true(g->baseline > 250.49 && g->baseline < 250.51);
-	assert_true(g->target > 225.44 && g->target < 225.46);
+	/* 250.5 x 1.1 */
+	assert_true(g->target > 275.54 && g->target < 275.56);
 	assert_int_equal(g->deadline, sm_civil_days(2026, 12, 31) * SM_DAY);
+	assert_int_equal(g->start_set, 0);
+	/* The default tolerance. */
+	assert_true(g->tolerance > 0.0999 && g->tolerance < 0.1001);
+	assert_int_equal(g->line, 3);
+	assert_int_equal(g->target_line, 7);
+
 	g = &l.cfg->goals[1];
-	assert_int_equal(g->target_relative, 0);
+	assert_string_equal(g->metric, "reach");
+	assert_int_equal(g->target_kind, SM_GOAL_TARGET_ABSOLUTE);
 	assert_true(g->target > 4999.99 && g->target < 5000.01);
+	assert_string_equal(g->type, "informative");
+	assert_string_equal(g->campaign, "Black Friday");
+	assert_int_equal(g->start_set, 1);
+	assert_int_equal(g->start, sm_civil_days(2028, 1, 1) * SM_DAY);
+	assert_true(g->tolerance > 0.2499 && g->tolerance < 0.2501);
+
+	/* +N adds to the baseline. */
+	g = &l.cfg->goals[2];
+	assert_int_equal(g->kpi, SM_KPI_POSTS);
+	assert_string_equal(g->platform, "all");
+	assert_int_equal(g->target_kind, SM_GOAL_TARGET_DELTA);
+	assert_true(g->target > 39.99 && g->target < 40.01);
+	assert_true(g->target_change > 29.99 && g->target_change < 30.01);
+
+	/* Rates may be written as percentages; they are kept as fractions. */
+	g = &l.cfg->goals[3];
+	assert_string_equal(g->platform, "all");
+	assert_true(g->baseline > 0.02499 && g->baseline < 0.02501);
+	assert_true(g->target > 0.03999 && g->target < 0.04001);
+	assert_int_equal(g->target_kind, SM_GOAL_TARGET_ABSOLUTE);
+	g = &l.cfg->goals[4];
+	assert_true(g->target > 0.02999 && g->target < 0.03001);
+	assert_true(g->tolerance == 0);
+	/* A level may go down. */
+	g = &l.cfg->goals[5];
+	assert_true(g->target > 899.99 && g->target < 900.01);
 	unload(&l);
 
 	expect_bad_ex("goal:g", "deadline", "2027-02-30",
-		      "metric = m\nplatform = p\nbaseline = 1\ntarget = 2\n",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
+		      "target = 2\n",
 		      "expected a date YYYY-MM-DD");
-	expect_bad_ex("goal:g", "target", "20%",
-		      "metric = m\nplatform = p\nbaseline = 1\n"
+	expect_bad_ex("goal:g", "target", "20",
+		      "metric = engagement_rate\nplatform = p\n"
+		      "baseline = 1%\ndeadline = 2027-01-01\n",
+		      "a rate is a fraction: write 3% or 0.03");
+	expect_bad_ex("goal:g", "target", "two",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
 		      "deadline = 2027-01-01\n",
-		      "+20% or -10%");
+		      "+20% or +500");
 	expect_bad_ex("goal:g", "baseline", "1,000",
-		      "metric = m\nplatform = p\ntarget = 2\n"
+		      "metric = reach\nplatform = p\ntarget = 2\n"
 		      "deadline = 2027-01-01\n",
 		      "expected a number");
+	expect_bad_ex("goal:g", "baseline", "-5",
+		      "metric = reach\nplatform = p\ntarget = 2\n"
+		      "deadline = 2027-01-01\n",
+		      "expected a number of 0 or more");
 	expect_bad_ex("goal:g", "platform", "nowhere",
-		      "metric = m\nbaseline = 1\ntarget = 2\n"
+		      "metric = reach\nbaseline = 1\ntarget = 2\n"
 		      "deadline = 2027-01-01\n",
 		      "no [platform:nowhere] section");
+	expect_bad_ex("goal:g", "tolerance", "10",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
+		      "target = 2\ndeadline = 2027-01-01\n",
+		      "expected a percentage from 0% to 100% such as 10%");
+	expect_bad_ex("goal:g", "tolerance", "120%",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
+		      "target = 2\ndeadline = 2027-01-01\n",
+		      "expected a percentage from 0% to 100%");
+	expect_bad_ex("goal:g", "start", "tomorrow",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
+		      "target = 2\ndeadline = 2027-01-01\n",
+		      "expected a date YYYY-MM-DD");
+}
+
+/* A goal that is not SMART is an error naming its file, line and key. */
+static void
+test_goal_smart(void **state)
+{
+	struct loaded l;
+	const struct sm_diag *d;
+
+	(void)state;
+	/* Unknown metric, with a suggestion and the names expected. */
+	expect_bad_ex("goal:g", "metric", "reech",
+		      "platform = p\nbaseline = 1\ntarget = 2\n"
+		      "deadline = 2027-01-01\n",
+		      "unknown metric (did you mean reach?)");
+	expect_bad_ex("goal:g", "metric", "views",
+		      "platform = p\nbaseline = 1\ntarget = 2\n"
+		      "deadline = 2027-01-01\n",
+		      "expected impressions, reach, engagement, likes, "
+		      "comments, shares, saves, clicks, conversions, "
+		      "followers, engagement_rate, ctr, conversion_rate or "
+		      "posts");
+	/* Deadline before start, named on the deadline's line. */
+	expect_bad_ex("goal:g", "deadline", "2026-12-31",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
+		      "target = 2\nstart = 2027-01-01\n",
+		      "before start = 2027-01-01; expected a date on or after "
+		      "the start");
+	/* A count only grows. */
+	expect_bad_ex("goal:g", "target", "-10%",
+		      "metric = clicks\nplatform = p\nbaseline = 100\n"
+		      "deadline = 2027-01-01\n",
+		      "clicks adds up over the goal's span, so it cannot go "
+		      "below the baseline");
+	/* A percentage of a zero baseline is no target. */
+	expect_bad_ex("goal:g", "target", "+20%",
+		      "metric = reach\nplatform = p\nbaseline = 0\n"
+		      "deadline = 2027-01-01\n",
+		      "a change in percent of a baseline of 0");
+	/* Percentages are for rates. */
+	expect_bad_ex("goal:g", "baseline", "5%",
+		      "metric = reach\nplatform = p\ntarget = 2\n"
+		      "deadline = 2027-01-01\n",
+		      "a percentage is only for engagement_rate, ctr and "
+		      "conversion_rate");
+	/* Followers are counted per platform. */
+	expect_bad_ex("goal:g", "campaign", "xmas",
+		      "metric = followers\nplatform = p\nbaseline = 1\n"
+		      "target = 2\ndeadline = 2027-01-01\n",
+		      "followers are counted per platform and day");
+
+	/* No target, no deadline: required keys, on the section's line. */
+	load_text(&l, "[platform:p]\n[goal:g]\nmetric = reach\n"
+		      "platform = p\nbaseline = 1\n");
+	assert_int_equal(l.rc, -EINVAL);
+	assert_int_equal(l.diags.nerrors, 2);
+	d = find(&l.diags, SM_ERROR, "[goal:g] target: required key missing",
+		 (char *)NULL);
+	assert_non_null(d);
+	assert_int_equal(d->line, 2);
+	d = find(&l.diags, SM_ERROR, "[goal:g] deadline: required key missing",
+		 (char *)NULL);
+	assert_non_null(d);
+	assert_int_equal(d->line, 2);
+	unload(&l);
+
+	/* Warnings: a type no section names, a target equal to the
+	 * baseline. */
+	load_text(&l, "[platform:p]\n[goal:g]\nmetric = reach\n"
+		      "platform = p\ntype = inspring\nbaseline = 10\n"
+		      "target = 10\ndeadline = 2027-01-01\n[type:inspiring]\n");
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diags.nwarnings, 2);
+	d = find(&l.diags, SM_WARNING, "[goal:g] type = \"inspring\"",
+		 "no [type:inspring] section or [mix] key", (char *)NULL);
+	assert_non_null(d);
+	assert_int_equal(d->line, 5);
+	d = find(&l.diags, SM_WARNING, "[goal:g] target = \"10\"",
+		 "equals the baseline", (char *)NULL);
+	assert_non_null(d);
+	assert_int_equal(d->line, 7);
+	unload(&l);
 }
 
 static void
@@ -1534,6 +1718,7 @@ main(void)
 		cmocka_unit_test(test_required_keys),
 		cmocka_unit_test(test_webhook_rules),
 		cmocka_unit_test(test_goals),
+		cmocka_unit_test(test_goal_smart),
 		cmocka_unit_test(test_mix),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_iniparser_quirks),
