@@ -487,9 +487,8 @@ exit_for(int err)
  * Takes state_dir before anything else uses it: creates it (0750 with the
  * umask), refuses it when another user could plant or change files in it
  * (statedir.h), takes smcald.lock so that a second daemon on the same
- * state exits at once, and opens the database.  Returns 0, or the exit
- * status: 78 for what the configuration must fix, 1 otherwise (another
- * daemon holds the state, a database error).
+ * state exits at once.  Returns 0, or the exit status: 78 for what the
+ * configuration must fix, 1 otherwise (another daemon holds the state).
  */
 static int
 open_state(struct daemon *d, const struct sm_config *cfg)
@@ -516,7 +515,18 @@ open_state(struct daemon *d, const struct sm_config *cfg)
 		log_error("%s", err);
 		return rc == -EWOULDBLOCK ? 1 : EXIT_CONFIG;
 	}
-	rc = sm_store_open(cfg->state_dir, &d->store, err, sizeof(err));
+	return 0;
+}
+
+/*
+ * Opens the database in the state_dir that open_state took.  Returns 0, or
+ * the exit status: 78 for an unsafe database file, 1 otherwise.
+ */
+static int
+open_store(struct daemon *d, const struct sm_config *cfg)
+{
+	char err[1024];
+	int rc = sm_store_open(cfg->state_dir, &d->store, err, sizeof(err));
 	if (rc < 0) {
 		int unsafe = rc == -EPERM || rc == -EACCES;
 		log_error("%s%s", err, unsafe ? "; smcald does not start" : "");
@@ -620,9 +630,9 @@ run(struct daemon *d, struct sm_config *cfg)
 				    cfg->socket, strerror(errno));
 		free(copy);
 	}
-	/* The socket after the state's lock: a second daemon on the same
-	 * state stopped there; one on another state but the same socket
-	 * stops here, before it loads anything. */
+	/* The socket after the state's lock and before the database: a
+	 * second daemon on the same state stopped at the lock; one on another
+	 * state but the same socket stops here, before it opens a database. */
 	const struct control_host host = {
 		.world = &d->world,
 		.sched = &d->sched,
@@ -640,6 +650,11 @@ run(struct daemon *d, struct sm_config *cfg)
 		log_error("%s", err);
 		sm_config_free(cfg);
 		return crc == CONTROL_ERR_CONFIG ? EXIT_CONFIG : 1;
+	}
+	rc = open_store(d, cfg);
+	if (rc != 0) {
+		sm_config_free(cfg);
+		return rc;
 	}
 	d->world = world_build(cfg, NULL);
 	if (!d->world) {

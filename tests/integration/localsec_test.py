@@ -74,14 +74,15 @@ def scenario_dir(name):
     return d
 
 
-def conf(d, cal, state=None, extra="", sections="", event_log=None):
+def conf(d, cal, state=None, extra="", sections="", event_log=None,
+         socket=None):
     """A config whose [daemon] keys come first, so that state_dir is on a
     known line (line_of)."""
     state = state or os.path.join(d, "state")
     text = "[daemon]\nstate_dir = %s\n" % state
     if event_log:
         text += "event_log = %s\n" % event_log
-    text += ("socket = {d}/run/smcal.sock\n"
+    text += ("socket = {socket}\n"
              "timezone = UTC\n"
              "webhook = none\n"
              "catchup = 1h\n"
@@ -91,8 +92,9 @@ def conf(d, cal, state=None, extra="", sections="", event_log=None):
              "lead = none\n"
              "overdue = 1h\n\n"
              "[calendar:main]\n"
-             "path = {cal}\n\n{sections}").format(d=d, cal=cal, extra=extra,
-                                                 sections=sections)
+             "path = {cal}\n\n{sections}").format(
+                 socket=socket or os.path.join(d, "run", "smcal.sock"),
+                 cal=cal, extra=extra, sections=sections)
     return text
 
 
@@ -582,7 +584,9 @@ def s_unwritable_state():
     os.mkdir(own, 0o700)
     os.chown(own, OTHER, OTHER)
     cpath = os.path.join(d, "own.conf")
-    write(cpath, conf(d, cal, state=own))
+    # Its socket too: the daemon serves one, where it may create it.
+    write(cpath, conf(d, cal, state=own,
+                      socket=os.path.join(own, "smcal.sock")))
     rc, err = run_cmd([dt.SMCALD, "--check", "-c", cpath], AS_OTHER)
     check(rc == 0, "--check, the user's own state_dir: exit %d\n%s" %
           (rc, err))
