@@ -210,8 +210,9 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 		sm_jsonw_free(&w);
 	} else {
 		sm_diag_print(d, stdout);
-		printf("%zu posts, %zu series: %zu error%s, %zu warning%s\n",
-		       off.cal.nposts, off.set.n, d->nerrors,
+		printf("%zu post%s, %zu series: %zu error%s, %zu warning%s\n",
+		       off.cal.nposts, off.cal.nposts == 1 ? "" : "s",
+		       off.set.n, d->nerrors,
 		       d->nerrors == 1 ? "" : "s", d->nwarnings,
 		       d->nwarnings == 1 ? "" : "s");
 	}

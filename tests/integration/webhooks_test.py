@@ -980,7 +980,7 @@ def s_kill9():
                        "the pending deliveries delivered after restart")
     wait_outbox(d, "stuck", all_status("delivered"), 10,
                 "the interrupted delivery delivered after restart")
-    expect(re.search(r"1 deliveries were in flight", dm.text()),
+    expect(re.search(r"1 delivery was in flight", dm.text()),
            "the log does not mention the delivery in flight at the kill")
     ids = event_ids(ev_log)
     after = {}
