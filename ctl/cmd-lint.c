@@ -212,9 +212,8 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 		sm_diag_print(d, stdout);
 		printf("%zu post%s, %zu series: %zu error%s, %zu warning%s\n",
 		       off.cal.nposts, off.cal.nposts == 1 ? "" : "s",
-		       off.set.n, d->nerrors,
-		       d->nerrors == 1 ? "" : "s", d->nwarnings,
-		       d->nwarnings == 1 ? "" : "s");
+		       off.set.n, d->nerrors, d->nerrors == 1 ? "" : "s",
+		       d->nwarnings, d->nwarnings == 1 ? "" : "s");
 	}
 	rc = d->nerrors ? CTL_FAILED : CTL_OK;
 	offline_fini(&off);

@@ -72,8 +72,7 @@ repair_tail(int fd, const char *path)
 		log_warning("event log %s ended with a partial line (%lld "
 			    "byte%s, a crash mid-write): cut; those events "
 			    "fire again",
-			    path, (long long)(size - pos),
-			    PLURAL(size - pos));
+			    path, (long long)(size - pos), PLURAL(size - pos));
 		if (ftruncate(fd, pos) == 0)
 			fsync(fd);
 	}

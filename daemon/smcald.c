@@ -616,7 +616,8 @@ run(struct daemon *d, struct sm_config *cfg)
 	log_info("loaded %zu post%s in %zu calendar%s (%zu series); resuming "
 		 "from %s",
 		 d->world->nposts, PLURAL(d->world->nposts), d->world->ncals,
-		 PLURAL(d->world->ncals), d->world->set.n, log_time(from, when));
+		 PLURAL(d->world->ncals), d->world->set.n,
+		 log_time(from, when));
 
 	d->clock_fd = wallclock_open();
 	if (d->clock_fd < 0) {

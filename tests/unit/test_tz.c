@@ -863,9 +863,9 @@ test_format(void **state)
 			    "2026-07-01T10:00:00+02:00");
 	assert_string_equal(sm_tz_format(ny, t * 1000, 0, buf, sizeof(buf)),
 			    "2026-07-01T04:00:00-04:00");
-	assert_string_equal(sm_tz_format(kolkata, t * 1000 + 999, 1, buf,
-					 sizeof(buf)),
-			    "2026-07-01T13:30:00.999+05:30");
+	assert_string_equal(
+		sm_tz_format(kolkata, t * 1000 + 999, 1, buf, sizeof(buf)),
+		"2026-07-01T13:30:00.999+05:30");
 	/* UTC, and no zone at all. */
 	assert_string_equal(sm_tz_format(sm_calendar_system_zone("UTC"),
 					 t * 1000, 1, buf, sizeof(buf)),
