@@ -262,10 +262,9 @@ route(struct firer *f, const struct world *w, const struct sm_sched_event *ev,
 	for (int i = 0; i < r.n; i++) {
 		const struct sm_webhook *wh = r.webhooks[i];
 		struct sm_payload p;
-		if (sm_payload_build(w->cfg, wh, ev, now_ms, late, &p) < 0)
-			log_warning("webhook %s: locale %s is not installed: "
-				    "dates use the C locale",
-				    wh->name, wh->locale);
+		/* A missing locale or catalogue was said once at the load
+		 * (world.c), not once per message. */
+		sm_payload_build(w->cfg, wh, ev, now_ms, late, &p);
 		struct sm_jsonw hdr = {0};
 		for (int k = 0; k < p.nheaders; k++) {
 			sm_jsonw_raw(&hdr, p.headers[k], strlen(p.headers[k]));

@@ -39,6 +39,7 @@
 #include "config.h"
 #include "deliver.h"
 #include "fire.h"
+#include "i18n.h"
 #include "log.h"
 #include "occur.h"
 #include "route.h"
@@ -726,6 +727,7 @@ main(int argc, char **argv)
 	if (d.lock_fd >= 0)
 		close(d.lock_fd); /* the next daemon may take the state */
 	sm_calendar_zones_cleanup();
+	sm_i18n_cleanup();
 	curl_global_cleanup();
 	return rc;
 }

@@ -487,11 +487,23 @@ put_escaped(struct sm_jsonw *w, const char *v, enum sm_escape esc)
 	}
 }
 
+/* The webhook's zone (its timezone, the daemon's by default), else UTC. */
+static const struct sm_tz *
+webhook_zone(const struct sm_webhook *wh)
+{
+	const struct sm_tz *tz =
+		sm_calendar_system_zone(wh->timezone ? wh->timezone : "UTC");
+	return tz ? tz : sm_calendar_system_zone("UTC");
+}
+
 /*
- * Replaces {{name}} placeholders (blanks inside the braces allowed).
- * Missing fields become empty strings rather than "(untitled)": template
- * output is often read by programs.  Unknown names are copied as written,
- * so a typo shows in the receiver instead of vanishing.
+ * Replaces {{name}} placeholders (blanks inside the braces allowed): the
+ * fields of the event object (SPEC 4) that are text, and each time twice,
+ * as people read it (date_format, locale, zone) and as programs do
+ * (RFC 3339 in the webhook's zone, with its offset).  Missing fields become
+ * empty strings rather than "(untitled)": template output is often read by
+ * programs.  Unknown names are copied as written, so a typo shows in the
+ * receiver instead of vanishing.  conf/smcal.conf and README list them.
  */
 static void
 build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
@@ -499,6 +511,16 @@ build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
 	       struct sm_jsonw *w)
 {
 	const struct sm_post *p = ev->occ.post;
+	const struct sm_series *ser = ev->occ.series;
+	const struct sm_tz *tz = webhook_zone(wh);
+	char publish_iso[SM_TZ_RFC3339_MAX], sched_iso[SM_TZ_RFC3339_MAX];
+	char sched[DATE_MAX], rid[40];
+	sm_tz_format(tz, (int64_t)ev->occ.start * 1000, 0, publish_iso,
+		     sizeof(publish_iso));
+	sm_tz_format(tz, (int64_t)ev->at * 1000, 0, sched_iso,
+		     sizeof(sched_iso));
+	sm_payload_format_date(wh, ev->at, sched, sizeof(sched));
+	sm_occur_format_rid(&ev->occ, rid, sizeof(rid));
 	const char *ct =
 		wh->content_type ? wh->content_type : DEFAULT_TEMPLATE_TYPE;
 	/* The config refuses a type without a rule unless escape is set;
@@ -514,13 +536,23 @@ build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
 	const struct {
 		const char *name, *value;
 	} vars[] = {
+		{"event", sm_event_type_name(ev->type)},
+		{"id", ev->id},
 		{"title", p->title},
 		{"body", p->body},
-		{"platforms", plat.buf},
-		{"publish_at", date},
-		{"type", type},
 		{"url", p->url},
-		{"event", sm_event_type_name(ev->type)},
+		{"platforms", plat.buf},
+		{"type", type},
+		{"persona", p->persona},
+		{"campaign", p->campaign},
+		{"status", sm_post_status_name(p, ev->occ.cancelled)},
+		{"calendar", ser ? ser->calendar : NULL},
+		{"uid", ser && ser->master ? ser->master->uid : p->uid},
+		{"recurrence_id", rid},
+		{"publish_at", date},
+		{"publish_at_iso", publish_iso},
+		{"scheduled_at", sched},
+		{"scheduled_at_iso", sched_iso},
 	};
 	const char *s = wh->template_text ? wh->template_text : "";
 
@@ -685,10 +717,7 @@ int
 sm_payload_format_date(const struct sm_webhook *wh, sm_time t, char *buf,
 		       size_t len)
 {
-	const struct sm_tz *tz =
-		sm_calendar_system_zone(wh->timezone ? wh->timezone : "UTC");
-	if (!tz)
-		tz = sm_calendar_system_zone("UTC");
+	const struct sm_tz *tz = webhook_zone(wh);
 	int off = tz ? sm_tz_offset_at(tz, t) : 0;
 	struct sm_civil c;
 	sm_civil_split(t + off, &c);

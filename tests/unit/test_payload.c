@@ -104,6 +104,19 @@ static const char conf_text[] =
 	"\"when\": \"{{publish_at}}\", \"on\": \"{{platforms}}\", "
 	"\"kind\": \"{{type}}\", \"link\": \"{{url}}\", "
 	"\"event\": \"{{event}}\", \"keep\": \"{{nope}}\"}\n"
+	"[webhook:tall]\n"
+	"url = https://example.com/tall\n"
+	"format = template\n"
+	"timezone = Europe/Paris\n"
+	"date_format = %d/%m %H:%M\n"
+	"template = {\"event\": \"{{event}}\", \"id\": \"{{id}}\", "
+	"\"uid\": \"{{uid}}\", \"rid\": \"{{recurrence_id}}\", "
+	"\"calendar\": \"{{calendar}}\", \"status\": \"{{status}}\", "
+	"\"persona\": \"{{persona}}\", \"campaign\": \"{{campaign}}\", "
+	"\"publish_at\": \"{{publish_at}}\", "
+	"\"publish_at_iso\": \"{{publish_at_iso}}\", "
+	"\"scheduled_at\": \"{{scheduled_at}}\", "
+	"\"scheduled_at_iso\": \"{{ scheduled_at_iso }}\"}\n"
 	"[webhook:tform]\n"
 	"url = https://example.com/tform\n"
 	"format = template\n"
@@ -168,6 +181,8 @@ static const char ics_text[] = ICS(
 	VEV("launch", "SUMMARY:Launch\r\n"
 		      "X-SMCAL-PLATFORM:instagram,facebook\r\n"
 		      "X-SMCAL-TYPE:informative\r\n"
+		      "X-SMCAL-PERSONA:founders\r\n"
+		      "X-SMCAL-CAMPAIGN:winter\r\n"
 		      "URL:https://example.com/launch\r\n") VEV("bare", "")
 		VEV("evil", "SUMMARY:Evil\\nX-Injected: yes\r\n"
 			    "X-SMCAL-PLATFORM:instagram\r\n")
@@ -804,6 +819,56 @@ test_template_json(void **state)
 	assert_string_equal(str_at(o, "event"), "post.reminder");
 }
 
+/*
+ * Issue 11: every placeholder, the event type as {{event}} ({{type}} is
+ * the post's content type), and each time as people read it and in
+ * RFC 3339 with the webhook zone's offset: a reminder 1 h before 09:00 in
+ * Paris is scheduled at 08:00+01:00.
+ */
+static void
+test_template_all(void **state)
+{
+	(void)state;
+	load(NULL);
+	const struct sm_sched_event *ev = event_of("launch", SM_EV_REMINDER);
+	build("tall", "launch", SM_EV_REMINDER, 0);
+	json_t *o = body_json();
+	assert_string_equal(str_at(o, "event"), "post.reminder");
+	assert_string_equal(str_at(o, "id"), ev->id);
+	assert_string_equal(str_at(o, "uid"), "launch");
+	assert_string_equal(str_at(o, "rid"), "2026-12-03T08:00:00Z");
+	assert_string_equal(str_at(o, "calendar"), "main");
+	assert_string_equal(str_at(o, "status"), "scheduled");
+	assert_string_equal(str_at(o, "persona"), "founders");
+	assert_string_equal(str_at(o, "campaign"), "winter");
+	assert_string_equal(str_at(o, "publish_at"), "03/12 09:00");
+	assert_string_equal(str_at(o, "publish_at_iso"),
+			    "2026-12-03T09:00:00+01:00");
+	assert_string_equal(str_at(o, "scheduled_at"), "03/12 08:00");
+	assert_string_equal(str_at(o, "scheduled_at_iso"),
+			    "2026-12-03T08:00:00+01:00");
+	/* The overdue event is scheduled 2 h after the publish time. */
+	build("tall", "launch", SM_EV_OVERDUE, 0);
+	o = body_json();
+	assert_string_equal(str_at(o, "event"), "post.overdue");
+	assert_string_equal(str_at(o, "scheduled_at_iso"),
+			    "2026-12-03T11:00:00+01:00");
+	assert_string_equal(str_at(o, "publish_at_iso"),
+			    "2026-12-03T09:00:00+01:00");
+	/* In UTC the offset is Z, as in the json format. */
+	struct sm_webhook wh = *hook("tjson");
+	wh.template_text = (char[]){"{{publish_at_iso}} {{scheduled_at_iso}}"};
+	wh.content_type = (char[]){"text/plain"};
+	wh.headers.n = 0;
+	sm_payload_free(&fx.pl);
+	assert_int_equal(sm_payload_build(fx.cfg, &wh,
+					  event_of("launch", SM_EV_DUE),
+					  FIRED_MS, 0, &fx.pl),
+			 0);
+	assert_string_equal(fx.pl.body,
+			    "2026-12-03T08:00:00Z 2026-12-03T08:00:00Z");
+}
+
 static void
 test_template_form(void **state)
 {
@@ -1168,6 +1233,7 @@ main(void)
 		T(test_ntfy_header_injection),
 		T(test_header_clean),
 		T(test_template_json),
+		T(test_template_all),
 		T(test_template_form),
 		T(test_template_text),
 		T(test_date_french),
