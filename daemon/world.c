@@ -156,21 +156,22 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 		struct loaded_calendar *old = find_prev(prev, cc->name);
 		if (bad && old) {
 			log_error("calendar %s: %s did not load cleanly (%s); "
-				  "the previous version (%zu posts) stays in "
+				  "the previous version (%zu post%s) stays in "
 				  "service",
 				  cc->name, cc->path,
 				  rc < 0		 ? "unreadable"
 				  : lc->cal.unterminated ? "cut short"
 							 : "errors above",
-				  old->cal.nposts);
+				  old->cal.nposts, PLURAL(old->cal.nposts));
 			sm_calendar_fini(&lc->cal);
 			free(lc);
 			old->refs++;
 			lc = old;
 		} else if (bad) {
 			log_error("calendar %s: %s did not load cleanly; "
-				  "serving the %zu posts that loaded",
-				  cc->name, cc->path, lc->cal.nposts);
+				  "serving the %zu post%s that loaded",
+				  cc->name, cc->path, lc->cal.nposts,
+				  PLURAL(lc->cal.nposts));
 		}
 		w->cals[w->ncals++] = lc;
 	}

@@ -192,7 +192,7 @@ class Daemon:
         logf.close()
         running.append(self)
         if wait_ready:
-            self.wait_log(r"smcald: info: loaded \d+ posts", 10, "start-up")
+            self.wait_log(r"smcald: info: loaded \d+ posts?", 10, "start-up")
         return self
 
     def text(self):

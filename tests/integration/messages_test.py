@@ -237,7 +237,7 @@ class JournalDaemon(Daemon):
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=logf)
         logf.close()
         wt.running.append(self)
-        self.wait_log(r"<6>loaded \d+ posts", 10, "start-up")
+        self.wait_log(r"<6>loaded \d+ posts?", 10, "start-up")
         return self
 
 

@@ -304,7 +304,7 @@ class Daemon:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=logf)
         logf.close()
         running.append(self)
-        self.wait_log(r"smcald: info: loaded \d+ posts", 10, "start-up")
+        self.wait_log(r"smcald: info: loaded \d+ posts?", 10, "start-up")
         return self
 
     def text(self, whole=False):
