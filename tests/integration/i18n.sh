@@ -20,9 +20,19 @@ sh "$TOP/scripts/test-setup.sh" locale ||
 NODE_TEST_DIR="$TOP/build/node-test"
 SMCAL_NODE_TEST_DIR="$NODE_TEST_DIR" sh "$TOP/scripts/test-setup.sh" node ||
 	fail "scripts/test-setup.sh could not provide standardwebhooks (see above)"
-# The daemon must find the build tree's catalogues by itself.
+# The daemon must find the build tree's catalogues by itself, and the
+# installed one those `make install` put under PREFIX/share/locale.
 unset SMCAL_LOCALEDIR
-SMCALD="$SMCALD" SMCTL="$SMCTL" SMCAL_IT_TMP="$TMP" SMCAL_IT_VG="$VG" \
+DEST="$TMP/dest"
+make --no-print-directory -s -C "$TOP" BUILD="${BUILD:-build}" \
+	DESTDIR="$DEST" PREFIX=/usr install >"$TMP/install.log" 2>&1 || {
+	cat "$TMP/install.log" >&2
+	fail "make install DESTDIR=$DEST PREFIX=/usr failed"
+}
+[ -f "$DEST/usr/share/locale/fr/LC_MESSAGES/smcal.mo" ] ||
+	fail "make install did not install usr/share/locale/fr/LC_MESSAGES/smcal.mo"
+SMCAL_INSTALLED_SMCALD="$DEST/usr/sbin/smcald" \
+	SMCALD="$SMCALD" SMCTL="$SMCTL" SMCAL_IT_TMP="$TMP" SMCAL_IT_VG="$VG" \
 	SMCAL_RECEIVER="$TOP/tests/integration/webhook_receiver.mjs" \
 	SMCAL_NODE_TEST_DIR="$NODE_TEST_DIR" \
 	python3 "$TOP/tests/integration/i18n_test.py" "$@"

@@ -25,6 +25,9 @@ Scenarios:
             down ... at" write RFC 3339 times in Paris (no epoch numbers)
   journal   JOURNAL_STREAM set: no timestamp (journald adds its own), with
             the "<N>" priority without -f and the plain "smcald: " with -f
+  installed the smcald that `make install DESTDIR=... PREFIX=/usr` put in
+            place (i18n.sh runs it; SMCAL_INSTALLED_SMCALD) finds its
+            catalogue under PREFIX/share/locale and writes French
 
 Usage: i18n_test.py [SCENARIO...]   (default: all)
 """
@@ -364,10 +367,47 @@ def s_journal():
         dm.stop()
 
 
+def s_installed():
+    installed = os.environ.get("SMCAL_INSTALLED_SMCALD")
+    check(installed and os.access(installed, os.X_OK),
+          "no installed smcald (SMCAL_INSTALLED_SMCALD=%r)" % installed)
+    d = scenario_dir("installed")
+    os.makedirs(os.path.join(d, "run"))
+    secret = new_secret()
+    rx = Receiver(d, [secret])
+    due = wt.now() + 3 * TS
+    cal = os.path.join(d, "cal.ics")
+    write(cal, vcalendar([vevent("p", due, "Soldes", ["X-SMCAL-WEBHOOK:fr"])]))
+    conf = daemon_head(d) + "[calendar:main]\npath = %s\nwebhooks = fr\n\n" \
+        % cal
+    conf += webhook_section("fr", {
+        "url": rx.base + "/slack/installed", "format": "slack",
+        "secret": secret, "events": "post.due", "locale": "fr_FR.UTF-8",
+        "timezone": "Europe/Paris", "date_format": "%A %e %B à %H:%M"})
+    write(os.path.join(d, "smcal.conf"), conf)
+    saved = wt.SMCALD
+    wt.SMCALD = installed
+    try:
+        dm = Daemon(d).start()
+    finally:
+        wt.SMCALD = saved
+    sl = rx.wait("/slack/installed", 1, 10, "the installed daemon's message")
+    text = json.loads(sl[0]["body"]).get("text", "") if sl[0]["json"] else ""
+    want = ("À publier maintenant" + NBSP + ": «" + NBSP + "Soldes" + NBSP +
+            "» (" + french_date(due) + ").")
+    expect(text == want, "installed smcald's text %r, expected %r" %
+           (text, want))
+    expect(not re.search(r"no translation", dm.text()),
+           "the installed smcald found no catalogue:\n%s" % dm.tail())
+    dm.stop()
+    rx.stop()
+
+
 SCENARIOS = [
     ("french", s_french),
     ("logtimes", s_logtimes),
     ("journal", s_journal),
+    ("installed", s_installed),
 ]
 
 
