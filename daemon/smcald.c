@@ -726,6 +726,7 @@ main(int argc, char **argv)
 	sm_store_close(d.store);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd); /* the next daemon may take the state */
+	log_set_zone(NULL); /* the zones go: log times in UTC from here */
 	sm_calendar_zones_cleanup();
 	sm_i18n_cleanup();
 	curl_global_cleanup();
