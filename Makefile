@@ -37,13 +37,21 @@ CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 LIBSMCAL    := $(BUILD)/libsmcal.a
 
+# Message catalogues (lib/i18n.h): po/LANG.po compiled by msgfmt into
+# $(BUILD)/locale/LANG/LC_MESSAGES/smcal.mo, the layout `make install`
+# copies under $(LOCALEDIR), where an installed smcald looks (the build
+# tree's smcald finds $(BUILD)/locale beside itself).
+LOCALEDIR   ?= $(PREFIX)/share/locale
+PO_FILES    := $(wildcard po/*.po)
+MO_FILES    := $(PO_FILES:po/%.po=$(BUILD)/locale/%/LC_MESSAGES/smcal.mo)
+
 # Keep objects of test binaries between runs.
 .SECONDARY:
 
 .PHONY: all deps run check test sanitize valgrind fuzz bench format \
-	format-check install clean
+	format-check install clean pot
 
-all: $(BUILD)/smcald $(BUILD)/smctl $(LIBSMCAL)
+all: $(BUILD)/smcald $(BUILD)/smctl $(LIBSMCAL) $(MO_FILES)
 
 deps:
 	@sh scripts/deps.sh
@@ -51,6 +59,21 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/lib/i18n.o: CPPFLAGS += -DSM_LOCALEDIR='"$(LOCALEDIR)"'
+
+$(BUILD)/locale/%/LC_MESSAGES/smcal.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# po/smcal.pot from the marked messages (N_), and each po/LANG.po merged
+# with it: run after changing a message, then translate what is new.
+pot:
+	xgettext --from-code=UTF-8 --keyword=N_ --add-comments=TRANSLATORS \
+		--package-name=smcal --package-version=$(VERSION) \
+		--msgid-bugs-address=smcal --no-location --sort-output \
+		-o po/smcal.pot lib/payload.c
+	for po in $(PO_FILES); do msgmerge -q -U --backup=none $$po po/smcal.pot || exit 1; done
 
 $(LIBSMCAL): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -63,7 +86,7 @@ $(BUILD)/smcald: $(DAEMON_OBJS) $(LIBSMCAL)
 $(BUILD)/smctl: $(CTL_OBJS) $(LIBSMCAL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBSMCAL)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBSMCAL) | $(MO_FILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
@@ -144,6 +167,9 @@ install: all
 	install -Dm644 conf/smcal.conf $(DESTDIR)$(PREFIX)/share/doc/smcal/smcal.conf.example
 	install -Dm644 conf/content.ics $(DESTDIR)$(PREFIX)/share/doc/smcal/content.ics
 	install -Dm644 completion/smctl.bash $(DESTDIR)$(COMPLETIONDIR)/smctl
+	for mo in $(MO_FILES:$(BUILD)/locale/%=%); do \
+		install -Dm644 $(BUILD)/locale/$$mo $(DESTDIR)$(LOCALEDIR)/$$mo || exit 1; \
+	done
 	$(if $(filter %.1,$(MANPAGES)),install -Dm644 -t $(DESTDIR)$(PREFIX)/share/man/man1 $(filter %.1,$(MANPAGES)))
 	$(if $(filter %.5,$(MANPAGES)),install -Dm644 -t $(DESTDIR)$(PREFIX)/share/man/man5 $(filter %.5,$(MANPAGES)))
 	$(if $(filter %.8,$(MANPAGES)),install -Dm644 -t $(DESTDIR)$(PREFIX)/share/man/man8 $(filter %.8,$(MANPAGES)))
@@ -158,6 +184,7 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/smcal.conf \
 		$(DESTDIR)$(PREFIX)/share/doc/smcal/smcal.conf.example \
 		$(DESTDIR)$(PREFIX)/share/doc/smcal/content.ics \
+		$(MO_FILES:$(BUILD)/locale/%=$(DESTDIR)$(LOCALEDIR)/%) \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(filter %.1,$(MANPAGES)))) \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(filter %.5,$(MANPAGES)))) \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(filter %.8,$(MANPAGES))))

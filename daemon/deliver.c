@@ -442,10 +442,11 @@ fail_unconfigured(struct deliverer *dl)
 					       "webhook no longer configured",
 					       wallclock_now_ms());
 		if (n > 0)
-			log_warning("outbox: %d pending deliveries to webhook "
-				    "%s, which the config no longer has, are "
+			log_warning("outbox: %d pending deliver%s to webhook "
+				    "%s, which the config no longer has, %s "
 				    "failed",
-				    n, u.names[i]);
+				    n, n == 1 ? "y" : "ies", u.names[i],
+				    n == 1 ? "is" : "are");
 		free(u.names[i]);
 	}
 	free(u.names);
@@ -469,9 +470,10 @@ deliver_init(struct deliverer *dl, uv_loop_t *loop, struct sm_store *store,
 	int n = sm_outbox_recover(store, wallclock_now_ms());
 	fail_unconfigured(dl);
 	if (n > 0)
-		log_notice("outbox: %d deliveries were in flight when smcald "
-			   "stopped: sending them again (same webhook-id)",
-			   n);
+		log_notice("outbox: %d deliver%s in flight when smcald "
+			   "stopped: sending %s again (same webhook-id)",
+			   n, n == 1 ? "y was" : "ies were",
+			   n == 1 ? "it" : "them");
 	pump(dl);
 	return 0;
 }

@@ -70,9 +70,9 @@ repair_tail(int fd, const char *path)
 		pos = 0;
 	if (pos < size) {
 		log_warning("event log %s ended with a partial line (%lld "
-			    "bytes, a crash mid-write): cut; those events "
+			    "byte%s, a crash mid-write): cut; those events "
 			    "fire again",
-			    path, (long long)(size - pos));
+			    path, (long long)(size - pos), PLURAL(size - pos));
 		if (ftruncate(fd, pos) == 0)
 			fsync(fd);
 	}
@@ -143,9 +143,9 @@ take_back(struct firer *f, off_t mark, size_t len)
 	if (sb.st_size == mark)
 		return;
 	if (ftruncate(f->log_fd, mark) < 0 || fdatasync(f->log_fd) < 0)
-		log_error("event log %s: taking back %lld bytes: %s",
+		log_error("event log %s: taking back %lld byte%s: %s",
 			  f->log_path, (long long)(sb.st_size - mark),
-			  strerror(errno));
+			  PLURAL(sb.st_size - mark), strerror(errno));
 }
 
 void
@@ -267,10 +267,9 @@ route(struct firer *f, const struct world *w, const struct sm_sched_event *ev,
 		struct sm_webhook fmt = *wh;
 		fmt.headers.n = 0;
 		struct sm_payload p;
-		if (sm_payload_build(w->cfg, &fmt, ev, now_ms, late, &p) < 0)
-			log_warning("webhook %s: locale %s is not installed: "
-				    "dates use the C locale",
-				    wh->name, wh->locale);
+		/* A missing locale or catalogue was said once at the load
+		 * (world.c), not once per message. */
+		sm_payload_build(w->cfg, &fmt, ev, now_ms, late, &p);
 		struct sm_jsonw hdr = {0};
 		for (int k = 0; k < p.nheaders; k++) {
 			sm_jsonw_raw(&hdr, p.headers[k], strlen(p.headers[k]));
@@ -351,9 +350,10 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	if (f->nfired > 0 &&
 	    (write_all(f->log_fd, f->lines.buf, f->lines.len) < 0 ||
 	     fdatasync(f->log_fd) < 0)) {
-		log_error("event log %s: %s: %zu events not recorded, they "
+		log_error("event log %s: %s: %zu event%s not recorded, they "
 			  "fire again",
-			  f->log_path, strerror(errno), f->nfired);
+			  f->log_path, strerror(errno), f->nfired,
+			  PLURAL(f->nfired));
 		if (mark >= 0)
 			take_back(f, mark, f->lines.len);
 		/* The deliveries go with their events: rebuilt at the retry
@@ -384,12 +384,14 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 			take_back(f, mark, f->lines.len);
 		return -1;
 	}
-	for (size_t i = 0; i < f->nmissed; i++)
-		log_warning("missed while down: %s %s %s at %lld (past the "
+	for (size_t i = 0; i < f->nmissed; i++) {
+		char at[SM_TZ_RFC3339_MAX];
+		log_warning("missed while down: %s %s %s at %s (past the "
 			    "catch-up window)",
 			    f->missed[i].type, f->missed[i].uid,
 			    f->missed[i].recurrence_id,
-			    (long long)f->missed[i].scheduled_at);
+			    log_time(f->missed[i].scheduled_at, at));
+	}
 	f->total_fired += f->nfired;
 	f->total_missed += f->nmissed;
 	return (long)f->nfired;

@@ -52,11 +52,10 @@ on_timer(uv_timer_t *t)
 	}
 	if (p->pass > 0) {
 		char d[32];
-		log_info(
-			"outbox: pruned %lu delivered webhook deliveries older "
-			"than %s ([daemon] retention)",
-			p->pass,
-			sm_duration_format(p->retention, d, sizeof(d)));
+		log_info("outbox: pruned %lu delivered webhook deliver%s older "
+			 "than %s ([daemon] retention)",
+			 p->pass, p->pass == 1 ? "y" : "ies",
+			 sm_duration_format(p->retention, d, sizeof(d)));
 	}
 	p->pass = 0;
 	uv_timer_start(t, on_timer, DAY_MS, 0);

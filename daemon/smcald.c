@@ -40,6 +40,7 @@
 #include "control.h"
 #include "deliver.h"
 #include "fire.h"
+#include "i18n.h"
 #include "log.h"
 #include "occur.h"
 #include "route.h"
@@ -100,14 +101,15 @@ static void start_reload(struct daemon *d, int notify);
 static void
 notify_status(struct daemon *d, const char *prefix)
 {
-	char next[48] = "none";
+	char next[SM_TZ_RFC3339_MAX] = "none";
 	sm_time at;
 	if (sm_sched_peek(d->sched, &at))
-		sm_civil_format(at, SM_CIVIL_UTC, next, sizeof(next));
+		log_time(at, next);
 	sd_notifyf(0,
-		   "%sSTATUS=%zu posts in %zu calendars; next event %s; "
+		   "%sSTATUS=%zu post%s in %zu calendar%s; next event %s; "
 		   "%lu fired, %lu missed",
-		   prefix, d->world->nposts, d->world->ncals, next,
+		   prefix, d->world->nposts, PLURAL(d->world->nposts),
+		   d->world->ncals, PLURAL(d->world->ncals), next,
 		   d->firer.total_fired, d->firer.total_missed);
 }
 
@@ -319,8 +321,9 @@ reload_done(uv_work_t *req, int status)
 		/* The old world's pages go back to the system: without this
 		 * glibc keeps them, and every reload would look like growth. */
 		malloc_trim(0);
-		log_info("reloaded: %zu posts in %zu calendars", w->nposts,
-			 w->ncals);
+		log_set_zone(w->opts.zone);
+		log_info("reloaded: %zu post%s in %zu calendar%s", w->nposts,
+			 PLURAL(w->nposts), w->ncals, PLURAL(w->ncals));
 		tick(d);
 	} else {
 		world_free(w);
@@ -588,8 +591,9 @@ check(const struct sm_config *cfg)
 					    p->webhook, cc->name, cc->name);
 		}
 		sm_diag_print(&d, stderr);
-		fprintf(stderr, "calendar %s: %s: %zu posts in %zu series\n",
-			cc->name, cc->path, cal.nposts, set.n);
+		fprintf(stderr, "calendar %s: %s: %zu post%s in %zu series\n",
+			cc->name, cc->path, cal.nposts, PLURAL(cal.nposts),
+			set.n);
 		errors += d.nerrors;
 		sm_occur_set_free(&set);
 		sm_diag_clear(&d);
@@ -677,10 +681,12 @@ run(struct daemon *d, struct sm_config *cfg)
 		d->processed_until = from - 1;
 	d->sched = sm_sched_new(cfg);
 	sm_sched_load(d->sched, &d->world->set, &d->world->opts, from);
-	log_info("loaded %zu posts in %zu calendars (%zu series); resuming "
-		 "from %lld",
-		 d->world->nposts, d->world->ncals, d->world->set.n,
-		 (long long)from);
+	char when[SM_TZ_RFC3339_MAX];
+	log_info("loaded %zu post%s in %zu calendar%s (%zu series); resuming "
+		 "from %s",
+		 d->world->nposts, PLURAL(d->world->nposts), d->world->ncals,
+		 PLURAL(d->world->ncals), d->world->set.n,
+		 log_time(from, when));
 
 	d->clock_fd = wallclock_open();
 	if (d->clock_fd < 0) {
@@ -776,6 +782,7 @@ main(int argc, char **argv)
 		return rc;
 	}
 	log_init(cfg->log_level, !foreground && getenv("JOURNAL_STREAM"));
+	log_set_zone(sm_calendar_system_zone(cfg->timezone));
 
 	static struct daemon d;
 	d.config_path = path;
@@ -790,7 +797,9 @@ main(int argc, char **argv)
 	sm_store_close(d.store);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd); /* the next daemon may take the state */
+	log_set_zone(NULL); /* the zones go: log times in UTC from here */
 	sm_calendar_zones_cleanup();
+	sm_i18n_cleanup();
 	curl_global_cleanup();
 	return rc;
 }

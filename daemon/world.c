@@ -5,11 +5,13 @@
 #include "world.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "i18n.h"
 #include "log.h"
 
 static struct loaded_calendar *
@@ -132,6 +134,39 @@ load_keys(const struct sm_webhook *wh, struct webhook_keys *k)
 	fclose(f);
 }
 
+/*
+ * Says once per load, not once per message, what a webhook's `locale`
+ * lacks: the locale itself (its dates are then written in C), or, for the
+ * formats with sentences, a catalogue of smcal's messages in its language
+ * (they are then in English).  Looking the catalogue up here also reads it
+ * on this thread rather than on the loop's at the first message.
+ */
+static void
+check_locales(const struct sm_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		const struct sm_webhook *wh = &cfg->webhooks[i];
+		if (!wh->locale || wh->format == SM_WEBHOOK_JSON)
+			continue;
+		locale_t loc = newlocale(LC_ALL_MASK, wh->locale, NULL);
+		if (loc)
+			freelocale(loc);
+		else
+			log_warning("webhook %s: locale %s is not installed: "
+				    "dates use the C locale",
+				    wh->name, wh->locale);
+		if (wh->format == SM_WEBHOOK_TEMPLATE)
+			continue; /* the template is the user's own text */
+		const struct sm_i18n_cat *cat;
+		char err[1024];
+		if (sm_i18n_lookup(wh->locale, &cat, err, sizeof(err)) < 0)
+			log_warning("webhook %s: no translation of smcal's "
+				    "messages for locale %s (%s): they are "
+				    "sent in English",
+				    wh->name, wh->locale, err);
+	}
+}
+
 static struct world *
 build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 {
@@ -175,13 +210,13 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 		struct loaded_calendar *old = find_prev(prev, cc->name);
 		if (bad && old) {
 			log_error("calendar %s: %s did not load cleanly (%s); "
-				  "the previous version (%zu posts) stays in "
+				  "the previous version (%zu post%s) stays in "
 				  "service",
 				  cc->name, cc->path,
 				  rc < 0		 ? "unreadable"
 				  : lc->cal.unterminated ? "cut short"
 							 : "errors above",
-				  old->cal.nposts);
+				  old->cal.nposts, PLURAL(old->cal.nposts));
 			sm_calendar_fini(&lc->cal);
 			free(lc);
 			old->refs++;
@@ -189,8 +224,9 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 			st->state = CAL_PREVIOUS;
 		} else if (bad) {
 			log_error("calendar %s: %s did not load cleanly; "
-				  "serving the %zu posts that loaded",
-				  cc->name, cc->path, lc->cal.nposts);
+				  "serving the %zu post%s that loaded",
+				  cc->name, cc->path, lc->cal.nposts,
+				  PLURAL(lc->cal.nposts));
 		}
 		w->cals[w->ncals++] = lc;
 	}
@@ -199,6 +235,7 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 		abort();
 	for (size_t i = 0; i < cfg->nwebhooks; i++)
 		load_keys(&cfg->webhooks[i], &w->keys[i]);
+	check_locales(cfg);
 	for (size_t i = 0; i < w->ncals; i++) {
 		struct sm_diag_list d = {0};
 		sm_occur_index(&w->set, &w->cals[i]->cal, &w->opts, &d);

@@ -1,8 +1,8 @@
 /*
  * payload: owns what a webhook receives for an event (SPEC section 5): the
  * body in the webhook's format, its content type and extra headers, the
- * English sentence of the human formats, and dates written in the
- * webhook's zone, format and locale.  Sending, signing and retrying are
+ * sentence of the human formats in the webhook's language (lib/i18n), and
+ * dates written in the webhook's zone, format and locale.  Sending, signing and retrying are
  * other modules' business.
  *
  * Locales are per call (newlocale + strftime_l + freelocale): the daemon
@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "calendar.h"
+#include "i18n.h"
 #include "post.h"
 #include "tz.h"
 
@@ -174,60 +175,103 @@ join_platforms(const struct sm_config *cfg, const struct sm_post *p,
 }
 
 /*
- * The English sentence of the slack, discord and ntfy formats.  A post
- * without platforms reads naturally without the "on ..." part.
+ * The sentences of the slack, discord and ntfy formats, in English with
+ * named placeholders; po/LANG.po hold their translations (lib/i18n.h).  A
+ * post without platforms reads naturally without the "on ..." part.
+ */
+static const char *
+sentence(enum sm_event_type type, int has_platforms)
+{
+	switch (type) {
+	case SM_EV_REMINDER:
+		if (has_platforms)
+			/* TRANSLATORS: a reminder before a post is published.
+			   {title} is the post's title, {platforms} the names
+			   of its platforms ("instagram, facebook"), {date}
+			   its publish time as the webhook's date_format
+			   writes it.  Keep the {names} as they are. */
+			return N_("Reminder: “{title}” goes out on {platforms} "
+				  "at {date}.");
+		/* TRANSLATORS: the same reminder for a post without
+		   platforms. */
+		return N_("Reminder: “{title}” goes out at {date}.");
+	case SM_EV_DUE:
+		if (has_platforms)
+			/* TRANSLATORS: the post is to be published now. */
+			return N_("Due now: “{title}” on {platforms} "
+				  "({date}).");
+		/* TRANSLATORS: the same, for a post without platforms. */
+		return N_("Due now: “{title}” ({date}).");
+	case SM_EV_OVERDUE:
+		if (has_platforms)
+			/* TRANSLATORS: the publish time has passed and nobody
+			   marked the post done (smctl done). */
+			return N_("Overdue: “{title}” on {platforms} was due "
+				  "at {date} and is not marked done.");
+		/* TRANSLATORS: the same, for a post without platforms. */
+		return N_("Overdue: “{title}” was due at {date} and is not "
+			  "marked done.");
+	}
+	return "";
+}
+
+/* TRANSLATORS: stands for the title of a post that has none. */
+#define UNTITLED N_("(untitled)")
+
+/*
+ * Appends a message with its {title}, {platforms} and {date} replaced by
+ * the values given (already written for the markup).  Anything else,
+ * braces included, is the message's own text, copied as it is.
  */
 static void
+put_message(struct sm_jsonw *w, const char *msg, const char *title,
+	    const char *plat, const char *date)
+{
+	const struct {
+		const char *name, *value;
+	} vars[] = {
+		{"{title}", title}, {"{platforms}", plat}, {"{date}", date}};
+	const char *p = msg;
+	while (*p) {
+		const char *brace = strchr(p, '{');
+		if (!brace) {
+			put(w, p);
+			break;
+		}
+		sm_jsonw_raw(w, p, (size_t)(brace - p));
+		size_t i, nvars = sizeof(vars) / sizeof(vars[0]);
+		for (i = 0; i < nvars; i++)
+			if (strncmp(brace, vars[i].name,
+				    strlen(vars[i].name)) == 0)
+				break;
+		if (i == nvars) {
+			sm_jsonw_raw(w, brace, 1);
+			p = brace + 1;
+			continue;
+		}
+		put(w, vars[i].value ? vars[i].value : "");
+		p = brace + strlen(vars[i].name);
+	}
+}
+
+/* The human message of the slack, discord and ntfy formats, in the
+ * catalogue's language (cat NULL: English). */
+static void
 human_message(const struct sm_config *cfg, const struct sm_sched_event *ev,
-	      const char *date, enum markup m, struct sm_jsonw *w)
+	      const struct sm_i18n_cat *cat, const char *date, enum markup m,
+	      struct sm_jsonw *w)
 {
 	const struct sm_post *p = ev->occ.post;
 	struct sm_jsonw title = {0}, plat = {0}, names = {0};
-	put_text(&title, p->title && *p->title ? p->title : "(untitled)", m, 0);
+	put_text(&title,
+		 p->title && *p->title ? p->title : sm_i18n_get(cat, UNTITLED),
+		 m, 0);
 	join_platforms(cfg, p, ", ", &names);
 	if (names.len > 0)
 		put_text(&plat, names.buf, m, 0);
 	sm_jsonw_free(&names);
-	int has_plat = plat.len > 0;
-
-	switch (ev->type) {
-	case SM_EV_REMINDER:
-		put(w, "Reminder: “");
-		put(w, title.buf);
-		put(w, "” goes out");
-		if (has_plat) {
-			put(w, " on ");
-			put(w, plat.buf);
-		}
-		put(w, " at ");
-		put(w, date);
-		put(w, ".");
-		break;
-	case SM_EV_DUE:
-		put(w, "Due now: “");
-		put(w, title.buf);
-		put(w, "”");
-		if (has_plat) {
-			put(w, " on ");
-			put(w, plat.buf);
-		}
-		put(w, " (");
-		put(w, date);
-		put(w, ").");
-		break;
-	case SM_EV_OVERDUE:
-		put(w, "Overdue: “");
-		put(w, title.buf);
-		put(w, "”");
-		if (has_plat) {
-			put(w, " on ");
-			put(w, plat.buf);
-		}
-		put(w, " was due at ");
-		put(w, date);
-		put(w, " and is not marked done.");
-		break;
-	}
+	put_message(w, sm_i18n_get(cat, sentence(ev->type, plat.len > 0)),
+		    title.buf, plat.buf, date);
 	if (p->url && *p->url) {
 		put(w, "\n");
 		put_url(w, p->url, m);
@@ -359,10 +403,11 @@ put_tag(struct sm_jsonw *w, const char *s)
 
 static void
 build_ntfy(const struct sm_config *cfg, const struct sm_sched_event *ev,
-	   struct sm_payload *out)
+	   const struct sm_i18n_cat *cat, struct sm_payload *out)
 {
 	const struct sm_post *p = ev->occ.post;
-	const char *title = p->title && *p->title ? p->title : "(untitled)";
+	const char *title =
+		p->title && *p->title ? p->title : sm_i18n_get(cat, UNTITLED);
 	add_ntfy_header(out, "Title", title);
 	/* ntfy's scale: 3 default, 4 high, 5 urgent. */
 	const char *prio = ev->type == SM_EV_REMINDER ? "3"
@@ -442,11 +487,23 @@ put_escaped(struct sm_jsonw *w, const char *v, enum sm_escape esc)
 	}
 }
 
+/* The webhook's zone (its timezone, the daemon's by default), else UTC. */
+static const struct sm_tz *
+webhook_zone(const struct sm_webhook *wh)
+{
+	const struct sm_tz *tz =
+		sm_calendar_system_zone(wh->timezone ? wh->timezone : "UTC");
+	return tz ? tz : sm_calendar_system_zone("UTC");
+}
+
 /*
- * Replaces {{name}} placeholders (blanks inside the braces allowed).
- * Missing fields become empty strings rather than "(untitled)": template
- * output is often read by programs.  Unknown names are copied as written,
- * so a typo shows in the receiver instead of vanishing.
+ * Replaces {{name}} placeholders (blanks inside the braces allowed): the
+ * fields of the event object (SPEC 4) that are text, and each time twice,
+ * as people read it (date_format, locale, zone) and as programs do
+ * (RFC 3339 in the webhook's zone, with its offset).  Missing fields become
+ * empty strings rather than "(untitled)": template output is often read by
+ * programs.  Unknown names are copied as written, so a typo shows in the
+ * receiver instead of vanishing.  conf/smcal.conf and README list them.
  */
 static void
 build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
@@ -454,6 +511,16 @@ build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
 	       struct sm_jsonw *w)
 {
 	const struct sm_post *p = ev->occ.post;
+	const struct sm_series *ser = ev->occ.series;
+	const struct sm_tz *tz = webhook_zone(wh);
+	char publish_iso[SM_TZ_RFC3339_MAX], sched_iso[SM_TZ_RFC3339_MAX];
+	char sched[DATE_MAX], rid[40];
+	sm_tz_format(tz, (int64_t)ev->occ.start * 1000, 0, publish_iso,
+		     sizeof(publish_iso));
+	sm_tz_format(tz, (int64_t)ev->at * 1000, 0, sched_iso,
+		     sizeof(sched_iso));
+	sm_payload_format_date(wh, ev->at, sched, sizeof(sched));
+	sm_occur_format_rid(&ev->occ, rid, sizeof(rid));
 	const char *ct =
 		wh->content_type ? wh->content_type : DEFAULT_TEMPLATE_TYPE;
 	/* The config refuses a type without a rule unless escape is set;
@@ -469,13 +536,23 @@ build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
 	const struct {
 		const char *name, *value;
 	} vars[] = {
+		{"event", sm_event_type_name(ev->type)},
+		{"id", ev->id},
 		{"title", p->title},
 		{"body", p->body},
-		{"platforms", plat.buf},
-		{"publish_at", date},
-		{"type", type},
 		{"url", p->url},
-		{"event", sm_event_type_name(ev->type)},
+		{"platforms", plat.buf},
+		{"type", type},
+		{"persona", p->persona},
+		{"campaign", p->campaign},
+		{"status", sm_post_status_name(p, ev->occ.cancelled)},
+		{"calendar", ser ? ser->calendar : NULL},
+		{"uid", ser && ser->master ? ser->master->uid : p->uid},
+		{"recurrence_id", rid},
+		{"publish_at", date},
+		{"publish_at_iso", publish_iso},
+		{"scheduled_at", sched},
+		{"scheduled_at_iso", sched_iso},
 	};
 	const char *s = wh->template_text ? wh->template_text : "";
 
@@ -515,13 +592,19 @@ sm_payload_build(const struct sm_config *cfg, const struct sm_webhook *wh,
 		 struct sm_payload *out)
 {
 	struct sm_jsonw w = {0}, msg = {0};
-	char date[DATE_MAX] = "";
+	char date[DATE_MAX] = "", why[8];
 	int rc = 0;
+	const struct sm_i18n_cat *cat = NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (wh->format != SM_WEBHOOK_JSON)
 		rc = sm_payload_format_date(wh, ev->occ.start, date,
 					    sizeof(date));
+	/* No catalogue for the language: English (the daemon says so once
+	 * per load, not per message). */
+	if (wh->format == SM_WEBHOOK_SLACK ||
+	    wh->format == SM_WEBHOOK_DISCORD || wh->format == SM_WEBHOOK_NTFY)
+		sm_i18n_lookup(wh->locale, &cat, why, sizeof(why));
 
 	switch (wh->format) {
 	case SM_WEBHOOK_JSON:
@@ -531,7 +614,7 @@ sm_payload_build(const struct sm_config *cfg, const struct sm_webhook *wh,
 			 "application/json");
 		break;
 	case SM_WEBHOOK_SLACK:
-		human_message(cfg, ev, date, MARKUP_SLACK, &msg);
+		human_message(cfg, ev, cat, date, MARKUP_SLACK, &msg);
 		sm_jsonw_open(&w, '{');
 		sm_jsonw_key(&w, "text");
 		sm_jsonw_string(&w, msg.buf);
@@ -540,14 +623,14 @@ sm_payload_build(const struct sm_config *cfg, const struct sm_webhook *wh,
 			 "application/json");
 		break;
 	case SM_WEBHOOK_DISCORD:
-		human_message(cfg, ev, date, MARKUP_DISCORD, &msg);
+		human_message(cfg, ev, cat, date, MARKUP_DISCORD, &msg);
 		build_discord(msg.buf, msg.len, &w);
 		snprintf(out->content_type, sizeof(out->content_type), "%s",
 			 "application/json");
 		break;
 	case SM_WEBHOOK_NTFY:
-		human_message(cfg, ev, date, MARKUP_PLAIN, &w);
-		build_ntfy(cfg, ev, out);
+		human_message(cfg, ev, cat, date, MARKUP_PLAIN, &w);
+		build_ntfy(cfg, ev, cat, out);
 		snprintf(out->content_type, sizeof(out->content_type), "%s",
 			 "text/plain; charset=utf-8");
 		break;
@@ -634,10 +717,7 @@ int
 sm_payload_format_date(const struct sm_webhook *wh, sm_time t, char *buf,
 		       size_t len)
 {
-	const struct sm_tz *tz =
-		sm_calendar_system_zone(wh->timezone ? wh->timezone : "UTC");
-	if (!tz)
-		tz = sm_calendar_system_zone("UTC");
+	const struct sm_tz *tz = webhook_zone(wh);
 	int off = tz ? sm_tz_offset_at(tz, t) : 0;
 	struct sm_civil c;
 	sm_civil_split(t + off, &c);

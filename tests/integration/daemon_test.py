@@ -192,7 +192,7 @@ class Daemon:
         logf.close()
         running.append(self)
         if wait_ready:
-            self.wait_log(r"smcald: info: loaded \d+ posts", 10, "start-up")
+            self.wait_log(r"smcald: info: loaded \d+ posts?", 10, "start-up")
         return self
 
     def text(self):
@@ -262,8 +262,10 @@ class Daemon:
         """The log sink's JSON objects of the current run."""
         out = []
         for line in self.text().splitlines():
-            if line.startswith("smcald: info: event "):
-                out.append(json.loads(line[len("smcald: info: event "):]))
+            # Away from the journal a line starts with its timestamp.
+            m = re.match(r"^(?:\S+ )?smcald: info: event (\{.*)$", line)
+            if m:
+                out.append(json.loads(m.group(1)))
         return out
 
 
@@ -560,7 +562,7 @@ def s_reload_rename():
     write_atomic(cal, vcalendar(vevent("r0", p0) + vevent("r1", p1) +
                                 vevent("r2", p2) + vevent("mv", mv) +
                                 cancelled))
-    dm.wait_log(r"smcald: info: reloaded: 5 posts in 1 calendars", 5,
+    dm.wait_log(r"smcald: info: reloaded: 5 posts in 1 calendar", 5,
                 "the reload of the renamed calendar")
     expected = {("post.due", "r0", p0 * 1000), ("post.due", "r1", p1 * 1000),
                 ("post.due", "r2", p2 * 1000), ("post.due", "mv", mv * 1000)}
@@ -608,7 +610,7 @@ def s_reload_broken():
     # A good save now is taken.
     t3 = now() + 3 * TS
     write_atomic(cal, posts(("q1", q1), ("q2", q2), ("q3", t3)))
-    dm.wait_log(r"smcald: info: reloaded: 3 posts in 1 calendars", 5,
+    dm.wait_log(r"smcald: info: reloaded: 3 posts in 1 calendar", 5,
                 "the good reload")
     expected = {("post.due", "q1", q1 * 1000), ("post.due", "q2", q2 * 1000),
                 ("post.due", "q3", t3 * 1000)}

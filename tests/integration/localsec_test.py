@@ -168,7 +168,7 @@ class Daemon(dt.Daemon):
         logf.close()
         dt.running.append(self)
         if wait_ready:
-            self.wait_log(r"smcald: info: loaded \d+ posts", 10, "start-up")
+            self.wait_log(r"smcald: info: loaded \d+ posts?", 10, "start-up")
         return self
 
     def wait_exit(self, timeout):
@@ -529,7 +529,7 @@ def s_one_daemon():
                     alive[0].proc.pid, dead.text()),
           "the second daemon (exit %s) does not say why:\n%s" %
           (rc, dead.tail()))
-    alive[0].wait_log(r"smcald: info: loaded \d+ posts", 10, "start-up")
+    alive[0].wait_log(r"smcald: info: loaded \d+ posts?", 10, "start-up")
     alive[0].stop()
 
 

@@ -89,7 +89,10 @@ def decode_2047(value):
 
 
 def log_lines(dm):
-    return dm.text().splitlines()
+    """smcald's log lines without the timestamp that starts each one away
+    from the journal."""
+    return [re.sub(r"^\d{4}-\d\d-\d\dT\S+ (?=smcald: )", "", x)
+            for x in dm.text().splitlines()]
 
 
 # ---------------------------------------------------------------------------
@@ -234,7 +237,7 @@ class JournalDaemon(Daemon):
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=logf)
         logf.close()
         wt.running.append(self)
-        self.wait_log(r"<6>loaded \d+ posts", 10, "start-up")
+        self.wait_log(r"<6>loaded \d+ posts?", 10, "start-up")
         return self
 
 

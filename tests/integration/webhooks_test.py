@@ -304,7 +304,7 @@ class Daemon:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=logf)
         logf.close()
         running.append(self)
-        self.wait_log(r"smcald: info: loaded \d+ posts", 10, "start-up")
+        self.wait_log(r"smcald: info: loaded \d+ posts?", 10, "start-up")
         return self
 
     def text(self, whole=False):
@@ -980,7 +980,7 @@ def s_kill9():
                        "the pending deliveries delivered after restart")
     wait_outbox(d, "stuck", all_status("delivered"), 10,
                 "the interrupted delivery delivered after restart")
-    expect(re.search(r"1 deliveries were in flight", dm.text()),
+    expect(re.search(r"1 delivery was in flight", dm.text()),
            "the log does not mention the delivery in flight at the kill")
     ids = event_ids(ev_log)
     after = {}

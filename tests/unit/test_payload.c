@@ -24,6 +24,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "i18n.h"
 #include "occur.h"
 #include "payload.h"
 #include "sched.h"
@@ -67,6 +68,26 @@ static const char conf_text[] =
 	"locale = fr_FR.UTF-8\n"
 	"date_format = %A %e %B à %H:%M\n"
 	"timezone = Europe/Paris\n"
+	"[webhook:frdiscord]\n"
+	"url = https://example.com/frdiscord\n"
+	"format = discord\n"
+	"locale = fr_FR.UTF-8\n"
+	"date_format = %d/%m %H:%M\n"
+	"timezone = Europe/Paris\n"
+	"[webhook:frntfy]\n"
+	"url = https://example.com/frntfy\n"
+	"format = ntfy\n"
+	"locale = fr_CA.UTF-8\n"
+	"date_format = %d/%m %H:%M\n"
+	"[webhook:en]\n"
+	"url = https://example.com/en\n"
+	"format = slack\n"
+	"locale = C.UTF-8\n"
+	"date_format = %A %e %B %H:%M\n"
+	"[webhook:de]\n"
+	"url = https://example.com/de\n"
+	"format = discord\n"
+	"locale = de_DE.UTF-8\n"
 	"[webhook:paris]\n"
 	"url = https://example.com/paris\n"
 	"format = slack\n"
@@ -83,6 +104,19 @@ static const char conf_text[] =
 	"\"when\": \"{{publish_at}}\", \"on\": \"{{platforms}}\", "
 	"\"kind\": \"{{type}}\", \"link\": \"{{url}}\", "
 	"\"event\": \"{{event}}\", \"keep\": \"{{nope}}\"}\n"
+	"[webhook:tall]\n"
+	"url = https://example.com/tall\n"
+	"format = template\n"
+	"timezone = Europe/Paris\n"
+	"date_format = %d/%m %H:%M\n"
+	"template = {\"event\": \"{{event}}\", \"id\": \"{{id}}\", "
+	"\"uid\": \"{{uid}}\", \"rid\": \"{{recurrence_id}}\", "
+	"\"calendar\": \"{{calendar}}\", \"status\": \"{{status}}\", "
+	"\"persona\": \"{{persona}}\", \"campaign\": \"{{campaign}}\", "
+	"\"publish_at\": \"{{publish_at}}\", "
+	"\"publish_at_iso\": \"{{publish_at_iso}}\", "
+	"\"scheduled_at\": \"{{scheduled_at}}\", "
+	"\"scheduled_at_iso\": \"{{ scheduled_at_iso }}\"}\n"
 	"[webhook:tform]\n"
 	"url = https://example.com/tform\n"
 	"format = template\n"
@@ -147,6 +181,8 @@ static const char ics_text[] = ICS(
 	VEV("launch", "SUMMARY:Launch\r\n"
 		      "X-SMCAL-PLATFORM:instagram,facebook\r\n"
 		      "X-SMCAL-TYPE:informative\r\n"
+		      "X-SMCAL-PERSONA:founders\r\n"
+		      "X-SMCAL-CAMPAIGN:winter\r\n"
 		      "URL:https://example.com/launch\r\n") VEV("bare", "")
 		VEV("evil", "SUMMARY:Evil\\nX-Injected: yes\r\n"
 			    "X-SMCAL-PLATFORM:instagram\r\n")
@@ -783,6 +819,56 @@ test_template_json(void **state)
 	assert_string_equal(str_at(o, "event"), "post.reminder");
 }
 
+/*
+ * Issue 11: every placeholder, the event type as {{event}} ({{type}} is
+ * the post's content type), and each time as people read it and in
+ * RFC 3339 with the webhook zone's offset: a reminder 1 h before 09:00 in
+ * Paris is scheduled at 08:00+01:00.
+ */
+static void
+test_template_all(void **state)
+{
+	(void)state;
+	load(NULL);
+	const struct sm_sched_event *ev = event_of("launch", SM_EV_REMINDER);
+	build("tall", "launch", SM_EV_REMINDER, 0);
+	json_t *o = body_json();
+	assert_string_equal(str_at(o, "event"), "post.reminder");
+	assert_string_equal(str_at(o, "id"), ev->id);
+	assert_string_equal(str_at(o, "uid"), "launch");
+	assert_string_equal(str_at(o, "rid"), "2026-12-03T08:00:00Z");
+	assert_string_equal(str_at(o, "calendar"), "main");
+	assert_string_equal(str_at(o, "status"), "scheduled");
+	assert_string_equal(str_at(o, "persona"), "founders");
+	assert_string_equal(str_at(o, "campaign"), "winter");
+	assert_string_equal(str_at(o, "publish_at"), "03/12 09:00");
+	assert_string_equal(str_at(o, "publish_at_iso"),
+			    "2026-12-03T09:00:00+01:00");
+	assert_string_equal(str_at(o, "scheduled_at"), "03/12 08:00");
+	assert_string_equal(str_at(o, "scheduled_at_iso"),
+			    "2026-12-03T08:00:00+01:00");
+	/* The overdue event is scheduled 2 h after the publish time. */
+	build("tall", "launch", SM_EV_OVERDUE, 0);
+	o = body_json();
+	assert_string_equal(str_at(o, "event"), "post.overdue");
+	assert_string_equal(str_at(o, "scheduled_at_iso"),
+			    "2026-12-03T11:00:00+01:00");
+	assert_string_equal(str_at(o, "publish_at_iso"),
+			    "2026-12-03T09:00:00+01:00");
+	/* In UTC the offset is Z, as in the json format. */
+	struct sm_webhook wh = *hook("tjson");
+	wh.template_text = (char[]){"{{publish_at_iso}} {{scheduled_at_iso}}"};
+	wh.content_type = (char[]){"text/plain"};
+	wh.headers.n = 0;
+	sm_payload_free(&fx.pl);
+	assert_int_equal(sm_payload_build(fx.cfg, &wh,
+					  event_of("launch", SM_EV_DUE),
+					  FIRED_MS, 0, &fx.pl),
+			 0);
+	assert_string_equal(fx.pl.body,
+			    "2026-12-03T08:00:00Z 2026-12-03T08:00:00Z");
+}
+
 static void
 test_template_form(void **state)
 {
@@ -881,6 +967,8 @@ test_template_escape_auto(void **state)
 	assert_string_equal(fx.pl.body, "<t>Say &quot;hi&quot; \\ now</t>");
 }
 
+#define NBSP "\xc2\xa0"
+
 #define LOCALE_SETUP                                                           \
 	"the fr_FR.UTF-8 locale is missing; as root run: sed -i "              \
 	"'s/^# *fr_FR.UTF-8/fr_FR.UTF-8/' /etc/locale.gen && locale-gen"
@@ -910,12 +998,112 @@ test_date_french(void **state)
 	assert_string_equal(setlocale(LC_ALL, NULL), "C");
 
 	build("fr", "launch", SM_EV_REMINDER, 0);
-	assert_string_equal(
-		str_at(body_json(), "text"),
-		"Reminder: “Launch” goes out on instagram, facebook "
-		"at jeudi  3 décembre à 09:00.\n"
-		"https://example.com/launch");
+	assert_string_equal(str_at(body_json(), "text"),
+			    "Rappel" NBSP ": «" NBSP "Launch" NBSP "» est "
+			    "prévu sur instagram, facebook le jeudi  3 "
+			    "décembre à 09:00.\n"
+			    "https://example.com/launch");
 	assert_string_equal(setlocale(LC_ALL, NULL), "C");
+}
+
+/*
+ * Issue 11: the sentences of the human formats are in the webhook's
+ * language (po/fr.po, built into $(BUILD)/locale), every event type, with
+ * and without platforms, the untitled post included; calendar text is
+ * still escaped for the format, and the process locale stays "C".
+ */
+static void
+test_french(void **state)
+{
+	(void)state;
+	require_fr_locale();
+	load(NULL);
+	const char *when = "jeudi  3 décembre à 09:00";
+	char want[512];
+
+	build("fr", "launch", SM_EV_DUE, 0);
+	snprintf(want, sizeof(want),
+		 "À publier maintenant" NBSP ": «" NBSP "Launch" NBSP
+		 "» sur instagram, facebook (%s).\nhttps://example.com/launch",
+		 when);
+	assert_string_equal(str_at(body_json(), "text"), want);
+	build("fr", "launch", SM_EV_OVERDUE, 0);
+	snprintf(want, sizeof(want),
+		 "En retard" NBSP ": «" NBSP "Launch" NBSP "» sur instagram, "
+		 "facebook était prévu le %s et n’est pas marqué comme "
+		 "fait.\nhttps://example.com/launch",
+		 when);
+	assert_string_equal(str_at(body_json(), "text"), want);
+	/* No title, no platform. */
+	build("fr", "bare", SM_EV_REMINDER, 0);
+	snprintf(want, sizeof(want),
+		 "Rappel" NBSP ": «" NBSP "(sans titre)" NBSP "» est prévu le "
+		 "%s.",
+		 when);
+	assert_string_equal(str_at(body_json(), "text"), want);
+	build("fr", "bare", SM_EV_DUE, 0);
+	snprintf(want, sizeof(want),
+		 "À publier maintenant" NBSP ": «" NBSP "(sans titre)" NBSP
+		 "» (%s).",
+		 when);
+	assert_string_equal(str_at(body_json(), "text"), want);
+	build("fr", "bare", SM_EV_OVERDUE, 0);
+	snprintf(want, sizeof(want),
+		 "En retard" NBSP ": «" NBSP "(sans titre)" NBSP "» était "
+		 "prévu le %s et n’est pas marqué comme fait.",
+		 when);
+	assert_string_equal(str_at(body_json(), "text"), want);
+	/* Slack's escaping holds in French. */
+	build("fr", "hostile", SM_EV_DUE, 0);
+	const char *text = str_at(body_json(), "text");
+	assert_non_null(strstr(text, "«" NBSP "&lt;!channel&gt; "));
+	assert_null(strchr(text, '<'));
+
+	/* Discord: the same sentence, markdown escaped, URL as <URL>. */
+	build("frdiscord", "launch", SM_EV_REMINDER, 0);
+	assert_string_equal(str_at(body_json(), "content"),
+			    "Rappel" NBSP ": «" NBSP "Launch" NBSP "» est "
+			    "prévu sur instagram, facebook le 03/12 09:00.\n"
+			    "<https://example.com/launch>");
+	build("frdiscord", "markdown", SM_EV_DUE, 0);
+	assert_non_null(strstr(str_at(body_json(), "content"),
+			       "À publier maintenant" NBSP ": «" NBSP
+			       "\\[click me\\]"));
+
+	/* ntfy: the body and the Title of an untitled post.  fr_CA finds
+	 * the fr catalogue; the locale itself is not installed (-1: its
+	 * dates fall back to C, which %d/%m does not notice). */
+	build("frntfy", "bare", SM_EV_DUE, -1);
+	assert_string_equal(fx.pl.body, "À publier maintenant" NBSP ": «" NBSP
+					"(sans titre)" NBSP "» (03/12 08:00).");
+	assert_string_equal(fx.pl.headers[0], "Title: (sans titre)");
+	assert_string_equal(setlocale(LC_ALL, NULL), "C");
+}
+
+/* English: no locale, C.UTF-8 (an English locale), and a language
+ * without a catalogue all read the English sentences. */
+static void
+test_english(void **state)
+{
+	(void)state;
+	load(NULL);
+	build("en", "launch", SM_EV_REMINDER, 0);
+	assert_string_equal(str_at(body_json(), "text"),
+			    "Reminder: “Launch” goes out on instagram, "
+			    "facebook at Thursday  3 December 08:00.\n"
+			    "https://example.com/launch");
+	build("en", "bare", SM_EV_OVERDUE, 0);
+	assert_string_equal(str_at(body_json(), "text"),
+			    "Overdue: “(untitled)” was due at Thursday  3 "
+			    "December 08:00 and is not marked done.");
+	/* de_DE: no German catalogue (and no such locale here: -1, the
+	 * daemon warns at load); the text is English. */
+	build("de", "bare", SM_EV_DUE, -1);
+	assert_string_equal(str_at(body_json(), "content"),
+			    "Due now: “\\(untitled\\)” (2026-12-03 08:00 "
+			    "UTC).");
+	build("ntfy", "bare", SM_EV_DUE, 0);
+	assert_string_equal(fx.pl.headers[0], "Title: (untitled)");
 }
 
 static void
@@ -1017,6 +1205,16 @@ test_attempt_body(void **state)
 int
 main(void)
 {
+	/* The catalogues of the build tree: $(BUILD)/locale, beside this
+	 * binary's directory ($(BUILD)/tests). */
+	char exe[4096], dir[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		snprintf(dir, sizeof(dir), "%s/../locale", exe);
+		sm_i18n_set_path(dir);
+	}
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_json),
@@ -1035,9 +1233,12 @@ main(void)
 		T(test_ntfy_header_injection),
 		T(test_header_clean),
 		T(test_template_json),
+		T(test_template_all),
 		T(test_template_form),
 		T(test_template_text),
 		T(test_date_french),
+		T(test_french),
+		T(test_english),
 		T(test_date_unknown_locale),
 		T(test_date_zone),
 		T(test_attempt_body),
@@ -1045,5 +1246,6 @@ main(void)
 #undef T
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	sm_calendar_zones_cleanup();
+	sm_i18n_cleanup();
 	return rc;
 }
