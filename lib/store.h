@@ -6,8 +6,9 @@
  * id), done marks (an occurrence published, with the posted URL), missed
  * events (due while the daemon was down, older than the catch-up window) and
  * small daemon facts (the instant up to which events were processed).
- * The webhook outbox (outbox.h, schema version 2) and the post queue
- * (queue.h, version 3) live in the same database.  No event loop here:
+ * The webhook outbox (outbox.h, schema version 2), the post queue
+ * (queue.h, version 3) and the metrics and goal states (metricstore.h,
+ * version 4) live in the same database.  No event loop here:
  * calls are synchronous and short; the daemon calls them from its loop
  * thread only.
  *

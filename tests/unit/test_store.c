@@ -130,7 +130,7 @@ event(const char *id, sm_time at)
 }
 
 /* The schema version this code creates: ledger, outbox, queue. */
-#define SCHEMA 3
+#define SCHEMA 4
 
 static void
 test_open_creates_schema(void **state)
