@@ -43,6 +43,12 @@ extern const struct ctl_cmd ctl_cmd_status;
 extern const struct ctl_cmd ctl_cmd_reload;
 extern const struct ctl_cmd ctl_cmd_deliveries;
 extern const struct ctl_cmd ctl_cmd_retry;
+extern const struct ctl_cmd ctl_cmd_metric;
+extern const struct ctl_cmd ctl_cmd_report;
+extern const struct ctl_cmd ctl_cmd_goals;
+
+/* smctl metric import (cmd-metric-import.c), argv[0] "import". */
+int ctl_metric_import(const struct ctl_env *env, int argc, char **argv);
 
 /* Prints "usage: smctl CMD ..." to stderr and returns CTL_USAGE. */
 int ctl_usage(const struct ctl_cmd *cmd);

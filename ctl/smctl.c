@@ -10,7 +10,8 @@
 
 static const struct ctl_cmd *const commands[] = {
 	&ctl_cmd_status, &ctl_cmd_reload, &ctl_cmd_deliveries,
-	&ctl_cmd_retry,	 &ctl_cmd_lint,	  &ctl_cmd_expand,
+	&ctl_cmd_retry,	 &ctl_cmd_metric, &ctl_cmd_report,
+	&ctl_cmd_goals,	 &ctl_cmd_lint,	  &ctl_cmd_expand,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

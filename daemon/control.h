@@ -24,6 +24,7 @@
 #include "deliver.h"
 #include "diag.h"
 #include "fire.h"
+#include "goalcheck.h"
 #include "proto.h"
 #include "sched.h"
 #include "store.h"
@@ -49,6 +50,7 @@ struct control_host {
 	struct sm_store *const *store;
 	const struct firer *firer;
 	struct deliverer *deliver;
+	struct goalcheck *goals; /* told when a metric changes; may be NULL */
 	const int *reloading;
 	const char *config_path;
 	void *data;
@@ -188,6 +190,12 @@ json_t *control_calendars(const struct world *w);
 /* The wall clock in milliseconds. */
 int64_t control_now_ms(void);
 
+/* A slot for a handler's state that lasts across the calls of the
+ * caller's connection (an upload sent in pieces); whatever it holds when
+ * the connection closes is freed with free_fn (which the call sets). */
+void **control_conn_data(struct control_call *call,
+			 void (*free_fn)(void *data));
+
 /* Handlers (method-*.c). */
 int method_get_info(struct control_call *call);
 int method_get_interface_description(struct control_call *call);
@@ -195,6 +203,10 @@ int method_status(struct control_call *call);
 int method_reload(struct control_call *call);
 int method_deliveries(struct control_call *call);
 int method_retry(struct control_call *call);
+int method_metric_record(struct control_call *call);
+int method_metric_import(struct control_call *call);
+int method_metric_report(struct control_call *call);
+int method_metric_goals(struct control_call *call);
 
 /* Queues a Reload call on the reload that will answer it (control.c). */
 void control_reload_wait(struct control_call *call, int started_now);

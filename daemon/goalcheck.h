@@ -1,0 +1,50 @@
+/*
+ * goalcheck: the goals of the running configuration against the store.
+ * Evaluation (lib/goals over what lib/published gathers) for
+ * io.smcal.Metrics.Goals and smcald --check's pace warnings; and the
+ * daemon's goal.off_track, goal.achieved and goal.missed events, checked
+ * daily at allday_time and right after a metric changes, each told once
+ * per transition (the state is in the store, so across restarts too).
+ */
+#ifndef SMCALD_GOALCHECK_H
+#define SMCALD_GOALCHECK_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "goals.h"
+#include "occur.h"
+#include "published.h"
+#include "store.h"
+
+/* Every goal of a configuration evaluated at one instant. */
+struct goal_results {
+	struct published pub; /* the data, which e[] borrows */
+	struct sm_goal_data data;
+	struct sm_goal_eval *e; /* per cfg->goals[i] */
+	int *valid;		/* 0: first seen after its deadline */
+	sm_time *first_seen;
+	size_t n;
+};
+
+/*
+ * Evaluates cfg's goals at now over the posts of set (and the queue) and
+ * the counts in st.  A goal without a start takes the first sighting the
+ * store has (else now).  Returns 0, or -1 with err when the store cannot
+ * be read.
+ */
+int goals_evaluate(struct goal_results *r, const struct sm_config *cfg,
+		   const struct sm_series_set *set,
+		   const struct sm_occur_opts *opts, struct sm_store *st,
+		   sm_time now, char *err, size_t errlen);
+
+/* Frees what r holds; a zeroed r is a no-op. */
+void goals_results_free(struct goal_results *r);
+
+struct goalcheck;
+
+/* Asks for the goals to be checked again now (a metric changed); NULL is a
+ * no-op. */
+void goalcheck_kick(struct goalcheck *g);
+
+#endif
