@@ -10,6 +10,7 @@
 #define SMCALD_GOALCHECK_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "goals.h"
@@ -40,6 +41,16 @@ int goals_evaluate(struct goal_results *r, const struct sm_config *cfg,
 
 /* Frees what r holds; a zeroed r is a no-op. */
 void goals_results_free(struct goal_results *r);
+
+/*
+ * smcald --check's goal checks against the state (opened read-only when
+ * state_dir has one): a goal without a start, first seen (never seen:
+ * today) after its deadline, is an error; a goal that needs more than
+ * three times the best weekly pace of the last two years is a warning on
+ * its target's line.  Without a readable state there is no history, so
+ * no pace warning.  Prints the problems to out; returns the errors.
+ */
+size_t goals_check(const struct sm_config *cfg, sm_time now, FILE *out);
 
 struct goalcheck;
 

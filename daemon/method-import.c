@@ -21,6 +21,7 @@
  * then the goals are checked again.
  */
 #include "control.h"
+#include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,11 +302,12 @@ run_import(struct control_call *call, const char *data, size_t len)
 	const char *file = call->args[1].set ? call->args[1].s : "(stdin)";
 	int partial = call->args[5].set && call->args[5].b;
 	int dry_run = call->args[6].set && call->args[6].b;
+	int64_t t0 = control_now_ms();
 	struct import x = {
 		.file = file,
 		.w = w,
 		.st = *h->store,
-		.now = control_now_ms() / 1000,
+		.now = t0 / 1000,
 	};
 	const struct sm_platform *pl = sm_config_platform(w->cfg, platform);
 	if (!pl) {
@@ -390,7 +392,7 @@ run_import(struct control_call *call, const char *data, size_t len)
 		return;
 	}
 	size_t np = 0, nf = 0, changed = 0;
-	int64_t import_id = 0;
+	int64_t import_id = 0, t1 = control_now_ms();
 	if (!dry_run) {
 		deliver_flush(h->deliver);
 		if (store_rows(&x, x.platform, &np, &nf, &changed, &import_id) <
@@ -409,6 +411,14 @@ run_import(struct control_call *call, const char *data, size_t len)
 			nf += im->rows[i].ok && im->rows[i].has_followers;
 		}
 	}
+	int64_t t2 = control_now_ms();
+	log_info("metric import %s for %s: %zu row%s, %zu post%s and %zu "
+		 "followers count%s %s (%lld ms: reading and matching %lld, "
+		 "storing %lld)",
+		 file, x.platform, x.rows, PLURAL(x.rows), np, PLURAL(np), nf,
+		 PLURAL(nf), dry_run ? "checked (dry run)" : "stored",
+		 (long long)(t2 - t0), (long long)(t1 - t0),
+		 (long long)(t2 - t1));
 	json_object_set_new(o, "stored", json_boolean(!dry_run));
 	json_object_set_new(o, "posts", json_integer((json_int_t)np));
 	json_object_set_new(o, "followers", json_integer((json_int_t)nf));

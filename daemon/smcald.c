@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -40,6 +41,7 @@
 #include "control.h"
 #include "deliver.h"
 #include "fire.h"
+#include "goalcheck.h"
 #include "i18n.h"
 #include "log.h"
 #include "occur.h"
@@ -599,6 +601,7 @@ check(const struct sm_config *cfg)
 		sm_diag_clear(&d);
 		sm_calendar_fini(&cal);
 	}
+	errors += goals_check(cfg, time(NULL), stderr);
 	return errors ? EXIT_CONFIG : 0;
 }
 
@@ -797,7 +800,7 @@ main(int argc, char **argv)
 	sm_store_close(d.store);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd); /* the next daemon may take the state */
-	log_set_zone(NULL); /* the zones go: log times in UTC from here */
+	log_set_zone(NULL);	  /* the zones go: log times in UTC from here */
 	sm_calendar_zones_cleanup();
 	sm_i18n_cleanup();
 	curl_global_cleanup();

@@ -576,6 +576,68 @@ fail:
 	return -1;
 }
 
+int
+sm_store_open_readonly(const char *dir, struct sm_store **out, char *err,
+		       size_t errlen)
+{
+	*out = NULL;
+	size_t dlen = strlen(dir);
+	char *path = malloc(dlen + sizeof("/" DB_NAME));
+	if (!path)
+		abort();
+	memcpy(path, dir, dlen);
+	memcpy(path + dlen, "/" DB_NAME, sizeof("/" DB_NAME));
+	struct stat sb;
+	if (lstat(path, &sb) < 0) {
+		int e = errno;
+		fmt_err(err, errlen, "%s: %s", path, strerror(e));
+		free(path);
+		return e == ENOENT ? -ENOENT : -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		fmt_err(err, errlen, "%s: not a regular file", path);
+		free(path);
+		return -1;
+	}
+	struct sm_store *st = calloc(1, sizeof(*st));
+	if (!st)
+		abort();
+	int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+		    SQLITE_OPEN_NOFOLLOW;
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		fmt_err(err, errlen, "%s: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if (read_version(st->db, &st->version) < 0) {
+		fmt_err(err, errlen, "%s: reading the schema version: %s", path,
+			sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (st->version > SCHEMA_VERSION || st->version < 1) {
+		fmt_err(err, errlen,
+			"%s: schema version %d, this smcal reads 1 "
+			"to %d",
+			path, st->version, SCHEMA_VERSION);
+		goto fail;
+	}
+	/* The statements of tables this version has; the writing ones fail
+	 * when stepped. */
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+				   SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+				   NULL);
+	free(path);
+	*out = st;
+	return 0;
+fail:
+	free(path);
+	sm_store_close(st);
+	return -1;
+}
+
 void
 sm_store_close(struct sm_store *st)
 {

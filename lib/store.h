@@ -48,6 +48,15 @@ struct sm_store_event {
 int sm_store_open(const char *dir, struct sm_store **out, char *err,
 		  size_t errlen);
 
+/*
+ * Opens <dir>/smcal.db to read it only (smcald --check, which must not
+ * create, migrate or change the daemon's state): no migration, a
+ * database of any version this smcal knows.  Returns 0; -ENOENT when there
+ * is no database; or -1; each with a message in err.
+ */
+int sm_store_open_readonly(const char *dir, struct sm_store **out, char *err,
+			   size_t errlen);
+
 /* Closes the database; NULL is a no-op. */
 void sm_store_close(struct sm_store *st);
 

@@ -598,6 +598,60 @@ test_done_and_goals(void **state)
 	assert_int_equal(g.state, 7);
 }
 
+/* smcald --check reads the state without changing it. */
+static void
+test_readonly(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	struct sm_store *ro = NULL;
+	assert_int_equal(sm_store_open_readonly(f->dir, &ro, err, sizeof(err)),
+			 -ENOENT);
+	f->st = open_store(f);
+	struct sm_mstore_post p = post("tip@example.org", RID, T0);
+	sm_metric_set(&p.values, SM_KPI_REACH, 77);
+	assert_int_equal(sm_metricstore_record(f->st, &p, 1, T0, 0, NULL), 0);
+	assert_int_equal(sm_store_open_readonly(f->dir, &ro, err, sizeof(err)),
+			 0);
+	assert_int_equal(sm_store_schema_version(ro), 4);
+	struct sm_mstore_post got;
+	assert_int_equal(
+		sm_metricstore_get(ro, "main", "tip@example.org", RID, &got),
+		1);
+	/* Writes fail. */
+	assert_true(sm_metricstore_goal_seen(ro, "g", T0, NULL) < 0);
+	assert_int_equal(sm_store_set_time(ro, "x", 1), -1);
+	sm_store_close(ro);
+	assert_int_equal(sm_metricstore_goal_get(f->st, "g",
+						 &(struct sm_mstore_goal){0}),
+			 0);
+}
+
+/* An older database is read as it is, never migrated. */
+static void
+test_readonly_v3(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+	snprintf(path, sizeof(path), "%s/smcal.db", f->dir);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "CREATE TABLE meta (key TEXT PRIMARY KEY,"
+			     " value INTEGER); PRAGMA user_version = 3",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(db);
+	char err[256];
+	struct sm_store *ro = NULL;
+	assert_int_equal(sm_store_open_readonly(f->dir, &ro, err, sizeof(err)),
+			 0);
+	assert_int_equal(sm_store_schema_version(ro), 3);
+	sm_store_close(ro);
+	assert_int_equal(query_int(f, "PRAGMA user_version"), 3);
+}
+
 int
 main(void)
 {
@@ -614,6 +668,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_followers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_done_and_goals, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_v3, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
