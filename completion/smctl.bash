@@ -7,7 +7,7 @@ _smctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="status reload deliveries retry lint expand"
+	local commands="status reload deliveries retry metric report goals lint expand"
 	local global="-c -s --help --version"
 
 	# The command is the first word that is neither an option nor the
@@ -33,7 +33,15 @@ _smctl()
 		_filedir sock
 		return
 		;;
-	--from | --to | --limit)
+	--from | --to | --limit | --at | --occurrence | --map)
+		return
+		;;
+	--period)
+		COMPREPLY=($(compgen -W "week month day" -- "$cur"))
+		return
+		;;
+	--by)
+		COMPREPLY=($(compgen -W "platform type persona campaign" -- "$cur"))
 		return
 		;;
 	--tz)
@@ -61,6 +69,9 @@ _smctl()
 	status | reload) opts="--json --help" ;;
 	deliveries) opts="--failed --pending --limit --json --help" ;;
 	retry) opts="--json --help" ;;
+	metric) opts="import --occurrence --at --platform --map --partial --dry-run --json --help" ;;
+	report) opts="--period --by --from --to --json --csv --help" ;;
+	goals) opts="--json --help" ;;
 	lint) opts="--json --help" ;;
 	expand) opts="--from --to --tz --all --json --help" ;;
 	esac
@@ -68,6 +79,8 @@ _smctl()
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 	elif [[ $cmd == lint || $cmd == expand ]]; then
 		_filedir ics
+	elif [[ $cmd == metric && ${words[cword - 1]} == import ]]; then
+		_filedir csv
 	fi
 } &&
 	complete -F _smctl smctl
