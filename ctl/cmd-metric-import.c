@@ -195,6 +195,8 @@ ctl_metric_import(const struct ctl_env *env, int argc, char **argv)
 					   platform, "file", path, "data", b64,
 					   "more_data", !last);
 		if (last) {
+			json_object_set_new(params, "size",
+					    json_integer((json_int_t)len));
 			json_object_set(params, "map", maps);
 			json_object_set_new(params, "partial",
 					    json_boolean(partial));

@@ -300,8 +300,8 @@ run_import(struct control_call *call, const char *data, size_t len)
 	const struct world *w = *h->world;
 	const char *platform = call->args[0].s;
 	const char *file = call->args[1].set ? call->args[1].s : "(stdin)";
-	int partial = call->args[5].set && call->args[5].b;
-	int dry_run = call->args[6].set && call->args[6].b;
+	int partial = call->args[6].set && call->args[6].b;
+	int dry_run = call->args[7].set && call->args[7].b;
 	int64_t t0 = control_now_ms();
 	struct import x = {
 		.file = file,
@@ -325,7 +325,7 @@ run_import(struct control_call *call, const char *data, size_t len)
 		return;
 	}
 	x.platform = pl->name;
-	const json_t *maps = call->args[4].set ? call->args[4].j : NULL;
+	const json_t *maps = call->args[5].set ? call->args[5].j : NULL;
 	for (size_t i = 0; i < json_array_size(maps); i++) {
 		const char *m = json_string_value(json_array_get(maps, i));
 		if (sm_metrics_map_parse(m ? m : "", &x.map, x.err,
@@ -484,6 +484,15 @@ method_metric_import(struct control_call *call)
 	}
 	/* The whole file: run it, then forget it. */
 	*slot = NULL;
+	if (call->args[4].set && (size_t)call->args[4].i != u->len) {
+		control_fail(call, SM_PROTO_E_BAD_VALUE,
+			     json_pack("{s:s}", "parameter", "size"),
+			     "%zu bytes received where the file has %lld: a "
+			     "piece is missing; send the file again",
+			     u->len, (long long)call->args[4].i);
+		upload_free(u);
+		return CONTROL_DONE;
+	}
 	run_import(call, u->buf, u->len);
 	upload_free(u);
 	return CONTROL_DONE;

@@ -180,6 +180,27 @@ def json_lines(text):
     return [json.loads(x) for x in text.splitlines() if x.strip()]
 
 
+def varlink(d, calls):
+    """Sends calls [(method, parameters)] on one connection, as any
+    varlink client would; returns the replies."""
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30 * wt.TM)
+    s.connect(os.path.join(d, "run", "smcal.sock"))
+    out, buf = [], b""
+    for method, params in calls:
+        s.sendall(json.dumps({"method": method,
+                              "parameters": params}).encode() + b"\0")
+        while b"\0" not in buf:
+            chunk = s.recv(65536)
+            check(chunk, "smcald closed the connection")
+            buf += chunk
+        msg, buf = buf.split(b"\0", 1)
+        out.append(json.loads(msg))
+    s.close()
+    return out
+
+
 def db_dump(d):
     """Every row of every table, for before/after comparisons."""
     con = sqlite3.connect(os.path.join(d, "state", "smcal.db"), timeout=5)
@@ -500,6 +521,28 @@ def s_pieces():
     check([g["impressions"] for g in got] == [10, 20, 30], "stored: %s" % got)
     check(len(wt.db_rows(d, "SELECT id FROM metric_import")) == 1,
           "one import row")
+
+    # Any varlink client: a piece lost on the way is noticed by the size,
+    # and nothing is stored; a small file goes in one call.
+    import base64
+    small = "id,clicks\r\np1@kpi,7\r\np2@kpi,8\r\n".encode()
+    b64 = base64.b64encode
+    m = "io.smcal.Metrics.Import"
+    r = varlink(d, [
+        (m, {"platform": "instagram", "data": b64(small[:10]).decode(),
+             "more_data": True}),
+        (m, {"platform": "instagram", "data": b64(small[20:]).decode(),
+             "size": len(small)})])
+    check(r[0]["parameters"] == {"received": 10} and
+          r[1].get("error") == "io.smcal.InvalidParameter" and
+          "missing" in r[1]["parameters"]["message"], "lost piece: %s" % r)
+    r = varlink(d, [(m, {"platform": "instagram", "file": "small.csv",
+                         "data": b64(small).decode()})])
+    p = r[0].get("parameters", {})
+    check(p.get("posts") == 2 and p.get("stored") is True, "one call: %s" % r)
+    got = wt.db_rows(d, "SELECT uid, clicks FROM metric_current "
+                     "ORDER BY uid")
+    check([g["clicks"] for g in got] == [7, 8, None], "clicks: %s" % got)
     dm.stop()
 
 
