@@ -21,6 +21,10 @@ Scenarios:
                  file, --dry-run, an unknown platform: the database is the
                  same before and after, row for row; --partial stores the
                  good rows only; usage errors exit 2, no daemon exits 69
+  check          smcald --check with the daemon's state: a goal needing
+                 more than three times the best week warns on its target's
+                 line; one without a start whose deadline has passed exits
+                 78
   pieces         a 2.5 MiB file (over the 1 MiB message limit) goes in
                  pieces on one connection and imports as one
   goal_events    goal.off_track reaches the receiver, signed, when an import
@@ -593,10 +597,52 @@ def s_goal_events():
     rcv.stop()
 
 
+def s_check():
+    d = setup("check")
+    dm = wt.Daemon(d).start()
+    csv_path = os.path.join(d, "insights.csv")
+    wt.write(csv_path, meta_export())
+    ok(d, "metric", "import", csv_path, "--platform", "instagram",
+       "--map", "Conversions (pixel)=conversions", "--map", "smcal id=id")
+    conf = os.path.join(d, "smcal.conf")
+
+    def check_conf(text):
+        wt.write(conf, text)
+        p = subprocess.run([wt.SMCALD, "--check", "-c", conf],
+                           capture_output=True, timeout=60 * wt.TM)
+        return p.returncode, p.stderr.decode()
+
+    base = conf_text(d)
+    target_line = base.splitlines().index("target = 100000") + 1
+    # The best week's reach is 3,000 or so: 100,000 in four weeks is not
+    # realistic, and --check says so on the target's line (the daemon
+    # keeps running: the state is only read).
+    rc, err = check_conf(base)
+    check(rc == 0 and "smcal.conf:%d: warning:" % target_line in err and
+          "three times" in err, "pace: exit %d, %r" % (rc, err))
+    rc, err = check_conf(base.replace("target = 100000", "target = 5000"))
+    check(rc == 0 and "three times" not in err, "realistic: %d %r" %
+          (rc, err))
+    # Without a start, a goal whose deadline has passed is first seen
+    # after it: not SMART.
+    past = (today() - datetime.timedelta(days=3)).isoformat()
+    text = conf_text(d).replace(
+        "start = %s\n" % (today() - datetime.timedelta(days=14)).isoformat(),
+        "").replace("deadline = %s" % (today() + datetime.timedelta(
+            days=14)).isoformat(), "deadline = %s" % past)
+    rc, err = check_conf(text)
+    check(rc == 78 and "first seen" in err and "[goal:ig-reach]" in err,
+          "no start, past deadline: exit %d, %r" % (rc, err))
+    wt.write(conf, base)
+    check(dm.alive(), "the daemon stopped")
+    dm.stop()
+
+
 SCENARIOS = [
     ("import_report", s_import_report),
     ("bad_csv", s_bad_csv),
     ("pieces", s_pieces),
+    ("check", s_check),
     ("goal_events", s_goal_events),
 ]
 
