@@ -83,10 +83,27 @@ notify_status(struct daemon *d, const char *prefix)
 	sm_time at;
 	if (sm_sched_peek(d->sched, &at))
 		sm_civil_format(at, SM_CIVIL_UTC, next, sizeof(next));
+	/* A calendar served from anything but its file is said in the status
+	 * line `systemctl status` shows: the first one, and how many more. */
+	const struct world *w = d->world;
+	size_t problems = world_problems(w);
+	const char *name = "", *text = "";
+	for (size_t i = 0; i < w->ncals && !*name; i++)
+		if (w->status[i].served != CAL_SERVED_FILE) {
+			name = w->cals[i]->cal.name;
+			text = w->status[i].text;
+		}
+	char head[800] = "";
+	if (problems > 1)
+		snprintf(head, sizeof(head), "calendar %s: %s (and %zu more "
+			 "calendars not served from their files); ",
+			 name, text, problems - 1);
+	else if (problems)
+		snprintf(head, sizeof(head), "calendar %s: %s; ", name, text);
 	sd_notifyf(0,
-		   "%sSTATUS=%zu posts in %zu calendars; next event %s; "
-		   "%lu fired, %lu missed",
-		   prefix, d->world->nposts, d->world->ncals, next,
+		   "%sSTATUS=%s%zu posts in %zu calendars; next event %s; %lu "
+		   "fired, %lu missed",
+		   prefix, head, w->nposts, w->ncals, next,
 		   d->firer.total_fired, d->firer.total_missed);
 }
 
@@ -298,6 +315,9 @@ reload_done(uv_work_t *req, int status)
 		log_info("reloaded: %zu posts in %zu calendars", w->nposts,
 			 w->ncals);
 		tick(d);
+		/* The status line follows what is served now. */
+		if (!d->notify_pending)
+			notify_status(d, "");
 	} else {
 		world_free(w);
 	}

@@ -5,12 +5,19 @@
 #include "world.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "post.h"
+
+#define COPIES_DIR "calendars"
 
 static struct loaded_calendar *
 find_prev(const struct world *prev, const char *name)
@@ -21,17 +28,294 @@ find_prev(const struct world *prev, const char *name)
 	return NULL;
 }
 
-/* Logs a load's problems; returns 1 when the version must not serve. */
-static int
-report(const char *name, const char *path, struct sm_diag_list *d, int rc)
+/* snprintf without truncation warnings: the texts built here are bounded
+ * on purpose, and a path cut short in a message is acceptable. */
+static void textf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+textf(char *buf, size_t len, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+/* Logs a load's problems; returns 1 when the version must not serve, with
+ * the first error in why. */
+static int
+report(const char *name, const char *path, struct sm_diag_list *d, int rc,
+       char *why, size_t whylen)
+{
+	why[0] = '\0';
 	for (size_t i = 0; i < d->n; i++) {
 		const struct sm_diag *x = &d->items[i];
 		log_msg(x->severity == SM_ERROR ? SM_LOG_ERROR : SM_LOG_DEBUG,
 			"calendar %s: %s:%d: %s", name,
 			x->file ? x->file : path, x->line, x->message);
+		if (x->severity == SM_ERROR && !why[0])
+			textf(why, whylen, "%s:%d: %s",
+			      x->file ? x->file : path, x->line, x->message);
 	}
 	return rc < 0 || d->nerrors > 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Last clean copies: <state_dir>/calendars/<name>.ics.  Calendar names are
+ * letters, digits, '_', '-' and '.' starting with a letter or digit
+ * (config.c), so they are safe file names.
+ */
+
+static void
+copy_paths(const struct sm_config *cfg, const char *name, char *dir,
+	   char *final, char *tmp, size_t len)
+{
+	textf(dir, len, "%s/%s", cfg->state_dir, COPIES_DIR);
+	textf(final, len, "%s/%s.ics", dir, name);
+	textf(tmp, len, "%s/.%s.ics.tmp", dir, name);
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Copies src (from its start) into dst; returns 0 or -1 with errno, *rerr
+ * set when reading src failed (not the copy's fault). */
+static int
+copy_fd(int src, int dst, int *rerr)
+{
+	char buf[1 << 16];
+	*rerr = 0;
+	for (;;) {
+		ssize_t n = read(src, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*rerr = errno;
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (write_all(dst, buf, (size_t)n) < 0)
+			return -1;
+	}
+}
+
+static void
+format_time(time_t t, char *buf, size_t len)
+{
+	char tmp[40];
+	textf(buf, len, "%s",
+	      sm_civil_format((sm_time)t, SM_CIVIL_UTC, tmp, sizeof(tmp)));
+}
+
+/*
+ * Loads a calendar's file through a temporary copy in the copies
+ * directory and, when the load is clean, makes that copy the last clean
+ * one.  Without a usable copies directory the file is loaded directly.
+ * Returns 1 when the load is clean; why gets the first error otherwise.
+ */
+static int
+load_file(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
+	  struct loaded_calendar *lc, char *why, size_t whylen)
+{
+	char dir[4096], final[4200], tmp[4200];
+	copy_paths(cfg, cc->name, dir, final, tmp, sizeof(dir));
+	struct sm_diag_list d = {0};
+	int rc = 0;
+	int src = open(cc->path, O_RDONLY | O_CLOEXEC);
+	if (src < 0) {
+		sm_diag_add(&d, SM_ERROR, cc->path, 0, "cannot open: %s",
+			    strerror(errno));
+		rc = -1;
+	}
+	int cp = -1;
+	if (src >= 0) {
+		if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+			log_warning("calendar %s: cannot create %s (%s): no "
+				    "clean copy is kept",
+				    cc->name, dir, strerror(errno));
+		else if ((cp = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+				    0640)) < 0)
+			log_warning("calendar %s: cannot write %s (%s): no "
+				    "clean copy is kept",
+				    cc->name, tmp, strerror(errno));
+	}
+	if (cp >= 0) {
+		int rerr;
+		if (copy_fd(src, cp, &rerr) < 0 || lseek(cp, 0, SEEK_SET) < 0) {
+			if (rerr) {
+				sm_diag_add(&d, SM_ERROR, cc->path, 0,
+					    "cannot read: %s", strerror(rerr));
+				rc = -1;
+			} else {
+				log_warning("calendar %s: cannot write %s "
+					    "(%s): no clean copy is kept",
+					    cc->name, tmp, strerror(errno));
+				lseek(src, 0, SEEK_SET);
+			}
+			close(cp);
+			unlink(tmp);
+			cp = -1;
+		}
+	}
+	if (rc == 0)
+		rc = sm_calendar_load_fd(&lc->cal, cp >= 0 ? cp : src, cc->path,
+					 &d);
+	if (src >= 0)
+		close(src);
+	int bad = report(cc->name, cc->path, &d, rc, why, whylen);
+	sm_diag_clear(&d);
+	char when[48];
+	format_time(time(NULL), when, sizeof(when));
+	textf(lc->origin, sizeof(lc->origin), "loaded from %s at %s", cc->path,
+	      when);
+	if (cp < 0)
+		return !bad;
+	if (bad) {
+		close(cp);
+		unlink(tmp);
+		return 0;
+	}
+	/* The copy is durable before it replaces the previous one, and the
+	 * rename is durable before the load counts as kept. */
+	int ok = fsync(cp) == 0;
+	ok = close(cp) == 0 && ok;
+	ok = ok && rename(tmp, final) == 0;
+	if (ok) {
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	} else {
+		log_warning("calendar %s: cannot keep a clean copy in %s: %s",
+			    cc->name, final, strerror(errno));
+		unlink(tmp);
+	}
+	return 1;
+}
+
+/* Loads the last clean copy of a calendar; returns it, or NULL (with the
+ * reason in why) when there is none or it does not load cleanly. */
+static struct loaded_calendar *
+load_copy(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
+	  char *why, size_t whylen)
+{
+	char dir[4096], final[4200], tmp[4200];
+	copy_paths(cfg, cc->name, dir, final, tmp, sizeof(dir));
+	struct stat st;
+	if (stat(final, &st) < 0) {
+		textf(why, whylen, "no clean copy in %s", dir);
+		return NULL;
+	}
+	struct loaded_calendar *lc = calloc(1, sizeof(*lc));
+	if (!lc)
+		abort();
+	lc->refs = 1;
+	sm_calendar_init(&lc->cal, cc->name);
+	struct sm_diag_list d = {0};
+	int rc = sm_calendar_load_file(&lc->cal, final, &d);
+	char err[384];
+	int bad = report(cc->name, final, &d, rc, err, sizeof(err));
+	sm_diag_clear(&d);
+	if (bad) {
+		textf(why, whylen, "the clean copy %s does not load either",
+		      final);
+		sm_calendar_fini(&lc->cal);
+		free(lc);
+		return NULL;
+	}
+	char when[48];
+	format_time(st.st_mtime, when, sizeof(when));
+	textf(lc->origin, sizeof(lc->origin), "the last clean copy of %s (%s)",
+	      when, final);
+	return lc;
+}
+
+/*
+ * The version of a calendar a new world serves, and its status line:
+ * the file when it loads cleanly; else the previous world's version; else
+ * the last clean copy; else what loaded of the file.
+ */
+static struct loaded_calendar *
+load_calendar(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
+	      const struct world *prev, struct calendar_status *st)
+{
+	struct loaded_calendar *lc = calloc(1, sizeof(*lc));
+	if (!lc)
+		abort();
+	lc->refs = 1;
+	sm_calendar_init(&lc->cal, cc->name);
+	char why[384];
+	if (load_file(cfg, cc, lc, why, sizeof(why))) {
+		st->served = CAL_SERVED_FILE;
+		textf(st->text, sizeof(st->text), "%zu posts %s",
+		      lc->cal.nposts, lc->origin);
+		return lc;
+	}
+	const char *how = lc->cal.unterminated ? "cut short" : "errors above";
+	struct loaded_calendar *old = find_prev(prev, cc->name);
+	if (old) {
+		log_error("calendar %s: %s did not load cleanly (%s); the "
+			  "previous version (%zu posts) stays in service",
+			  cc->name, cc->path, how, old->cal.nposts);
+		st->served = CAL_SERVED_PREVIOUS;
+		textf(st->text, sizeof(st->text),
+		      "previous version served (%zu posts, %s): %s",
+		      old->cal.nposts, old->origin, why);
+		sm_calendar_fini(&lc->cal);
+		free(lc);
+		old->refs++;
+		return old;
+	}
+	char nocopy[256];
+	struct loaded_calendar *copy =
+		load_copy(cfg, cc, nocopy, sizeof(nocopy));
+	if (copy) {
+		log_error("calendar %s: %s did not load cleanly (%s); serving "
+			  "%s instead: %zu posts",
+			  cc->name, cc->path, how, copy->origin,
+			  copy->cal.nposts);
+		st->served = CAL_SERVED_COPY;
+		textf(st->text, sizeof(st->text),
+		      "served from %s, %zu posts: %s", copy->origin,
+		      copy->cal.nposts, why);
+		sm_calendar_fini(&lc->cal);
+		free(lc);
+		return copy;
+	}
+	if (lc->cal.nposts > 0) {
+		log_error("calendar %s: %s did not load cleanly (%s) and "
+			  "there is no clean version (%s): serving the %zu "
+			  "posts that loaded from it",
+			  cc->name, cc->path, how, nocopy, lc->cal.nposts);
+		st->served = CAL_SERVED_PARTIAL;
+		textf(st->text, sizeof(st->text),
+		      "partly served: the %zu posts that loaded from a "
+		      "broken file (%s): %s",
+		      lc->cal.nposts, nocopy, why);
+	} else {
+		log_error("calendar %s: %s did not load cleanly (%s) and "
+			  "there is no clean version (%s): no posts served",
+			  cc->name, cc->path, how, nocopy);
+		st->served = CAL_NOT_SERVED;
+		textf(st->text, sizeof(st->text), "not served (%s): %s", nocopy,
+		      why);
+	}
+	return lc;
 }
 
 static void
@@ -104,39 +388,26 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 	w->opts.zone = zone;
 	w->opts.allday_offset = (sm_time)cfg->allday_time * 60;
 	w->cals = calloc(cfg->ncalendars + 1, sizeof(*w->cals));
-	if (!w->cals)
+	w->status = calloc(cfg->ncalendars + 1, sizeof(*w->status));
+	if (!w->cals || !w->status)
 		abort();
 	for (size_t i = 0; i < cfg->ncalendars; i++) {
 		const struct sm_calendar_conf *cc = &cfg->calendars[i];
-		struct loaded_calendar *lc = calloc(1, sizeof(*lc));
-		if (!lc)
-			abort();
-		lc->refs = 1;
-		sm_calendar_init(&lc->cal, cc->name);
+		struct calendar_status *st = &w->status[w->ncals];
+		struct loaded_calendar *lc = load_calendar(cfg, cc, prev, st);
+		/* Posts naming a webhook the config lacks: their events go
+		 * to the log sink (route.c); said now, not only when they
+		 * fire.  smcald --check fails on them. */
 		struct sm_diag_list d = {0};
-		int rc = sm_calendar_load_file(&lc->cal, cc->path, &d);
-		int bad = report(cc->name, cc->path, &d, rc) ||
-			  lc->cal.unterminated;
+		sm_post_check_names(cfg, &lc->cal, cfg->path, &d);
+		for (size_t k = 0; k < d.n; k++)
+			log_msg(d.items[k].severity == SM_ERROR ? SM_LOG_ERROR
+								: SM_LOG_DEBUG,
+				"calendar %s: %s:%d: %s", cc->name,
+				d.items[k].file, d.items[k].line,
+				d.items[k].message);
+		st->name_errors = (int)d.nerrors;
 		sm_diag_clear(&d);
-		struct loaded_calendar *old = find_prev(prev, cc->name);
-		if (bad && old) {
-			log_error("calendar %s: %s did not load cleanly (%s); "
-				  "the previous version (%zu posts) stays in "
-				  "service",
-				  cc->name, cc->path,
-				  rc < 0		 ? "unreadable"
-				  : lc->cal.unterminated ? "cut short"
-							 : "errors above",
-				  old->cal.nposts);
-			sm_calendar_fini(&lc->cal);
-			free(lc);
-			old->refs++;
-			lc = old;
-		} else if (bad) {
-			log_error("calendar %s: %s did not load cleanly; "
-				  "serving the %zu posts that loaded",
-				  cc->name, cc->path, lc->cal.nposts);
-		}
 		w->cals[w->ncals++] = lc;
 	}
 	w->keys = calloc(cfg->nwebhooks + 1, sizeof(*w->keys));
@@ -179,6 +450,15 @@ world_rebuild(const struct world *prev)
 	return build(prev->cfg, prev->cfg_refs, prev);
 }
 
+size_t
+world_problems(const struct world *w)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < w->ncals; i++)
+		n += w->status[i].served != CAL_SERVED_FILE;
+	return n;
+}
+
 void
 world_free(struct world *w)
 {
@@ -192,6 +472,7 @@ world_free(struct world *w)
 		}
 	}
 	free(w->cals);
+	free(w->status);
 	free(w->keys);
 	if (--*w->cfg_refs == 0) {
 		sm_config_free(w->cfg);

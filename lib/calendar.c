@@ -1948,6 +1948,16 @@ sm_calendar_load_file(struct sm_calendar *cal, const char *path,
 			    strerror(errno));
 		return -1;
 	}
+	int rc = sm_calendar_load_fd(cal, fd, path, diags);
+	close(fd);
+	return rc;
+}
+
+int
+sm_calendar_load_fd(struct sm_calendar *cal, int fd, const char *label,
+		    struct sm_diag_list *diags)
+{
+	const char *path = label ? label : "<input>";
 	/* Blocks of 1 MiB; what a block ends with that is not a whole line
 	 * yet moves to the front of the buffer. */
 	const size_t block = 1 << 20;
@@ -1970,7 +1980,6 @@ sm_calendar_load_file(struct sm_calendar *cal, const char *path,
 		memmove(b.s, b.s + used, b.len - used);
 		b.len -= used;
 	}
-	close(fd);
 	if (err)
 		sm_diag_add(diags, SM_ERROR, path, 0, "cannot read: %s",
 			    strerror(err));
