@@ -95,7 +95,8 @@ notify_status(struct daemon *d, const char *prefix)
 		}
 	char head[800] = "";
 	if (problems > 1)
-		snprintf(head, sizeof(head), "calendar %s: %s (and %zu more "
+		snprintf(head, sizeof(head),
+			 "calendar %s: %s (and %zu more "
 			 "calendars not served from their files); ",
 			 name, text, problems - 1);
 	else if (problems)
@@ -293,13 +294,14 @@ reload_done(uv_work_t *req, int status)
 		d->world = w;
 		sm_sched_free(d->sched);
 		d->sched = sm_sched_new(w->cfg);
-		/* Posts added with a time already past fire late when they
-		 * are within the catch-up window; a reload never records
-		 * "missed" (only a stopped or suspended daemon misses). */
-		sm_time from = d->processed_until + 1;
-		sm_time window = wallclock_now_ms() / 1000 - w->cfg->catchup;
+		/* Posts added (or moved) to a time already past: what is
+		 * within the catch-up window and unknown to the ledger fires
+		 * late at the tick below, what is older (as far back as
+		 * sm_sched_load_from looks) is recorded as missed. */
 		sm_sched_load(d->sched, &w->set, &w->opts,
-			      from > window ? from : window);
+			      sm_sched_load_from(wallclock_now_ms() / 1000,
+						 w->cfg->catchup,
+						 d->processed_until + 1));
 		char err[256];
 		if (firer_reopen(&d->firer, w->cfg->event_log, err,
 				 sizeof(err)) < 0)
@@ -502,20 +504,24 @@ run(struct daemon *d, struct sm_config *cfg)
 		log_error("%s", err);
 		return 1;
 	}
-	/* Where to resume: after what was processed before, else the
-	 * catch-up window back from now. */
+	/* Where to resume: after what was processed before (everything
+	 * since is decided: late, missed), and in any case the lookback of
+	 * sm_sched_load_from, for posts added while the daemon was down with
+	 * a time already past. */
 	sm_time now = wallclock_now_ms() / 1000;
-	sm_time from = now - cfg->catchup;
+	sm_time resume = SM_TIME_MAX;
 	if (sm_store_get_time(d->store, PROCESSED_KEY, &d->processed_until) > 0)
-		from = d->processed_until + 1;
+		resume = d->processed_until + 1;
 	else
-		d->processed_until = from - 1;
+		d->processed_until = now - cfg->catchup - 1;
+	sm_time from = sm_sched_load_from(now, cfg->catchup, resume);
 	d->sched = sm_sched_new(cfg);
 	sm_sched_load(d->sched, &d->world->set, &d->world->opts, from);
-	log_info("loaded %zu posts in %zu calendars (%zu series); resuming "
-		 "from %lld",
-		 d->world->nposts, d->world->ncals, d->world->set.n,
-		 (long long)from);
+	char since[40];
+	sm_civil_format(from, SM_CIVIL_UTC, since, sizeof(since));
+	log_info("loaded %zu posts in %zu calendars (%zu series); events "
+		 "since %s not yet fired or recorded are decided now",
+		 d->world->nposts, d->world->ncals, d->world->set.n, since);
 
 	d->clock_fd = wallclock_open();
 	if (d->clock_fd < 0) {

@@ -7,6 +7,7 @@
  */
 #include "sched.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -532,6 +533,76 @@ sm_sched_action(const struct sm_sched_event *ev, int64_t now_ms,
 	if (ev->type == SM_EV_OVERDUE && done)
 		return SM_SKIP;
 	return now_ms - at_ms > SM_LATE_MS ? SM_FIRE_LATE : SM_FIRE;
+}
+
+sm_time
+sm_sched_load_from(sm_time now, sm_time catchup, sm_time resume)
+{
+	sm_time floor = now - catchup - SM_SCHED_LOOKBACK;
+	return resume < floor ? resume : floor;
+}
+
+/* A reminder of the batch, for grouping by occurrence. */
+struct batch_reminder {
+	const struct sm_sched_event *ev;
+	size_t i;
+};
+
+static int
+reminder_cmp(const void *a, const void *b)
+{
+	const struct sm_sched_event *x = ((const struct batch_reminder *)a)->ev,
+				    *y = ((const struct batch_reminder *)b)->ev;
+	if (x->occ.series != y->occ.series)
+		return (uintptr_t)x->occ.series < (uintptr_t)y->occ.series ? -1
+									   : 1;
+	if (x->occ.rid_kind != y->occ.rid_kind)
+		return x->occ.rid_kind < y->occ.rid_kind ? -1 : 1;
+	if (x->occ.rid != y->occ.rid)
+		return x->occ.rid < y->occ.rid ? -1 : 1;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return 0;
+}
+
+static int
+same_occurrence(const struct sm_sched_event *x, const struct sm_sched_event *y)
+{
+	return x->occ.series == y->occ.series &&
+	       x->occ.rid_kind == y->occ.rid_kind && x->occ.rid == y->occ.rid;
+}
+
+void
+sm_sched_collapse(const struct sm_sched_event *evs, enum sm_fire_action *acts,
+		  size_t n)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		m += evs[i].type == SM_EV_REMINDER;
+	if (m < 2)
+		return;
+	struct batch_reminder *r = malloc(m * sizeof(*r));
+	if (!r)
+		abort();
+	m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (evs[i].type == SM_EV_REMINDER)
+			r[m++] = (struct batch_reminder){&evs[i], i};
+	qsort(r, m, sizeof(*r), reminder_cmp);
+	/* Within each occurrence's run (sorted by instant), the last
+	 * reminder is the latest: every earlier one that would fire late
+	 * collapses into it. */
+	for (size_t lo = 0, hi; lo < m; lo = hi) {
+		hi = lo + 1;
+		while (hi < m && same_occurrence(r[lo].ev, r[hi].ev))
+			hi++;
+		sm_time latest = r[hi - 1].ev->at;
+		for (size_t k = lo; k < hi; k++)
+			if (r[k].ev->at < latest &&
+			    acts[r[k].i] == SM_FIRE_LATE)
+				acts[r[k].i] = SM_COLLAPSED;
+	}
+	free(r);
 }
 
 size_t
