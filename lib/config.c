@@ -930,7 +930,9 @@ enum kind {
 };
 
 #define KF_REQUIRED 1u /* an error when missing */
-#define KF_NONE 2u     /* K_DURATIONS: "none" gives an empty list */
+#define KF_NONE                                                                \
+	2u /* K_DURATIONS: "none" gives an empty list;
+			  K_DURATION: "none" gives 0 (off) */
 
 struct key_spec {
 	const char *name;
@@ -982,7 +984,10 @@ static const struct key_spec reminders_keys[] = {
 	 .kind = K_DURATIONS,
 	 .off = CFG(lead),
 	 .flags = KF_NONE},
-	{.name = "overdue", .kind = K_DURATION, .off = CFG(overdue), .min = 1},
+	{.name = "overdue",
+	 .kind = K_DURATION,
+	 .off = CFG(overdue),
+	 .flags = KF_NONE},
 };
 
 static const struct key_spec cadence_keys[] = {
@@ -1026,6 +1031,11 @@ static const struct key_spec platform_keys[] = {
 	 .flags = KF_NONE},
 	{.name = "webhook", .kind = K_WEBHOOK, .off = PLAT(webhook)},
 	{.name = "categories", .kind = K_CATEGORIES, .off = PLAT(categories)},
+	{.name = "overdue",
+	 .kind = K_DURATION,
+	 .off = PLAT(overdue),
+	 .set_off = PLAT(overdue_set),
+	 .flags = KF_NONE},
 };
 
 static const struct key_spec type_keys[] = {
@@ -1148,6 +1158,9 @@ expected(const struct key_spec *ks, char *buf, size_t len)
 			 (long long)ks->min, (long long)ks->max);
 		return buf;
 	case K_DURATION:
+		if (ks->flags & KF_NONE)
+			return "expected a duration such as 90s, 15m, 2h or 1d, "
+			       "or none (also 0) for no post.overdue";
 		if (ks->min > 0)
 			return "expected a duration of at least 1s such as "
 			       "90s, 15m, 2h, 1d or 1h30m";
@@ -1399,7 +1412,9 @@ parse_value(struct ctx *c, const struct scan_section *sec,
 		*(int *)field = (int)i64;
 		return 0;
 	case K_DURATION:
-		if (sm_duration_parse(value, &i64) < 0 || i64 < ks->min)
+		if ((ks->flags & KF_NONE) && strcasecmp(value, "none") == 0)
+			i64 = 0;
+		else if (sm_duration_parse(value, &i64) < 0 || i64 < ks->min)
 			return -1;
 		*(int64_t *)field = i64;
 		return 0;

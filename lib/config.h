@@ -116,6 +116,8 @@ struct sm_platform {
 	int daily_cap;		  /* 0: no cap */
 	struct sm_durations lead; /* [reminders] lead unless set here */
 	int lead_set;
+	int64_t overdue; /* seconds, 0: none; [reminders] overdue unless set */
+	int overdue_set;
 	char *webhook;		      /* NULL: unset, "none": the log sink */
 	struct sm_strlist categories; /* default: the platform's name */
 	int line;
@@ -184,7 +186,7 @@ struct sm_config {
 
 	/* [reminders] */
 	struct sm_durations lead; /* may be empty ("none") */
-	int64_t overdue;
+	int64_t overdue;	  /* seconds; 0: no post.overdue ("none") */
 
 	/* [cadence] */
 	int week_start; /* 0 = Monday .. 6 = Sunday */

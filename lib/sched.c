@@ -142,6 +142,27 @@ config_leads(const struct sm_config *cfg, const struct sm_post *p,
 	return n;
 }
 
+/* A post's overdue delay (0: no post.overdue): the shortest its platforms
+ * set (those whose section sets `overdue`; none only when all of those say
+ * none), else [reminders] overdue. */
+static sm_time
+post_overdue(const struct sm_config *cfg, const struct sm_post *p)
+{
+	const char *names[16];
+	int np = sm_post_platforms(cfg, p, names, 16), set = 0;
+	sm_time best = 0;
+	for (int i = 0; i < np; i++) {
+		const struct sm_platform *pl =
+			sm_config_platform(cfg, names[i]);
+		if (!pl || !pl->overdue_set)
+			continue;
+		set = 1;
+		if (pl->overdue > 0 && (best == 0 || pl->overdue < best))
+			best = pl->overdue;
+	}
+	return set ? best : cfg->overdue;
+}
+
 /* An upper bound of a post's length: civil times of DTSTART and DTEND may
  * be in zones up to 26 h apart. */
 static sm_time
@@ -169,6 +190,8 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
 	for (int i = 0; i < n; i++)
 		if (leads[i] > ss->before)
 			ss->before = leads[i];
+	if (post_overdue(cfg, p) > ss->after)
+		ss->after = post_overdue(cfg, p);
 	for (int i = 0; i < p->nalarms; i++) {
 		const struct sm_alarm *a = &p->alarms[i];
 		if (a->kind == SM_ALARM_ABSOLUTE) {
@@ -282,9 +305,10 @@ occurrence_events(void *ctx, const struct sm_occurrence *occ)
 	}
 	if (publishes) {
 		emit(s, ss, occ, SM_EV_DUE, occ->start, 0);
-		if (s->cfg->overdue > 0)
-			emit(s, ss, occ, SM_EV_OVERDUE,
-			     occ->start + s->cfg->overdue, 0);
+		sm_time overdue = post_overdue(s->cfg, p);
+		if (overdue > 0)
+			emit(s, ss, occ, SM_EV_OVERDUE, occ->start + overdue,
+			     0);
 	}
 	return 0;
 }

@@ -5,7 +5,9 @@
  * For every occurrence of a non-cancelled post the events are (SPEC 4):
  * post.reminder at each lead before the publish instant (the post's
  * VALARMs, else its platforms' `lead`, else [reminders] lead), post.due at
- * the publish instant, post.overdue `overdue` after it.  Drafts get
+ * the publish instant, post.overdue `overdue` after it (its platforms'
+ * `overdue` when they set one, the shortest; none or 0: no post.overdue).
+ * Drafts get
  * reminders only, unless fire_drafts.  Whether an overdue event still
  * applies (the post may be marked done) is the daemon's question at fire
  * time.

@@ -577,6 +577,8 @@ test_example_conf(void **state)
 	assert_int_equal(ig->lead_set, 1);
 	assert_int_equal(ig->lead.n, 2);
 	assert_int_equal(ig->lead.v[1], 7200);
+	assert_int_equal(ig->overdue_set, 1);
+	assert_int_equal(ig->overdue, 4 * 3600);
 	assert_int_equal(ig->categories.n, 3);
 	/* A continued line: seven slots over two lines. */
 	x = sm_config_platform(c, "x");
@@ -713,6 +715,30 @@ test_good_values(void **state)
 	assert_int_equal(l.cfg->lead.v[2], 900);
 	assert_int_equal(l.cfg->platforms[0].lead.n, 3);
 	unload(&l);
+	/* overdue = none (or 0) switches post.overdue off, in [reminders]
+	 * and per platform (issue 7: it was refused). */
+	l = expect_good("reminders", "overdue", "none");
+	assert_int_equal(l.cfg->overdue, 0);
+	assert_int_equal(l.cfg->platforms[0].overdue_set, 0);
+	unload(&l);
+	l = expect_good("reminders", "overdue", "0");
+	assert_int_equal(l.cfg->overdue, 0);
+	unload(&l);
+	l = expect_good("reminders", "overdue", "None");
+	assert_int_equal(l.cfg->overdue, 0);
+	unload(&l);
+	l = expect_good("reminders", "overdue", "90m");
+	assert_int_equal(l.cfg->overdue, 5400);
+	unload(&l);
+	l = expect_good("platform:p", "overdue", "none");
+	assert_int_equal(l.cfg->platforms[0].overdue_set, 1);
+	assert_int_equal(l.cfg->platforms[0].overdue, 0);
+	assert_int_equal(l.cfg->overdue, 7200);
+	unload(&l);
+	l = expect_good("platform:p", "overdue", "45m");
+	assert_int_equal(l.cfg->platforms[0].overdue_set, 1);
+	assert_int_equal(l.cfg->platforms[0].overdue, 2700);
+	unload(&l);
 	l = expect_good("cadence", "week_start", "sun");
 	assert_int_equal(l.cfg->week_start, 6);
 	unload(&l);
@@ -777,7 +803,10 @@ test_bad_values(void **state)
 	expect_bad("daemon", "webhook", "bad name!", "[webhook:NAME]");
 	expect_bad("reminders", "lead", "1d,,1h", "list of durations");
 	expect_bad("reminders", "lead", "", "list of durations");
-	expect_bad("reminders", "overdue", "0", "at least 1s");
+	expect_bad("reminders", "overdue", "soon", "or none (also 0)");
+	expect_bad("reminders", "overdue", "-1h", "or none (also 0)");
+	expect_bad("platform:instagram", "overdue", "nada",
+		   "or none (also 0) for no post.overdue");
 	expect_bad("cadence", "week_start", "funday", "expected a weekday");
 	expect_bad("cadence", "lookahead", "-1", "from 0 to 520");
 	expect_bad("cadence", "lookahead", "4 weeks", "from 0 to 520");

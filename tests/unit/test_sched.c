@@ -632,12 +632,87 @@ test_overdue(void **state)
 		   "2026-06-01T12:00:00Z\n");
 	sfx_fini(&f);
 
-	/* overdue = 0 is refused by the config loader (min 1s): there is no
-	 * "no overdue" setting to schedule. */
-	struct sm_config *cfg = NULL;
-	assert_int_not_equal(config_try("[reminders]\noverdue = 0\n", &cfg, 0),
-			     0);
-	assert_null(cfg);
+	/* Seen: overdue = none (and 0) was refused, so every post raised a
+	 * post.overdue nobody could silence.  Both switch it off. */
+	static const char *const off[] = {"none", "0", "NONE"};
+	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+		char ini[128];
+		snprintf(ini, sizeof(ini),
+			 "[daemon]\ntimezone = UTC\n[reminders]\nlead = "
+			 "none\noverdue = %s\n",
+			 off[i]);
+		sfx_load(&f, ini,
+			 LINES(HEAD, "BEGIN:VEVENT", "UID:o",
+			       "DTSTART:20260601T120000Z", "END:VEVENT", TAIL),
+			 "2026-05-01T00:00:00Z");
+		CHECK_TEXT(drain(&f, "2026-07-01T00:00:00Z", MAX_EV),
+			   "post.due|2026-06-01T12:00:00Z|0|o|"
+			   "2026-06-01T12:00:00Z\n");
+		sfx_fini(&f);
+	}
+}
+
+/* Per platform: [platform:X] overdue = none | DURATION wins over
+ * [reminders] overdue for its posts; a post on several platforms gets the
+ * shortest one set, none only when every platform that sets it says none. */
+static void
+test_overdue_platforms(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	sfx_load(&f,
+		 "[daemon]\ntimezone = UTC\n[reminders]\nlead = none\n"
+		 "overdue = 2h\n[platform:quiet]\noverdue = none\n"
+		 "[platform:fast]\noverdue = 30m\n[platform:slow]\n"
+		 "overdue = 3h\n[platform:plain]\ncadence = 1/day\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:q",
+		       "DTSTART:20260601T120000Z", "X-SMCAL-PLATFORM:quiet",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:f",
+		       "DTSTART:20260602T120000Z", "X-SMCAL-PLATFORM:fast",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:p",
+		       "DTSTART:20260603T120000Z", "X-SMCAL-PLATFORM:plain",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:qs",
+		       "DTSTART:20260604T120000Z",
+		       "X-SMCAL-PLATFORM:quiet,slow", "END:VEVENT",
+		       "BEGIN:VEVENT", "UID:fs", "DTSTART:20260605T120000Z",
+		       "X-SMCAL-PLATFORM:slow,fast", "END:VEVENT", TAIL),
+		 "2026-05-01T00:00:00Z");
+	const char *got = drain(&f, "2026-07-01T00:00:00Z", MAX_EV);
+	CHECK_TEXT(only(got, "q"),
+		   "post.due|2026-06-01T12:00:00Z|0|q|2026-06-01T12:00:00Z\n");
+	CHECK_TEXT(only(got, "f"),
+		   "post.due|2026-06-02T12:00:00Z|0|f|2026-06-02T12:00:00Z\n"
+		   "post.overdue|2026-06-02T12:30:00Z|0|f|"
+		   "2026-06-02T12:00:00Z\n");
+	/* A platform that does not set overdue: the [reminders] one. */
+	CHECK_TEXT(only(got, "p"),
+		   "post.due|2026-06-03T12:00:00Z|0|p|2026-06-03T12:00:00Z\n"
+		   "post.overdue|2026-06-03T14:00:00Z|0|p|"
+		   "2026-06-03T12:00:00Z\n");
+	CHECK_TEXT(only(got, "qs"),
+		   "post.due|2026-06-04T12:00:00Z|0|qs|2026-06-04T12:00:00Z\n"
+		   "post.overdue|2026-06-04T15:00:00Z|0|qs|"
+		   "2026-06-04T12:00:00Z\n");
+	CHECK_TEXT(only(got, "fs"),
+		   "post.due|2026-06-05T12:00:00Z|0|fs|2026-06-05T12:00:00Z\n"
+		   "post.overdue|2026-06-05T12:30:00Z|0|fs|"
+		   "2026-06-05T12:00:00Z\n");
+	sfx_fini(&f);
+
+	/* With [reminders] overdue = none, a platform can still ask for one
+	 * (the series' scan bounds follow it). */
+	sfx_load(&f,
+		 "[daemon]\ntimezone = UTC\n[reminders]\nlead = none\n"
+		 "overdue = none\n[platform:fast]\noverdue = 30m\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:f",
+		       "DTSTART:20260602T120000Z", "X-SMCAL-PLATFORM:fast",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:n",
+		       "DTSTART:20260602T120000Z", "END:VEVENT", TAIL),
+		 "2026-06-02T12:10:00Z");
+	CHECK_TEXT(drain(&f, "2026-07-01T00:00:00Z", MAX_EV),
+		   "post.overdue|2026-06-02T12:30:00Z|0|f|"
+		   "2026-06-02T12:00:00Z\n");
+	sfx_fini(&f);
 }
 
 /* ---------------------------------------------------------------------
@@ -1693,6 +1768,7 @@ main(void)
 		T(test_lead_related_end_cross_zone),
 		T(test_allday),
 		T(test_overdue),
+		T(test_overdue_platforms),
 		T(test_drafts_and_cancelled),
 		T(test_silent_infinite),
 		T(test_dst),
