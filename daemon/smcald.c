@@ -33,6 +33,7 @@
 #include "fire.h"
 #include "log.h"
 #include "occur.h"
+#include "post.h"
 #include "sched.h"
 #include "store.h"
 #include "world.h"
@@ -259,6 +260,19 @@ start_watches(struct daemon *d)
  * Reloads.
  */
 
+/* Logs sm_config_check_host's findings; returns the number of errors. */
+static int
+log_host_check(const struct sm_config *cfg, struct sm_diag_list *d)
+{
+	size_t errors = sm_config_check_host(cfg, d);
+	for (size_t i = 0; i < d->n; i++)
+		log_msg(d->items[i].severity == SM_ERROR ? SM_LOG_ERROR
+							 : SM_LOG_WARNING,
+			"%s:%d: %s", d->items[i].file ? d->items[i].file : "",
+			d->items[i].line, d->items[i].message);
+	return (int)errors;
+}
+
 static void
 reload_work(uv_work_t *req)
 {
@@ -266,10 +280,20 @@ reload_work(uv_work_t *req)
 	struct sm_config *cfg = NULL;
 	struct sm_diag_list diags = {0};
 	d->built = NULL;
-	if (sm_config_load(d->config_path, &cfg, &diags) < 0) {
+	int rc = sm_config_load(d->config_path, &cfg, &diags);
+	if (rc < 0) {
 		for (size_t i = 0; i < diags.n; i++)
 			log_error("%s:%d: %s", diags.items[i].file,
 				  diags.items[i].line, diags.items[i].message);
+	} else {
+		sm_diag_clear(&diags);
+		if (log_host_check(cfg, &diags) > 0) {
+			sm_config_free(cfg);
+			cfg = NULL;
+			rc = -1;
+		}
+	}
+	if (rc < 0) {
 		log_error("reload: %s has errors: the running configuration "
 			  "stays, the calendars are read again",
 			  d->config_path);
@@ -431,11 +455,16 @@ usage(FILE *out)
 		SM_CONFIG_DEFAULT_PATH);
 }
 
-/* smcald --check: every calendar of the config, every problem listed. */
+/* smcald --check: what the daemon would complain about, with file, line
+ * and key: the config's secrets and locales on this machine, then every
+ * calendar (its file's problems, X-SMCAL-WEBHOOK names). */
 static int
 check(const struct sm_config *cfg)
 {
-	size_t errors = 0;
+	struct sm_diag_list hd = {0};
+	size_t errors = sm_config_check_host(cfg, &hd);
+	sm_diag_print(&hd, stderr);
+	sm_diag_clear(&hd);
 	const struct sm_tz *zone = sm_calendar_system_zone(cfg->timezone);
 	for (size_t i = 0; i < cfg->ncalendars; i++) {
 		const struct sm_calendar_conf *cc = &cfg->calendars[i];
@@ -447,6 +476,7 @@ check(const struct sm_config *cfg)
 		sm_calendar_init(&cal, cc->name);
 		if (sm_calendar_load_file(&cal, cc->path, &d) == 0)
 			sm_occur_index(&set, &cal, &opts, &d);
+		sm_post_check_names(cfg, &cal, cfg->path, &d);
 		sm_diag_print(&d, stderr);
 		fprintf(stderr, "calendar %s: %s: %zu posts in %zu series\n",
 			cc->name, cc->path, cal.nposts, set.n);
@@ -608,6 +638,20 @@ main(int argc, char **argv)
 		return rc;
 	}
 	log_init(cfg->log_level, !foreground && getenv("JOURNAL_STREAM"));
+	/* What --check reports about secrets and locales stops a start too:
+	 * exit 78, which the unit does not restart on. */
+	sm_diag_clear(&diags);
+	rc = log_host_check(cfg, &diags);
+	sm_diag_clear(&diags);
+	if (rc > 0) {
+		log_error("%s: configuration errors above: smcald cannot run "
+			  "with them",
+			  path);
+		sm_config_free(cfg);
+		sm_calendar_zones_cleanup();
+		curl_global_cleanup();
+		return EXIT_CONFIG;
+	}
 
 	static struct daemon d;
 	d.config_path = path;

@@ -337,7 +337,23 @@ add_key(struct webhook_keys *k, const char *name, const char *secret,
 	k->n++;
 }
 
-/* Reads a webhook's keys; secret files hold one secret per line. */
+struct key_reader {
+	const struct sm_webhook *wh;
+	struct webhook_keys *k;
+};
+
+static void
+add_file_key(void *ctx, int line, const char *secret)
+{
+	struct key_reader *r = ctx;
+	char where[4200];
+	textf(where, sizeof(where), "%s line %d", r->wh->secret_file, line);
+	add_key(r->k, r->wh->name, secret, where);
+}
+
+/* Reads a webhook's keys (sm_config_check_host has checked them; this only
+ * meets a file changed since).  A configured secret that cannot be used
+ * holds the webhook's deliveries rather than sending them unsigned. */
 static void
 load_keys(const struct sm_webhook *wh, struct webhook_keys *k)
 {
@@ -345,36 +361,24 @@ load_keys(const struct sm_webhook *wh, struct webhook_keys *k)
 		add_key(k, wh->name, wh->secret, "secret");
 	if (!wh->secret_file)
 		return;
-	FILE *f = fopen(wh->secret_file, "r");
-	if (!f) {
+	struct key_reader r = {wh, k};
+	int before = k->n;
+	if (sm_config_secret_file_read(wh->secret_file, add_file_key, &r) < 0) {
 		log_error("webhook %s: cannot read secret_file %s: %s; its "
 			  "deliveries wait until a reload can read it",
 			  wh->name, wh->secret_file, strerror(errno));
 		k->broken = 1;
-		return;
+	} else if (k->n == before && !k->broken) {
+		log_error("webhook %s: no secret in secret_file %s; its "
+			  "deliveries wait until a reload finds one",
+			  wh->name, wh->secret_file);
+		k->broken = 1;
 	}
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH)))
-		log_warning("webhook %s: %s is readable by others (mode %03o): "
-			    "chmod o-rwx it",
-			    wh->name, wh->secret_file,
-			    (unsigned)(st.st_mode & 0777));
-	char line[512];
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *e = line + strlen(line);
-		while (p < e && (*p == ' ' || *p == '\t'))
-			p++;
-		while (e > p && (e[-1] == '\n' || e[-1] == '\r' ||
-				 e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		if (*p && *p != '#')
-			add_key(k, wh->name, p, wh->secret_file);
-	}
-	fclose(f);
 }
 
 static struct world *
-build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
+build(struct sm_config *cfg, int *cfg_refs, const struct world *prev,
+      int same_config)
 {
 	const struct sm_tz *zone = sm_calendar_system_zone(cfg->timezone);
 	if (!zone)
@@ -413,8 +417,13 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 	w->keys = calloc(cfg->nwebhooks + 1, sizeof(*w->keys));
 	if (!w->keys)
 		abort();
-	for (size_t i = 0; i < cfg->nwebhooks; i++)
-		load_keys(&cfg->webhooks[i], &w->keys[i]);
+	/* The running config keeps the keys it was checked with: a secret
+	 * file broken since then waits for a config that passes the check. */
+	if (same_config)
+		memcpy(w->keys, prev->keys, cfg->nwebhooks * sizeof(*w->keys));
+	else
+		for (size_t i = 0; i < cfg->nwebhooks; i++)
+			load_keys(&cfg->webhooks[i], &w->keys[i]);
 	for (size_t i = 0; i < w->ncals; i++) {
 		struct sm_diag_list d = {0};
 		sm_occur_index(&w->set, &w->cals[i]->cal, &w->opts, &d);
@@ -434,7 +443,7 @@ world_build(struct sm_config *cfg, const struct world *prev)
 	int *refs = calloc(1, sizeof(*refs));
 	if (!refs)
 		abort();
-	struct world *w = build(cfg, refs, prev);
+	struct world *w = build(cfg, refs, prev, 0);
 	if (!w) {
 		sm_config_free(cfg);
 		free(refs);
@@ -447,7 +456,7 @@ world_rebuild(const struct world *prev)
 {
 	/* The loop thread does not touch the count while a reload runs: the
 	 * previous world is freed only after this returns. */
-	return build(prev->cfg, prev->cfg_refs, prev);
+	return build(prev->cfg, prev->cfg_refs, prev, 1);
 }
 
 size_t

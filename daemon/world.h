@@ -83,8 +83,9 @@ struct world {
 struct world *world_build(struct sm_config *cfg, const struct world *prev);
 
 /*
- * Builds a world with prev's config (shared) and its calendars read again:
- * a calendar save while the config file has an error still takes effect.
+ * Builds a world with prev's config (shared), its webhook keys (not read
+ * again) and its calendars read again: a calendar save while the config
+ * file, or a secret file, has an error still takes effect.
  */
 struct world *world_rebuild(const struct world *prev);
 

@@ -15,6 +15,11 @@ a private state dir, as in daemon_test.py, whose helpers this reuses.
   recorded as collapsed; a second reload changes nothing.
 - late_missed: with catchup = 60s, a post added at -120 s is recorded as
   missed (logged with its RFC 3339 instant), one at -30 s fires late.
+- check: smcald --check exits 78 (and smctl lint 1) on those broken files,
+  on an unreadable secret_file, a secret that is not whsec_, a locale that
+  is not installed (the daemon's start exits 78 too) and an X-SMCAL-WEBHOOK
+  naming no webhook, with file, line and key.
+- overdue_none: overdue = none silences post.overdue, per platform too.
 
 Usage: trust_test.py [SCENARIO...]   (default: all)
 """
@@ -330,11 +335,151 @@ def s_late_missed():
     check(events[0]["late"] is True, "m30 not marked late")
 
 
+def hook_conf(d, cal, hook):
+    """A config whose [webhook:w] has the lines of hook, and the line
+    number of hook's first line."""
+    base = conf_text(d, [("main", cal)])
+    text = base + "[webhook:w]\nurl = http://127.0.0.1:9/\n" + hook
+    return text, base.count("\n") + 3
+
+
+def check_run(conf):
+    return run_cmd([SMCALD, "--check", "-c", conf])
+
+
+def s_check():
+    """smcald --check (exit 78) and smctl lint (exit 1) on broken
+    calendars; --check and the daemon's start (exit 78) on an unreadable
+    secret_file, a secret that is not whsec_, a locale that is not
+    installed; --check on an X-SMCAL-WEBHOOK naming no webhook (the
+    calendar's file and line); a reload with a broken secret file keeps
+    the running configuration."""
+    d = scenario_dir("check")
+    cal = os.path.join(d, "cal.ics")
+    conf = os.path.join(d, "smcal.conf")
+    write(conf, conf_text(d, [("main", cal)]))
+    good = posts(("c1", now() + 3600))
+    cases = [
+        ("0-byte", b"", "file is empty"),
+        ("binary", binary_bytes(), "not a text file"),
+        ("cut short", good[:good.index("SUMMARY")].encode(), "cut short"),
+        ("no VCALENDAR", vevent("c1", now() + 3600).encode(),
+         "no BEGIN:VCALENDAR"),
+    ]
+    for what, data, msg in cases:
+        write_bytes(cal, data)
+        rc, out, err = check_run(conf)
+        check(rc == EXIT_CONFIG, "--check on a %s calendar: exit %d, "
+              "expected 78\n%s" % (what, rc, err))
+        check(re.search(r"cal\.ics(:\d+)?: error: .*%s" % re.escape(msg),
+                        err),
+              "--check on a %s calendar does not say %r: %r" %
+              (what, msg, err[-500:]))
+        rc, out, err = run_cmd([SMCTL, "lint", cal])
+        check(rc == 1, "smctl lint on a %s calendar: exit %d, expected 1\n%s"
+              % (what, rc, out[-500:]))
+    # Emptied on purpose: clean.
+    write(cal, vcalendar(""))
+    rc, out, err = check_run(conf)
+    check(rc == 0, "--check on an empty VCALENDAR: exit %d\n%s" % (rc, err))
+    rc, out, err = run_cmd([SMCTL, "lint", cal])
+    check(rc == 0, "lint on an empty VCALENDAR: exit %d\n%s" % (rc, out))
+
+    # X-SMCAL-WEBHOOK naming no webhook: the calendar's file and line.
+    write(cal, vcalendar(vevent("c1", now() + 3600) +
+                         vevent("c2", now() + 3600,
+                                extra="X-SMCAL-WEBHOOK:nope")))
+    rc, out, err = check_run(conf)
+    check(rc == EXIT_CONFIG, "--check with X-SMCAL-WEBHOOK:nope: exit %d\n%s"
+          % (rc, err))
+    check(re.search(r"cal\.ics:10: error: X-SMCAL-WEBHOOK nope is not a "
+                    r"\[webhook:nope\] section", err),
+          "--check does not name the calendar's file and line: %r" % err)
+    write(cal, good)
+
+    # Secrets and locales, with the config's file, line and key.
+    secret = os.path.join(d, "w.secret")
+    hooks = [
+        ("missing secret_file", "secret_file = %s.missing\n" % secret,
+         r"\[webhook:w\] secret_file = .*w\.secret\.missing: cannot read"),
+        ("secret not whsec_", "secret_file = %s\n" % secret,
+         r"\[webhook:w\] secret_file = .*w\.secret: line 2 is not a "
+         r"secret"),
+        ("locale not installed", "locale = xx_NOWHERE.UTF-8\n",
+         r"\[webhook:w\] locale = xx_NOWHERE\.UTF-8: not installed"),
+    ]
+    with open(secret, "w") as f:
+        f.write("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\nnot-a-secret\n")
+    os.chmod(secret, 0o600)
+    for what, hook, rx in hooks:
+        text, line = hook_conf(d, cal, hook)
+        write(conf, text)
+        rc, out, err = check_run(conf)
+        check(rc == EXIT_CONFIG, "--check with a %s: exit %d, expected 78\n%s"
+              % (what, rc, err))
+        check(re.search(r"smcal\.conf:%d: error: %s" % (line, rx), err),
+              "--check with a %s: no 'smcal.conf:%d: error: /%s/' in %r" %
+              (what, line, rx, err))
+        check("not-a-secret" not in err, "--check quoted a secret")
+        rc, out, err = run_cmd([SMCALD, "-f", "-c", conf])
+        check(rc == EXIT_CONFIG, "smcald with a %s: exit %d, expected 78\n%s"
+              % (what, rc, err[-800:]))
+        check(re.search(r"smcal\.conf:%d: %s" % (line, rx), err),
+              "smcald with a %s does not say why: %r" % (what, err[-800:]))
+    # A good secret file: --check passes, the daemon runs; the file then
+    # breaks and a reload keeps the running configuration (its keys).
+    with open(secret, "w") as f:
+        f.write("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n")
+    text, line = hook_conf(d, cal, "secret_file = %s\n" % secret)
+    write(conf, text)
+    rc, out, err = check_run(conf)
+    check(rc == 0, "--check with a good secret_file: exit %d\n%s" % (rc, err))
+    dm = Daemon(d).start()
+    os.unlink(secret)
+    dm.send(signal.SIGHUP)
+    dm.wait_log(r"the running configuration stays", 5,
+                "the reload refused for the secret file")
+    check(re.search(r"error: .*smcal\.conf:%d: \[webhook:w\] secret_file = "
+                    r".*cannot read" % line, dm.text()),
+          "the reload does not say why")
+    dm.stop()
+
+
+def s_overdue_none():
+    """overdue = none: [platform:quiet] overdue = none silences its posts'
+    post.overdue while others keep theirs; [reminders] overdue = none
+    passes --check and fires no overdue at all."""
+    d = scenario_dir("overdue_none")
+    cal = os.path.join(d, "cal.ics")
+    ev_log = os.path.join(d, "state", "events.jsonl")
+    conf = os.path.join(d, "smcal.conf")
+    write(conf, conf_text(d, [("main", cal)], overdue="3s") +
+          "[platform:quiet]\noverdue = none\n")
+    t = now()
+    loud, hush = t + 4 * TS, t + 4 * TS
+    write(cal, vcalendar(vevent("loud", loud) +
+                         vevent("hush", hush,
+                                extra="X-SMCAL-PLATFORM:quiet")))
+    dm = Daemon(d).start()
+    expected = {("post.due", "loud", loud * 1000),
+                ("post.overdue", "loud", (loud + 3) * 1000),
+                ("post.due", "hush", hush * 1000)}
+    wait_events(ev_log, expected, 10 + 7 * TS, "loud's overdue, hush's due")
+    sleep_until(hush + 3 + 1.5)
+    dm.stop()
+    exactly_once(read_events(ev_log, strict=True), expected, "overdue none")
+    write(conf, conf_text(d, [("main", cal)], overdue="none"))
+    rc, out, err = check_run(conf)
+    check(rc == 0, "--check with overdue = none: exit %d\n%s" % (rc, err))
+
+
 SCENARIOS = [
     ("broken_replace", s_broken_replace),
     ("start_broken", s_start_broken),
     ("late_additions", s_late_additions),
     ("late_missed", s_late_missed),
+    ("check", s_check),
+    ("overdue_none", s_overdue_none),
 ]
 
 
