@@ -16,6 +16,8 @@
 #include "payload.h"
 #include "route.h"
 
+#define MISSED_LOG_MAX 50
+
 static void
 clear_deliveries(struct firer *f)
 {
@@ -344,8 +346,17 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 		sm_store_rollback(f->store);
 		return -1;
 	}
+	/* One line each, up to a bound: a first start on a big calendar may
+	 * record a day of posts at once; the rest is in the missed table. */
 	for (size_t i = 0; i < f->nmissed; i++) {
 		const struct sm_store_event *m = &f->missed[i];
+		if (i == MISSED_LOG_MAX) {
+			log_warning("and %zu more events recorded as missed or "
+				    "collapsed (the missed table of the state "
+				    "database lists them all)",
+				    f->nmissed - i);
+			break;
+		}
 		char at[40];
 		sm_civil_format(m->scheduled_at, SM_CIVIL_UTC, at, sizeof(at));
 		if (strcmp(m->reason, SM_STORE_COLLAPSED) == 0)
