@@ -190,8 +190,9 @@ load_file(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 		return 0;
 	}
 	/* The copy is durable before it replaces the previous one, and the
-	 * rename is durable before the load counts as kept. */
-	int ok = fsync(cp) == 0;
+	 * rename is durable before the load counts as kept.  0640 whatever
+	 * the umask: the group may read what the daemon serves. */
+	int ok = fchmod(cp, 0640) == 0 && fsync(cp) == 0;
 	ok = close(cp) == 0 && ok;
 	ok = ok && rename(tmp, final) == 0;
 	if (ok) {
