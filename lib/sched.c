@@ -190,8 +190,9 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
 	for (int i = 0; i < n; i++)
 		if (leads[i] > ss->before)
 			ss->before = leads[i];
-	if (post_overdue(cfg, p) > ss->after)
-		ss->after = post_overdue(cfg, p);
+	sm_time overdue = post_overdue(cfg, p);
+	if (overdue > ss->after)
+		ss->after = overdue;
 	for (int i = 0; i < p->nalarms; i++) {
 		const struct sm_alarm *a = &p->alarms[i];
 		if (a->kind == SM_ALARM_ABSOLUTE) {
