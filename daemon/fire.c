@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "event.h"
 #include "log.h"
 #include "outbox.h"
@@ -348,6 +349,8 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	}
 	/* One line each, up to a bound: a first start on a big calendar may
 	 * record a day of posts at once; the rest is in the missed table. */
+	char window[32];
+	sm_duration_format(catchup, window, sizeof(window));
 	for (size_t i = 0; i < f->nmissed; i++) {
 		const struct sm_store_event *m = &f->missed[i];
 		if (i == MISSED_LOG_MAX) {
@@ -367,9 +370,9 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 				   m->lead_s);
 		else
 			log_warning("missed: %s %s %s at %s: past the "
-				    "catch-up window of %llds, not fired",
+				    "catch-up window of %s, not fired",
 				    m->type, m->uid, m->recurrence_id, at,
-				    (long long)catchup);
+				    window);
 	}
 	f->total_fired += f->nfired;
 	f->total_missed += f->nmissed;
