@@ -626,8 +626,10 @@ def s_reload_broken():
 
 def s_missed_while_down():
     """6: on start, what was due within catchup fires late, what is older
-    (since processed_until) is recorded as missed, what is older than
-    processed_until is neither."""
+    (since processed_until, or within the lookback of sched.h
+    SM_SCHED_LOOKBACK, 24 h, before the catch-up window when it was never
+    fired nor recorded) is recorded as missed, what is older than both is
+    neither."""
     d = scenario_dir("missed")
     cal = os.path.join(d, "cal.ics")
     ev_log = os.path.join(d, "state", "events.jsonl")
@@ -643,6 +645,7 @@ def s_missed_while_down():
     t = now()
     con = sqlite3.connect(os.path.join(d, "state", "smcal.db"))
     recent, old, ancient, future = t - 30, t - 100, t - 400, t + 4 * TS
+    prehistoric = t - 2 * 86400  # before processed_until and the lookback
     con.execute("UPDATE meta SET value=? WHERE key='processed_until'",
                 (t - 300,))
     # The future post is marked done ahead: its post.overdue never fires.
@@ -651,7 +654,7 @@ def s_missed_while_down():
     con.commit()
     con.close()
     write(cal, posts(("recent", recent), ("old", old), ("ancient", ancient),
-                     ("future", future)))
+                     ("future", future), ("prehistoric", prehistoric)))
     dm.start()
     late = set()
     for typ, at in (("post.reminder", recent - 2), ("post.due", recent),
@@ -672,23 +675,28 @@ def s_missed_while_down():
         else:
             check_on_time(e)
     missed = db_rows(d, "SELECT type, uid, scheduled_at FROM missed")
-    want = {("post.reminder", "old", old - 2), ("post.due", "old", old),
-            ("post.overdue", "old", old + 3)}
+    want = set()
+    for uid, at in (("old", old), ("ancient", ancient)):
+        want |= {("post.reminder", uid, at - 2), ("post.due", uid, at),
+                 ("post.overdue", uid, at + 3)}
     check(set(missed) == want, "missed table %s, expected %s" %
           (sorted(missed), sorted(want)))
-    check(len(missed) == 3, "missed rows duplicated: %s" % missed)
+    check(len(missed) == 6, "missed rows duplicated: %s" % missed)
     fired_uids = {r[0] for r in db_rows(d, "SELECT uid FROM fired")}
-    check("old" not in fired_uids and "ancient" not in fired_uids,
-          "old or ancient posts in the fired table: %s" % fired_uids)
-    check(len(re.findall(r"missed while down: post\.\w+ old ", dm.text()))
-          == 3, "the log does not list the 3 missed events")
+    check(not fired_uids & {"old", "ancient", "prehistoric"},
+          "old, ancient or prehistoric posts in the fired table: %s" %
+          fired_uids)
+    check(len(re.findall(r"missed: post\.\w+ old \S+ at "
+                         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", dm.text()))
+          == 3, "the log does not list the 3 missed events of old with "
+          "RFC 3339 times")
     # A restart neither refires the late ones nor records missed ones again.
     before = open(ev_log, "rb").read()
     dm.start()
     time.sleep(2)  # an observation window
     dm.stop()
     check(open(ev_log, "rb").read() == before, "restart refired events")
-    check(len(db_rows(d, "SELECT id FROM missed")) == 3,
+    check(len(db_rows(d, "SELECT id FROM missed")) == 6,
           "restart recorded missed events again")
 
 
