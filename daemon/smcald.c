@@ -287,7 +287,9 @@ start_watches(struct daemon *d)
 static int
 log_host_check(const struct sm_config *cfg, struct sm_diag_list *d)
 {
-	size_t errors = sm_config_check_host(cfg, d);
+	/* A missing locale is not an error here: the daemon runs (dates in
+	 * the C locale) and world.c says so once per load. */
+	size_t errors = sm_config_check_host(cfg, SM_HOST_NO_LOCALE, d);
 	for (size_t i = 0; i < d->n; i++)
 		log_msg(d->items[i].severity == SM_ERROR ? SM_LOG_ERROR
 							 : SM_LOG_WARNING,
@@ -615,7 +617,7 @@ static int
 check(const struct sm_config *cfg)
 {
 	struct sm_diag_list hd = {0};
-	size_t errors = sm_config_check_host(cfg, &hd);
+	size_t errors = sm_config_check_host(cfg, SM_HOST_LOCALE_ERROR, &hd);
 	sm_diag_print(&hd, stderr);
 	sm_diag_clear(&hd);
 	const struct sm_tz *zone = sm_calendar_system_zone(cfg->timezone);

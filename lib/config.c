@@ -2719,7 +2719,8 @@ secret_check_one(void *ctx, int line, const char *secret)
 }
 
 size_t
-sm_config_check_host(const struct sm_config *cfg, struct sm_diag_list *diags)
+sm_config_check_host(const struct sm_config *cfg, enum sm_host_locales locales,
+		     struct sm_diag_list *diags)
 {
 	size_t before = diags->nerrors, i;
 
@@ -2758,7 +2759,7 @@ sm_config_check_host(const struct sm_config *cfg, struct sm_diag_list *diags)
 					    w->name, w->secret_file,
 					    (unsigned)(st.st_mode & 0777));
 		}
-		if (w->locale != NULL) {
+		if (w->locale != NULL && locales == SM_HOST_LOCALE_ERROR) {
 			locale_t loc =
 				newlocale(LC_ALL_MASK, w->locale, (locale_t)0);
 			if (loc == (locale_t)0)

@@ -373,12 +373,20 @@ int sm_config_secret_decode(const char *secret, unsigned char *key, size_t cap,
  * Checks what the config names on this machine, which parsing cannot tell
  * and the daemon would otherwise only complain about at run time: each
  * webhook's secret_file is readable and holds at least one secret, every
- * one "whsec_<base64>"; each webhook's locale is installed.  Errors (and a
- * warning for a secret file readable by others) go to diags naming the
- * config file, the key's line and the key; secrets are never quoted.
- * Returns the number of errors added.
+ * one "whsec_<base64>"; each webhook's locale is installed (an error when
+ * locales is SM_HOST_LOCALE_ERROR, for smcald --check; not checked with
+ * SM_HOST_NO_LOCALE, for the daemon, which runs without it and says so once
+ * per load).  Errors (and a warning for a secret file readable by others)
+ * go to diags naming the config file, the key's line and the key; secrets
+ * are never quoted.  Returns the number of errors added.
  */
+enum sm_host_locales {
+	SM_HOST_NO_LOCALE,
+	SM_HOST_LOCALE_ERROR,
+};
+
 size_t sm_config_check_host(const struct sm_config *cfg,
+			    enum sm_host_locales locales,
 			    struct sm_diag_list *diags);
 
 /*

@@ -74,13 +74,14 @@ grep -qx 'u smcal - "smcal scheduler daemon" /var/lib/smcal' "$ROOT/usr/lib/sysu
 grep -q '^g smcal-ro ' "$ROOT/usr/lib/sysusers.d/smcal.conf" || fail "sysusers.d: no smcal-ro group"
 
 # ---- only what a minimal Debian has ----------------------------------------
-# Every program the units run, other than smcald, must come from an
+# Every program the units run, other than smcald and smctl, must come from an
 # Essential package (a debootstrap --variant=minbase system has those and
 # little else): /bin/kill, for one, is procps's and is missing there.
 if command -v dpkg-query >/dev/null 2>&1; then
 	for bin in $(sed -n 's/^Exec[A-Za-z]*=[-@:+!|]*\([^ ]*\).*/\1/p' \
 		"$UNITDIR/smcald.service" "$UNITDIR/smcald.socket"); do
-		[ "$bin" = /usr/sbin/smcald ] && continue
+		# smcald and smctl are ours: make install puts them there.
+		case $bin in /usr/sbin/smcald | /usr/bin/smctl) continue ;; esac
 		pkg=$(dpkg -S "$bin" 2>/dev/null | grep -v '^diversion' | head -1 | cut -d: -f1)
 		[ -n "$pkg" ] || fail "the units run $bin, which no installed package provides"
 		ess=$(dpkg-query -W -f='${Essential}' "$pkg" 2>/dev/null)

@@ -16,8 +16,9 @@ a private state dir, as in daemon_test.py, whose helpers this reuses.
 - late_missed: with catchup = 60s, a post added at -120 s is recorded as
   missed (logged with its RFC 3339 instant), one at -30 s fires late.
 - check: smcald --check exits 78 (and smctl lint 1) on those broken files,
-  on an unreadable secret_file, a secret that is not whsec_, a locale that
-  is not installed (the daemon's start exits 78 too) and an X-SMCAL-WEBHOOK
+  on an unreadable secret_file, a secret that is not whsec_ (the daemon's
+  start exits 78 on these two), a locale that is not installed (the daemon
+  runs, dates in C, and says so once per load) and an X-SMCAL-WEBHOOK
   naming no webhook, with file, line and key.
 - overdue_none: overdue = none silences post.overdue, per platform too.
 
@@ -147,7 +148,7 @@ def s_broken_replace():
     wait_events(ev_log, expected, 10 + 13 * TS, "z1, z2, z3 due")
     # Emptied on purpose: taken, and "later" is gone.
     write_atomic(cal, vcalendar(""))
-    dm.wait_log(r"reloaded: 0 posts in 1 calendars", 5,
+    dm.wait_log(r"reloaded: 0 posts in 1 calendars?", 5,
                 "the empty VCALENDAR taken")
     sleep_until(max(z["z1"], z["z2"], z["z3"]) + 1.5)
     dm.stop()
@@ -226,7 +227,7 @@ def s_start_broken():
     write(cal, "")
     dm.start()
     dm.wait_log(r"serving the last clean copy", 5, "0-byte file at start")
-    check(re.search(r"loaded 2 posts in 1 calendars", dm.text()),
+    check(re.search(r"loaded 2 posts in 1 calendars?", dm.text()),
           "the copy's 2 posts are not served")
     dm.stop()
 
@@ -266,7 +267,7 @@ def s_late_additions():
     t = now()
     p = {"a30": t - 30, "a120": t - 120, "b20": t + 20}
     write_atomic(cal, posts(("far", far), *p.items()))
-    dm.wait_log(r"reloaded: 4 posts in 1 calendars", 5, "the reload")
+    dm.wait_log(r"reloaded: 4 posts in 1 calendars?", 5, "the reload")
     late = set()
     for u in ("a30", "a120", "b20"):
         late.add(("post.reminder", u, (p[u] - 300) * 1000))
@@ -287,7 +288,7 @@ def s_late_additions():
     # recorded again.
     before = open(ev_log, "rb").read()
     dm.send(signal.SIGHUP)
-    dm.wait_log(r"reloaded: 4 posts in 1 calendars", 5, "the second reload",
+    dm.wait_log(r"reloaded: 4 posts in 1 calendars?", 5, "the second reload",
                 count=2)
     time.sleep(1)
     dm.stop()
@@ -320,7 +321,7 @@ def s_late_missed():
     t = now()
     write_atomic(cal, posts(("far", t + 86400), ("m120", t - 120),
                             ("m30", t - 30)))
-    dm.wait_log(r"reloaded: 3 posts in 1 calendars", 5, "the reload")
+    dm.wait_log(r"reloaded: 3 posts in 1 calendars?", 5, "the reload")
     late = {("post.due", "m30", (t - 30) * 1000)}
     wait_events(ev_log, late, 10, "m30 due, late")
     dm.wait_log(r"warning: missed: post\.due m120 \S+ at %s: past the "
@@ -421,6 +422,10 @@ def s_check():
               "--check with a %s: no 'smcal.conf:%d: error: /%s/' in %r" %
               (what, line, rx, err))
         check("not-a-secret" not in err, "--check quoted a secret")
+        if what.startswith("locale"):
+            # The daemon runs without the locale (dates in C) and says so
+            # once per load: issue 11.  --check alone refuses it.
+            continue
         rc, out, err = run_cmd([SMCALD, "-f", "-c", conf])
         check(rc == EXIT_CONFIG, "smcald with a %s: exit %d, expected 78\n%s"
               % (what, rc, err[-800:]))

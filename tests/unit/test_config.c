@@ -1589,7 +1589,8 @@ test_check_host(void **state)
 		 good, good, bad, empty, open_);
 	load_text(&l, text);
 	assert_int_equal(l.rc, 0);
-	assert_int_equal(sm_config_check_host(l.cfg, &d), 4);
+	assert_int_equal(
+		sm_config_check_host(l.cfg, SM_HOST_LOCALE_ERROR, &d), 4);
 	assert_int_equal(d.nerrors, 4);
 	assert_int_equal(d.nwarnings, 1);
 	x = find(&d, SM_ERROR, "[webhook:gone] secret_file = ", ".missing",
@@ -1616,6 +1617,10 @@ test_check_host(void **state)
 	assert_int_equal(x->line, 20);
 	for (size_t i = 0; i < d.n; i++)
 		assert_null(strstr(d.items[i].message, "hunter2"));
+	sm_diag_clear(&d);
+	/* The daemon's own check leaves locales out: it runs without one. */
+	assert_int_equal(sm_config_check_host(l.cfg, SM_HOST_NO_LOCALE, &d), 3);
+	assert_null(find(&d, SM_ERROR, "[webhook:fr] locale", (char *)NULL));
 	sm_diag_clear(&d);
 	unload(&l);
 
