@@ -284,7 +284,7 @@ def conf_text(d, calendars=(), webhooks=(), platforms=(), daemon=None,
         calendars = [("main", calendars, {"webhooks": allow or None})]
     text = ini_section("daemon", dk)
     if extra:
-        text = text[:-1] + extra + "\n\n"
+        text = text[:-1] + extra + "\n"
     if rk:
         text += ini_section("reminders", rk)
     for c in calendars:
