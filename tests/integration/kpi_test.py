@@ -4,7 +4,8 @@
 The real daemon (`smcald -f -c CONF`, inside $SMCAL_IT_VG when set) serves a
 generated calendar of posts published days ago, in Europe/Paris; smctl talks
 to it on a private socket.  Helpers (the daemon, the Node receiver that
-verifies Standard Webhooks signatures, waiting) come from webhooks_test.py.
+verifies Standard Webhooks signatures, waiting, the runner) come from
+smcal_it.py.
 
 Scenarios:
   import_report  a CSV written like Meta's export (BOM, semicolons, quoted
@@ -33,22 +34,21 @@ Scenarios:
 
 Usage: kpi_test.py [SCENARIO...]   (default: all)
 """
+import base64
 import csv
 import datetime
 import io
 import json
 import os
+import socket
 import sqlite3
-import subprocess
 import sys
 import time
-import traceback
 import zoneinfo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import webhooks_test as wt  # noqa: E402  (the daemon, receiver, waiting)
+import smcal_it as wt  # noqa: E402  (the daemon, receiver, waiting, runner)
 
-SMCTL = os.environ["SMCTL"]
 ZONE = zoneinfo.ZoneInfo("Europe/Paris")
 check = wt.check
 Fail = wt.Fail
@@ -162,16 +162,11 @@ def setup(name, extra="", webhook="none"):
     return d
 
 
-def smctl(d, *args, timeout=60, env_extra=None):
-    env = dict(os.environ)
-    env["SMCAL_SOCKET"] = os.path.join(d, "run", "smcal.sock")
-    env["NO_COLOR"] = "1"
-    env.pop("SMCAL_IT_VG", None)
-    if env_extra:
-        env.update(env_extra)
-    p = subprocess.run([SMCTL] + list(args), capture_output=True,
-                       timeout=timeout * wt.TM, env=env)
-    return p.returncode, p.stdout.decode(), p.stderr.decode()
+def smctl(d, *args, timeout=60):
+    """smctl on the scenario's socket (inside VG under valgrind; its
+    sanitizer reports are findings): (exit status, stdout, stderr)."""
+    return wt.smctl("-s", os.path.join(d, "run", "smcal.sock"), *args,
+                    timeout=timeout)
 
 
 def ok(d, *args):
@@ -187,7 +182,6 @@ def json_lines(text):
 def varlink(d, calls):
     """Sends calls [(method, parameters)] on one connection, as any
     varlink client would; returns the replies."""
-    import socket
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(30 * wt.TM)
     s.connect(os.path.join(d, "run", "smcal.sock"))
@@ -346,7 +340,7 @@ def s_import_report():
     check(json.loads(out)["values"]["reach"] == 450,
           "backdated value replaced the current one: %s" % out)
     hist = wt.db_rows(d, "SELECT reach FROM metric_history WHERE uid = ? "
-                      "ORDER BY id", ("p3@kpi",))
+                      "ORDER BY id", ("p3@kpi",), as_dict=True)
     check([h["reach"] for h in hist] == [400, 450, 300],
           "history: %s" % hist)
     # Followers per platform and day.
@@ -487,7 +481,8 @@ def s_bad_csv():
 
     # --partial stores the good row (p2) and nothing else.
     ok(d, "metric", "import", bad, "--platform", "instagram", "--partial")
-    got = wt.db_rows(d, "SELECT uid, reach FROM metric_current ORDER BY uid")
+    got = wt.db_rows(d, "SELECT uid, reach FROM metric_current ORDER BY uid",
+                     as_dict=True)
     check(got == [{"uid": "p1@kpi", "reach": 100},
                   {"uid": "p2@kpi", "reach": 10}], "partial: %s" % got)
 
@@ -521,14 +516,13 @@ def s_pieces():
     check(res["posts"] == 3 and res["matched"]["id"] == 3,
           "pieces: %s" % res)
     got = wt.db_rows(d, "SELECT uid, impressions FROM metric_current "
-                     "ORDER BY uid")
+                     "ORDER BY uid", as_dict=True)
     check([g["impressions"] for g in got] == [10, 20, 30], "stored: %s" % got)
     check(len(wt.db_rows(d, "SELECT id FROM metric_import")) == 1,
           "one import row")
 
     # Any varlink client: a piece lost on the way is noticed by the size,
     # and nothing is stored; a small file goes in one call.
-    import base64
     small = "id,clicks\r\np1@kpi,7\r\np2@kpi,8\r\n".encode()
     b64 = base64.b64encode
     m = "io.smcal.Metrics.Import"
@@ -545,7 +539,7 @@ def s_pieces():
     p = r[0].get("parameters", {})
     check(p.get("posts") == 2 and p.get("stored") is True, "one call: %s" % r)
     got = wt.db_rows(d, "SELECT uid, clicks FROM metric_current "
-                     "ORDER BY uid")
+                     "ORDER BY uid", as_dict=True)
     check([g["clicks"] for g in got] == [7, 8, None], "clicks: %s" % got)
     dm.stop()
 
@@ -608,9 +602,9 @@ def s_check():
 
     def check_conf(text):
         wt.write(conf, text)
-        p = subprocess.run([wt.SMCALD, "--check", "-c", conf],
-                           capture_output=True, timeout=60 * wt.TM)
-        return p.returncode, p.stderr.decode()
+        rc, _, err = wt.run_cmd([wt.SMCALD, "--check", "-c", conf],
+                                timeout=60)
+        return rc, err
 
     base = conf_text(d)
     target_line = base.splitlines().index("target = 100000") + 1
@@ -647,56 +641,5 @@ SCENARIOS = [
 ]
 
 
-def main(argv):
-    chosen = argv[1:] or [n for n, _ in SCENARIOS]
-    names = dict(SCENARIOS)
-    unknown = [c for c in chosen if c not in names]
-    if unknown:
-        print("unknown scenario(s): %s; known: %s" %
-              (" ".join(unknown), " ".join(names)), file=sys.stderr)
-        return 2
-    failed = []
-    t_all = time.monotonic()
-    for name in chosen:
-        t0 = time.monotonic()
-        del wt.created[:]
-        del wt.problems[:]
-        err = None
-        try:
-            names[name]()
-        except Exception as e:  # Fail, or a bug of the test itself
-            err = e
-        finally:
-            for p in list(wt.running):
-                if p.proc is not None and p.proc.poll() is None:
-                    p.proc.kill()
-                    p.proc.wait()
-                if isinstance(p, wt.Daemon):
-                    p.scan()
-                    p.proc = None
-                wt.running.remove(p)
-        took = time.monotonic() - t0
-        if err is None and not wt.problems:
-            print("ok   %-14s %5.1fs" % (name, took))
-            continue
-        failed.append(name)
-        print("FAIL %-14s %5.1fs" % (name, took), file=sys.stderr)
-        for p in wt.problems:
-            print("  - %s" % p, file=sys.stderr)
-        if err is not None:
-            print("  - %s" % err, file=sys.stderr)
-            if not isinstance(err, Fail):
-                traceback.print_exception(err)
-        for dm in wt.created:
-            print("  --- daemon stderr (%s), last lines:\n%s" %
-                  (dm.log, dm.tail()), file=sys.stderr)
-    for f in wt.findings:
-        print("SANITIZER/VALGRIND finding:\n%s" % f, file=sys.stderr)
-    print("kpi tests: %d run, %d failed, %d findings, %.1fs" %
-          (len(chosen), len(failed), len(wt.findings),
-           time.monotonic() - t_all))
-    return 1 if failed or wt.findings else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(wt.run_scenarios("kpi", SCENARIOS, sys.argv))

@@ -1,7 +1,7 @@
 /*
- * Unit tests for lib/metricstore: the schema-4 migration from a schema-3
- * database (tests/data/store-v3.sql, written by the schema-3 store) keeps
- * every row and the queue; values per occurrence and followers per
+ * Unit tests for lib/metricstore: the schema-5 migration from a schema-4
+ * database (tests/data/store-v4.sql, written by the schema-4 store) and
+ * from a schema-3 one (store-v3.sql) keeps every row and the queue; values per occurrence and followers per
  * platform and day, where a later figure replaces the current one, a
  * backdated one only joins the history, and nothing is deleted; an import
  * is one transaction with the caller (rolled back: no value, no import
@@ -138,14 +138,15 @@ current(struct fixture *f, const char *uid, const char *rid, enum sm_kpi k)
  * Migration.
  */
 
+/* Loads tests/data/NAME (a dump of an older store) into the fixture's
+ * database and checks its version. */
 static void
-test_migrate_v3(void **state)
+load_dump(struct fixture *f, const char *name, int version)
 {
-	struct fixture *f = *state;
 	const char *top = getenv("SMCAL_TOP");
 	char path[512];
-	snprintf(path, sizeof(path), "%s/tests/data/store-v3.sql",
-		 top && *top ? top : ".");
+	snprintf(path, sizeof(path), "%s/tests/data/%s",
+		 top && *top ? top : ".", name);
 	FILE *in = fopen(path, "r");
 	if (!in)
 		fail_msg("cannot read %s", path);
@@ -159,14 +160,18 @@ test_migrate_v3(void **state)
 	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(query_int(f, "PRAGMA user_version"), 3);
+	assert_int_equal(query_int(f, "PRAGMA user_version"), version);
+}
 
+/* What both dumps hold survives the migration, and the new tables work. */
+static void
+check_migrated(struct fixture *f)
+{
 	f->st = open_store(f);
-	assert_int_equal(sm_store_schema_version(f->st), 4);
-	assert_int_equal(query_int(f, "PRAGMA user_version"), 4);
-	/* Everything of schema 3 is still there. */
+	assert_int_equal(sm_store_schema_version(f->st), 5);
+	assert_int_equal(query_int(f, "PRAGMA user_version"), 5);
+	/* Everything of the older schema is still there. */
 	assert_int_equal(sm_store_count_fired(f->st), 2);
-	assert_int_equal(sm_store_count_missed(f->st), 1);
 	assert_int_equal(sm_store_is_done(f->st, "main", "tip@example.org",
 					  "2026-12-01T08:00:00Z"),
 			 1);
@@ -201,7 +206,7 @@ test_migrate_v3(void **state)
 	assert_int_equal(
 		sm_metricstore_record(f->st, &p, 1, 1796300000, 0, NULL), 0);
 	reopen(f);
-	assert_int_equal(sm_store_schema_version(f->st), 4);
+	assert_int_equal(sm_store_schema_version(f->st), 5);
 	struct sm_mstore_post got;
 	assert_int_equal(sm_metricstore_get(f->st, "queue",
 					    "q_aaaaaaaaaaaaaaaa", rid, &got),
@@ -209,6 +214,33 @@ test_migrate_v3(void **state)
 	int64_t v = 0;
 	assert_true(sm_metric_get(&got.values, SM_KPI_REACH, &v));
 	assert_int_equal(v, 1200);
+}
+
+/* Schema 4, written by the store before KPIs (main at 2f488b8): the
+ * migration to 5 keeps every row, missed reasons included. */
+static void
+test_migrate_v4(void **state)
+{
+	struct fixture *f = *state;
+	load_dump(f, "store-v4.sql", 4);
+	check_migrated(f);
+	assert_int_equal(sm_store_count_missed(f->st), 2);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM missed WHERE"
+				      " reason = 'collapsed'"),
+			 1);
+}
+
+/* Schema 3, written by the store before the missed reasons: two steps. */
+static void
+test_migrate_v3(void **state)
+{
+	struct fixture *f = *state;
+	load_dump(f, "store-v3.sql", 3);
+	check_migrated(f);
+	assert_int_equal(sm_store_count_missed(f->st), 1);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM missed WHERE"
+				      " reason = 'missed'"),
+			 1);
 }
 
 /* ---------------------------------------------------------------------
@@ -613,7 +645,7 @@ test_readonly(void **state)
 	assert_int_equal(sm_metricstore_record(f->st, &p, 1, T0, 0, NULL), 0);
 	assert_int_equal(sm_store_open_readonly(f->dir, &ro, err, sizeof(err)),
 			 0);
-	assert_int_equal(sm_store_schema_version(ro), 4);
+	assert_int_equal(sm_store_schema_version(ro), 5);
 	struct sm_mstore_post got;
 	assert_int_equal(
 		sm_metricstore_get(ro, "main", "tip@example.org", RID, &got),
@@ -656,6 +688,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrate_v4, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v3, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_record_and_replace, setup,
