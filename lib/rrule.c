@@ -318,6 +318,38 @@ sm_rrule_parse(const char *text, struct sm_rrule *out, char *err, size_t errlen)
 	return rc == 0 ? rc_soft : rc;
 }
 
+static int
+popcount64(uint64_t v)
+{
+	int n = 0;
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+int64_t
+sm_rrule_max_per_day(const struct sm_rrule *r)
+{
+	/* Times within a day: each BY list present multiplies (absent ones
+	 * take DTSTART's single value at levels coarser than FREQ). */
+	int64_t hours = (r->present & SM_BY_HOUR) ? popcount64(r->byhour) : 1;
+	int64_t mins =
+		(r->present & SM_BY_MINUTE) ? popcount64(r->byminute) : 1;
+	int64_t secs =
+		(r->present & SM_BY_SECOND) ? popcount64(r->bysecond) : 1;
+	int64_t iv = r->interval > 0 ? r->interval : 1;
+	switch (r->freq) {
+	case SM_FREQ_SECONDLY:
+		return (86400 + iv - 1) / iv;
+	case SM_FREQ_MINUTELY:
+		return (1440 + iv - 1) / iv * secs;
+	case SM_FREQ_HOURLY:
+		return (24 + iv - 1) / iv * mins * secs;
+	default:
+		return hours * mins * secs;
+	}
+}
+
 /* First day of week 1 of a year under the given week start. */
 static int64_t
 week1_start(int year, int wkst)

@@ -102,6 +102,13 @@ enum {
 int sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
 		   size_t errlen);
 
+/*
+ * An upper bound of the instances the rule can have within one day (86400
+ * for FREQ=SECONDLY, 1440 x BYSECOND values for MINUTELY, ...): how dense
+ * a series is, for the scheduler and lint.
+ */
+int64_t sm_rrule_max_per_day(const struct sm_rrule *rule);
+
 /* Converts a civil time of the series to its UTC instant (for UNTIL=...Z). */
 typedef sm_time (*sm_rrule_resolve_fn)(void *ctx, sm_time civil);
 

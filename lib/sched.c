@@ -15,6 +15,12 @@
 #define MAX_LEADS 64
 #define ABSOLUTE_ALARM_SPAN (30 * SM_DAY)
 
+/* Series whose occurrences within the span of one occurrence's events may
+ * exceed this are scheduled by lanes (see sched.h). */
+#define DEFAULT_LANE_MIN 64
+/* More event classes than this in one part: one buffered lane for it. */
+#define MAX_CLASSES 64
+
 /* A buffered event: sm_sched_event without its id (made when taken), so a
  * 100k-series schedule stays small. */
 struct pending {
@@ -22,29 +28,53 @@ struct pending {
 	sm_time lead;
 	struct sm_occurrence occ;
 	enum sm_event_type type;
+	uint32_t seq; /* order of buffering, for ties */
+};
+
+/* One kind of event of a part's occurrences (lanes only). */
+struct event_class {
+	enum sm_event_type type;
+	sm_time off;  /* at - start, for relative classes */
+	int absolute; /* a reminder at a fixed instant */
+	sm_time at;   /* that instant */
+};
+
+struct lane {
+	size_t series;	 /* index in st */
+	unsigned order;	 /* among the series' lanes */
+	int part;	 /* SM_OCCUR_ALL, SM_OCCUR_OVERRIDES or a part */
+	int all;	 /* every event of the occurrences; else cls only */
+	struct event_class cls;
+	int keep_iter;	     /* the iterator lives between scans */
+	struct sm_occur_iter *it;
+	sm_time scanned_until; /* occurrences starting earlier are buffered */
+	sm_time scan_limit;    /* no event comes from later occurrences */
+	int exhausted;
+	struct pending *pending; /* a binary heap in event order */
+	int npending, cap;
+	uint32_t seq;
+	size_t heap_pos; /* index in the scheduler's heap, or SIZE_MAX */
 };
 
 struct series_state {
-	sm_time scan_limit; /* no event can come from occurrences
-				   starting later (SM_TIME_MAX: none) */
-	const struct sm_series *series;
-	sm_time before,
-		after; /* events lie in [start - before, start + after] */
-	sm_time scanned_until; /* occurrences starting earlier are buffered */
-	int exhausted;
-	struct pending *pending; /* sorted by instant */
-	int npending, cap;
-	size_t heap_pos; /* index in the heap, or SIZE_MAX */
+	const struct sm_series *series; /* NULL: a free slot */
+	sm_time before, after; /* events lie in [start - before, start + after] */
+	sm_time from;	       /* earlier events are not produced */
+	struct lane *lanes;
+	int nlanes;
 };
 
 struct sm_sched {
 	const struct sm_config *cfg;
 	struct sm_occur_opts opts;
-	sm_time from;
 	struct series_state *st;
-	size_t n;
-	size_t *heap; /* indexes into st */
-	size_t nheap;
+	size_t n, cap, live;
+	size_t *free_slots; /* removed series' slots, reused by add */
+	size_t nfree;
+	struct lane **heap; /* by first event */
+	size_t nheap, capheap;
+	int lane_min;
+	uint64_t work; /* iterator steps of freed iterators, and scans */
 };
 
 const char *
@@ -197,7 +227,7 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
 }
 
 /* ---------------------------------------------------------------------
- * Event buffers.
+ * Event buffers: a binary heap per lane.
  */
 
 static int
@@ -209,35 +239,66 @@ event_before(const struct pending *a, const struct pending *b)
 		return a->occ.start < b->occ.start;
 	if (a->type != b->type)
 		return a->type < b->type;
-	return a->lead > b->lead;
+	if (a->lead != b->lead)
+		return a->lead > b->lead;
+	return a->seq < b->seq;
 }
 
 static void
-buffer_add(struct series_state *ss, const struct pending *ev)
+buffer_add(struct lane *ln, struct pending *ev)
 {
-	if (ss->npending == ss->cap) {
-		/* Most series buffer the three events of one occurrence: grow
+	if (ln->npending == ln->cap) {
+		/* Most lanes buffer the few events of one occurrence: grow
 		 * in small steps, a 100k-post calendar has 100k buffers. */
-		ss->cap = ss->cap ? ss->cap + 3 : 3;
-		void *q = realloc(ss->pending, (size_t)ss->cap * sizeof(*ev));
+		ln->cap = ln->cap < 12 ? ln->cap + 3 : ln->cap * 2;
+		void *q = realloc(ln->pending, (size_t)ln->cap * sizeof(*ev));
 		if (!q)
 			abort();
-		ss->pending = q;
+		ln->pending = q;
 	}
-	int i = ss->npending++;
-	while (i > 0 && event_before(ev, &ss->pending[i - 1])) {
-		ss->pending[i] = ss->pending[i - 1];
-		i--;
+	ev->seq = ln->seq++;
+	int i = ln->npending++;
+	while (i > 0 && event_before(ev, &ln->pending[(i - 1) / 2])) {
+		ln->pending[i] = ln->pending[(i - 1) / 2];
+		i = (i - 1) / 2;
 	}
-	ss->pending[i] = *ev;
+	ln->pending[i] = *ev;
 }
 
 static void
-emit(struct sm_sched *s, struct series_state *ss,
+buffer_sift_down(struct lane *ln, int i)
+{
+	struct pending x = ln->pending[i];
+	int n = ln->npending;
+	for (;;) {
+		int l = 2 * i + 1, m = l;
+		if (l >= n)
+			break;
+		if (l + 1 < n &&
+		    event_before(&ln->pending[l + 1], &ln->pending[l]))
+			m = l + 1;
+		if (!event_before(&ln->pending[m], &x))
+			break;
+		ln->pending[i] = ln->pending[m];
+		i = m;
+	}
+	ln->pending[i] = x;
+}
+
+static void
+buffer_pop(struct lane *ln)
+{
+	ln->pending[0] = ln->pending[--ln->npending];
+	if (ln->npending > 0)
+		buffer_sift_down(ln, 0);
+}
+
+static void
+emit(struct series_state *ss, struct lane *ln,
      const struct sm_occurrence *occ, enum sm_event_type type, sm_time at,
      sm_time lead)
 {
-	if (at < s->from)
+	if (at < ss->from)
 		return;
 	struct pending ev;
 	memset(&ev, 0, sizeof(ev));
@@ -245,16 +306,46 @@ emit(struct sm_sched *s, struct series_state *ss,
 	ev.at = at;
 	ev.lead = lead;
 	ev.occ = *occ;
-	buffer_add(ss, &ev); /* the id is made when the event is taken */
+	buffer_add(ln, &ev); /* the id is made when the event is taken */
 }
 
+/* Is t one of the post's absolute alarm instants? */
 static int
-occurrence_events(void *ctx, const struct sm_occurrence *occ)
+is_absolute_alarm(const struct sm_post *p, sm_time t)
 {
-	struct sm_sched *s = ((void **)ctx)[0];
-	struct series_state *ss = ((void **)ctx)[1];
-	if (occ->cancelled)
+	for (int i = 0; i < p->nalarms; i++)
+		if (p->alarms[i].kind == SM_ALARM_ABSOLUTE &&
+		    p->alarms[i].value == t)
+			return 1;
+	return 0;
+}
+
+/* Does the lane take this event?  A reminder at one of the post's absolute
+ * alarm instants is the absolute class's, even when a relative alarm falls
+ * there too (they are one reminder). */
+static int
+lane_takes(const struct lane *ln, const struct sm_post *p,
+	   enum sm_event_type type, sm_time at, sm_time start)
+{
+	if (ln->all)
+		return 1;
+	const struct event_class *c = &ln->cls;
+	if (type != c->type)
 		return 0;
+	int abs = type == SM_EV_REMINDER && p->nalarms > 0 &&
+		  is_absolute_alarm(p, at);
+	if (c->absolute)
+		return abs && at == c->at;
+	return !abs && at - start == c->off;
+}
+
+/* Buffers the events of one occurrence that the lane takes. */
+static void
+occurrence_events(struct sm_sched *s, struct series_state *ss,
+		  struct lane *ln, const struct sm_occurrence *occ)
+{
+	if (occ->cancelled)
+		return;
 	const struct sm_post *p = occ->post;
 	int publishes = p->status != SM_POST_DRAFT || s->cfg->fire_drafts;
 	sm_time at[MAX_LEADS];
@@ -268,41 +359,76 @@ occurrence_events(void *ctx, const struct sm_occurrence *occ)
 		int n = sm_occur_alarms(occ, all, total);
 		for (int i = 0; i < n; i++)
 			if (all[i] >= occ->start - ss->before &&
-			    all[i] <= occ->start + ss->after)
-				emit(s, ss, occ, SM_EV_REMINDER, all[i],
+			    all[i] <= occ->start + ss->after &&
+			    lane_takes(ln, p, SM_EV_REMINDER, all[i],
+				       occ->start))
+				emit(ss, ln, occ, SM_EV_REMINDER, all[i],
 				     occ->start - all[i]);
 		free(all);
 	} else {
 		int n = config_leads(s->cfg, p, at);
 		for (int i = 0; i < n; i++)
-			if (at[i] > 0)
-				emit(s, ss, occ, SM_EV_REMINDER,
+			if (at[i] > 0 &&
+			    lane_takes(ln, p, SM_EV_REMINDER,
+				       occ->start - at[i], occ->start))
+				emit(ss, ln, occ, SM_EV_REMINDER,
 				     occ->start - at[i], at[i]);
 	}
 	if (publishes) {
-		emit(s, ss, occ, SM_EV_DUE, occ->start, 0);
-		if (s->cfg->overdue > 0)
-			emit(s, ss, occ, SM_EV_OVERDUE,
-			     occ->start + s->cfg->overdue, 0);
+		if (lane_takes(ln, p, SM_EV_DUE, occ->start, occ->start))
+			emit(ss, ln, occ, SM_EV_DUE, occ->start, 0);
+		sm_time od = occ->start + s->cfg->overdue;
+		if (s->cfg->overdue > 0 &&
+		    lane_takes(ln, p, SM_EV_OVERDUE, od, occ->start))
+			emit(ss, ln, occ, SM_EV_OVERDUE, od, 0);
 	}
-	return 0;
 }
 
-/* Buffers the events of the next occurrences (all those sharing the next
- * start instant); marks the series exhausted when there are none. */
 static void
-scan_next(struct sm_sched *s, struct series_state *ss)
+drop_iter(struct sm_sched *s, struct lane *ln)
 {
-	struct sm_occurrence occ;
-	if (ss->exhausted || ss->scanned_until > ss->scan_limit ||
-	    !sm_occur_next(ss->series, &s->opts, ss->scanned_until, &occ)) {
-		ss->exhausted = 1;
+	if (ln->it) {
+		s->work += sm_occur_iter_work(ln->it);
+		sm_occur_iter_free(ln->it);
+		ln->it = NULL;
+	}
+}
+
+static void
+exhaust(struct sm_sched *s, struct lane *ln)
+{
+	ln->exhausted = 1;
+	drop_iter(s, ln);
+}
+
+/* Buffers the events of the lane's next occurrences (all those sharing the
+ * next start instant); marks the lane exhausted when there are none. */
+static void
+scan_next(struct sm_sched *s, struct series_state *ss, struct lane *ln)
+{
+	if (ln->exhausted)
+		return;
+	if (ln->scanned_until > ln->scan_limit) {
+		exhaust(s, ln);
 		return;
 	}
-	void *ctx[2] = {s, ss};
-	sm_occur_window(ss->series, &s->opts, occ.start, occ.start + 1,
-			occurrence_events, ctx);
-	ss->scanned_until = occ.start + 1;
+	if (!ln->it)
+		ln->it = sm_occur_iter_new(ss->series, &s->opts,
+					   ln->scanned_until, ln->part);
+	struct sm_occurrence occ;
+	if (!sm_occur_iter_next(ln->it, &occ)) {
+		exhaust(s, ln);
+		return;
+	}
+	s->work++;
+	sm_time start = occ.start;
+	for (;;) {
+		occurrence_events(s, ss, ln, &occ);
+		if (!sm_occur_iter_peek(ln->it, &occ) || occ.start != start)
+			break;
+		sm_occur_iter_next(ln->it, &occ);
+	}
+	ln->scanned_until = start + 1;
 }
 
 /* Can any occurrence of this post produce an event? */
@@ -346,38 +472,54 @@ scan_limit(const struct sm_sched *s, const struct sm_series *ser)
 	return limit;
 }
 
-/* Scans until the first buffered event is the series' earliest. */
-static void
-make_ready(struct sm_sched *s, struct series_state *ss)
+/* No event of an occurrence not scanned yet comes before this. */
+static sm_time
+lane_floor(const struct series_state *ss, const struct lane *ln)
 {
-	while (!ss->exhausted &&
-	       (ss->npending == 0 ||
-		ss->pending[0].at > ss->scanned_until - ss->before))
-		scan_next(s, ss);
+	if (ln->all)
+		return ln->scanned_until - ss->before;
+	if (ln->cls.absolute)
+		return ln->cls.at;
+	return ln->scanned_until + ln->cls.off;
+}
+
+/* Scans until the first buffered event is the lane's earliest. */
+static void
+make_ready(struct sm_sched *s, struct series_state *ss, struct lane *ln)
+{
+	while (!ln->exhausted &&
+	       (ln->npending == 0 || ln->pending[0].at > lane_floor(ss, ln)))
+		scan_next(s, ss, ln);
+	if (!ln->keep_iter)
+		drop_iter(s, ln); /* made again at the next scan */
 }
 
 /* ---------------------------------------------------------------------
- * The heap of series, by their first event.
+ * The heap of lanes, by their first event.
  */
 
 static int
 heap_less(const struct sm_sched *s, size_t a, size_t b)
 {
-	const struct series_state *x = &s->st[s->heap[a]],
-				  *y = &s->st[s->heap[b]];
-	if (x->pending[0].at != y->pending[0].at)
-		return x->pending[0].at < y->pending[0].at;
-	return s->heap[a] < s->heap[b];
+	const struct lane *x = s->heap[a], *y = s->heap[b];
+	const struct pending *p = &x->pending[0], *q = &y->pending[0];
+	if (p->at != q->at)
+		return p->at < q->at;
+	if (x->series != y->series)
+		return x->series < y->series;
+	if (event_before(p, q) != event_before(q, p))
+		return event_before(p, q);
+	return x->order < y->order;
 }
 
 static void
 heap_swap(struct sm_sched *s, size_t a, size_t b)
 {
-	size_t t = s->heap[a];
+	struct lane *t = s->heap[a];
 	s->heap[a] = s->heap[b];
 	s->heap[b] = t;
-	s->st[s->heap[a]].heap_pos = a;
-	s->st[s->heap[b]].heap_pos = b;
+	s->heap[a]->heap_pos = a;
+	s->heap[b]->heap_pos = b;
 }
 
 static void
@@ -397,15 +539,286 @@ heap_down(struct sm_sched *s, size_t i)
 }
 
 static void
-heap_remove_top(struct sm_sched *s)
+heap_up(struct sm_sched *s, size_t i)
 {
-	s->st[s->heap[0]].heap_pos = SIZE_MAX;
-	s->nheap--;
-	if (s->nheap > 0) {
-		s->heap[0] = s->heap[s->nheap];
-		s->st[s->heap[0]].heap_pos = 0;
-		heap_down(s, 0);
+	while (i > 0 && heap_less(s, i, (i - 1) / 2)) {
+		heap_swap(s, i, (i - 1) / 2);
+		i = (i - 1) / 2;
 	}
+}
+
+static void
+heap_insert(struct sm_sched *s, struct lane *ln)
+{
+	if (s->nheap == s->capheap) {
+		s->capheap = s->capheap ? s->capheap * 2 : 64;
+		s->heap = realloc(s->heap, s->capheap * sizeof(*s->heap));
+		if (!s->heap)
+			abort();
+	}
+	ln->heap_pos = s->nheap;
+	s->heap[s->nheap++] = ln;
+	heap_up(s, ln->heap_pos);
+}
+
+static void
+heap_remove(struct sm_sched *s, struct lane *ln)
+{
+	size_t i = ln->heap_pos;
+	ln->heap_pos = SIZE_MAX;
+	s->nheap--;
+	if (i == s->nheap)
+		return;
+	struct lane *m = s->heap[s->nheap];
+	s->heap[i] = m;
+	m->heap_pos = i;
+	heap_up(s, i);
+	heap_down(s, m->heap_pos);
+}
+
+/* Puts a lane where its first event says, in or out of the heap. */
+static void
+heap_update(struct sm_sched *s, struct lane *ln)
+{
+	if (ln->npending == 0) {
+		if (ln->heap_pos != SIZE_MAX)
+			heap_remove(s, ln);
+		return;
+	}
+	if (ln->heap_pos == SIZE_MAX) {
+		heap_insert(s, ln);
+		return;
+	}
+	heap_up(s, ln->heap_pos);
+	heap_down(s, ln->heap_pos);
+}
+
+/* ---------------------------------------------------------------------
+ * Series and their lanes.
+ */
+
+static void
+add_class(struct event_class *v, int *n, const struct event_class *c)
+{
+	for (int i = 0; i < *n; i++)
+		if (v[i].type == c->type && v[i].absolute == c->absolute &&
+		    (c->absolute ? v[i].at == c->at : v[i].off == c->off))
+			return;
+	if (*n <= MAX_CLASSES)
+		v[(*n)++] = *c;
+}
+
+/* The kinds of events the occurrences of post p produce (p is the master
+ * or a THISANDFUTURE override, with the same events at every occurrence);
+ * returns how many, MAX_CLASSES + 1 when there are too many. */
+static int
+post_classes(const struct sm_sched *s, const struct series_state *ss,
+	     const struct sm_post *p, struct event_class *v)
+{
+	int n = 0;
+	struct event_class c;
+	memset(&c, 0, sizeof(c));
+	c.type = SM_EV_REMINDER;
+	if (p->nalarms > 0) {
+		sm_time len = sm_occur_length(p, &s->opts);
+		for (int i = 0; i < p->nalarms && n <= MAX_CLASSES; i++) {
+			const struct sm_alarm *a = &p->alarms[i];
+			if (a->kind == SM_ALARM_ABSOLUTE) {
+				c.absolute = 1;
+				c.at = a->value;
+				add_class(v, &n, &c);
+				continue;
+			}
+			c.absolute = 0;
+			sm_time base =
+				(a->kind == SM_ALARM_BEFORE_END ? len : 0) +
+				a->value;
+			for (int k = 0; k <= a->repeat && n <= MAX_CLASSES;
+			     k++) {
+				c.off = base + (sm_time)k * a->repeat_gap;
+				if (c.off >= -ss->before && c.off <= ss->after)
+					add_class(v, &n, &c);
+			}
+		}
+	} else {
+		sm_time leads[MAX_LEADS];
+		int nl = config_leads(s->cfg, p, leads);
+		for (int i = 0; i < nl; i++) {
+			if (leads[i] <= 0)
+				continue;
+			c.off = -leads[i];
+			add_class(v, &n, &c);
+		}
+	}
+	c.absolute = 0;
+	if (p->status != SM_POST_DRAFT || s->cfg->fire_drafts) {
+		c.type = SM_EV_DUE;
+		c.off = 0;
+		add_class(v, &n, &c);
+		if (s->cfg->overdue > 0) {
+			c.type = SM_EV_OVERDUE;
+			c.off = s->cfg->overdue;
+			add_class(v, &n, &c);
+		}
+	}
+	return n;
+}
+
+/*
+ * Is the series dense: can it have more than lane_min occurrences within
+ * the span of one occurrence's events?  Counted from its rules' densest
+ * possible day and its RDATEs.
+ */
+static int
+is_dense(const struct sm_sched *s, const struct series_state *ss)
+{
+	const struct sm_post *m = ss->series->master;
+	if (!m)
+		return 0;
+	if (s->lane_min == 0)
+		return 1;
+	int64_t days = (ss->before + ss->after) / SM_DAY + 2;
+	int64_t est = m->nrdates;
+	for (int i = 0; i < m->nrrules; i++)
+		est += sm_rrule_max_per_day(&m->rrules[i]) * days;
+	return est > s->lane_min;
+}
+
+static struct lane *
+new_lane(struct series_state *ss, size_t idx, int part)
+{
+	struct lane *ln = &ss->lanes[ss->nlanes];
+	memset(ln, 0, sizeof(*ln));
+	ln->series = idx;
+	ln->order = (unsigned)ss->nlanes++;
+	ln->part = part;
+	ln->all = 1;
+	ln->heap_pos = SIZE_MAX;
+	ln->scan_limit = SM_TIME_MAX;
+	return ln;
+}
+
+/* Where a lane starts scanning to produce its events at or after from. */
+static void
+lane_start(struct series_state *ss, struct lane *ln, sm_time from)
+{
+	if (ln->all) {
+		if (ln->scanned_until < from - ss->after)
+			ln->scanned_until = from - ss->after;
+	} else if (ln->cls.absolute) {
+		/* Occurrences whose reminders may fall at that instant. */
+		if (ln->cls.at < from)
+			ln->exhausted = 1;
+		if (ln->scanned_until < ln->cls.at - ss->after)
+			ln->scanned_until = ln->cls.at - ss->after;
+		ln->scan_limit = ln->cls.at + ss->before;
+	} else if (ln->scanned_until < from - ln->cls.off) {
+		ln->scanned_until = from - ln->cls.off;
+	}
+}
+
+/* Builds the lanes of the series in slot idx and buffers their first
+ * events. */
+static void
+series_setup(struct sm_sched *s, size_t idx, const struct sm_series *ser,
+	     sm_time from)
+{
+	struct series_state *ss = &s->st[idx];
+	memset(ss, 0, sizeof(*ss));
+	ss->series = ser;
+	ss->from = from;
+	ss->after = s->cfg->overdue;
+	if (ser->master)
+		bound_post(ss, s->cfg, ser->master);
+	for (int k = 0; k < ser->noverrides; k++)
+		bound_post(ss, s->cfg, ser->overrides[k]);
+	ss->before += ser->max_shift;
+	ss->after += ser->max_shift;
+	s->live++;
+
+	if (!is_dense(s, ss)) {
+		/* One lane for everything: its buffer holds the events of the
+		 * few occurrences within one event span. */
+		ss->lanes = calloc(1, sizeof(*ss->lanes));
+		if (!ss->lanes)
+			abort();
+		struct lane *ln = new_lane(ss, idx, SM_OCCUR_ALL);
+		ln->scanned_until = SM_TIME_MIN;
+		ln->scan_limit = scan_limit(s, ser);
+		lane_start(ss, ln, from);
+	} else {
+		/* A lane per part and kind of event, each with its own
+		 * iterator: every lane's events come in order, so a lane
+		 * buffers one occurrence's event, however dense the rule. */
+		struct event_class cls[MAX_CLASSES + 1];
+		int total = 1, nparts = ser->nfutures + 1;
+		int *counts = malloc((size_t)nparts * sizeof(int));
+		if (!counts)
+			abort();
+		for (int part = 0; part < nparts; part++) {
+			counts[part] = 0;
+			if (sm_occur_part_cancelled(ser, part))
+				continue;
+			int c = post_classes(s, ss,
+					     sm_occur_part_post(ser, part),
+					     cls);
+			counts[part] = c;
+			total += c > MAX_CLASSES ? 1 : c;
+		}
+		ss->lanes = calloc((size_t)total, sizeof(*ss->lanes));
+		if (!ss->lanes)
+			abort();
+		if (ser->noverrides > 0) {
+			struct lane *ln = new_lane(ss, idx, SM_OCCUR_OVERRIDES);
+			ln->scanned_until = SM_TIME_MIN;
+			lane_start(ss, ln, from);
+		}
+		for (int part = 0; part < nparts; part++) {
+			if (counts[part] == 0)
+				continue;
+			int c = post_classes(s, ss,
+					     sm_occur_part_post(ser, part),
+					     cls);
+			if (c > MAX_CLASSES) {
+				struct lane *ln = new_lane(ss, idx, part);
+				ln->keep_iter = 1;
+				ln->scanned_until = SM_TIME_MIN;
+				lane_start(ss, ln, from);
+				continue;
+			}
+			for (int k = 0; k < c; k++) {
+				struct lane *ln = new_lane(ss, idx, part);
+				ln->all = 0;
+				ln->cls = cls[k];
+				ln->keep_iter = 1;
+				ln->scanned_until = SM_TIME_MIN;
+				lane_start(ss, ln, from);
+			}
+		}
+		free(counts);
+	}
+	for (int i = 0; i < ss->nlanes; i++) {
+		struct lane *ln = &ss->lanes[i];
+		make_ready(s, ss, ln);
+		if (ln->npending > 0)
+			heap_insert(s, ln);
+	}
+}
+
+static void
+series_clear(struct sm_sched *s, struct series_state *ss)
+{
+	for (int i = 0; i < ss->nlanes; i++) {
+		struct lane *ln = &ss->lanes[i];
+		if (ln->heap_pos != SIZE_MAX)
+			heap_remove(s, ln);
+		drop_iter(s, ln);
+		free(ln->pending);
+	}
+	free(ss->lanes);
+	if (ss->series)
+		s->live--;
+	memset(ss, 0, sizeof(*ss));
 }
 
 /* ---------------------------------------------------------------------
@@ -419,19 +832,28 @@ sm_sched_new(const struct sm_config *cfg)
 	if (!s)
 		abort();
 	s->cfg = cfg;
+	s->lane_min = DEFAULT_LANE_MIN;
 	return s;
+}
+
+void
+sm_sched_set_lanes(struct sm_sched *s, int min)
+{
+	s->lane_min = min < 0 ? 0 : min;
 }
 
 static void
 unload(struct sm_sched *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		free(s->st[i].pending);
+		series_clear(s, &s->st[i]);
 	free(s->st);
 	free(s->heap);
+	free(s->free_slots);
 	s->st = NULL;
 	s->heap = NULL;
-	s->n = s->nheap = 0;
+	s->free_slots = NULL;
+	s->n = s->cap = s->nheap = s->capheap = s->nfree = s->live = 0;
 }
 
 void
@@ -449,35 +871,80 @@ sm_sched_load(struct sm_sched *s, const struct sm_series_set *set,
 {
 	unload(s);
 	s->opts = *opts;
-	s->from = from;
-	s->n = set->n;
+	s->n = s->cap = set->n;
 	s->st = calloc(s->n ? s->n : 1, sizeof(*s->st));
-	s->heap = calloc(s->n ? s->n : 1, sizeof(*s->heap));
-	if (!s->st || !s->heap)
+	if (!s->st)
 		abort();
-	for (size_t i = 0; i < s->n; i++) {
-		struct series_state *ss = &s->st[i];
-		const struct sm_series *ser = &set->series[i];
-		ss->series = ser;
-		ss->heap_pos = SIZE_MAX;
-		ss->after = s->cfg->overdue;
-		if (ser->master)
-			bound_post(ss, s->cfg, ser->master);
-		for (int k = 0; k < ser->noverrides; k++)
-			bound_post(ss, s->cfg, ser->overrides[k]);
-		ss->before += ser->max_shift;
-		ss->after += ser->max_shift;
-		ss->scanned_until = from - ss->after;
-		ss->scan_limit = scan_limit(s, ser);
-		make_ready(s, ss);
-		if (ss->npending > 0) {
-			ss->heap_pos = s->nheap;
-			s->heap[s->nheap++] = i;
+	for (size_t i = 0; i < s->n; i++)
+		series_setup(s, i, &set->series[i], from);
+}
+
+size_t
+sm_sched_add(struct sm_sched *s, const struct sm_series *ser, sm_time from)
+{
+	size_t idx;
+	if (s->nfree > 0) {
+		idx = s->free_slots[--s->nfree];
+	} else {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 16;
+			void *p = realloc(s->st, cap * sizeof(*s->st));
+			if (!p)
+				abort();
+			s->st = p;
+			s->cap = cap;
 		}
+		idx = s->n++;
 	}
-	/* Heapify bottom-up. */
-	for (size_t i = s->nheap / 2; i-- > 0;)
-		heap_down(s, i);
+	series_setup(s, idx, ser, from);
+	return idx;
+}
+
+void
+sm_sched_remove(struct sm_sched *s, size_t handle)
+{
+	if (handle >= s->n || !s->st[handle].series)
+		return;
+	series_clear(s, &s->st[handle]);
+	s->free_slots =
+		realloc(s->free_slots, (s->nfree + 1) * sizeof(size_t));
+	if (!s->free_slots)
+		abort();
+	s->free_slots[s->nfree++] = handle;
+}
+
+size_t
+sm_sched_skip(struct sm_sched *s, size_t handle, sm_time upto)
+{
+	if (handle >= s->n || !s->st[handle].series)
+		return 0;
+	struct series_state *ss = &s->st[handle];
+	size_t dropped = 0;
+	if (ss->from <= upto)
+		ss->from = upto + 1;
+	for (int i = 0; i < ss->nlanes; i++) {
+		struct lane *ln = &ss->lanes[i];
+		int w = 0;
+		for (int k = 0; k < ln->npending; k++) {
+			if (ln->pending[k].at <= upto)
+				dropped++;
+			else
+				ln->pending[w++] = ln->pending[k];
+		}
+		ln->npending = w;
+		for (int k = w / 2; k-- > 0;)
+			buffer_sift_down(ln, k);
+		/* Restart scanning where events after upto begin, unless the
+		 * lane is there already. */
+		sm_time before = ln->scanned_until;
+		lane_start(ss, ln, ss->from);
+		if (ln->scanned_until != before)
+			drop_iter(s, ln);
+		if (!ln->exhausted)
+			make_ready(s, ss, ln);
+		heap_update(s, ln);
+	}
+	return dropped;
 }
 
 int
@@ -485,7 +952,7 @@ sm_sched_peek(const struct sm_sched *s, sm_time *at)
 {
 	if (s->nheap == 0)
 		return 0;
-	*at = s->st[s->heap[0]].pending[0].at;
+	*at = s->heap[0]->pending[0].at;
 	return 1;
 }
 
@@ -494,25 +961,40 @@ sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out)
 {
 	if (s->nheap == 0)
 		return 0;
-	struct series_state *ss = &s->st[s->heap[0]];
-	if (ss->pending[0].at > upto)
+	struct lane *ln = s->heap[0];
+	if (ln->pending[0].at > upto)
 		return 0;
-	const struct pending *p = &ss->pending[0];
+	const struct pending *p = &ln->pending[0];
 	memset(out, 0, sizeof(*out));
 	out->type = p->type;
 	out->at = p->at;
 	out->lead = p->lead;
 	out->occ = p->occ;
+	out->series = ln->series;
 	sm_event_make_id(out);
-	ss->npending--;
-	memmove(ss->pending, ss->pending + 1,
-		(size_t)ss->npending * sizeof(*ss->pending));
-	make_ready(s, ss);
-	if (ss->npending == 0)
-		heap_remove_top(s);
-	else
-		heap_down(s, 0);
+	buffer_pop(ln);
+	make_ready(s, &s->st[ln->series], ln);
+	heap_update(s, ln);
 	return 1;
+}
+
+void
+sm_sched_stats(const struct sm_sched *s, struct sm_sched_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->work = s->work;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct series_state *ss = &s->st[i];
+		for (int k = 0; k < ss->nlanes; k++) {
+			const struct lane *ln = &ss->lanes[k];
+			out->lanes++;
+			out->buffered += (size_t)ln->npending;
+			if (ln->it) {
+				out->iterators++;
+				out->work += sm_occur_iter_work(ln->it);
+			}
+		}
+	}
 }
 
 enum sm_fire_action
@@ -537,5 +1019,5 @@ sm_sched_action(const struct sm_sched_event *ev, int64_t now_ms,
 size_t
 sm_sched_size(const struct sm_sched *s)
 {
-	return s->n;
+	return s->live;
 }

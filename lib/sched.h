@@ -39,6 +39,7 @@ struct sm_sched_event {
 	struct sm_occurrence occ;
 	char id[SM_EVENT_ID_LEN]; /* "evt_" + 32 hex digits, filled by
 				     sm_sched_pop */
+	size_t series;		  /* the scheduler's handle of its series */
 };
 
 struct sm_sched;
@@ -56,6 +57,43 @@ void sm_sched_free(struct sm_sched *s);
  */
 void sm_sched_load(struct sm_sched *s, const struct sm_series_set *set,
 		   const struct sm_occur_opts *opts, sm_time from);
+
+/*
+ * Schedules one more series (borrowed until it is removed, or the next load
+ * or free), producing only its events at or after `from`, with the
+ * options of the last load; returns its handle.  The other series are left
+ * as they are.
+ */
+size_t sm_sched_add(struct sm_sched *s, const struct sm_series *ser,
+		    sm_time from);
+
+/* Stops scheduling a series (a handle from sm_sched_add, or an index of the
+ * loaded set) and drops its buffered events. */
+void sm_sched_remove(struct sm_sched *s, size_t handle);
+
+/*
+ * Drops a series' events at or before upto and moves its scanning past
+ * them without producing them (a series over its firing cap); returns how
+ * many buffered events were dropped.
+ */
+size_t sm_sched_skip(struct sm_sched *s, size_t handle, sm_time upto);
+
+/*
+ * Series that can have more than min occurrences within the span of one
+ * occurrence's events get a lane per kind of event (default 64; 0: every
+ * series with a master, for tests).  Applies to later loads and adds.
+ */
+void sm_sched_set_lanes(struct sm_sched *s, int min);
+
+struct sm_sched_stats {
+	uint64_t work;	  /* iterator steps and scans so far */
+	size_t buffered;  /* events held in lane buffers now */
+	size_t lanes;	  /* lanes of the live series */
+	size_t iterators; /* iterators alive now */
+};
+
+/* What the scheduler holds and has done: for tests and statistics. */
+void sm_sched_stats(const struct sm_sched *s, struct sm_sched_stats *out);
 
 /* The instant of the next event; returns 0 when nothing is left. */
 int sm_sched_peek(const struct sm_sched *s, sm_time *at);
@@ -87,7 +125,7 @@ enum sm_fire_action sm_sched_action(const struct sm_sched_event *ev,
 				    int64_t now_ms, sm_time catchup,
 				    int already_fired, int done);
 
-/* The number of series scheduled. */
+/* The number of series scheduled (loaded and added, less removed). */
 size_t sm_sched_size(const struct sm_sched *s);
 
 /* The name of an event type ("post.reminder", ...). */

@@ -86,4 +86,11 @@ sm_time sm_tz_resolve(const struct sm_tz *tz, sm_time local);
 /* The local wall-clock time of an instant. */
 sm_time sm_tz_to_local(const struct sm_tz *tz, sm_time utc);
 
+/*
+ * The largest difference between two UTC offsets in force at instants
+ * within [from, to] (0 when no transition falls inside): how far local
+ * times near there can be out of order once resolved to instants.
+ */
+sm_time sm_tz_spread(const struct sm_tz *tz, sm_time from, sm_time to);
+
 #endif
