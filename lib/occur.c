@@ -704,7 +704,8 @@ iter_pull(struct sm_occur_iter *it)
 	if (key >= it->key_hi) {
 		/* Keys come in order but for zone shifts (instants only):
 		 * this far past the part's end, none of its keys is left. */
-		sm_time slack = it->dom == DOM_INSTANT ? spread_near(it, key) : 0;
+		sm_time slack =
+			it->dom == DOM_INSTANT ? spread_near(it, key) : 0;
 		if (key - slack >= it->key_hi)
 			it->streaming = 0;
 		return;
@@ -858,7 +859,8 @@ sm_occur_iter_next(struct sm_occur_iter *it, struct sm_occurrence *out)
 		int ov = it->with_overrides && it->ov_pos < s->noverrides;
 		if (!c && !ov)
 			return 0;
-		if (c && (!ov || c->occ.start <= s->override_starts[it->ov_pos])) {
+		if (c &&
+		    (!ov || c->occ.start <= s->override_starts[it->ov_pos])) {
 			struct cand x = *c;
 			heap_pop(it);
 			if (seen_at_start(it, x.occ.start, x.key))

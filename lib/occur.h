@@ -49,8 +49,8 @@ struct sm_series {
 	const struct sm_post **futures; /* THISANDFUTURE, by key */
 	sm_time *future_keys;
 	int nfutures;
-	sm_time max_shift;    /* largest |shift| of a THISANDFUTURE */
-	const char *calendar; /* the calendar's name */
+	sm_time max_shift;	  /* largest |shift| of a THISANDFUTURE */
+	const char *calendar;	  /* the calendar's name */
 	sm_time *override_starts; /* the overrides' actual starts, ascending */
 	int *override_order;	  /* index in overrides of each of those */
 };
@@ -148,16 +148,14 @@ uint64_t sm_occur_iter_work(const struct sm_occur_iter *it);
 
 /* The post whose fields part (0..nfutures) of series s has: the master or
  * a THISANDFUTURE override. */
-const struct sm_post *sm_occur_part_post(const struct sm_series *s,
-					 int part);
+const struct sm_post *sm_occur_part_post(const struct sm_series *s, int part);
 
 /* Is every occurrence of part (0..nfutures) cancelled? */
 int sm_occur_part_cancelled(const struct sm_series *s, int part);
 
 /* Seconds from an occurrence's start to its end for post p (DTEND or
  * DURATION, a day for all-day posts without either, else 0). */
-sm_time sm_occur_length(const struct sm_post *p,
-			const struct sm_occur_opts *o);
+sm_time sm_occur_length(const struct sm_post *p, const struct sm_occur_opts *o);
 
 /*
  * Fills out with the instants of the occurrence's reminders (its post's

@@ -40,12 +40,12 @@ struct event_class {
 };
 
 struct lane {
-	size_t series;	 /* index in st */
-	unsigned order;	 /* among the series' lanes */
-	int part;	 /* SM_OCCUR_ALL, SM_OCCUR_OVERRIDES or a part */
-	int all;	 /* every event of the occurrences; else cls only */
+	size_t series;	/* index in st */
+	unsigned order; /* among the series' lanes */
+	int part;	/* SM_OCCUR_ALL, SM_OCCUR_OVERRIDES or a part */
+	int all;	/* every event of the occurrences; else cls only */
 	struct event_class cls;
-	int keep_iter;	     /* the iterator lives between scans */
+	int keep_iter; /* the iterator lives between scans */
 	struct sm_occur_iter *it;
 	sm_time scanned_until; /* occurrences starting earlier are buffered */
 	sm_time scan_limit;    /* no event comes from later occurrences */
@@ -58,8 +58,9 @@ struct lane {
 
 struct series_state {
 	const struct sm_series *series; /* NULL: a free slot */
-	sm_time before, after; /* events lie in [start - before, start + after] */
-	sm_time from;	       /* earlier events are not produced */
+	sm_time before,
+		after; /* events lie in [start - before, start + after] */
+	sm_time from;  /* earlier events are not produced */
 	struct lane *lanes;
 	int nlanes;
 };
@@ -294,9 +295,8 @@ buffer_pop(struct lane *ln)
 }
 
 static void
-emit(struct series_state *ss, struct lane *ln,
-     const struct sm_occurrence *occ, enum sm_event_type type, sm_time at,
-     sm_time lead)
+emit(struct series_state *ss, struct lane *ln, const struct sm_occurrence *occ,
+     enum sm_event_type type, sm_time at, sm_time lead)
 {
 	if (at < ss->from)
 		return;
@@ -341,8 +341,8 @@ lane_takes(const struct lane *ln, const struct sm_post *p,
 
 /* Buffers the events of one occurrence that the lane takes. */
 static void
-occurrence_events(struct sm_sched *s, struct series_state *ss,
-		  struct lane *ln, const struct sm_occurrence *occ)
+occurrence_events(struct sm_sched *s, struct series_state *ss, struct lane *ln,
+		  const struct sm_occurrence *occ)
 {
 	if (occ->cancelled)
 		return;
@@ -759,9 +759,8 @@ series_setup(struct sm_sched *s, size_t idx, const struct sm_series *ser,
 			counts[part] = 0;
 			if (sm_occur_part_cancelled(ser, part))
 				continue;
-			int c = post_classes(s, ss,
-					     sm_occur_part_post(ser, part),
-					     cls);
+			int c = post_classes(
+				s, ss, sm_occur_part_post(ser, part), cls);
 			counts[part] = c;
 			total += c > MAX_CLASSES ? 1 : c;
 		}
@@ -776,9 +775,8 @@ series_setup(struct sm_sched *s, size_t idx, const struct sm_series *ser,
 		for (int part = 0; part < nparts; part++) {
 			if (counts[part] == 0)
 				continue;
-			int c = post_classes(s, ss,
-					     sm_occur_part_post(ser, part),
-					     cls);
+			int c = post_classes(
+				s, ss, sm_occur_part_post(ser, part), cls);
 			if (c > MAX_CLASSES) {
 				struct lane *ln = new_lane(ss, idx, part);
 				ln->keep_iter = 1;
@@ -906,8 +904,7 @@ sm_sched_remove(struct sm_sched *s, size_t handle)
 	if (handle >= s->n || !s->st[handle].series)
 		return;
 	series_clear(s, &s->st[handle]);
-	s->free_slots =
-		realloc(s->free_slots, (s->nfree + 1) * sizeof(size_t));
+	s->free_slots = realloc(s->free_slots, (s->nfree + 1) * sizeof(size_t));
 	if (!s->free_slots)
 		abort();
 	s->free_slots[s->nfree++] = handle;

@@ -1442,6 +1442,163 @@ test_scale(void **state)
 }
 
 /* ---------------------------------------------------------------------
+ * Dense rules, and one series at a time.
+ */
+
+/* A SECONDLY post (its four events a second, two of them reminders a day
+ * and an hour ahead) and a MINUTELY one with four seconds a minute, zoned
+ * across the DST change: 100,000 events in order at a few steps each, with
+ * a handful of events buffered, and a plain post beside them still gets
+ * its events.  Counters, not the clock: the old scheduler scanned a week of
+ * instances for each occurrence and buffered a day of them. */
+static void
+test_dense_cost(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	sfx_load(&f, "[daemon]\ntimezone = UTC\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:sec",
+		       "DTSTART:20260101T000000Z", "RRULE:FREQ=SECONDLY",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:min",
+		       "DTSTART;TZID=Europe/Paris:20260301T000000",
+		       "RRULE:FREQ=MINUTELY;BYSECOND=0,15,30,45", "END:VEVENT",
+		       "BEGIN:VEVENT", "UID:plain", "DTSTART:20260329T020000Z",
+		       "END:VEVENT", TAIL),
+		 "2026-03-29T00:00:00Z");
+	struct sm_sched_stats st;
+	sm_sched_stats(f.s, &st);
+	uint64_t w0 = st.work;
+	assert_true(st.buffered <= 32);
+	int n = 0, plain = 0, sec_due = 0;
+	sm_time prev = SM_TIME_MIN;
+	struct sm_sched_event ev;
+	while (n < 100000 && sm_sched_pop(f.s, SM_TIME_MAX, &ev)) {
+		if (ev.at < prev)
+			fail_msg("dense: event %d out of order", n);
+		prev = ev.at;
+		const char *uid = event_uid(&ev);
+		plain += strcmp(uid, "plain") == 0;
+		sec_due += strcmp(uid, "sec") == 0 && ev.type == SM_EV_DUE;
+		if (++n % 1000 == 0) {
+			sm_sched_stats(f.s, &st);
+			if (st.buffered > 32)
+				fail_msg("dense: %zu events buffered",
+					 st.buffered);
+		}
+	}
+	assert_int_equal(n, 100000);
+	sm_sched_stats(f.s, &st);
+	printf("dense: 100000 events, %llu steps (%llu at load), %zu lanes, "
+	       "%zu buffered\n",
+	       (unsigned long long)(st.work - w0), (unsigned long long)w0,
+	       st.lanes, st.buffered);
+	/* Each lane reads an occurrence and scans it for each of its events:
+	 * about two steps an event, plus the hour a zoned lane reads ahead
+	 * near the transition. */
+	assert_true(st.work - w0 <= 3 * 100000 + 8 * 7200);
+	assert_true(w0 <= 8 * 7200);
+	/* 2026-03-29T00:00Z + ~5.5 h of seconds: the plain post's reminder
+	 * an hour before, its due and its overdue are among them. */
+	assert_int_equal(plain, 3);
+	assert_true(sec_due > 15000);
+	sfx_fini(&f);
+}
+
+/* An event of q2 (seconds given in full; its RID second by SS). */
+#define Q2(type, when, lead, ss)                                               \
+	"post." type "|2026-01-" when "Z|" lead "|q2|2026-01-06T10:00:" ss "Z\n"
+
+/* Adding a series schedules it beside the others from its own `from`;
+ * removing one drops its events; the rest are untouched. */
+static void
+test_add_remove(void **state)
+{
+	(void)state;
+	static struct sfx f, g;
+	sfx_load(&f, WEEKLY_CONF, LINES(HEAD, WEEKLY_POSTS, TAIL),
+		 "2026-01-05T00:00:00Z");
+	sfx_load(&g, WEEKLY_CONF,
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:q1",
+		       "DTSTART:20260105T100000Z", "END:VEVENT", "BEGIN:VEVENT",
+		       "UID:q2", "DTSTART:20260106T100000Z",
+		       "RRULE:FREQ=SECONDLY;COUNT=3", "END:VEVENT", TAIL),
+		 "2026-01-05T00:00:00Z");
+	assert_int_equal(g.set.n, 2);
+	size_t h1 =
+		sm_sched_add(f.s, &g.set.series[0], at("2026-01-05T09:30:00Z"));
+	size_t h2 =
+		sm_sched_add(f.s, &g.set.series[1], at("2026-01-05T00:00:00Z"));
+	assert_true(h1 != h2);
+	assert_int_equal(sm_sched_size(f.s), 5);
+	/* q1's reminder (2026-01-04T10:00) is before its from: not made. */
+	CHECK_TEXT(drain(&f, "2026-01-05T12:00:00Z", MAX_EV),
+		   W01 E("due", "05T10:00", "0", "q1", "05T10:00")
+			   Q2("reminder", "05T10:00:00", "86400",
+			      "00") Q2("reminder", "05T10:00:01", "86400", "01")
+				   Q2("reminder", "05T10:00:02", "86400", "02")
+					   W02 E("overdue", "05T12:00", "0",
+						 "q1", "05T10:00") W03);
+	/* Removing w2 (index 1 of the loaded set) and q1. */
+	sm_sched_remove(f.s, 1);
+	sm_sched_remove(f.s, h1);
+	sm_sched_remove(f.s, h1); /* twice: nothing */
+	assert_int_equal(sm_sched_size(f.s), 3);
+	CHECK_TEXT(drain(&f, "2026-01-07T09:00:00Z", MAX_EV),
+		   W04 Q2("due", "06T10:00:00", "0",
+			  "00") Q2("due", "06T10:00:01", "0",
+				   "01") Q2("due", "06T10:00:02", "0", "02")
+			   Q2("overdue", "06T12:00:00", "0",
+			      "00") Q2("overdue", "06T12:00:01", "0", "01")
+				   Q2("overdue", "06T12:00:02", "0", "02") W07);
+	/* A slot freed by a removal is used again. */
+	size_t h3 =
+		sm_sched_add(f.s, &g.set.series[0], at("2026-01-05T00:00:00Z"));
+	assert_true(h3 == 1 || h3 == h1);
+	assert_int_equal(sm_sched_size(f.s), 4);
+	sfx_fini(&g);
+	sfx_fini(&f);
+}
+
+/* Skipping a series moves it past `upto` without producing what lies
+ * before; other series keep their events. */
+static void
+test_skip(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	sfx_load(&f, "[daemon]\ntimezone = UTC\n[reminders]\nlead = 1h\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:sec",
+		       "DTSTART:20260101T000000Z", "RRULE:FREQ=SECONDLY",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:plain",
+		       "DTSTART:20260301T003000Z", "END:VEVENT", TAIL),
+		 "2026-03-01T00:00:00Z");
+	struct sm_sched_event ev;
+	assert_int_equal(sm_sched_pop(f.s, SM_TIME_MAX, &ev), 1);
+	assert_string_equal(event_uid(&ev), "sec");
+	size_t h = ev.series;
+	size_t dropped = sm_sched_skip(f.s, h, at("2026-03-01T01:00:00Z"));
+	assert_true(dropped > 0);
+	int plain = 0;
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(sm_sched_pop(f.s, SM_TIME_MAX, &ev), 1);
+		if (strcmp(event_uid(&ev), "plain") == 0) {
+			plain++;
+			continue;
+		}
+		if (ev.at <= at("2026-03-01T01:00:00Z"))
+			fail_msg("skip: an event at %lld was produced",
+				 (long long)ev.at);
+	}
+	/* plain's due at 00:30; its reminder (23:30 the day before) was
+	 * before from, its overdue at 02:30 comes later. */
+	assert_int_equal(plain, 1);
+	struct sm_sched_stats st;
+	sm_sched_stats(f.s, &st);
+	assert_true(st.buffered <= 16);
+	sfx_fini(&f);
+}
+
+/* ---------------------------------------------------------------------
  * Runner.
  */
 
@@ -1489,6 +1646,9 @@ main(void)
 		T(test_action),
 		T(test_action_catchup_zero),
 		T(test_scale),
+		T(test_dense_cost),
+		T(test_add_remove),
+		T(test_skip),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, group_teardown);
 	force_lanes = 1;
