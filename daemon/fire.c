@@ -117,6 +117,7 @@ firer_close(struct firer *f)
 	free(f->missed_rows);
 	clear_deliveries(f);
 	free(f->deliveries);
+	sm_sched_cap_fini(&f->cap);
 	memset(f, 0, sizeof(*f));
 	f->log_fd = -1;
 }
@@ -243,6 +244,28 @@ route(struct firer *f, const struct world *w, const struct sm_sched_event *ev,
 	}
 }
 
+/*
+ * A series reached its cap this minute: say so once, and drop its events
+ * due up to now at once (a backlog of a SECONDLY rule after a restart
+ * would otherwise be taken and refused one by one).
+ */
+static void
+over_cap(struct firer *f, struct sm_sched *s, const struct sm_sched_event *ev,
+	 sm_time now, int64_t now_ms)
+{
+	const struct sm_series *ser = ev->occ.series;
+	size_t dropped = sm_sched_skip(s, ev->series, now);
+	f->total_skipped += dropped;
+	int64_t next = (now_ms / 60000 + 1) * 60;
+	char until[48];
+	sm_civil_format(next, SM_CIVIL_UTC, until, sizeof(until));
+	log_warning("calendar %s: UID %s fired %d events this minute "
+		    "(series_cap): its events until %s are skipped",
+		    ser->calendar ? ser->calendar : "",
+		    ser->master ? ser->master->uid : ev->occ.post->uid,
+		    f->cap.limit, until);
+}
+
 long
 firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	  int64_t now_ms, sm_time catchup)
@@ -251,7 +274,17 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	sm_time now = now_ms / 1000;
 	sm_jsonw_reset(&f->lines);
 	f->nfired = f->nmissed = 0;
-	while (sm_sched_pop(s, now, &ev)) {
+	f->cap.limit = w->cfg->series_cap;
+	for (size_t taken = 0;
+	     taken < FIRE_BATCH_MAX && sm_sched_pop(s, now, &ev); taken++) {
+		enum sm_cap_verdict cv =
+			sm_sched_cap_check(&f->cap, &ev, now_ms);
+		if (cv != SM_CAP_OK) {
+			f->total_skipped++;
+			if (cv == SM_CAP_FIRST)
+				over_cap(f, s, &ev, now, now_ms);
+			continue;
+		}
 		int fired = sm_store_has_fired(f->store, ev.id) > 0;
 		int done = 0;
 		if (!fired && ev.type == SM_EV_OVERDUE) {
@@ -267,6 +300,7 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 			sm_sched_action(&ev, now_ms, catchup, fired, done);
 		if (act == SM_SKIP)
 			continue;
+		sm_sched_cap_count(&f->cap, &ev);
 		if (act == SM_MISSED) {
 			add_row(&f->missed, &f->missed_rows, &f->nmissed,
 				&f->cap_missed, &ev, 0, 1);

@@ -89,8 +89,15 @@ load_keys(const struct sm_webhook *wh, struct webhook_keys *k)
 	fclose(f);
 }
 
+static int
+cancelled(const atomic_int *cancel)
+{
+	return cancel && atomic_load(cancel);
+}
+
 static struct world *
-build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
+build(struct sm_config *cfg, int *cfg_refs, const struct world *prev,
+      const atomic_int *cancel)
 {
 	const struct sm_tz *zone = sm_calendar_system_zone(cfg->timezone);
 	if (!zone)
@@ -114,6 +121,12 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 		lc->refs = 1;
 		sm_calendar_init(&lc->cal, cc->name);
 		struct sm_diag_list d = {0};
+		if (cancelled(cancel)) {
+			/* Stopping: an empty stand-in, never served. */
+			w->cals[w->ncals++] = lc;
+			continue;
+		}
+		lc->cal.cancel = cancel;
 		int rc = sm_calendar_load_file(&lc->cal, cc->path, &d);
 		int bad = report(cc->name, cc->path, &d, rc) ||
 			  lc->cal.unterminated;
@@ -144,7 +157,7 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 		abort();
 	for (size_t i = 0; i < cfg->nwebhooks; i++)
 		load_keys(&cfg->webhooks[i], &w->keys[i]);
-	for (size_t i = 0; i < w->ncals; i++) {
+	for (size_t i = 0; i < w->ncals && !cancelled(cancel); i++) {
 		struct sm_diag_list d = {0};
 		sm_occur_index(&w->set, &w->cals[i]->cal, &w->opts, &d);
 		for (size_t k = 0; k < d.n; k++)
@@ -158,12 +171,13 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev)
 }
 
 struct world *
-world_build(struct sm_config *cfg, const struct world *prev)
+world_build(struct sm_config *cfg, const struct world *prev,
+	    const atomic_int *cancel)
 {
 	int *refs = calloc(1, sizeof(*refs));
 	if (!refs)
 		abort();
-	struct world *w = build(cfg, refs, prev);
+	struct world *w = build(cfg, refs, prev, cancel);
 	if (!w) {
 		sm_config_free(cfg);
 		free(refs);
@@ -172,11 +186,11 @@ world_build(struct sm_config *cfg, const struct world *prev)
 }
 
 struct world *
-world_rebuild(const struct world *prev)
+world_rebuild(const struct world *prev, const atomic_int *cancel)
 {
 	/* The loop thread does not touch the count while a reload runs: the
 	 * previous world is freed only after this returns. */
-	return build(prev->cfg, prev->cfg_refs, prev);
+	return build(prev->cfg, prev->cfg_refs, prev, cancel);
 }
 
 void

@@ -44,15 +44,20 @@ struct world {
  * it names.  A calendar that cannot be read, has errors or is cut short is
  * taken from prev when prev has one of that name (and the failure is
  * logged), else loaded as far as it goes.  Returns NULL only when the
- * config's time zone is unknown.
+ * config's time zone is unknown.  When *cancel becomes nonzero (the daemon
+ * is stopping; cancel may be NULL) the load stops within a line of
+ * calendar text and the world it returns is incomplete: free it, never
+ * serve it.
  */
-struct world *world_build(struct sm_config *cfg, const struct world *prev);
+struct world *world_build(struct sm_config *cfg, const struct world *prev,
+			  const atomic_int *cancel);
 
 /*
  * Builds a world with prev's config (shared) and its calendars read again:
  * a calendar save while the config file has an error still takes effect.
+ * cancel as for world_build.
  */
-struct world *world_rebuild(const struct world *prev);
+struct world *world_rebuild(const struct world *prev, const atomic_int *cancel);
 
 /* Releases a world and the calendars no other world uses; NULL no-op. */
 void world_free(struct world *w);

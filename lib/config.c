@@ -975,6 +975,11 @@ static const struct key_spec daemon_keys[] = {
 	 .names = log_level_names},
 	{.name = "watchdog", .kind = K_BOOL, .off = CFG(watchdog)},
 	{.name = "fire_drafts", .kind = K_BOOL, .off = CFG(fire_drafts)},
+	{.name = "series_cap",
+	 .kind = K_INT,
+	 .off = CFG(series_cap),
+	 .min = 1,
+	 .max = 1000000},
 };
 
 static const struct key_spec reminders_keys[] = {
@@ -2022,6 +2027,7 @@ sm_config_defaults(void)
 	cfg->log_level = SM_LOG_INFO;
 	cfg->watchdog = 1;
 	cfg->fire_drafts = 0;
+	cfg->series_cap = 60;
 	durations_copy(&cfg->lead, default_lead, NKEYS(default_lead));
 	cfg->overdue = 2 * 3600;
 	cfg->week_start = 0;

@@ -994,6 +994,89 @@ sm_sched_stats(const struct sm_sched *s, struct sm_sched_stats *out)
 	}
 }
 
+/* ---------------------------------------------------------------------
+ * The firing cap.
+ */
+
+static uint64_t
+cap_key(const struct sm_sched_event *ev)
+{
+	const struct sm_series *s = ev->occ.series;
+	const char *uid = s->master ? s->master->uid : ev->occ.post->uid;
+	uint64_t h = 1469598103934665603ULL;
+	h = fnv(h, s->calendar ? s->calendar : "",
+		strlen(s->calendar ? s->calendar : "") + 1);
+	h = fnv(h, uid, strlen(uid) + 1);
+	return h ? h : 1;
+}
+
+/* The slot of ev's series in the current minute (made when missing). */
+static struct sm_cap_slot *
+cap_slot(struct sm_sched_cap *c, const struct sm_sched_event *ev,
+	 int64_t now_ms)
+{
+	int64_t minute = now_ms / 60000;
+	if (minute != c->minute || !c->slots) {
+		/* A new minute: every budget starts again. */
+		if (c->slots)
+			memset(c->slots, 0, c->nslots * sizeof(*c->slots));
+		c->used = 0;
+		c->minute = minute;
+	}
+	if (!c->slots || (c->used + 1) * 2 > c->nslots) {
+		size_t n = c->nslots ? c->nslots * 2 : 64;
+		struct sm_cap_slot *v = calloc(n, sizeof(*v));
+		if (!v)
+			abort();
+		for (size_t i = 0; i < c->nslots; i++) {
+			if (!c->slots[i].key)
+				continue;
+			size_t h = c->slots[i].key & (n - 1);
+			while (v[h].key)
+				h = (h + 1) & (n - 1);
+			v[h] = c->slots[i];
+		}
+		free(c->slots);
+		c->slots = v;
+		c->nslots = n;
+	}
+	uint64_t key = cap_key(ev);
+	size_t h = key & (c->nslots - 1);
+	while (c->slots[h].key && c->slots[h].key != key)
+		h = (h + 1) & (c->nslots - 1);
+	if (!c->slots[h].key) {
+		c->slots[h].key = key;
+		c->used++;
+	}
+	return &c->slots[h];
+}
+
+enum sm_cap_verdict
+sm_sched_cap_check(struct sm_sched_cap *c, const struct sm_sched_event *ev,
+		   int64_t now_ms)
+{
+	struct sm_cap_slot *sl = cap_slot(c, ev, now_ms);
+	if (sl->count < c->limit)
+		return SM_CAP_OK;
+	return sl->skipped++ == 0 ? SM_CAP_FIRST : SM_CAP_OVER;
+}
+
+void
+sm_sched_cap_count(struct sm_sched_cap *c, const struct sm_sched_event *ev)
+{
+	if (!c->slots)
+		return; /* never checked: nothing to count against */
+	cap_slot(c, ev, c->minute * 60000)->count++;
+}
+
+void
+sm_sched_cap_fini(struct sm_sched_cap *c)
+{
+	free(c->slots);
+	c->slots = NULL;
+	c->nslots = c->used = 0;
+}
+
 enum sm_fire_action
 sm_sched_action(const struct sm_sched_event *ev, int64_t now_ms,
 		sm_time catchup, int already_fired, int done)

@@ -125,6 +125,44 @@ enum sm_fire_action sm_sched_action(const struct sm_sched_event *ev,
 				    int64_t now_ms, sm_time catchup,
 				    int already_fired, int done);
 
+/*
+ * The firing cap of SPEC section 9 (`[daemon] series_cap`): at most `limit`
+ * events of one series (a UID in a calendar, across reloads) fire or are
+ * recorded as missed within one minute of the wall clock; the rest are
+ * skipped.  Pure bookkeeping: the time is passed in.
+ */
+struct sm_cap_slot {
+	uint64_t key; /* 0: empty */
+	int count;    /* events counted this minute */
+	long skipped; /* events refused this minute */
+};
+
+struct sm_sched_cap {
+	int limit;
+	int64_t minute; /* the minute counted (ms / 60000) */
+	struct sm_cap_slot *slots;
+	size_t nslots, used;
+};
+
+enum sm_cap_verdict {
+	SM_CAP_OK,    /* within the cap: decide and fire as usual */
+	SM_CAP_FIRST, /* over it, the series' first refusal this minute */
+	SM_CAP_OVER,  /* over it again */
+};
+
+/* Whether ev's series may fire one more event in the minute of now_ms
+ * under c->limit; a refusal is counted as skipped. */
+enum sm_cap_verdict sm_sched_cap_check(struct sm_sched_cap *c,
+				       const struct sm_sched_event *ev,
+				       int64_t now_ms);
+
+/* Counts an event that fired or was recorded against its series. */
+void sm_sched_cap_count(struct sm_sched_cap *c,
+			const struct sm_sched_event *ev);
+
+/* Frees the cap's table (the struct may be reused after). */
+void sm_sched_cap_fini(struct sm_sched_cap *c);
+
 /* The number of series scheduled (loaded and added, less removed). */
 size_t sm_sched_size(const struct sm_sched *s);
 

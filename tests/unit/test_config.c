@@ -455,6 +455,7 @@ check_defaults(const struct sm_config *c)
 	assert_int_equal(c->log_level, SM_LOG_INFO);
 	assert_int_equal(c->watchdog, 1);
 	assert_int_equal(c->fire_drafts, 0);
+	assert_int_equal(c->series_cap, 60);
 	assert_int_equal(c->lead.n, 2);
 	assert_int_equal(c->lead.v[0], 86400);
 	assert_int_equal(c->lead.v[1], 3600);
@@ -719,6 +720,9 @@ test_good_values(void **state)
 	l = expect_good("cadence", "lookahead", "0");
 	assert_int_equal(l.cfg->lookahead, 0);
 	unload(&l);
+	l = expect_good("daemon", "series_cap", "5");
+	assert_int_equal(l.cfg->series_cap, 5);
+	unload(&l);
 	l = expect_good("platform:p", "cadence", "2/month");
 	assert_int_equal(l.cfg->platforms[0].cadence.count, 2);
 	assert_int_equal(l.cfg->platforms[0].cadence.unit, SM_CADENCE_MONTH);
@@ -780,6 +784,8 @@ test_bad_values(void **state)
 	expect_bad("reminders", "overdue", "0", "at least 1s");
 	expect_bad("cadence", "week_start", "funday", "expected a weekday");
 	expect_bad("cadence", "lookahead", "-1", "from 0 to 520");
+	expect_bad("daemon", "series_cap", "0", "from 1 to 1000000");
+	expect_bad("daemon", "series_cap", "lots", "from 1 to 1000000");
 	expect_bad("cadence", "lookahead", "4 weeks", "from 0 to 520");
 	expect_bad("platform:instagram", "cadence", "3/fortnight",
 		   "expected N/day, N/week or N/month");

@@ -1598,6 +1598,53 @@ test_skip(void **state)
 	sfx_fini(&f);
 }
 
+/* The firing cap: `limit` events a series a minute, counted per UID and
+ * calendar, refusals reported once per series and minute. */
+static void
+test_cap(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	sfx_load(&f, "[daemon]\ntimezone = UTC\n[reminders]\nlead = none\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:sec",
+		       "DTSTART:20260101T000000Z", "RRULE:FREQ=SECONDLY",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:min",
+		       "DTSTART:20260101T000000Z", "RRULE:FREQ=MINUTELY",
+		       "END:VEVENT", TAIL),
+		 "2026-03-01T00:00:00Z");
+	struct sm_sched_cap cap = {.limit = 5};
+	int64_t now = (int64_t)at("2026-03-01T00:00:00Z") * 1000;
+	struct sm_sched_event ev;
+	int fired_sec = 0, fired_min = 0, first = 0, over = 0;
+	/* Two minutes of events, popped as the clock goes. */
+	for (int64_t t = now; t < now + 120000; t += 1000) {
+		while (sm_sched_pop(f.s, (sm_time)(t / 1000), &ev)) {
+			enum sm_cap_verdict v =
+				sm_sched_cap_check(&cap, &ev, t);
+			if (v == SM_CAP_FIRST)
+				first++;
+			if (v == SM_CAP_OVER)
+				over++;
+			if (v != SM_CAP_OK)
+				continue;
+			sm_sched_cap_count(&cap, &ev);
+			if (strcmp(event_uid(&ev), "sec") == 0)
+				fired_sec++;
+			else
+				fired_min++;
+		}
+	}
+	/* sec: 5 of each minute's 120 (a due and, for the occurrence two
+	 * hours before, an overdue each second); min: its two dues and two
+	 * overdues, never capped. */
+	assert_int_equal(fired_sec, 10);
+	assert_int_equal(fired_min, 4);
+	assert_int_equal(first, 2); /* one report per series and minute */
+	assert_int_equal(over, 2 * (120 - 5) - 2);
+	sm_sched_cap_fini(&cap);
+	sfx_fini(&f);
+}
+
 /* ---------------------------------------------------------------------
  * Runner.
  */
@@ -1649,6 +1696,7 @@ main(void)
 		T(test_dense_cost),
 		T(test_add_remove),
 		T(test_skip),
+		T(test_cap),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, group_teardown);
 	force_lanes = 1;
