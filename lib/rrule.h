@@ -139,7 +139,9 @@ struct sm_rrule_iter {
 	int64_t pos, npos;   /* cursor in the period's instance list */
 	int32_t setpos_idx[SM_RRULE_MAX_SETPOS];
 	int nsetpos_idx;
-	int loaded; /* the period's set is computed */
+	int loaded;   /* the period's set is computed */
+	int has_back; /* skip_to stepped one instance too far: */
+	sm_time back; /* the next to return */
 };
 
 /*
@@ -158,7 +160,9 @@ int sm_rrule_iter_next(struct sm_rrule_iter *it, sm_time *out);
 /*
  * Moves ahead so that the next instance returned is the first one at or after
  * civil time t.  Without COUNT this jumps straight to t's period; with COUNT it
- * has to step through the earlier instances to count them.
+ * has to count the earlier instances: whole periods at a time (whole days for
+ * rules finer than DAILY), so even FREQ=SECONDLY;COUNT=100000000 skips years
+ * in milliseconds.
  */
 void sm_rrule_iter_skip_to(struct sm_rrule_iter *it, sm_time t);
 

@@ -9,8 +9,9 @@ from shared calendars, and nothing in it may stop firing.
   six posts due 7-32 s later: all six fire (lateness asserted loosely), the
   dense series fires at most series_cap events a minute with one log line
   per minute, SIGTERM stops the daemon promptly.
-- dense_start: the same calendar at start: READY=1 reaches NOTIFY_SOCKET,
-  the six posts fire.
+- dense_start: the same calendar at start, with a SECONDLY;COUNT=10^8
+  post begun 400 days ago (its count must not be walked second by second):
+  READY=1 reaches NOTIFY_SOCKET, the six posts fire.
 - dense_future: twenty SECONDLY posts starting in a few seconds do not
   starve thirty plain posts.
 - huge_text: a 50 MB DESCRIPTION is an error naming file and line, its post
@@ -181,13 +182,16 @@ def s_dense_saved():
 
 
 def s_dense_start():
-    """The same calendar at start: READY, then the six posts."""
+    """The same calendar at start, and a SECONDLY rule with a COUNT of 10^8
+    begun 400 days ago: READY, then the six posts."""
     d = scenario_dir("dense_start")
     cal = os.path.join(d, "cal.ics")
     ev_log = os.path.join(d, "state", "events.jsonl")
     t = now()
     normal = plain(6, t + 7 * TS, 5 * TS)
     body = "".join(vevent(u, s) for u, s in normal)
+    body += vevent("counted", t - 400 * 86400, "counted",
+                   "RRULE:FREQ=SECONDLY;COUNT=100000000")
     write(cal, vcalendar(body + dense_event("dense", t - 7200)))
     write(os.path.join(d, "smcal.conf"),
           conf_text(d, [("main", cal)], catchup="6h", lead="1h",
@@ -204,7 +208,7 @@ def s_dense_start():
                     "the six posts' due events")
         events = read_events(ev_log)
         check_lateness(events, expected)
-        check_cap(events, {"dense"}, dm.text())
+        check_cap(events, {"dense", "counted"}, dm.text())
         timed_stop(dm, "after a dense start", 5)
     finally:
         notify.close()
