@@ -579,6 +579,7 @@ struct sm_occur_iter {
 	int part;
 	enum domain dom;
 	struct stream st;
+	int has_stream;		  /* st was set up (to free) */
 	int streaming;		  /* st may still yield keys */
 	sm_time key_lo, key_hi;	  /* the part's keys: [key_lo, key_hi) */
 	sm_time shift;		  /* the part's THISANDFUTURE shift */
@@ -811,7 +812,7 @@ sm_occur_iter_new(const struct sm_series *s, const struct sm_occur_opts *o,
 	if (part >= 0 && part < s->nfutures)
 		it->key_hi = s->future_keys[part];
 	stream_init(&it->st, m, &it->o);
-	it->streaming = 1;
+	it->has_stream = it->streaming = 1;
 	/* Keys of instances that can start at or after t. */
 	sm_time lo = part == SM_OCCUR_ALL ? t - s->max_shift : t - it->shift;
 	sm_time key = lo, margin = 0;
@@ -838,8 +839,7 @@ sm_occur_iter_free(struct sm_occur_iter *it)
 {
 	if (!it)
 		return;
-	if (it->s->master && it->part != SM_OCCUR_OVERRIDES &&
-	    it->part <= it->s->nfutures)
+	if (it->has_stream)
 		stream_fini(&it->st);
 	free(it->heap);
 	free(it);
