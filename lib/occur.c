@@ -485,14 +485,31 @@ standalone_occurrence(const struct sm_series *s, const struct sm_post *p,
 	out->cancelled = p->status == SM_POST_CANCELLED;
 }
 
-/* Is key an instance of the master's recurrence set? */
+/* The local time margin stream_skip needs at key: the spread of the
+ * master's zone's offsets around it (0 for UTC and civil-time series). */
+static sm_time
+skip_margin(const struct stream *st, sm_time key)
+{
+	const struct sm_dt *s = &st->m->start;
+	if (st->dom != DOM_INSTANT || s->kind != SM_DT_ZONED)
+		return 0;
+	sm_time g =
+		sm_tz_spread(s->zone->tz, key - 5 * SM_DAY, key + 7 * SM_DAY);
+	return g < 2 * SM_DAY
+		       ? g
+		       : sm_tz_spread(s->zone->tz, SM_TIME_MIN, SM_TIME_MAX);
+}
+
+/* Is key an instance of the master's recurrence set?  (Once per override
+ * at index time: positioned by the tight margin, so a SECONDLY series'
+ * overrides do not walk two days of seconds each.) */
 static int
 master_has(const struct sm_series *s, sm_time key,
 	   const struct sm_occur_opts *o)
 {
 	struct stream st;
 	stream_init(&st, s->master, o);
-	stream_skip(&st, key, 2 * SM_DAY);
+	stream_skip(&st, key, skip_margin(&st, key));
 	sm_time k;
 	int found = 0;
 	while (stream_next(&st, &k) && k <= key)
