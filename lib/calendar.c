@@ -1927,6 +1927,14 @@ static void
 reader_finish(struct reader *r)
 {
 	struct loader *ld = &r->ld;
+	if (ld->cal->cancelled) {
+		/* Stopped in the middle: what was being read is dropped
+		 * without a word (the caller discards the load anyway). */
+		r->u.cur.len = r->u.pending.len = 0;
+		ld->chunk_skip = 1;
+		ld->depth = 0;
+		ld->collecting = -1;
+	}
 	unfolder_complete(ld, &r->u);
 	if (r->u.pending.len)
 		line_done(ld, r->u.pending.s, r->u.pending.len,

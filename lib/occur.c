@@ -153,7 +153,24 @@ struct stream {
 	sm_time dtstart_key;
 	sm_time recent[8]; /* the last keys emitted, for duplicates */
 	int nrecent;
+	/* Capacities of the owned arrays above, kept by stream_init for a
+	 * stream set up again (an iterator reset). */
+	int rules_cap, rdates_cap, exdates_cap;
 };
+
+/* Makes *p hold n elements of size sz at least (keeping its capacity). */
+static void
+reserve(void *p, int *cap, int n, size_t sz)
+{
+	void **pp = p;
+	if (n <= *cap)
+		return;
+	void *q = realloc(*pp, (size_t)n * sz);
+	if (!q)
+		abort();
+	*pp = q;
+	*cap = n;
+}
 
 static int
 cmp_time(const void *a, const void *b)
@@ -190,27 +207,34 @@ static void
 stream_init(struct stream *st, const struct sm_post *m,
 	    const struct sm_occur_opts *o)
 {
+	/* The arrays of a stream set up before are used again. */
+	struct sm_rrule_iter *rules = st->rules;
+	sm_time *rk = st->rdate_keys, *xk = st->exdate_keys;
+	int64_t *xd = st->exdate_days;
+	int rc = st->rules_cap, rdc = st->rdates_cap, xc = st->exdates_cap;
 	memset(st, 0, sizeof(*st));
+	st->rules = rules;
+	st->rdate_keys = rk;
+	st->exdate_keys = xk;
+	st->exdate_days = xd;
+	st->rules_cap = rc;
+	st->rdates_cap = rdc;
+	st->exdates_cap = xc;
 	st->m = m;
 	st->dom = domain_of(m);
 	st->rc.master = m;
 	st->rc.o = o;
 	int all_day = m->start.kind == SM_DT_DATE;
 	st->nrules = m->nrrules < MAX_RULES ? m->nrrules : MAX_RULES;
-	if (st->nrules) {
-		st->rules = malloc((size_t)st->nrules * sizeof(*st->rules));
-		if (!st->rules)
-			abort();
-	}
+	reserve(&st->rules, &st->rules_cap, st->nrules, sizeof(*st->rules));
 	for (int i = 0; i < st->nrules; i++) {
 		sm_rrule_iter_init(&st->rules[i], &m->rrules[i], m->start.civil,
 				   all_day, resolve_civil, &st->rc);
 		rule_advance(st, i);
 	}
 	if (m->nrdates) {
-		st->rdate_keys = malloc((size_t)m->nrdates * sizeof(sm_time));
-		if (!st->rdate_keys)
-			abort();
+		reserve(&st->rdate_keys, &st->rdates_cap, m->nrdates,
+			sizeof(sm_time));
 		for (int i = 0; i < m->nrdates; i++)
 			st->rdate_keys[i] = key_of(&m->rdates[i], st->dom, o);
 		qsort(st->rdate_keys, (size_t)m->nrdates, sizeof(sm_time),
@@ -218,10 +242,10 @@ stream_init(struct stream *st, const struct sm_post *m,
 		st->nrdates = m->nrdates;
 	}
 	if (m->nexdates) {
-		st->exdate_keys = malloc((size_t)m->nexdates * sizeof(sm_time));
-		st->exdate_days = malloc((size_t)m->nexdates * sizeof(int64_t));
-		if (!st->exdate_keys || !st->exdate_days)
-			abort();
+		int xc2 = st->exdates_cap;
+		reserve(&st->exdate_keys, &st->exdates_cap, m->nexdates,
+			sizeof(sm_time));
+		reserve(&st->exdate_days, &xc2, m->nexdates, sizeof(int64_t));
 		for (int i = 0; i < m->nexdates; i++) {
 			const struct sm_dt *x = &m->exdates[i];
 			if (x->kind == SM_DT_DATE && st->dom != DOM_DATE)
@@ -507,7 +531,7 @@ static int
 master_has(const struct sm_series *s, sm_time key,
 	   const struct sm_occur_opts *o)
 {
-	struct stream st;
+	struct stream st = {0};
 	stream_init(&st, s->master, o);
 	stream_skip(&st, key, skip_margin(&st, key));
 	sm_time k;
@@ -535,7 +559,7 @@ sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
 		}
 		return rc;
 	}
-	struct stream st;
+	struct stream st = {0};
 	stream_init(&st, s->master, o);
 	/* Unshifted starts of instances that can land in the window. */
 	sm_time lo = from - s->max_shift, hi = to + s->max_shift;
@@ -596,7 +620,6 @@ struct sm_occur_iter {
 	int part;
 	enum domain dom;
 	struct stream st;
-	int has_stream;		  /* st was set up (to free) */
 	int streaming;		  /* st may still yield keys */
 	sm_time key_lo, key_hi;	  /* the part's keys: [key_lo, key_hi) */
 	sm_time shift;		  /* the part's THISANDFUTURE shift */
@@ -795,13 +818,19 @@ first_at_or_after(const sm_time *v, int n, sm_time t)
 	return lo;
 }
 
-struct sm_occur_iter *
-sm_occur_iter_new(const struct sm_series *s, const struct sm_occur_opts *o,
-		  sm_time t, int part)
+/* Sets an iterator up (again: the arrays of its stream and its heap are
+ * kept, so a reset allocates nothing). */
+static void
+iter_setup(struct sm_occur_iter *it, const struct sm_series *s,
+	   const struct sm_occur_opts *o, sm_time t, int part)
 {
-	struct sm_occur_iter *it = calloc(1, sizeof(*it));
-	if (!it)
-		abort();
+	struct stream st = it->st;
+	struct cand *heap = it->heap;
+	size_t capheap = it->capheap;
+	memset(it, 0, sizeof(*it));
+	it->st = st;
+	it->heap = heap;
+	it->capheap = capheap;
 	it->s = s;
 	it->o = *o;
 	it->t = t;
@@ -815,7 +844,7 @@ sm_occur_iter_new(const struct sm_series *s, const struct sm_occur_opts *o,
 		it->ov_pos =
 			first_at_or_after(s->override_starts, s->noverrides, t);
 	if (!s->master || part == SM_OCCUR_OVERRIDES || part > s->nfutures)
-		return it;
+		return;
 	const struct sm_post *m = s->master;
 	it->dom = domain_of(m);
 	it->zone = it->dom == DOM_INSTANT
@@ -829,7 +858,7 @@ sm_occur_iter_new(const struct sm_series *s, const struct sm_occur_opts *o,
 	if (part >= 0 && part < s->nfutures)
 		it->key_hi = s->future_keys[part];
 	stream_init(&it->st, m, &it->o);
-	it->has_stream = it->streaming = 1;
+	it->streaming = 1;
 	/* Keys of instances that can start at or after t. */
 	sm_time lo = part == SM_OCCUR_ALL ? t - s->max_shift : t - it->shift;
 	sm_time key = lo, margin = 0;
@@ -848,7 +877,24 @@ sm_occur_iter_new(const struct sm_series *s, const struct sm_occur_opts *o,
 	if (key < it->key_lo)
 		key = it->key_lo;
 	stream_skip(&it->st, key, margin);
+}
+
+struct sm_occur_iter *
+sm_occur_iter_new(const struct sm_series *s, const struct sm_occur_opts *o,
+		  sm_time t, int part)
+{
+	struct sm_occur_iter *it = calloc(1, sizeof(*it));
+	if (!it)
+		abort();
+	iter_setup(it, s, o, t, part);
 	return it;
+}
+
+void
+sm_occur_iter_reset(struct sm_occur_iter *it, const struct sm_series *s,
+		    const struct sm_occur_opts *o, sm_time t, int part)
+{
+	iter_setup(it, s, o, t, part);
 }
 
 void
@@ -856,8 +902,7 @@ sm_occur_iter_free(struct sm_occur_iter *it)
 {
 	if (!it)
 		return;
-	if (it->has_stream)
-		stream_fini(&it->st);
+	stream_fini(&it->st);
 	free(it->heap);
 	free(it);
 }

@@ -132,6 +132,11 @@ struct sm_occur_iter *sm_occur_iter_new(const struct sm_series *s,
 					const struct sm_occur_opts *o,
 					sm_time t, int part);
 
+/* Sets an iterator up again, as sm_occur_iter_new would, reusing its
+ * memory (the scheduler scans many sparse series with one iterator). */
+void sm_occur_iter_reset(struct sm_occur_iter *it, const struct sm_series *s,
+			 const struct sm_occur_opts *o, sm_time t, int part);
+
 /* Frees an iterator; NULL is a no-op. */
 void sm_occur_iter_free(struct sm_occur_iter *it);
 

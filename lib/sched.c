@@ -33,36 +33,41 @@ struct pending {
 
 /* One kind of event of a part's occurrences (lanes only). */
 struct event_class {
-	enum sm_event_type type;
-	sm_time off;  /* at - start, for relative classes */
-	int absolute; /* a reminder at a fixed instant */
-	sm_time at;   /* that instant */
+	uint8_t type;	  /* enum sm_event_type */
+	uint8_t absolute; /* a reminder at a fixed instant */
+	union {
+		sm_time off; /* at - start, for relative classes */
+		sm_time at;  /* the instant, for absolute ones */
+	};
 };
 
+/* Kept small: a 100k-post calendar has 100k lanes. */
 struct lane {
 	size_t series;	/* index in st */
 	unsigned order; /* among the series' lanes */
 	int part;	/* SM_OCCUR_ALL, SM_OCCUR_OVERRIDES or a part */
-	int all;	/* every event of the occurrences; else cls only */
 	struct event_class cls;
-	int keep_iter; /* the iterator lives between scans */
-	struct sm_occur_iter *it;
-	sm_time scanned_until; /* occurrences starting earlier are buffered */
-	sm_time scan_limit;    /* no event comes from later occurrences */
-	int exhausted;
-	struct pending *pending; /* a binary heap in event order */
-	int npending, cap;
+	uint8_t all;	   /* every event of the occurrences; else cls only */
+	uint8_t keep_iter; /* the iterator lives between scans */
+	uint8_t exhausted;
 	uint32_t seq;
+	int npending, cap;
+	struct sm_occur_iter *it;
+	sm_time scanned_until;	 /* occurrences starting earlier are buffered */
+	sm_time scan_limit;	 /* no event comes from later occurrences */
+	struct pending *pending; /* a binary heap in event order */
 	size_t heap_pos; /* index in the scheduler's heap, or SIZE_MAX */
 };
 
 struct series_state {
 	const struct sm_series *series; /* NULL: a free slot */
 	sm_time before,
-		after; /* events lie in [start - before, start + after] */
-	sm_time from;  /* earlier events are not produced */
-	struct lane *lanes;
+		after;	    /* events lie in [start - before, start + after] */
+	sm_time from;	    /* earlier events are not produced */
+	struct lane *lanes; /* &one for a sparse series */
 	int nlanes;
+	int sparse; /* lanes is &one */
+	struct lane one;
 };
 
 struct sm_sched {
@@ -76,6 +81,7 @@ struct sm_sched {
 	size_t nheap, capheap;
 	int lane_min;
 	uint64_t work; /* iterator steps of freed iterators, and scans */
+	struct sm_occur_iter *spare; /* lent to sparse lanes for a scan */
 };
 
 const char *
@@ -249,9 +255,10 @@ static void
 buffer_add(struct lane *ln, struct pending *ev)
 {
 	if (ln->npending == ln->cap) {
-		/* Most lanes buffer the few events of one occurrence: grow
-		 * in small steps, a 100k-post calendar has 100k buffers. */
-		ln->cap = ln->cap < 12 ? ln->cap + 3 : ln->cap * 2;
+		/* Most lanes buffer the few events of one occurrence (four
+		 * with the default leads): grow one by one at first, a
+		 * 100k-post calendar has 100k buffers. */
+		ln->cap = ln->cap < 8 ? ln->cap + 1 : ln->cap * 2;
 		void *q = realloc(ln->pending, (size_t)ln->cap * sizeof(*ev));
 		if (!q)
 			abort();
@@ -387,11 +394,14 @@ occurrence_events(struct sm_sched *s, struct series_state *ss, struct lane *ln,
 static void
 drop_iter(struct sm_sched *s, struct lane *ln)
 {
-	if (ln->it) {
-		s->work += sm_occur_iter_work(ln->it);
+	if (!ln->it)
+		return;
+	s->work += sm_occur_iter_work(ln->it);
+	if (!ln->keep_iter && !s->spare)
+		s->spare = ln->it; /* for the next sparse scan */
+	else
 		sm_occur_iter_free(ln->it);
-		ln->it = NULL;
-	}
+	ln->it = NULL;
 }
 
 static void
@@ -412,9 +422,17 @@ scan_next(struct sm_sched *s, struct series_state *ss, struct lane *ln)
 		exhaust(s, ln);
 		return;
 	}
-	if (!ln->it)
+	if (!ln->it && !ln->keep_iter && s->spare) {
+		/* Sparse lanes share one iterator's memory: a 100k-series
+		 * load allocates nothing per scan. */
+		ln->it = s->spare;
+		s->spare = NULL;
+		sm_occur_iter_reset(ln->it, ss->series, &s->opts,
+				    ln->scanned_until, ln->part);
+	} else if (!ln->it) {
 		ln->it = sm_occur_iter_new(ss->series, &s->opts,
 					   ln->scanned_until, ln->part);
+	}
 	struct sm_occurrence occ;
 	if (!sm_occur_iter_next(ln->it, &occ)) {
 		exhaust(s, ln);
@@ -739,9 +757,8 @@ series_setup(struct sm_sched *s, size_t idx, const struct sm_series *ser,
 	if (!is_dense(s, ss)) {
 		/* One lane for everything: its buffer holds the events of the
 		 * few occurrences within one event span. */
-		ss->lanes = calloc(1, sizeof(*ss->lanes));
-		if (!ss->lanes)
-			abort();
+		ss->lanes = &ss->one;
+		ss->sparse = 1;
 		struct lane *ln = new_lane(ss, idx, SM_OCCUR_ALL);
 		ln->scanned_until = SM_TIME_MIN;
 		ln->scan_limit = scan_limit(s, ser);
@@ -813,7 +830,8 @@ series_clear(struct sm_sched *s, struct series_state *ss)
 		drop_iter(s, ln);
 		free(ln->pending);
 	}
-	free(ss->lanes);
+	if (!ss->sparse)
+		free(ss->lanes);
 	if (ss->series)
 		s->live--;
 	memset(ss, 0, sizeof(*ss));
@@ -848,6 +866,8 @@ unload(struct sm_sched *s)
 	free(s->st);
 	free(s->heap);
 	free(s->free_slots);
+	sm_occur_iter_free(s->spare);
+	s->spare = NULL;
 	s->st = NULL;
 	s->heap = NULL;
 	s->free_slots = NULL;
@@ -877,6 +897,21 @@ sm_sched_load(struct sm_sched *s, const struct sm_series_set *set,
 		series_setup(s, i, &set->series[i], from);
 }
 
+/* The series states moved (realloc): their inline lanes too, which the
+ * heap points to. */
+static void
+relocate_inline_lanes(struct sm_sched *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct series_state *ss = &s->st[i];
+		if (!ss->series || !ss->sparse)
+			continue;
+		ss->lanes = &ss->one;
+		if (ss->one.heap_pos != SIZE_MAX)
+			s->heap[ss->one.heap_pos] = &ss->one;
+	}
+}
+
 size_t
 sm_sched_add(struct sm_sched *s, const struct sm_series *ser, sm_time from)
 {
@@ -891,6 +926,7 @@ sm_sched_add(struct sm_sched *s, const struct sm_series *ser, sm_time from)
 				abort();
 			s->st = p;
 			s->cap = cap;
+			relocate_inline_lanes(s);
 		}
 		idx = s->n++;
 	}
