@@ -553,6 +553,9 @@ first_load_done(uv_work_t *req, int status)
 		return;
 	}
 	d->world = w;
+	/* The load's scratch memory was freed in the pool thread's malloc
+	 * arena, where the loop thread cannot reuse it: give it back. */
+	malloc_trim(0);
 	int rc = start_serving(d);
 	if (rc != 0) {
 		d->exit_code = rc;
