@@ -21,15 +21,26 @@
 /* More event classes than this in one part: one buffered lane for it. */
 #define MAX_CLASSES 64
 
-/* A buffered event: sm_sched_event without its id (made when taken), so a
- * 100k-series schedule stays small. */
+/* A buffered event: sm_sched_event without what can be derived when it is
+ * taken (its id, series, end and lead; only occurrences that are not
+ * cancelled are buffered), so a 100k-series schedule stays small. */
 struct pending {
 	sm_time at;
-	sm_time lead;
-	struct sm_occurrence occ;
-	enum sm_event_type type;
-	uint32_t seq; /* order of buffering, for ties */
+	sm_time start; /* the occurrence's */
+	sm_time rid;
+	const struct sm_post *post;
+	uint32_t seq;	  /* order of buffering, for ties */
+	uint8_t type;	  /* enum sm_event_type */
+	uint8_t rid_kind; /* enum sm_dt_kind */
 };
+
+/* A reminder's lead is the time from it to publish; due and overdue have
+ * none. */
+static sm_time
+pending_lead(const struct pending *p)
+{
+	return p->type == SM_EV_REMINDER ? p->start - p->at : 0;
+}
 
 /* One kind of event of a part's occurrences (lanes only). */
 struct event_class {
@@ -242,12 +253,12 @@ event_before(const struct pending *a, const struct pending *b)
 {
 	if (a->at != b->at)
 		return a->at < b->at;
-	if (a->occ.start != b->occ.start)
-		return a->occ.start < b->occ.start;
+	if (a->start != b->start)
+		return a->start < b->start;
 	if (a->type != b->type)
 		return a->type < b->type;
-	if (a->lead != b->lead)
-		return a->lead > b->lead;
+	if (pending_lead(a) != pending_lead(b))
+		return pending_lead(a) > pending_lead(b);
 	return a->seq < b->seq;
 }
 
@@ -301,18 +312,22 @@ buffer_pop(struct lane *ln)
 		buffer_sift_down(ln, 0);
 }
 
+/* Buffers an event of occ at `at` (its lead is start - at for reminders,
+ * 0 else: derived when it is taken). */
 static void
 emit(struct series_state *ss, struct lane *ln, const struct sm_occurrence *occ,
-     enum sm_event_type type, sm_time at, sm_time lead)
+     enum sm_event_type type, sm_time at)
 {
 	if (at < ss->from)
 		return;
 	struct pending ev;
 	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
+	ev.type = (uint8_t)type;
 	ev.at = at;
-	ev.lead = lead;
-	ev.occ = *occ;
+	ev.start = occ->start;
+	ev.rid = occ->rid;
+	ev.rid_kind = (uint8_t)occ->rid_kind;
+	ev.post = occ->post;
 	buffer_add(ln, &ev); /* the id is made when the event is taken */
 }
 
@@ -369,8 +384,7 @@ occurrence_events(struct sm_sched *s, struct series_state *ss, struct lane *ln,
 			    all[i] <= occ->start + ss->after &&
 			    lane_takes(ln, p, SM_EV_REMINDER, all[i],
 				       occ->start))
-				emit(ss, ln, occ, SM_EV_REMINDER, all[i],
-				     occ->start - all[i]);
+				emit(ss, ln, occ, SM_EV_REMINDER, all[i]);
 		free(all);
 	} else {
 		int n = config_leads(s->cfg, p, at);
@@ -379,15 +393,15 @@ occurrence_events(struct sm_sched *s, struct series_state *ss, struct lane *ln,
 			    lane_takes(ln, p, SM_EV_REMINDER,
 				       occ->start - at[i], occ->start))
 				emit(ss, ln, occ, SM_EV_REMINDER,
-				     occ->start - at[i], at[i]);
+				     occ->start - at[i]);
 	}
 	if (publishes) {
 		if (lane_takes(ln, p, SM_EV_DUE, occ->start, occ->start))
-			emit(ss, ln, occ, SM_EV_DUE, occ->start, 0);
+			emit(ss, ln, occ, SM_EV_DUE, occ->start);
 		sm_time od = occ->start + s->cfg->overdue;
 		if (s->cfg->overdue > 0 &&
 		    lane_takes(ln, p, SM_EV_OVERDUE, od, occ->start))
-			emit(ss, ln, occ, SM_EV_OVERDUE, od, 0);
+			emit(ss, ln, occ, SM_EV_OVERDUE, od);
 	}
 }
 
@@ -999,10 +1013,15 @@ sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out)
 		return 0;
 	const struct pending *p = &ln->pending[0];
 	memset(out, 0, sizeof(*out));
-	out->type = p->type;
+	out->type = (enum sm_event_type)p->type;
 	out->at = p->at;
-	out->lead = p->lead;
-	out->occ = p->occ;
+	out->lead = pending_lead(p);
+	out->occ.series = s->st[ln->series].series;
+	out->occ.post = p->post;
+	out->occ.start = p->start;
+	out->occ.end = p->start + sm_occur_length(p->post, &s->opts);
+	out->occ.rid = p->rid;
+	out->occ.rid_kind = (enum sm_dt_kind)p->rid_kind;
 	out->series = ln->series;
 	sm_event_make_id(out);
 	buffer_pop(ln);
