@@ -266,7 +266,7 @@ def s_huge_text():
           conf_text(d, [("main", cal)], lead="none"))
     t0 = time.monotonic()
     dm = Daemon(d).start(wait_ready=False)
-    dm.wait_log(r"smcald: info: loaded 3 posts", 20, "start-up")
+    dm.wait_log(r"loaded 3 posts", 20, "start-up")
     print("  loaded in %.2f s" % (time.monotonic() - t0))
     check(re.search(r"cal\.ics:8: DESCRIPTION is 52428800 bytes long, over "
                     r"the limit of 1 MiB for one property: the VEVENT at "
