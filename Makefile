@@ -37,13 +37,21 @@ CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 LIBSMCAL    := $(BUILD)/libsmcal.a
 
+# Message catalogues (lib/i18n.h): po/LANG.po compiled by msgfmt into
+# $(BUILD)/locale/LANG/LC_MESSAGES/smcal.mo, the layout `make install`
+# copies under $(LOCALEDIR), where an installed smcald looks (the build
+# tree's smcald finds $(BUILD)/locale beside itself).
+LOCALEDIR   ?= $(PREFIX)/share/locale
+PO_FILES    := $(wildcard po/*.po)
+MO_FILES    := $(PO_FILES:po/%.po=$(BUILD)/locale/%/LC_MESSAGES/smcal.mo)
+
 # Keep objects of test binaries between runs.
 .SECONDARY:
 
 .PHONY: all deps run check test sanitize valgrind fuzz bench format \
-	format-check install clean
+	format-check install clean pot
 
-all: $(BUILD)/smcald $(BUILD)/smctl $(LIBSMCAL)
+all: $(BUILD)/smcald $(BUILD)/smctl $(LIBSMCAL) $(MO_FILES)
 
 deps:
 	@sh scripts/deps.sh
@@ -51,6 +59,21 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/lib/i18n.o: CPPFLAGS += -DSM_LOCALEDIR='"$(LOCALEDIR)"'
+
+$(BUILD)/locale/%/LC_MESSAGES/smcal.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# po/smcal.pot from the marked messages (N_), and each po/LANG.po merged
+# with it: run after changing a message, then translate what is new.
+pot:
+	xgettext --from-code=UTF-8 --keyword=N_ --add-comments=TRANSLATORS \
+		--package-name=smcal --package-version=$(VERSION) \
+		--msgid-bugs-address=smcal --no-location --sort-output \
+		-o po/smcal.pot lib/payload.c
+	for po in $(PO_FILES); do msgmerge -q -U --backup=none $$po po/smcal.pot || exit 1; done
 
 $(LIBSMCAL): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -63,7 +86,7 @@ $(BUILD)/smcald: $(DAEMON_OBJS) $(LIBSMCAL)
 $(BUILD)/smctl: $(CTL_OBJS) $(LIBSMCAL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBSMCAL)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBSMCAL) | $(MO_FILES)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 
@@ -78,14 +101,16 @@ check: deps
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@mkdir -p run/state
+	@mkdir -p run && mkdir -p -m 0750 run/state
 	@python3 scripts/demo-calendar.py run/demo.ics
 	@echo "smcald: posts due in 45 s, 90 s and 150 s (run/demo.ics), reminders before them; Ctrl-C stops"
 	$(BUILD)/smcald -f -c conf/smcal-dev.conf
 
+# GCC's -fsanitize=undefined leaves out float-cast-overflow (a double out
+# of an integer's range converted to it), which clang's includes.
 sanitize: deps
 	@$(MAKE) --no-print-directory BUILD=build-san \
-		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		SAN="-fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow" \
 		OPT="-O1 -g" test
 
 valgrind: deps
@@ -101,6 +126,12 @@ fuzz: deps
 	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 		-o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c $(LIB_SRCS) \
 		-liniparser $(PKG_LIBS) -lm -lpthread
+	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-o build-fuzz/fuzz_postfile tests/fuzz/fuzz_postfile.c $(LIB_SRCS) \
+		-liniparser $(PKG_LIBS) -lm -lpthread
+	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-o build-fuzz/fuzz_proto tests/fuzz/fuzz_proto.c $(LIB_SRCS) \
+		-liniparser $(PKG_LIBS) -lm -lpthread
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 bench: deps
@@ -115,37 +146,47 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 # make install: DESTDIR is prepended only when copying, so the paths written
-# into the units (@SBINDIR@) are the final ones. The example configuration
-# goes to the doc directory: /etc is never touched. Man pages are optional.
+# into the units (@SBINDIR@, @BINDIR@) are the final ones. The example configuration
+# goes to the doc directory: /etc is never touched. Man pages: man/*.1 *.5 *.8.
 SBINDIR        ?= $(PREFIX)/sbin
+BINDIR         ?= $(PREFIX)/bin
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
-MANPAGES       := $(wildcard man/*.1 man/*.8)
+MANPAGES       := $(wildcard man/*.1 man/*.5 man/*.8)
+COMPLETIONDIR  ?= $(PREFIX)/share/bash-completion/completions
 
 install: all
 	install -Dm755 $(BUILD)/smcald $(DESTDIR)$(SBINDIR)/smcald
-	install -Dm755 $(BUILD)/smctl $(DESTDIR)$(PREFIX)/bin/smctl
+	install -Dm755 $(BUILD)/smctl $(DESTDIR)$(BINDIR)/smctl
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	for u in smcald.service smcald.socket; do \
-		sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		sed 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g' systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
 		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
 	done
 	install -Dm644 systemd/smcal.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/smcal.conf
 	install -Dm644 systemd/smcal.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/smcal.conf
 	install -Dm644 conf/smcal.conf $(DESTDIR)$(PREFIX)/share/doc/smcal/smcal.conf.example
 	install -Dm644 conf/content.ics $(DESTDIR)$(PREFIX)/share/doc/smcal/content.ics
+	install -Dm644 completion/smctl.bash $(DESTDIR)$(COMPLETIONDIR)/smctl
+	for mo in $(MO_FILES:$(BUILD)/locale/%=%); do \
+		install -Dm644 $(BUILD)/locale/$$mo $(DESTDIR)$(LOCALEDIR)/$$mo || exit 1; \
+	done
 	$(if $(filter %.1,$(MANPAGES)),install -Dm644 -t $(DESTDIR)$(PREFIX)/share/man/man1 $(filter %.1,$(MANPAGES)))
+	$(if $(filter %.5,$(MANPAGES)),install -Dm644 -t $(DESTDIR)$(PREFIX)/share/man/man5 $(filter %.5,$(MANPAGES)))
 	$(if $(filter %.8,$(MANPAGES)),install -Dm644 -t $(DESTDIR)$(PREFIX)/share/man/man8 $(filter %.8,$(MANPAGES)))
 
 .PHONY: uninstall
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/smcald $(DESTDIR)$(PREFIX)/bin/smctl \
+	rm -f $(DESTDIR)$(SBINDIR)/smcald $(DESTDIR)$(BINDIR)/smctl \
+		$(DESTDIR)$(COMPLETIONDIR)/smctl \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smcald.service \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/smcald.socket \
 		$(DESTDIR)$(PREFIX)/lib/sysusers.d/smcal.conf \
 		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d/smcal.conf \
 		$(DESTDIR)$(PREFIX)/share/doc/smcal/smcal.conf.example \
 		$(DESTDIR)$(PREFIX)/share/doc/smcal/content.ics \
+		$(MO_FILES:$(BUILD)/locale/%=$(DESTDIR)$(LOCALEDIR)/%) \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(filter %.1,$(MANPAGES)))) \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(filter %.5,$(MANPAGES)))) \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(filter %.8,$(MANPAGES))))
 	rmdir $(DESTDIR)$(PREFIX)/share/doc/smcal 2>/dev/null || true
 

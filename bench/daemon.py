@@ -333,7 +333,7 @@ def run_lateness(args, far):
           f"{dt.datetime.fromtimestamp(base, dt.timezone.utc):%H:%M:%SZ}",
           flush=True)
     d.start()
-    t_loaded = d.wait_log(r"loaded \d+ posts", 60)
+    t_loaded = d.wait_log(r"loaded \d+ posts?", 60)
     t_ready = d.wait_note("READY=1", 60)
     if t_ready is None:
         r["problems"].append("lateness run: no READY=1 within 60 s "
@@ -435,7 +435,7 @@ def run_idle(args, cal_path):
     print(f"idle: {args.posts} posts, nothing due for weeks; "
           f"{args.idle:g} s idle, then SIGHUP", flush=True)
     d.start()
-    t_loaded = d.wait_log(r"loaded \d+ posts", 60)
+    t_loaded = d.wait_log(r"loaded \d+ posts?", 60)
     t_ready = d.wait_note("READY=1", 60)
     if t_ready is None:
         r["problems"].append("idle run: no READY=1 within 60 s "
@@ -444,7 +444,7 @@ def run_idle(args, cal_path):
         return r
     r["load_s"] = (t_loaded or t_ready) - d.t_spawn
     r["ready_s"] = t_ready - d.t_spawn
-    m = re.search(r"loaded \d+ posts in \d+ calendars \(\d+ series\)",
+    m = re.search(r"loaded \d+ posts? in \d+ calendars? \(\d+ series\)",
                   d.log_text())
     r["loaded"] = m.group(0) if m else None
     time.sleep(1)

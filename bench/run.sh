@@ -135,4 +135,10 @@ printf '%s' "$counts"
 sh "$here/daemon.sh" "$build" || exit 1
 # Then a burst of 1,000 posts due in the same second, delivered to webhooks.
 sh "$here/webhooks.sh" "$build" || exit 1
+# Then lib/cadence's share of `smctl cadence` with 100,000 posts.
+sh "$here/cadence.sh" "$build" || exit 1
+# Then the post queue's store: durable adds per second, list of 100k.
+sh "$here/queue.sh" "$build" || exit 1
+# Then lib/metrics' share of `smctl report` and of an import, and the goals.
+sh "$here/metrics.sh" "$build" || exit 1
 exit 0

@@ -389,7 +389,7 @@ def _run_burst(args, kind, conc, work, recv, r):
     # Wait for the daemon's "delivered" lines (read from its log, so the
     # receiver is never asked anything during the burst): until all N, or
     # nothing new for 15 s once due, or 120 s past the instant.
-    rx = re.compile(r"^smcald: \w+: delivered ", re.M)
+    rx = re.compile(r"^(?:\S+ )?smcald: \w+: delivered ", re.M)
     last_n, last_change = -1, time.time()
     while d.alive():
         now = time.time()
@@ -477,11 +477,12 @@ def _run_burst(args, kind, conc, work, recv, r):
 
     # What the daemon says.
     text = d.log_text()
-    r["log_delivered"], _ = log_lines(text, r"^smcald: \w+: delivered ")
+    r["log_delivered"], _ = log_lines(text,
+                                      r"^(?:\S+ )?smcald: \w+: delivered ")
     r["log_retry"], ex_retry = log_lines(text, r"retrying in")
     r["log_failed"], ex_failed = log_lines(text, r"failed after|DISABLED")
     n_warn, ex_warn = log_lines(
-        text, r"^smcald: (warning|error|critical): ")
+        text, r"^(?:\S+ )?smcald: (warning|error|critical): ")
     outbox = {}
     try:
         db = sqlite3.connect(f"file:{d.state}/smcal.db?mode=ro", uri=True)

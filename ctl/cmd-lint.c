@@ -1,76 +1,236 @@
 /*
  * smctl lint FILE...: every problem of the calendar files, with file, line
  * and what to do; exit 1 when there is an error.
+ *
+ * With -c CONFIG it also checks the posts against the config: webhooks and
+ * platforms they name, and whether each post's X-SMCAL-WEBHOOK is one its
+ * calendar allows ([calendar:NAME] webhooks).  A file's calendar is the
+ * [calendar:*] section whose path is that file, or --calendar NAME.
  */
 #include <getopt.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "jsonw.h"
 #include "offline.h"
+#include "post.h"
+#include "route.h"
+
+#define MAX_FILE_CALENDARS 16
+
+/* 1 when the two paths name the same file (same inode, or the same text
+ * when one cannot be read: relative paths in the config are relative to
+ * the daemon's working directory, which may not be ours). */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	return strcmp(a, b) == 0;
+}
+
+/* The calendars a file is loaded as: the one given, else every section
+ * whose path is the file. */
+static int
+file_calendars(const struct sm_config *cfg, const char *given, const char *file,
+	       const char **names, int max)
+{
+	if (given) {
+		names[0] = given;
+		return 1;
+	}
+	int n = 0;
+	for (size_t i = 0; i < cfg->ncalendars && n < max; i++)
+		if (same_file(cfg->calendars[i].path, file))
+			names[n++] = cfg->calendars[i].name;
+	return n;
+}
+
+/*
+ * A post's X-SMCAL-WEBHOOK must be a name its calendar allows: the daemon
+ * would refuse it at firing time (SPEC 9) and send the post along its
+ * normal route instead.
+ */
+static void
+check_allowed(struct offline *off, const char *config_path,
+	      const char *calendar, char **files, int nfiles)
+{
+	for (int f = 0; f < nfiles; f++) {
+		const char *names[MAX_FILE_CALENDARS];
+		int n = file_calendars(off->cfg, calendar, files[f], names,
+				       MAX_FILE_CALENDARS);
+		int warned = 0;
+		for (size_t i = 0; i < off->cal.nposts; i++) {
+			const struct sm_post *p = &off->cal.posts[i];
+			if (!p->webhook || !p->file ||
+			    strcmp(p->file, files[f]) != 0 ||
+			    !sm_config_webhook(off->cfg, p->webhook))
+				continue;
+			if (n == 0 && !warned) {
+				sm_diag_add(
+					&off->diags, SM_WARNING, files[f], 0,
+					"not the path of any [calendar:NAME] "
+					"section of %s: X-SMCAL-WEBHOOK "
+					"values are not checked against a "
+					"calendar's webhooks (give "
+					"--calendar NAME)",
+					config_path);
+				warned = 1;
+			}
+			for (int k = 0; k < n; k++) {
+				if (sm_route_allowed(off->cfg, names[k],
+						     p->webhook))
+					continue;
+				char allowed[256];
+				sm_route_allowed_list(off->cfg, names[k],
+						      allowed, sizeof(allowed));
+				sm_diag_add(&off->diags, SM_ERROR, p->file,
+					    p->line,
+					    "X-SMCAL-WEBHOOK %s is not allowed "
+					    "in calendar %s (its webhooks: "
+					    "%s): smcald will not send this "
+					    "post there but along its route "
+					    "without X-SMCAL-WEBHOOK; add the "
+					    "name to [calendar:%s] webhooks in "
+					    "%s, or name an allowed one",
+					    p->webhook, names[k], allowed,
+					    names[k], config_path);
+			}
+		}
+	}
+}
+
+/* 1 when two zone names stand for the same zone: the same name, or the
+ * same system zone. */
+static int
+same_zone(const char *a, const char *b)
+{
+	if (strcmp(a, b) == 0)
+		return 1;
+	const struct sm_tz *za = sm_calendar_system_zone(a);
+	return za && za == sm_calendar_system_zone(b);
+}
+
+/*
+ * X-WR-TIMEZONE (Google, Apple) is not RFC 5545 and smcald does not apply
+ * it: a file's floating and all-day times are read in its calendar's
+ * timezone.  Warn, at the file's X-WR-TIMEZONE line, when that zone is
+ * another one and the file has such times.
+ */
+static void
+check_x_wr_timezones(struct offline *off, const char *config_path,
+		     const char *calendar, char **files, int nfiles)
+{
+	for (const struct sm_x_wr_timezone *x = off->cal.x_wr_timezones; x;
+	     x = x->next) {
+		size_t floating = 0;
+		for (size_t i = 0; i < off->cal.nposts; i++) {
+			const struct sm_post *p = &off->cal.posts[i];
+			floating += p->file && strcmp(p->file, x->file) == 0 &&
+				    (p->start.kind == SM_DT_FLOATING ||
+				     p->start.kind == SM_DT_DATE);
+		}
+		if (!floating)
+			continue;
+		/* The zones the file is read in: its calendars' with a
+		 * config, else the one smctl uses (UTC without -c). */
+		const char *names[MAX_FILE_CALENDARS];
+		int n = 0;
+		for (int f = 0; f < nfiles && config_path && !n; f++)
+			if (strcmp(files[f], x->file) == 0)
+				n = file_calendars(off->cfg, calendar, files[f],
+						   names, MAX_FILE_CALENDARS);
+		for (int k = 0; k < (n ? n : 1); k++) {
+			const struct sm_calendar_conf *cc =
+				n ? sm_config_calendar(off->cfg, names[k])
+				  : NULL;
+			const char *zone = cc ? cc->timezone : off->zone_name;
+			if (same_zone(x->zone, zone))
+				continue;
+			char where[512];
+			if (cc)
+				snprintf(where, sizeof(where),
+					 "calendar %s's timezone %s (set "
+					 "[calendar:%s] timezone = %s in %s "
+					 "if the file means it)",
+					 cc->name, zone, cc->name, x->zone,
+					 config_path);
+			else if (config_path)
+				snprintf(where, sizeof(where),
+					 "the configured timezone %s", zone);
+			else
+				snprintf(where, sizeof(where),
+					 "%s (smctl's default; give -c CONFIG "
+					 "for the daemon's timezone)",
+					 zone);
+			sm_diag_add(&off->diags, SM_WARNING, x->file, x->line,
+				    "X-WR-TIMEZONE:%s is not RFC 5545 and is "
+				    "not applied: %zu post%s with floating or "
+				    "all-day times %s read in %s",
+				    x->zone, floating, floating == 1 ? "" : "s",
+				    floating == 1 ? "is" : "are", where);
+		}
+	}
+}
 
 static int
 lint_exec(const struct ctl_env *env, int argc, char **argv)
 {
 	int json = 0;
+	const char *calendar = NULL;
 	int c;
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"calendar", required_argument, NULL, 'C'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (c == 'j')
 			json = 1;
+		else if (c == 'C')
+			calendar = optarg;
+		else if (c == 'h')
+			return ctl_help(&ctl_cmd_lint);
 		else
 			return ctl_usage(&ctl_cmd_lint);
 	}
 	if (optind >= argc)
 		return ctl_usage(&ctl_cmd_lint);
+	if (calendar && !env->config_path) {
+		fprintf(stderr,
+			"smctl lint: --calendar %s needs the config "
+			"that defines it (smctl -c CONFIG lint ...)\n",
+			calendar);
+		return CTL_USAGE;
+	}
 	struct offline off;
 	int rc = offline_load(&off, env, NULL, argv + optind, argc - optind);
 	if (rc != CTL_OK) {
 		offline_fini(&off);
 		return rc;
 	}
+	if (calendar && !sm_config_calendar(off.cfg, calendar) &&
+	    strcasecmp(calendar, SM_CONFIG_QUEUE_CALENDAR) != 0) {
+		fprintf(stderr,
+			"smctl lint: --calendar %s: %s has no [calendar:%s] "
+			"section\n",
+			calendar, env->config_path, calendar);
+		offline_fini(&off);
+		return CTL_USAGE;
+	}
 	/* Posts naming a webhook or platform the config lacks. */
 	if (env->config_path) {
-		for (size_t i = 0; i < off.cal.nposts; i++) {
-			const struct sm_post *p = &off.cal.posts[i];
-			if (p->webhook && strcmp(p->webhook, "none") != 0 &&
-			    !sm_config_webhook(off.cfg, p->webhook))
-				sm_diag_add(&off.diags, SM_ERROR, p->file,
-					    p->line,
-					    "X-SMCAL-WEBHOOK %s is not a "
-					    "[webhook:%s] section of %s",
-					    p->webhook, p->webhook,
-					    env->config_path);
-			for (int k = 0; k < p->nplatforms; k++)
-				if (!sm_config_platform(off.cfg,
-							p->platforms[k]))
-					sm_diag_add(&off.diags, SM_WARNING,
-						    p->file, p->line,
-						    "platform %s has no "
-						    "[platform:%s] section: "
-						    "its defaults apply",
-						    p->platforms[k],
-						    p->platforms[k]);
-		}
+		sm_post_check_names(off.cfg, &off.cal, env->config_path,
+				    &off.diags);
+		check_allowed(&off, env->config_path, calendar, argv + optind,
+			      argc - optind);
 	}
-	if (off.cal.x_wr_timezone) {
-		size_t floating = 0;
-		for (size_t i = 0; i < off.cal.nposts; i++)
-			floating +=
-				off.cal.posts[i].start.kind == SM_DT_FLOATING ||
-				off.cal.posts[i].start.kind == SM_DT_DATE;
-		if (floating)
-			sm_diag_add(&off.diags, SM_WARNING, NULL, 0,
-				    "X-WR-TIMEZONE:%s is not RFC 5545 and is "
-				    "not applied: %zu posts with floating or "
-				    "all-day times are read in the configured "
-				    "timezone (%s)",
-				    off.cal.x_wr_timezone, floating,
-				    off.cfg->timezone);
-	}
+	check_x_wr_timezones(&off, env->config_path, calendar, argv + optind,
+			     argc - optind);
 	const struct sm_diag_list *d = &off.diags;
 	if (json) {
 		struct sm_jsonw w = {0};
@@ -95,10 +255,10 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 		sm_jsonw_free(&w);
 	} else {
 		sm_diag_print(d, stdout);
-		printf("%zu posts, %zu series: %zu error%s, %zu warning%s\n",
-		       off.cal.nposts, off.set.n, d->nerrors,
-		       d->nerrors == 1 ? "" : "s", d->nwarnings,
-		       d->nwarnings == 1 ? "" : "s");
+		printf("%zu post%s, %zu series: %zu error%s, %zu warning%s\n",
+		       off.cal.nposts, off.cal.nposts == 1 ? "" : "s",
+		       off.set.n, d->nerrors, d->nerrors == 1 ? "" : "s",
+		       d->nwarnings, d->nwarnings == 1 ? "" : "s");
 	}
 	rc = d->nerrors ? CTL_FAILED : CTL_OK;
 	offline_fini(&off);
@@ -107,7 +267,30 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 
 const struct ctl_cmd ctl_cmd_lint = {
 	.name = "lint",
-	.usage = "[--json] FILE.ics...",
+	.usage = "[--json] [--calendar NAME] FILE.ics...",
 	.summary = "check calendar files; exit 1 on errors",
+	.help = "options:\n"
+		"  --json           one JSON object per problem and line: "
+		"file, line,\n"
+		"                   severity, message\n"
+		"  --calendar NAME  check the files as the config's "
+		"[calendar:NAME] (needs -c);\n"
+		"                   by default a file is the calendar whose "
+		"path it is\n"
+		"\n"
+		"Every problem names its file and line and says what to do. "
+		"With -c CONFIG,\n"
+		"posts are also checked against the config: the webhooks "
+		"and platforms they\n"
+		"name, X-SMCAL-WEBHOOK against the calendar's webhooks, "
+		"and floating times\n"
+		"against the calendar's timezone (X-WR-TIMEZONE).\n"
+		"\n"
+		"exit: 0 no errors (warnings allowed), 1 errors or a file "
+		"could not be read,\n"
+		"2 usage, 78 configuration error\n"
+		"\n"
+		"example:\n"
+		"  smctl lint -c /etc/smcal/smcal.conf /etc/smcal/content.ics\n",
 	.exec = lint_exec,
 };

@@ -1,7 +1,9 @@
 /*
  * ctl: smctl, the command line.  Commands are data: each cmd-*.c file
  * defines one struct ctl_cmd; smctl.c holds the table and dispatches.
- * Offline commands (lint, expand) read files and need no daemon.
+ * Offline commands (lint, expand) read files and need no daemon; online
+ * ones (status, reload, deliveries, retry) call smcald's control socket
+ * through client.c and print through output.c.
  */
 #ifndef SM_CTL_H
 #define SM_CTL_H
@@ -20,20 +22,32 @@ enum {
 struct ctl_env {
 	const char *config_path; /* -c FILE, or NULL */
 	const char *socket_path; /* -s PATH or SMCAL_SOCKET, or NULL */
+	int socket_from_env;	 /* socket_path is SMCAL_SOCKET's */
 };
 
 struct ctl_cmd {
 	const char *name;
 	const char *usage;
 	const char *summary;
-	/* Runs with argv[0] the command name; returns an exit code. */
+	/* What `smctl NAME --help` adds after the usage line and summary:
+	 * options, defaults, examples (or NULL). */
+	const char *help;
+	/* Runs with argv[0] the command name; returns an exit code.  smctl
+	 * has already taken -c FILE and --help out of argv. */
 	int (*exec)(const struct ctl_env *env, int argc, char **argv);
 };
 
 extern const struct ctl_cmd ctl_cmd_lint;
 extern const struct ctl_cmd ctl_cmd_expand;
+extern const struct ctl_cmd ctl_cmd_status;
+extern const struct ctl_cmd ctl_cmd_reload;
+extern const struct ctl_cmd ctl_cmd_deliveries;
+extern const struct ctl_cmd ctl_cmd_retry;
 
-/* Prints "smctl CMD: usage: ..." to stderr and returns CTL_USAGE. */
+/* Prints "usage: smctl CMD ..." to stderr and returns CTL_USAGE. */
 int ctl_usage(const struct ctl_cmd *cmd);
+
+/* Prints the command's usage, summary and help to stdout; returns CTL_OK. */
+int ctl_help(const struct ctl_cmd *cmd);
 
 #endif

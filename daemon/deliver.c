@@ -117,9 +117,11 @@ record_outcome(struct deliverer *dl, struct attempt *a,
 		sm_outbox_finish(dl->store, a->id, SM_DELIVERY_DELIVERED, now,
 				 status, NULL, now);
 		dl->delivered++;
-		log_info("delivered %s %s to %s (attempt %d, HTTP %ld)",
+		log_info("delivered %s %s to %s (attempt %d, HTTP %ld%s)",
 			 a->event_type, a->event_id, a->webhook, a->attempts,
-			 r->status);
+			 r->status,
+			 r->body_cut ? "; the rest of the response was not read"
+				     : "");
 		break;
 	case SM_OUT_RETRY:
 		sm_outbox_finish(dl->store, a->id, SM_DELIVERY_PENDING, next,
@@ -223,6 +225,18 @@ add_header(struct curl_slist *l, const char *name, const char *value)
 	return n;
 }
 
+/* sm_outbox_headers' callback: appends "name: value" to the list. */
+static void
+add_extra_header(void *ctx, const char *name, size_t nlen, const char *value,
+		 size_t vlen)
+{
+	struct curl_slist **l = ctx;
+	char n[96], v[900];
+	snprintf(n, sizeof(n), "%.*s", (int)nlen, name);
+	snprintf(v, sizeof(v), "%.*s", (int)vlen, value);
+	*l = add_header(*l, n, v);
+}
+
 /* Signs and posts one attempt; on failure to start, records it. */
 static void
 send_attempt(struct deliverer *dl, struct attempt *a,
@@ -244,25 +258,9 @@ send_attempt(struct deliverer *dl, struct attempt *a,
 			    now / 1000, body, len, sig, sizeof(sig)) > 0)
 			h = add_header(h, "webhook-signature", sig);
 	}
-	/* The format's and the config's extra headers, one per line. */
-	for (char *line = a->headers; line && *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		char *colon = strchr(line, ':');
-		if (colon) {
-			*colon = '\0';
-			const char *v = colon + 1;
-			while (*v == ' ')
-				v++;
-			h = add_header(h, line, v);
-			*colon = ':';
-		}
-		if (!nl)
-			break;
-		*nl = '\n';
-		line = nl + 1;
-	}
+	/* The format's headers (stored with the delivery), then the
+	 * configured ones from the current config. */
+	sm_outbox_headers(a->headers, &wh->headers, add_extra_header, &h);
 	struct curl_slist *n = curl_slist_append(h, "Expect:");
 	if (n)
 		h = n;
@@ -339,6 +337,11 @@ on_timer(uv_timer_t *t)
  * with no free slot are left to the completion of one of their requests
  * (which pumps again), held ones (disabled, unreadable secret) to a reload,
  * so neither delays the others nor wakes the process.
+ *
+ * No webhook can take the whole global bound: a slot stays free for each
+ * other webhook that has nothing in flight (at most half the bound is kept
+ * that way), so a hung receiver with a large `concurrency` leaves every
+ * other webhook a slot to start with.
  */
 static void
 pump(struct deliverer *dl)
@@ -348,13 +351,29 @@ pump(struct deliverer *dl)
 	const struct sm_config *cfg = dl->world->cfg;
 	int64_t now = wallclock_now_ms();
 	int64_t next = INT64_MAX;
+	char *usable = calloc(cfg->nwebhooks ? cfg->nwebhooks : 1, 1);
+	if (!usable)
+		abort();
+	int idle = 0; /* usable webhooks with nothing in flight */
+	for (size_t i = 0; i < cfg->nwebhooks; i++) {
+		const struct sm_webhook *wh = &cfg->webhooks[i];
+		usable[i] = !dl->world->keys[i].broken &&
+			    sm_outbox_is_disabled(dl->store, wh->name) == 0;
+		if (usable[i] && slots(dl, wh->name)->inflight == 0)
+			idle++;
+	}
 	for (size_t i = 0; i < cfg->nwebhooks; i++) {
 		const struct sm_webhook *wh = &cfg->webhooks[i];
 		const struct webhook_keys *keys = &dl->world->keys[i];
-		if (keys->broken || sm_outbox_is_disabled(dl->store, wh->name))
+		if (!usable[i])
 			continue;
-		int free_ep = wh->concurrency - slots(dl, wh->name)->inflight;
-		int free_all = DELIVER_MAX_INFLIGHT - dl->inflight;
+		struct endpoint_slots *ep = slots(dl, wh->name);
+		int was_idle = ep->inflight == 0;
+		int reserved = idle - was_idle;
+		if (reserved > DELIVER_MAX_INFLIGHT / 2)
+			reserved = DELIVER_MAX_INFLIGHT / 2;
+		int free_ep = wh->concurrency - ep->inflight;
+		int free_all = DELIVER_MAX_INFLIGHT - dl->inflight - reserved;
 		int room = free_ep < free_all ? free_ep : free_all;
 		if (room > 0) {
 			struct due_list l = {.dl = dl};
@@ -372,6 +391,8 @@ pump(struct deliverer *dl)
 				send_attempt(dl, l.v[k], wh, keys);
 			free(l.v);
 			room -= (int)l.n;
+			if (was_idle && ep->inflight > 0)
+				idle--;
 		}
 		int64_t at;
 		if (room > 0 &&
@@ -379,6 +400,7 @@ pump(struct deliverer *dl)
 		    at < next)
 			next = at;
 	}
+	free(usable);
 	if (next == INT64_MAX)
 		uv_timer_stop(&dl->timer);
 	else
@@ -420,10 +442,11 @@ fail_unconfigured(struct deliverer *dl)
 					       "webhook no longer configured",
 					       wallclock_now_ms());
 		if (n > 0)
-			log_warning("outbox: %d pending deliveries to webhook "
-				    "%s, which the config no longer has, are "
+			log_warning("outbox: %d pending deliver%s to webhook "
+				    "%s, which the config no longer has, %s "
 				    "failed",
-				    n, u.names[i]);
+				    n, n == 1 ? "y" : "ies", u.names[i],
+				    n == 1 ? "is" : "are");
 		free(u.names[i]);
 	}
 	free(u.names);
@@ -447,9 +470,10 @@ deliver_init(struct deliverer *dl, uv_loop_t *loop, struct sm_store *store,
 	int n = sm_outbox_recover(store, wallclock_now_ms());
 	fail_unconfigured(dl);
 	if (n > 0)
-		log_notice("outbox: %d deliveries were in flight when smcald "
-			   "stopped: sending them again (same webhook-id)",
-			   n);
+		log_notice("outbox: %d deliver%s in flight when smcald "
+			   "stopped: sending %s again (same webhook-id)",
+			   n, n == 1 ? "y was" : "ies were",
+			   n == 1 ? "it" : "them");
 	pump(dl);
 	return 0;
 }

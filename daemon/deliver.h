@@ -4,7 +4,10 @@
  * a fresh webhook-timestamp (same webhook-id), posts it (http.c), and
  * records the outcome: delivered, retried later on the backoff schedule,
  * failed, or the endpoint disabled by a 410 until the next reload.  A slow
- * or dead receiver only ever holds its own slots, never the loop.
+ * or dead receiver only ever holds its own slots, never the loop, and never
+ * the whole global bound: a slot stays free for each other webhook with
+ * nothing in flight.  Configured headers are added at each attempt from
+ * the current config.
  */
 #ifndef SMCALD_DELIVER_H
 #define SMCALD_DELIVER_H

@@ -8,13 +8,18 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "event.h"
 #include "log.h"
 #include "outbox.h"
 #include "payload.h"
 #include "route.h"
+#include "statedir.h"
+
+#define MISSED_LOG_MAX 50
 
 static void
 clear_deliveries(struct firer *f)
@@ -46,11 +51,8 @@ firer_open(struct firer *f, const char *event_log, struct sm_store *store,
  * per line.
  */
 static void
-repair_tail(const char *path)
+repair_tail(int fd, const char *path)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return;
 	off_t size = lseek(fd, 0, SEEK_END), pos = size;
 	char buf[4096];
 	int found = size == 0;
@@ -71,28 +73,29 @@ repair_tail(const char *path)
 		pos = 0;
 	if (pos < size) {
 		log_warning("event log %s ended with a partial line (%lld "
-			    "bytes, a crash mid-write): cut; those events "
+			    "byte%s, a crash mid-write): cut; those events "
 			    "fire again",
-			    path, (long long)(size - pos));
+			    path, (long long)(size - pos), PLURAL(size - pos));
 		if (ftruncate(fd, pos) == 0)
 			fsync(fd);
 	}
-	close(fd);
 }
 
-int
-firer_reopen(struct firer *f, const char *event_log, char *err, size_t errlen)
+/*
+ * Opens the event log as a file of the daemon's own (statedir.h: never
+ * through a symbolic link, never another user's file or one others can
+ * write), repairs its tail, and makes it the log in use.  The checks come
+ * before the repair: a file that is not ours is never cut.
+ */
+static int
+open_log(struct firer *f, const char *event_log, char *err, size_t errlen)
 {
-	if (f->log_path && strcmp(f->log_path, event_log) == 0)
-		return 0;
-	repair_tail(event_log);
-	int fd = open(event_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-		      0640);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open event log %s: %s", event_log,
-			 strerror(errno));
+	int fd;
+	if (sm_statedir_open("event log", event_log,
+			     O_RDWR | O_APPEND | O_CREAT, 0640, geteuid(), &fd,
+			     err, errlen) < 0)
 		return -1;
-	}
+	repair_tail(fd, event_log);
 	if (f->log_fd >= 0)
 		close(f->log_fd);
 	free(f->log_path);
@@ -101,6 +104,51 @@ firer_reopen(struct firer *f, const char *event_log, char *err, size_t errlen)
 	if (!f->log_path)
 		abort();
 	return 0;
+}
+
+int
+firer_reopen(struct firer *f, const char *event_log, char *err, size_t errlen)
+{
+	if (f->log_path && strcmp(f->log_path, event_log) == 0)
+		return 0;
+	return open_log(f, event_log, err, errlen);
+}
+
+int
+firer_rotate(struct firer *f, char *err, size_t errlen)
+{
+	char *path = strdup(f->log_path);
+	if (!path)
+		abort();
+	int rc = open_log(f, path, err, errlen);
+	free(path);
+	return rc;
+}
+
+/*
+ * Takes a failed batch's lines back out of the event log: they were
+ * written (maybe in part) at offset mark, and their events fire again, so
+ * leaving them would put the same id in the audit trail once per attempt.
+ * Only when the file is as the batch left it: a truncation in between
+ * (logrotate's copytruncate) must not be undone by growing it back.
+ */
+static void
+take_back(struct firer *f, off_t mark, size_t len)
+{
+	struct stat sb;
+	if (fstat(f->log_fd, &sb) < 0 || sb.st_size < mark ||
+	    sb.st_size > mark + (off_t)len) {
+		log_warning("event log %s changed during a failed write (a "
+			    "rotation?): its last lines may appear again",
+			    f->log_path);
+		return;
+	}
+	if (sb.st_size == mark)
+		return;
+	if (ftruncate(f->log_fd, mark) < 0 || fdatasync(f->log_fd) < 0)
+		log_error("event log %s: taking back %lld byte%s: %s",
+			  f->log_path, (long long)(sb.st_size - mark),
+			  PLURAL(sb.st_size - mark), strerror(errno));
 }
 
 void
@@ -115,6 +163,8 @@ firer_close(struct firer *f)
 	free(f->missed);
 	free(f->fired_rows);
 	free(f->missed_rows);
+	free(f->batch);
+	free(f->acts);
 	clear_deliveries(f);
 	free(f->deliveries);
 	sm_sched_cap_fini(&f->cap);
@@ -198,17 +248,34 @@ route(struct firer *f, const struct world *w, const struct sm_sched_event *ev,
 		log_error("event %s: webhook %s does not exist (no "
 			  "[webhook:%s] section): sent to the log instead",
 			  ev->id, r.unknown, r.unknown);
+	if (r.refused) {
+		char allowed[256];
+		const struct sm_series *ser = ev->occ.series;
+		sm_route_allowed_list(w->cfg, ser->calendar, allowed,
+				      sizeof(allowed));
+		log_error("event %s: calendar %s may not name webhook %s "
+			  "(X-SMCAL-WEBHOOK of %s; [calendar:%s] webhooks "
+			  "allows %s): not sent there, the event follows its "
+			  "route without the post's webhook",
+			  ev->id, ser->calendar, r.refused,
+			  ev->occ.post->uid ? ev->occ.post->uid : "?",
+			  ser->calendar, allowed);
+	}
 	if (r.log_sink) {
 		log_info("event %s", f->json.buf);
 		return;
 	}
 	for (int i = 0; i < r.n; i++) {
 		const struct sm_webhook *wh = r.webhooks[i];
+		/* The row keeps what the format generates; the configured
+		 * headers (tokens) are added at each attempt from the config
+		 * of that moment (deliver.c), so a rotation reaches retries. */
+		struct sm_webhook fmt = *wh;
+		fmt.headers.n = 0;
 		struct sm_payload p;
-		if (sm_payload_build(w->cfg, wh, ev, now_ms, late, &p) < 0)
-			log_warning("webhook %s: locale %s is not installed: "
-				    "dates use the C locale",
-				    wh->name, wh->locale);
+		/* A missing locale or catalogue was said once at the load
+		 * (world.c), not once per message. */
+		sm_payload_build(w->cfg, &fmt, ev, now_ms, late, &p);
 		struct sm_jsonw hdr = {0};
 		for (int k = 0; k < p.nheaders; k++) {
 			sm_jsonw_raw(&hdr, p.headers[k], strlen(p.headers[k]));
@@ -257,69 +324,128 @@ over_cap(struct firer *f, struct sm_sched *s, const struct sm_sched_event *ev,
 	size_t dropped = sm_sched_skip(s, ev->series, now);
 	f->total_skipped += dropped;
 	int64_t next = (now_ms / 60000 + 1) * 60;
-	char until[48];
-	sm_civil_format(next, SM_CIVIL_UTC, until, sizeof(until));
+	char until[SM_TZ_RFC3339_MAX];
 	log_warning("calendar %s: UID %s fired %d events this minute "
 		    "(series_cap): its events until %s are skipped",
 		    ser->calendar ? ser->calendar : "",
 		    ser->master ? ser->master->uid : ev->occ.post->uid,
-		    f->cap.limit, until);
+		    f->cap.limit, log_time(next, until));
+}
+
+/* The fate of one event taken from the schedule. */
+static enum sm_fire_action
+decide(struct firer *f, const struct sm_sched_event *ev, int64_t now_ms,
+       sm_time catchup)
+{
+	/* Known: fired before, or recorded as missed or collapsed (only a
+	 * late event can have been: nothing else is ever recorded). */
+	int known = sm_store_has_fired(f->store, ev->id) > 0;
+	if (!known && now_ms - (int64_t)ev->at * 1000 > SM_LATE_MS)
+		known = sm_store_has_missed(f->store, ev->id) > 0;
+	int done = 0;
+	if (!known && ev->type == SM_EV_OVERDUE) {
+		char rid[40];
+		sm_occur_format_rid(&ev->occ, rid, sizeof(rid));
+		const struct sm_series *ser = ev->occ.series;
+		done = sm_store_is_done(f->store, ser->calendar,
+					ser->master ? ser->master->uid
+						    : ev->occ.post->uid,
+					rid) > 0;
+	}
+	return sm_sched_action(ev, now_ms, catchup, known, done);
 }
 
 long
 firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	  int64_t now_ms, sm_time catchup)
 {
-	struct sm_sched_event ev;
 	sm_time now = now_ms / 1000;
 	sm_jsonw_reset(&f->lines);
 	f->nfired = f->nmissed = 0;
 	f->cap.limit = w->cfg->series_cap;
-	for (size_t taken = 0;
-	     taken < FIRE_BATCH_MAX && sm_sched_pop(s, now, &ev); taken++) {
+	/*
+	 * The whole batch first, at most FIRE_BATCH_MAX events: whether a
+	 * late reminder fires depends on the later reminders of its
+	 * occurrence due now (collapse).  The cap is checked as events are
+	 * taken and counted as they are decided (what fires or is recorded),
+	 * so a series' share of one batch stays within it.
+	 */
+	size_t n = 0;
+	int cut = 0;
+	for (size_t taken = 0;; taken++) {
+		if (n == f->cap_batch) {
+			f->cap_batch = f->cap_batch ? f->cap_batch * 2 : 64;
+			f->batch = realloc(f->batch,
+					   f->cap_batch * sizeof(*f->batch));
+			f->acts = realloc(f->acts,
+					  f->cap_batch * sizeof(*f->acts));
+			if (!f->batch || !f->acts)
+				abort();
+		}
+		if (taken == FIRE_BATCH_MAX) {
+			cut = 1;
+			break;
+		}
+		struct sm_sched_event *ev = &f->batch[n];
+		if (!sm_sched_pop(s, now, ev))
+			break;
 		enum sm_cap_verdict cv =
-			sm_sched_cap_check(&f->cap, &ev, now_ms);
+			sm_sched_cap_check(&f->cap, ev, now_ms);
 		if (cv != SM_CAP_OK) {
 			f->total_skipped++;
 			if (cv == SM_CAP_FIRST)
-				over_cap(f, s, &ev, now, now_ms);
+				over_cap(f, s, ev, now, now_ms);
 			continue;
 		}
-		int fired = sm_store_has_fired(f->store, ev.id) > 0;
-		int done = 0;
-		if (!fired && ev.type == SM_EV_OVERDUE) {
-			char rid[40];
-			sm_occur_format_rid(&ev.occ, rid, sizeof(rid));
-			const struct sm_series *ser = ev.occ.series;
-			done = sm_store_is_done(f->store, ser->calendar,
-						ser->master ? ser->master->uid
-							    : ev.occ.post->uid,
-						rid) > 0;
-		}
-		enum sm_fire_action act =
-			sm_sched_action(&ev, now_ms, catchup, fired, done);
+		f->acts[n] = decide(f, ev, now_ms, catchup);
+		if (f->acts[n] != SM_SKIP)
+			sm_sched_cap_count(&f->cap, ev);
+		n++;
+	}
+	sm_sched_collapse(f->batch, f->acts, n);
+	/* A cut batch leaves due events to the next wake-up: a late reminder
+	 * whose occurrence has a later reminder among them collapses too. */
+	sm_time rest;
+	if (cut && sm_sched_peek(s, &rest) && rest <= now)
+		for (size_t i = 0; i < n; i++)
+			if (f->acts[i] == SM_FIRE_LATE &&
+			    sm_sched_later_reminder(s, &f->batch[i], rest, now))
+				f->acts[i] = SM_COLLAPSED;
+	for (size_t i = 0; i < n; i++) {
+		const struct sm_sched_event *ev = &f->batch[i];
+		enum sm_fire_action act = f->acts[i];
 		if (act == SM_SKIP)
 			continue;
-		sm_sched_cap_count(&f->cap, &ev);
-		if (act == SM_MISSED) {
+		if (act == SM_MISSED || act == SM_COLLAPSED) {
 			add_row(&f->missed, &f->missed_rows, &f->nmissed,
-				&f->cap_missed, &ev, 0, 1);
+				&f->cap_missed, ev, 0, 1);
+			f->missed[f->nmissed - 1].reason =
+				act == SM_MISSED ? SM_STORE_MISSED
+						 : SM_STORE_COLLAPSED;
 			continue;
 		}
 		int late = act == SM_FIRE_LATE;
-		sm_event_json(&f->json, w->cfg, &ev, now_ms, late);
+		sm_event_json(&f->json, w->cfg, ev, now_ms, late);
 		sm_jsonw_raw(&f->lines, f->json.buf, f->json.len);
 		sm_jsonw_raw(&f->lines, "\n", 1);
 		add_row(&f->fired, &f->fired_rows, &f->nfired, &f->cap_fired,
-			&ev, now_ms, late);
-		route(f, w, &ev, now_ms, late);
+			ev, now_ms, late);
+		route(f, w, ev, now_ms, late);
 	}
+	/* Where this batch's lines start, to take them back if the batch
+	 * fails (O_APPEND: the end of the file). */
+	struct stat sb;
+	off_t mark =
+		f->nfired > 0 && fstat(f->log_fd, &sb) == 0 ? sb.st_size : -1;
 	if (f->nfired > 0 &&
 	    (write_all(f->log_fd, f->lines.buf, f->lines.len) < 0 ||
 	     fdatasync(f->log_fd) < 0)) {
-		log_error("event log %s: %s: %zu events not recorded, they "
+		log_error("event log %s: %s: %zu event%s not recorded, they "
 			  "fire again",
-			  f->log_path, strerror(errno), f->nfired);
+			  f->log_path, strerror(errno), f->nfired,
+			  PLURAL(f->nfired));
+		if (mark >= 0)
+			take_back(f, mark, f->lines.len);
 		/* The deliveries go with their events: rebuilt at the retry
 		 * (from the config of that moment). */
 		clear_deliveries(f);
@@ -341,14 +467,40 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	if (!ok) {
 		log_error("state database: %s", sm_store_error(f->store));
 		sm_store_rollback(f->store);
+		/* Only when the ledger surely lacks the batch: a line twice is
+		 * better than an event fired and not in the audit trail. */
+		if (mark >= 0 &&
+		    sm_store_has_fired(f->store, f->fired[0].id) == 0)
+			take_back(f, mark, f->lines.len);
 		return -1;
 	}
-	for (size_t i = 0; i < f->nmissed; i++)
-		log_warning("missed while down: %s %s %s at %lld (past the "
-			    "catch-up window)",
-			    f->missed[i].type, f->missed[i].uid,
-			    f->missed[i].recurrence_id,
-			    (long long)f->missed[i].scheduled_at);
+	/* One line each, up to a bound: a first start on a big calendar may
+	 * record a day of posts at once; the rest is in the missed table. */
+	char window[32];
+	sm_duration_format(catchup, window, sizeof(window));
+	for (size_t i = 0; i < f->nmissed; i++) {
+		const struct sm_store_event *m = &f->missed[i];
+		if (i == MISSED_LOG_MAX) {
+			log_warning("and %zu more events recorded as missed or "
+				    "collapsed (the missed table of the state "
+				    "database lists them all)",
+				    f->nmissed - i);
+			break;
+		}
+		char at[SM_TZ_RFC3339_MAX];
+		log_time(m->scheduled_at, at);
+		if (strcmp(m->reason, SM_STORE_COLLAPSED) == 0)
+			log_notice("collapsed: %s %s %s at %s (lead %lds): a "
+				   "later reminder of the same post fires "
+				   "instead",
+				   m->type, m->uid, m->recurrence_id, at,
+				   m->lead_s);
+		else
+			log_warning("missed: %s %s %s at %s: past the "
+				    "catch-up window of %s, not fired",
+				    m->type, m->uid, m->recurrence_id, at,
+				    window);
+	}
 	f->total_fired += f->nfired;
 	f->total_missed += f->nmissed;
 	return (long)f->nfired;

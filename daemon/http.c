@@ -6,6 +6,7 @@
  */
 #include "http.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 struct sock_ctx {
 	uv_poll_t poll;
 	curl_socket_t fd;
+	int events; /* what curl last asked to wait for */
 	struct http *http;
 };
 
@@ -23,7 +25,15 @@ struct request {
 	char *body;
 	char *response;
 	size_t response_len;
-	char retry_after[128];
+	/* The final response's status and Retry-After. */
+	struct sm_retry_headers hdr;
+	size_t header_bytes;
+	/* Why curl stopped the transfer, when one of ours did: the body
+	 * passed HTTP_MAX_RESPONSE, the headers HTTP_MAX_HEADERS, the loop
+	 * time spent on it HTTP_MAX_BUSY_MS. */
+	int cut, headers_cut, overbusy;
+	uint64_t busy_ns;
+	struct http *http;
 	char errbuf[CURL_ERROR_SIZE];
 	http_done_fn done;
 	void *ctx;
@@ -48,8 +58,14 @@ on_write(char *data, size_t size, size_t n, void *userp)
 		r->response_len += take;
 		r->response[r->response_len] = '\0';
 	}
-	/* Past the cap the rest is read and dropped, so the connection
-	 * stays usable. */
+	/* Past the cap the transfer stops here (curl ends it with a write
+	 * error and closes the connection): reading on would let a receiver
+	 * that never ends its body keep the loop busy until the timeout. The
+	 * status is known by now, and check_done takes it as the outcome. */
+	if (take < len) {
+		r->cut = 1;
+		return 0;
+	}
 	return len;
 }
 
@@ -58,24 +74,58 @@ on_header(char *data, size_t size, size_t n, void *userp)
 {
 	struct request *r = userp;
 	size_t len = size * n;
-	static const char name[] = "retry-after:";
-	if (len > sizeof(name) - 1 &&
-	    strncasecmp(data, name, sizeof(name) - 1) == 0) {
-		const char *v = data + sizeof(name) - 1;
-		size_t vl = len - (sizeof(name) - 1);
-		while (vl > 0 && (*v == ' ' || *v == '\t')) {
-			v++;
-			vl--;
-		}
-		while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' ||
-				  v[vl - 1] == ' '))
-			vl--;
-		if (vl >= sizeof(r->retry_after))
-			vl = sizeof(r->retry_after) - 1;
-		memcpy(r->retry_after, v, vl);
-		r->retry_after[vl] = '\0';
+	/* The header blocks of all responses (interim 1xx ones included)
+	 * count towards one cap, so an endless series of them ends too. */
+	r->header_bytes += len;
+	if (r->header_bytes > HTTP_MAX_HEADERS) {
+		r->headers_cut = 1;
+		return 0;
 	}
+	sm_retry_header_line(&r->hdr, data, len);
 	return len;
+}
+
+/*
+ * Curl reads at most about 100 buffers per socket and pass, so one pass is
+ * short; but a receiver that keeps bytes coming that never reach on_write
+ * (chunk extensions: "1;xxxxxxxx..." without end) would keep curl reading
+ * pass after pass until the request's timeout, a core busy and the loop
+ * shared with it.  Curl calls this at the end of each of its steps on the
+ * transfer: the loop time since the previous mark (the start of the pass,
+ * or the previous transfer's step in it) is this transfer's, and past
+ * HTTP_MAX_BUSY_MS in all the transfer is stopped.
+ */
+static int
+on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow,
+	    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct request *r = userp;
+	struct http *h = r->http;
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	if (!h->in_pass)
+		return 0;
+	uint64_t now = uv_hrtime();
+	r->busy_ns += now - h->mark;
+	h->mark = now;
+	if (r->busy_ns > (uint64_t)HTTP_MAX_BUSY_MS * 1000000) {
+		r->overbusy = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* One curl pass on a socket (or on its timers), timed for on_progress. */
+static void
+pass(struct http *h, curl_socket_t fd, int flags)
+{
+	int running;
+	h->in_pass = 1;
+	h->mark = uv_hrtime();
+	curl_multi_socket_action(h->multi, fd, flags, &running);
+	h->in_pass = 0;
 }
 
 static void
@@ -87,6 +137,15 @@ request_free(struct request *r)
 	free(r);
 }
 
+/*
+ * A poll error (a reset, say) is passed to curl as "readable and writable",
+ * not CURL_CSELECT_ERR: curl then reads or writes, sees the error itself,
+ * and can act on it.  On a kept-alive connection that the receiver closed
+ * just as the next request arrived, it sends the request again on a fresh
+ * connection (as curl's own loop does); CURL_CSELECT_ERR would fail the
+ * transfer at once ("select/poll returned error").  libuv stops a poll
+ * handle on error, so it is started again when curl still wants the socket.
+ */
 static void
 on_poll(uv_poll_t *p, int status, int events)
 {
@@ -94,13 +153,15 @@ on_poll(uv_poll_t *p, int status, int events)
 	struct http *h = sc->http;
 	int flags = 0;
 	if (status < 0)
-		flags = CURL_CSELECT_ERR;
+		flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;
 	if (events & UV_READABLE)
 		flags |= CURL_CSELECT_IN;
 	if (events & UV_WRITABLE)
 		flags |= CURL_CSELECT_OUT;
-	int running;
-	curl_multi_socket_action(h->multi, sc->fd, flags, &running);
+	pass(h, sc->fd, flags);
+	if (status < 0 && !uv_is_closing((uv_handle_t *)&sc->poll) &&
+	    !uv_is_active((uv_handle_t *)&sc->poll) && sc->events)
+		uv_poll_start(&sc->poll, sc->events, on_poll);
 	check_done(h);
 }
 
@@ -108,8 +169,7 @@ static void
 on_timer(uv_timer_t *t)
 {
 	struct http *h = t->data;
-	int running;
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	pass(h, CURL_SOCKET_TIMEOUT, 0);
 	check_done(h);
 }
 
@@ -151,6 +211,7 @@ on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 		events |= UV_READABLE;
 	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
 		events |= UV_WRITABLE;
+	sc->events = events;
 	uv_poll_start(&sc->poll, events, on_poll);
 	return 0;
 }
@@ -198,13 +259,30 @@ check_done(struct http *h)
 		unlink_request(h, r);
 		struct sm_attempt_result res;
 		memset(&res, 0, sizeof(res));
+		/* A body stopped at a cap (by on_write, by curl before
+		 * reading it when its Content-Length is over the cap, or by
+		 * on_progress) followed a final status line: that status is
+		 * the answer. */
+		if (((code == CURLE_WRITE_ERROR && r->cut) ||
+		     code == CURLE_FILESIZE_EXCEEDED ||
+		     (code == CURLE_ABORTED_BY_CALLBACK && r->overbusy)) &&
+		    r->hdr.status >= 200) {
+			code = CURLE_OK;
+			res.body_cut = 1;
+		}
 		res.transport_error = code != CURLE_OK;
 		res.status = status;
-		res.retry_after = r->retry_after[0] ? r->retry_after : NULL;
+		res.retry_after =
+			r->hdr.retry_after[0] ? r->hdr.retry_after : NULL;
 		res.body = r->response;
 		res.body_len = r->response_len;
 		const char *err = NULL;
-		if (code != CURLE_OK)
+		if (code != CURLE_OK && r->headers_cut)
+			err = "response headers longer than 64 KiB";
+		else if (code != CURLE_OK && r->overbusy)
+			err = "the receiver kept smcald busy for more than "
+			      "0.5 s: stopped";
+		else if (code != CURLE_OK)
 			err = r->errbuf[0] ? r->errbuf
 					   : curl_easy_strerror(code);
 		r->done(r->ctx, &res, err);
@@ -239,6 +317,7 @@ http_post(struct http *h, const struct http_request_opts *o, http_done_fn done,
 		return -1;
 	}
 	r->headers = o->headers;
+	r->http = h;
 	r->done = done;
 	r->ctx = ctx;
 	r->body = malloc(o->body_len + 1);
@@ -271,10 +350,15 @@ http_post(struct http *h, const struct http_request_opts *o, http_done_fn done,
 			 (curl_off_t)o->body_len);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "smcald/" SM_VERSION);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+			 (curl_off_t)HTTP_MAX_RESPONSE);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, r);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);

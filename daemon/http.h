@@ -3,19 +3,27 @@
  * (curl's socket callback drives a uv_poll_t per socket, its timer callback
  * a uv_timer_t), so no request ever blocks the loop.  Each request: http
  * and https only, no redirects, no environment proxies, TLS verified (an
- * optional CA file), connect and total timeouts, the response read up to a
- * cap, connections kept alive and reused.
+ * optional CA file), connect and total timeouts, connections kept alive
+ * and reused.  No receiver can hold the loop: the body is read up to
+ * HTTP_MAX_RESPONSE and the transfer stops there (the final status, known
+ * by then, is the outcome), the headers of all responses up to
+ * HTTP_MAX_HEADERS, and a request that has kept the loop busy for
+ * HTTP_MAX_BUSY_MS in all is stopped.  Retry-After comes from the final
+ * response, never from an interim 1xx one.
  */
 #ifndef SMCALD_HTTP_H
 #define SMCALD_HTTP_H
 
 #include <curl/curl.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "retry.h"
 
-#define HTTP_MAX_RESPONSE (64 * 1024)
+#define HTTP_MAX_RESPONSE (64 * 1024) /* body bytes read */
+#define HTTP_MAX_HEADERS (64 * 1024)  /* header bytes, all responses */
+#define HTTP_MAX_BUSY_MS 500	      /* loop time one request may take */
 
 struct request;
 
@@ -26,6 +34,8 @@ struct http {
 	int running; /* requests in flight */
 	int closing;
 	struct request *inflight; /* their list */
+	int in_pass;		  /* inside curl_multi_socket_action */
+	uint64_t mark;		  /* uv_hrtime(): busy time counted to here */
 };
 
 struct http_request_opts {

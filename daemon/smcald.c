@@ -13,12 +13,21 @@
  * SIGTERM stops cleanly.  systemd hears READY, RELOADING, STATUS, WATCHDOG
  * and STOPPING through sd_notify.
  *
+ * state_dir is taken first (open_state): refused when another local user
+ * could plant or change files in it (exit 78), then locked (smcald.lock:
+ * one daemon per state_dir), then the database is opened.  The umask is
+ * 027 whatever the caller's.  SIGUSR1 reopens the event log after a
+ * rotation by rename; delivered outbox rows are pruned after `retention`
+ * (prune.c).
+ *
  * SIGTERM is honoured within a second at every stage: the first load runs
- * on the pool too, with the loop serving signals, and every load checks a
- * cancellation flag (set on SIGTERM) within each line of calendar text, so
- * uv_run, which waits for the pool, ends promptly.  A wake-up fires a
- * bounded batch (fire.h) and a scheduler load costs a bounded amount per
- * series (sched.h), so the loop turns often whatever the calendars hold.
+ * on the pool too (after the lock, the control socket and the database,
+ * which stay synchronous), with the loop serving signals, and every load
+ * checks a cancellation flag (set on SIGTERM) within each line of calendar
+ * text, so uv_run, which waits for the pool, ends promptly.  A wake-up
+ * fires a bounded batch (fire.h) and a scheduler load costs a bounded
+ * amount per series (sched.h), so the loop turns often whatever the
+ * calendars hold.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,17 +39,24 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 #include <curl/curl.h>
 #include <uv.h>
 
 #include "calendar.h"
 #include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "deliver.h"
 #include "fire.h"
+#include "i18n.h"
 #include "log.h"
 #include "occur.h"
+#include "post.h"
+#include "prune.h"
+#include "route.h"
 #include "sched.h"
+#include "statedir.h"
 #include "store.h"
 #include "world.h"
 
@@ -73,7 +89,16 @@ struct daemon {
 	int reloading, reload_again, reload_notify, notify_pending;
 	uv_work_t work;
 	struct world *built;
+	struct sm_diag_list reload_diags; /* the new config's problems */
+	int reload_cfg_failed;
 	int stopping;
+	/* The local-user rules (statedir.h): smcald.lock, held for the
+	 * daemon's life; SIGUSR1 reopens the event log; the outbox's
+	 * retention. */
+	int lock_fd;
+	uv_signal_t sigusr1;
+	struct pruner prune;
+	struct control control;
 	atomic_int cancel;	     /* stops a load in progress (SIGTERM) */
 	struct sm_config *first_cfg; /* the first load's, until it is done */
 	int serving;		     /* the first load is done: handles live */
@@ -90,16 +115,34 @@ static void start_reload(struct daemon *d, int notify);
 static void
 notify_status(struct daemon *d, const char *prefix)
 {
-	char next[48] = "none";
+	char next[SM_TZ_RFC3339_MAX] = "none";
 	sm_time at;
 	if (sm_sched_peek(d->sched, &at))
-		sm_civil_format(at, SM_CIVIL_UTC, next, sizeof(next));
+		log_time(at, next);
+	/* A calendar served from anything but its file is said in the status
+	 * line `systemctl status` shows: the first one, and how many more. */
+	const struct world *w = d->world;
+	size_t problems = world_problems(w);
+	const char *name = "", *text = "";
+	for (size_t i = 0; i < w->ncals && !*name; i++)
+		if (w->status[i].served != CAL_SERVED_FILE) {
+			name = w->cals[i]->cal.name;
+			text = w->status[i].text;
+		}
+	char head[800] = "";
+	if (problems > 1)
+		snprintf(head, sizeof(head),
+			 "calendar %s: %s (and %zu more "
+			 "calendar%s not served from their files); ",
+			 name, text, problems - 1, PLURAL(problems - 1));
+	else if (problems)
+		snprintf(head, sizeof(head), "calendar %s: %s; ", name, text);
 	sd_notifyf(0,
-		   "%sSTATUS=%zu posts in %zu calendars; next event %s; "
+		   "%sSTATUS=%s%zu post%s in %zu calendar%s; next event %s; "
 		   "%lu fired, %lu missed, %lu skipped",
-		   prefix, d->world->nposts, d->world->ncals, next,
-		   d->firer.total_fired, d->firer.total_missed,
-		   d->firer.total_skipped);
+		   prefix, head, w->nposts, PLURAL(w->nposts), w->ncals,
+		   PLURAL(w->ncals), next, d->firer.total_fired,
+		   d->firer.total_missed, d->firer.total_skipped);
 }
 
 /* ---------------------------------------------------------------------
@@ -258,6 +301,21 @@ start_watches(struct daemon *d)
  * Reloads.
  */
 
+/* Logs sm_config_check_host's findings; returns the number of errors. */
+static int
+log_host_check(const struct sm_config *cfg, struct sm_diag_list *d)
+{
+	/* A missing locale is not an error here: the daemon runs (dates in
+	 * the C locale) and world.c says so once per load. */
+	size_t errors = sm_config_check_host(cfg, SM_HOST_NO_LOCALE, d);
+	for (size_t i = 0; i < d->n; i++)
+		log_msg(d->items[i].severity == SM_ERROR ? SM_LOG_ERROR
+							 : SM_LOG_WARNING,
+			"%s:%d: %s", d->items[i].file ? d->items[i].file : "",
+			d->items[i].line, d->items[i].message);
+	return (int)errors;
+}
+
 static void
 reload_work(uv_work_t *req)
 {
@@ -266,22 +324,33 @@ reload_work(uv_work_t *req)
 	struct sm_diag_list diags = {0};
 	d->built = NULL;
 	if (atomic_load(&d->cancel))
-		return;
-	if (sm_config_load(d->config_path, &cfg, &diags) < 0) {
+		return; /* stopping: reload_done frees nothing, says so */
+	int rc = sm_config_load(d->config_path, &cfg, &diags);
+	if (rc < 0) {
 		for (size_t i = 0; i < diags.n; i++)
 			log_error("%s:%d: %s", diags.items[i].file,
 				  diags.items[i].line, diags.items[i].message);
+	} else {
+		sm_diag_clear(&diags);
+		if (log_host_check(cfg, &diags) > 0) {
+			sm_config_free(cfg);
+			cfg = NULL;
+			rc = -1;
+		}
+	}
+	if (rc < 0) {
 		log_error("reload: %s has errors: the running configuration "
 			  "stays, the calendars are read again",
 			  d->config_path);
 		d->built = world_rebuild(d->world, &d->cancel);
+		d->reload_cfg_failed = 1;
 	} else {
 		d->built = world_build(cfg, d->world, &d->cancel);
 		if (!d->built)
 			log_error("reload: unknown time zone; everything stays "
 				  "as it was");
 	}
-	sm_diag_clear(&diags);
+	d->reload_diags = diags; /* for the callers of io.smcal.Reload */
 }
 
 static void
@@ -290,18 +359,20 @@ reload_done(uv_work_t *req, int status)
 	struct daemon *d = req->data;
 	struct world *w = d->built;
 	d->reloading = 0;
-	if (status == 0 && w && !d->stopping) {
+	int swapped = status == 0 && w && !d->stopping;
+	if (swapped) {
 		struct world *old = d->world;
 		d->world = w;
 		sm_sched_free(d->sched);
 		d->sched = sm_sched_new(w->cfg);
-		/* Posts added with a time already past fire late when they
-		 * are within the catch-up window; a reload never records
-		 * "missed" (only a stopped or suspended daemon misses). */
-		sm_time from = d->processed_until + 1;
-		sm_time window = wallclock_now_ms() / 1000 - w->cfg->catchup;
+		/* Posts added (or moved) to a time already past: what is
+		 * within the catch-up window and unknown to the ledger fires
+		 * late at the tick below, what is older (as far back as
+		 * sm_sched_load_from looks) is recorded as missed. */
 		sm_sched_load(d->sched, &w->set, &w->opts,
-			      from > window ? from : window);
+			      sm_sched_load_from(wallclock_now_ms() / 1000,
+						 w->cfg->catchup,
+						 d->processed_until + 1));
 		char err[256];
 		if (firer_reopen(&d->firer, w->cfg->event_log, err,
 				 sizeof(err)) < 0)
@@ -310,17 +381,35 @@ reload_done(uv_work_t *req, int status)
 		stop_watches(d);
 		start_watches(d);
 		deliver_set_world(&d->deliver, w);
+		pruner_set_retention(&d->prune, w->cfg->retention);
 		world_free(old);
 		/* The old world's pages go back to the system: without this
 		 * glibc keeps them, and every reload would look like growth. */
 		malloc_trim(0);
-		log_info("reloaded: %zu posts in %zu calendars", w->nposts,
-			 w->ncals);
+		log_set_zone(w->opts.zone);
+		log_info("reloaded: %zu post%s in %zu calendar%s", w->nposts,
+			 PLURAL(w->nposts), w->ncals, PLURAL(w->ncals));
 		tick(d);
+		/* The status line follows what is served now. */
+		if (!d->notify_pending)
+			notify_status(d, "");
 	} else {
 		world_free(w);
 	}
 	d->built = NULL;
+	struct control_reload_result res = {
+		.ok = swapped && !d->reload_cfg_failed,
+		.diags = &d->reload_diags,
+		.error = swapped || d->reload_cfg_failed ? NULL
+			 : d->stopping			 ? "smcald is stopping"
+				       : "the new configuration names a time "
+					 "zone this system does not know: "
+					 "nothing changed",
+		.world = d->world,
+	};
+	control_reload_finished(&d->control, &res);
+	sm_diag_clear(&d->reload_diags);
+	d->reload_cfg_failed = 0;
 	if (d->notify_pending) {
 		notify_status(d, "READY=1\n");
 		d->notify_pending = 0;
@@ -355,6 +444,18 @@ start_reload(struct daemon *d, int notify)
 	}
 }
 
+/* io.smcal.Reload: 1 started, 0 follows the running one, -1 refused. */
+static int
+control_reload(void *data)
+{
+	struct daemon *d = data;
+	if (d->stopping)
+		return -1;
+	int running = d->reloading;
+	start_reload(d, 1);
+	return running ? 0 : d->reloading ? 1 : -1;
+}
+
 /* ---------------------------------------------------------------------
  * Signals, watchdog, shutdown.
  */
@@ -377,10 +478,13 @@ shutdown_loop(struct daemon *d)
 	uv_close((uv_handle_t *)&d->sighup, on_close_noop);
 	uv_close((uv_handle_t *)&d->sigterm, on_close_noop);
 	uv_close((uv_handle_t *)&d->sigint, on_close_noop);
+	uv_close((uv_handle_t *)&d->sigusr1, on_close_noop);
+	control_fini(&d->control); /* safe when it was never set up */
 	if (!d->serving)
 		return; /* the first load has not started the rest */
 	uv_poll_stop(&d->clock_poll);
 	uv_close((uv_handle_t *)&d->clock_poll, on_close_noop);
+	pruner_fini(&d->prune);
 	uv_close((uv_handle_t *)&d->watchdog, on_close_noop);
 	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
 	stop_watches(d);
@@ -400,6 +504,32 @@ on_signal(uv_signal_t *h, int signum)
 	log_info("%s: stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
 	sd_notify(0, "STOPPING=1");
 	shutdown_loop(d);
+}
+
+/* For the pruner: the instant (ms) of the next event due. */
+static int64_t
+next_due_ms(void *ctx)
+{
+	struct daemon *d = ctx;
+	sm_time at;
+	return d->sched && sm_sched_peek(d->sched, &at) ? at * 1000 : INT64_MAX;
+}
+
+/* SIGUSR1: the event log was renamed by a rotation; open its path again. */
+static void
+on_sigusr1(uv_signal_t *h, int signum)
+{
+	struct daemon *d = h->data;
+	char err[512];
+	(void)signum;
+	if (!d->firer.log_path)
+		return; /* not open yet: it will be at its path */
+	if (firer_rotate(&d->firer, err, sizeof(err)) < 0)
+		log_error("SIGUSR1: %s; events keep going to the file already "
+			  "open",
+			  err);
+	else
+		log_info("SIGUSR1: event log %s reopened", d->firer.log_path);
 }
 
 static void
@@ -429,6 +559,78 @@ mkdir_p(const char *path, mode_t mode)
  * Start-up.
  */
 
+/* Whether a failure to create state_dir is the configuration's (a path the
+ * daemon's user cannot use: restarting will not help) or the system's. */
+static int
+exit_for(int err)
+{
+	return err == ENOSPC || err == EIO || err == ENOMEM ? 1 : EXIT_CONFIG;
+}
+
+/*
+ * Takes state_dir before anything else uses it: creates it (0750 with the
+ * umask), refuses it when another user could plant or change files in it
+ * (statedir.h), takes smcald.lock so that a second daemon on the same
+ * state exits at once.  Returns 0, or the exit status: 78 for what the
+ * configuration must fix, 1 otherwise (another daemon holds the state).
+ */
+static int
+open_state(struct daemon *d, const struct sm_config *cfg)
+{
+	char err[1024];
+	uid_t uid = geteuid();
+	if (mkdir_p(cfg->state_dir, 0750) < 0) {
+		int e = errno;
+		log_error("state_dir %s: cannot create: %s; smcald does not "
+			  "start",
+			  cfg->state_dir, strerror(e));
+		return exit_for(e);
+	}
+	if (sm_statedir_check(cfg->state_dir, uid, err, sizeof(err)) < 0) {
+		log_error("%s; smcald does not start", err);
+		return EXIT_CONFIG;
+	}
+	if (sm_statedir_exposed("state_dir", cfg->state_dir, err, sizeof(err)))
+		log_warning("%s", err);
+	long holder = 0;
+	int rc = sm_statedir_lock(cfg->state_dir, uid, &d->lock_fd, &holder,
+				  err, sizeof(err));
+	if (rc < 0) {
+		log_error("%s", err);
+		return rc == -EWOULDBLOCK ? 1 : EXIT_CONFIG;
+	}
+	return 0;
+}
+
+/*
+ * Opens the database in the state_dir that open_state took.  Returns 0, or
+ * the exit status: 78 for an unsafe database file, 1 otherwise.
+ */
+static int
+open_store(struct daemon *d, const struct sm_config *cfg)
+{
+	char err[1024];
+	int rc = sm_store_open(cfg->state_dir, &d->store, err, sizeof(err));
+	if (rc < 0) {
+		int unsafe = rc == -EPERM || rc == -EACCES;
+		log_error("%s%s", err, unsafe ? "; smcald does not start" : "");
+		return unsafe ? EXIT_CONFIG : 1;
+	}
+	return 0;
+}
+
+/* smcald --check: whether the daemon could use state_dir and the event
+ * log, as the user running the check; returns the number of errors. */
+static size_t
+check_state(const struct sm_config *cfg)
+{
+	struct sm_diag_list d = {0};
+	size_t errors = sm_statedir_probe(cfg, geteuid(), &d);
+	sm_diag_print(&d, stderr);
+	sm_diag_clear(&d);
+	return errors;
+}
+
 static void
 usage(FILE *out)
 {
@@ -441,11 +643,16 @@ usage(FILE *out)
 		SM_CONFIG_DEFAULT_PATH);
 }
 
-/* smcald --check: every calendar of the config, every problem listed. */
+/* smcald --check: what the daemon would complain about, with file, line
+ * and key: the config's secrets and locales on this machine, then every
+ * calendar (its file's problems, X-SMCAL-WEBHOOK names). */
 static int
 check(const struct sm_config *cfg)
 {
-	size_t errors = 0;
+	struct sm_diag_list hd = {0};
+	size_t errors = sm_config_check_host(cfg, SM_HOST_LOCALE_ERROR, &hd);
+	sm_diag_print(&hd, stderr);
+	sm_diag_clear(&hd);
 	const struct sm_tz *zone = sm_calendar_system_zone(cfg->timezone);
 	for (size_t i = 0; i < cfg->ncalendars; i++) {
 		const struct sm_calendar_conf *cc = &cfg->calendars[i];
@@ -457,9 +664,23 @@ check(const struct sm_config *cfg)
 		sm_calendar_init(&cal, cc->name);
 		if (sm_calendar_load_file(&cal, cc->path, &d) == 0)
 			sm_occur_index(&set, &cal, &opts, &d);
+		sm_post_check_names(cfg, &cal, cfg->path, &d);
+		/* What firing would refuse (SPEC 9), as smctl lint says it. */
+		for (size_t k = 0; k < cal.nposts; k++) {
+			const struct sm_post *p = &cal.posts[k];
+			if (p->webhook && sm_config_webhook(cfg, p->webhook) &&
+			    !sm_route_allowed(cfg, cc->name, p->webhook))
+				sm_diag_add(&d, SM_ERROR, p->file, p->line,
+					    "X-SMCAL-WEBHOOK %s is not allowed "
+					    "in calendar %s: add it to "
+					    "[calendar:%s] webhooks or name "
+					    "an allowed webhook",
+					    p->webhook, cc->name, cc->name);
+		}
 		sm_diag_print(&d, stderr);
-		fprintf(stderr, "calendar %s: %s: %zu posts in %zu series\n",
-			cc->name, cc->path, cal.nposts, set.n);
+		fprintf(stderr, "calendar %s: %s: %zu post%s in %zu series\n",
+			cc->name, cc->path, cal.nposts, PLURAL(cal.nposts),
+			set.n);
 		errors += d.nerrors;
 		sm_occur_set_free(&set);
 		sm_diag_clear(&d);
@@ -480,23 +701,28 @@ start_serving(struct daemon *d)
 	const struct sm_config *cfg = d->world->cfg;
 	if (firer_open(&d->firer, cfg->event_log, d->store, err, sizeof(err)) <
 	    0) {
-		log_error("%s", err);
-		return 1;
+		log_error("%s; smcald does not start", err);
+		return EXIT_CONFIG;
 	}
-	/* Where to resume: after what was processed before, else the
-	 * catch-up window back from now. */
+	/* Where to resume: after what was processed before (everything
+	 * since is decided: late, missed), and in any case the lookback of
+	 * sm_sched_load_from, for posts added while the daemon was down with
+	 * a time already past. */
 	sm_time now = wallclock_now_ms() / 1000;
-	sm_time from = now - cfg->catchup;
+	sm_time resume = SM_TIME_MAX;
 	if (sm_store_get_time(d->store, PROCESSED_KEY, &d->processed_until) > 0)
-		from = d->processed_until + 1;
+		resume = d->processed_until + 1;
 	else
-		d->processed_until = from - 1;
+		d->processed_until = now - cfg->catchup - 1;
+	sm_time from = sm_sched_load_from(now, cfg->catchup, resume);
 	d->sched = sm_sched_new(cfg);
 	sm_sched_load(d->sched, &d->world->set, &d->world->opts, from);
-	log_info("loaded %zu posts in %zu calendars (%zu series); resuming "
-		 "from %lld",
-		 d->world->nposts, d->world->ncals, d->world->set.n,
-		 (long long)from);
+	char since[SM_TZ_RFC3339_MAX];
+	log_info("loaded %zu post%s in %zu calendar%s (%zu series); events "
+		 "since %s not yet fired or recorded are decided now",
+		 d->world->nposts, PLURAL(d->world->nposts), d->world->ncals,
+		 PLURAL(d->world->ncals), d->world->set.n,
+		 log_time(from, since));
 
 	d->clock_fd = wallclock_open();
 	if (d->clock_fd < 0) {
@@ -521,7 +747,10 @@ start_serving(struct daemon *d)
 		uv_timer_start(&d->watchdog, on_watchdog, usec / 2000,
 			       usec / 2000);
 	start_watches(d);
+	pruner_init(&d->prune, &d->loop, d->store, cfg->retention, next_due_ms,
+		    d);
 
+	control_start(&d->control);
 	tick(d); /* catch-up: late events fire, older ones are missed */
 	notify_status(d, "READY=1\n");
 	return 0;
@@ -544,6 +773,10 @@ first_load_done(uv_work_t *req, int status)
 	d->reloading = 0;
 	if (d->stopping || status != 0) {
 		world_free(w);
+		if (!d->stopping) { /* never started (only uv_cancel does) */
+			d->exit_code = 1;
+			shutdown_loop(d);
+		}
 		return;
 	}
 	if (!w) {
@@ -585,14 +818,15 @@ run(struct daemon *d, struct sm_config *cfg)
 	uv_signal_start(&d->sighup, on_signal, SIGHUP);
 	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
 	uv_signal_start(&d->sigint, on_signal, SIGINT);
+	uv_signal_init(&d->loop, &d->sigusr1);
+	d->sigusr1.data = d;
+	uv_signal_start(&d->sigusr1, on_sigusr1, SIGUSR1);
 
-	int rc = 0;
-	if (mkdir_p(cfg->state_dir, 0750) < 0) {
-		log_error("cannot create state_dir %s: %s", cfg->state_dir,
-			  strerror(errno));
-		sm_config_free(cfg);
-		rc = 1;
-	}
+	/* The state's lock, the socket and the database are taken here, in
+	 * order and synchronously, so that a second daemon or an unusable
+	 * state stops the start at once; only the calendars are read on the
+	 * pool. */
+	int rc = open_state(d, cfg);
 	if (rc == 0 && cfg->socket) {
 		char *copy = strdup(cfg->socket);
 		if (copy && mkdir_p(dirname(copy), 0750) < 0)
@@ -601,12 +835,33 @@ run(struct daemon *d, struct sm_config *cfg)
 				    cfg->socket, strerror(errno));
 		free(copy);
 	}
-	if (rc == 0 &&
-	    sm_store_open(cfg->state_dir, &d->store, err, sizeof(err)) < 0) {
-		log_error("%s", err);
-		sm_config_free(cfg);
-		rc = 1;
+	/* The socket after the state's lock and before the database: a
+	 * second daemon on the same state stopped at the lock; one on another
+	 * state but the same socket stops here, before it opens a database.
+	 * Connections wait in the backlog until the first load is done
+	 * (start_serving): `smctl status` during a slow load answers once
+	 * there is a world to describe. */
+	const struct control_host host = {
+		.world = &d->world,
+		.sched = &d->sched,
+		.store = &d->store,
+		.firer = &d->firer,
+		.deliver = &d->deliver,
+		.reloading = &d->reloading,
+		.config_path = d->config_path,
+		.data = d,
+		.reload = control_reload,
+	};
+	if (rc == 0) {
+		int crc = control_init(&d->control, &d->loop, cfg, &host, err,
+				       sizeof(err));
+		if (crc < 0) {
+			log_error("%s", err);
+			rc = crc == CONTROL_ERR_CONFIG ? EXIT_CONFIG : 1;
+		}
 	}
+	if (rc == 0)
+		rc = open_store(d, cfg);
 	if (rc == 0) {
 		/* The calendars are read on the pool, the loop serving
 		 * signals meanwhile. */
@@ -617,15 +872,13 @@ run(struct daemon *d, struct sm_config *cfg)
 					first_load_done);
 		if (qrc < 0) {
 			log_error("cannot start loading: %s", uv_strerror(qrc));
-			sm_config_free(cfg);
+			d->first_cfg = NULL;
 			rc = 1;
 		}
 	}
 	if (rc != 0) {
-		d->stopping = 1;
-		uv_close((uv_handle_t *)&d->sighup, on_close_noop);
-		uv_close((uv_handle_t *)&d->sigterm, on_close_noop);
-		uv_close((uv_handle_t *)&d->sigint, on_close_noop);
+		sm_config_free(cfg);
+		shutdown_loop(d); /* closes what was opened, for uv_run */
 	}
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 
@@ -672,6 +925,10 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* Whatever the caller's umask (make run, a container), the database,
+	 * the event log and the lock are never readable or writable by
+	 * others: they hold post bodies and webhook headers (tokens). */
+	umask(027);
 	signal(SIGPIPE, SIG_IGN);
 	/* Before any thread exists (libuv's pool starts at the first
 	 * reload), as libcurl requires. */
@@ -685,22 +942,46 @@ main(int argc, char **argv)
 		return EXIT_CONFIG;
 	if (check_only) {
 		rc = check(cfg);
+		if (check_state(cfg) > 0)
+			rc = EXIT_CONFIG;
 		sm_config_free(cfg);
 		sm_calendar_zones_cleanup();
 		return rc;
 	}
 	log_init(cfg->log_level, !foreground && getenv("JOURNAL_STREAM"));
+	log_set_zone(sm_calendar_system_zone(cfg->timezone));
+	/* What --check reports about secrets and locales stops a start too:
+	 * exit 78, which the unit does not restart on. */
+	sm_diag_clear(&diags);
+	rc = log_host_check(cfg, &diags);
+	sm_diag_clear(&diags);
+	if (rc > 0) {
+		log_error("%s: configuration errors above: smcald cannot run "
+			  "with them",
+			  path);
+		sm_config_free(cfg);
+		sm_calendar_zones_cleanup();
+		curl_global_cleanup();
+		return EXIT_CONFIG;
+	}
 
 	static struct daemon d;
 	d.config_path = path;
 	d.clock_fd = -1;
 	d.firer.log_fd = -1;
+	d.lock_fd = -1;
+	d.control.fd = -1;
 	rc = run(&d, cfg);
+	control_fini(&d.control); /* after a failed start: the socket file */
 	firer_close(&d.firer);
 	sm_sched_free(d.sched);
 	world_free(d.world);
 	sm_store_close(d.store);
+	if (d.lock_fd >= 0)
+		close(d.lock_fd); /* the next daemon may take the state */
+	log_set_zone(NULL);	  /* the zones go: log times in UTC from here */
 	sm_calendar_zones_cleanup();
+	sm_i18n_cleanup();
 	curl_global_cleanup();
 	return rc;
 }

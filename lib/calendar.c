@@ -239,6 +239,7 @@ struct loader {
 	int latin_warned;
 	unsigned derived_seq;
 	int chunk_skip; /* the component being collected is too large */
+	int x_wr_seen;	/* this file's X-WR-TIMEZONE is recorded */
 };
 
 static void warn(struct loader *ld, int line, const char *fmt, ...)
@@ -323,17 +324,36 @@ is_top_kind(const char *name)
  * Zones.
  */
 
+/*
+ * A TZID without the white space around it, which is not part of the name:
+ * Exchange writes "TZID: 1" in its VTIMEZONE and "DTSTART;TZID= 1:..." in
+ * its events.  Returns where the name starts in s and its length in *len.
+ */
+static const char *
+tzid_trim(const char *s, size_t *len)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	*len = n;
+	return s;
+}
+
+/* The zone reference of a (trimmed) TZID of len bytes in this VCALENDAR. */
 static struct sm_zone_ref *
-zone_ref(struct loader *ld, const char *tzid, int line)
+zone_ref(struct loader *ld, const char *tzid, size_t len, int line)
 {
 	for (size_t i = 0; i < ld->nuses; i++)
 		if (ld->uses[i].vcal == ld->vcal &&
-		    strcmp(ld->uses[i].ref->tzid, tzid) == 0)
+		    strncmp(ld->uses[i].ref->tzid, tzid, len) == 0 &&
+		    ld->uses[i].ref->tzid[len] == '\0')
 			return ld->uses[i].ref;
 	ld->uses =
 		grow(ld->uses, &ld->uses_cap, ld->nuses + 1, sizeof(*ld->uses));
 	struct sm_zone_ref *ref = sm_arena_alloc(&ld->cal->arena, sizeof(*ref));
-	ref->tzid = sm_arena_strdup(&ld->cal->arena, tzid);
+	ref->tzid = sm_arena_strndup(&ld->cal->arena, tzid, len);
 	ref->line = line;
 	ld->uses[ld->nuses].ref = ref;
 	ld->uses[ld->nuses].vcal = ld->vcal;
@@ -761,13 +781,18 @@ find_line(struct loader *ld, const char *name, int nth)
 	return ld->chunk_line;
 }
 
+/* The property's TZID parameter, trimmed (its length in *len), or NULL
+ * when it has none or only blanks. */
 static const char *
-tzid_of(icalproperty *p)
+tzid_of(icalproperty *p, size_t *len)
 {
 	icalparameter *par =
 		icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
 	const char *tzid = par ? icalparameter_get_tzid(par) : NULL;
-	return tzid && *tzid ? tzid : NULL;
+	if (!tzid)
+		return NULL;
+	tzid = tzid_trim(tzid, len);
+	return *len ? tzid : NULL;
 }
 
 /* Fills an sm_dt from a time value and the TZID of its property.  A value
@@ -785,10 +810,11 @@ make_dt(struct loader *ld, struct icaltimetype t, icalproperty *p, int line,
 	} else if (icaltime_is_utc(t)) {
 		out->kind = SM_DT_UTC;
 	} else {
-		const char *tzid = p ? tzid_of(p) : NULL;
+		size_t len = 0;
+		const char *tzid = p ? tzid_of(p, &len) : NULL;
 		if (tzid) {
 			out->kind = SM_DT_ZONED;
-			out->zone = zone_ref(ld, tzid, line);
+			out->zone = zone_ref(ld, tzid, len, line);
 		} else {
 			out->kind = SM_DT_FLOATING;
 		}
@@ -1256,11 +1282,17 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 {
 	icalproperty *tp =
 		icalcomponent_get_first_property(c, ICAL_TZID_PROPERTY);
-	const char *tzid = tp ? icalproperty_get_tzid(tp) : NULL;
-	if (!tzid || !*tzid) {
+	const char *raw = tp ? icalproperty_get_tzid(tp) : NULL;
+	size_t len = 0;
+	if (raw)
+		raw = tzid_trim(raw, &len);
+	if (!len) {
 		warn(ld, ld->chunk_line, "VTIMEZONE without TZID ignored");
 		return;
 	}
+	char *tzid = strndup(raw, len);
+	if (!tzid)
+		abort();
 	char why[128];
 	struct sm_tz *tz = zone_from_vtimezone(c, tzid, why, sizeof(why));
 	if (!tz) {
@@ -1268,6 +1300,7 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 		     "VTIMEZONE %s is unusable (%s): the system's zone of "
 		     "that name is used if there is one",
 		     tzid, why);
+		free(tzid);
 		return;
 	}
 	struct sm_calendar *cal = ld->cal;
@@ -1276,9 +1309,7 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 	cal->zones[cal->nzones++] = tz;
 	ld->fzones = grow(ld->fzones, &ld->fzones_cap, ld->nfzones + 1,
 			  sizeof(*ld->fzones));
-	ld->fzones[ld->nfzones].tzid = strdup(tzid);
-	if (!ld->fzones[ld->nfzones].tzid)
-		abort();
+	ld->fzones[ld->nfzones].tzid = tzid;
 	ld->fzones[ld->nfzones].vcal = ld->vcal;
 	ld->fzones[ld->nfzones].tz = tz;
 	ld->nfzones++;
@@ -1585,6 +1616,23 @@ record_line(struct loader *ld, const char *name, const char *s, size_t len,
 		abort();
 }
 
+/* Records the file's first X-WR-TIMEZONE, after those of earlier files. */
+static void
+add_x_wr_timezone(struct loader *ld, const char *v, size_t vlen, int line)
+{
+	struct sm_arena *a = &ld->cal->arena;
+	struct sm_x_wr_timezone *x = sm_arena_alloc(a, sizeof(*x));
+	x->file = ld->file;
+	x->line = line;
+	x->zone = sm_arena_strndup(a, v, vlen);
+	x->next = NULL;
+	struct sm_x_wr_timezone **tail = &ld->cal->x_wr_timezones;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = x;
+	ld->x_wr_seen = 1;
+}
+
 static int
 is_date_with_z(const char *name, const char *v, size_t vlen)
 {
@@ -1657,10 +1705,9 @@ handle_line(struct loader *ld, const char *s, size_t len, int line)
 	    strcmp(ld->stack[ld->depth - 1], "VCALENDAR") == 0) {
 		if (strcmp(name, "VERSION") == 0)
 			ld->saw_version = 1;
-		else if (strcmp(name, "X-WR-TIMEZONE") == 0 &&
-			 !ld->cal->x_wr_timezone && vlen > 0)
-			ld->cal->x_wr_timezone =
-				sm_arena_strndup(&ld->cal->arena, v, vlen);
+		else if (strcmp(name, "X-WR-TIMEZONE") == 0 && !ld->x_wr_seen &&
+			 vlen > 0)
+			add_x_wr_timezone(ld, v, vlen, line);
 		return;
 	}
 	if (ld->depth == 0)
@@ -1848,7 +1895,54 @@ struct reader {
 	int lineno;
 	int saw_content;
 	int started;
+	int rejected; /* not text at all: reported once, the rest ignored */
 };
+
+/*
+ * Whole-file checks.  A file that is not text (an image, an archive, a
+ * binary saved under the calendar's name) or UTF-16 text is rejected as a
+ * whole, from a sample of its start, instead of being walked line by line
+ * into hundreds of warnings and no posts.  A stray NUL or control byte in a
+ * text file stays a per-line warning: the sample tolerates up to 1 in 32.
+ */
+#define TEXT_SAMPLE (64 * 1024)
+
+static int
+is_text(const unsigned char *s, size_t n)
+{
+	size_t ctl = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
+		    s[i] != '\r' && s[i] != '\f' && s[i] != '\v' &&
+		    s[i] != 0x1a) /* DOS end-of-file mark */
+			ctl++;
+	return ctl * 32 <= n;
+}
+
+/* Returns 0 when the start of the data can be walked as lines, else -1
+ * after reporting why not. */
+static int
+check_start(struct loader *ld, const unsigned char *s, size_t n)
+{
+	if (n >= 2 && ((s[0] == 0xff && s[1] == 0xfe) ||
+		       (s[0] == 0xfe && s[1] == 0xff))) {
+		error_at(ld, 0,
+			 "file is UTF-16 text: smcal reads UTF-8 (or "
+			 "Windows-1252); convert it, e.g. iconv -f UTF-16 -t "
+			 "UTF-8");
+		return -1;
+	}
+	size_t sample = n < TEXT_SAMPLE ? n : TEXT_SAMPLE;
+	if (!is_text(s, sample)) {
+		error_at(ld, 0,
+			 "not a text file (binary data: control bytes in its "
+			 "first %zu bytes): not an iCalendar file, nothing "
+			 "loaded",
+			 sample);
+		return -1;
+	}
+	return 0;
+}
 
 static void
 reader_start(struct reader *r, struct sm_calendar *cal, const char *label,
@@ -1872,12 +1966,20 @@ reader_feed(struct reader *r, const char *data, size_t len, int final)
 {
 	struct loader *ld = &r->ld;
 	const char *p = data, *end = data + len;
+	if (r->rejected)
+		return len;
 	if (!r->started) {
-		if (len < 3 && !final)
+		/* The whole-file checks look at the start of the file. */
+		if (len < TEXT_SAMPLE && !final)
 			return 0;
 		r->started = 1;
 		if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 			p += 3;
+		if (check_start(ld, (const unsigned char *)p,
+				(size_t)(end - p)) < 0) {
+			r->rejected = 1;
+			return len;
+		}
 	}
 	while (p < end) {
 		if (ld->cal->cancel &&
@@ -1941,10 +2043,21 @@ reader_finish(struct reader *r)
 			  r->u.pending_total, r->u.pending_line);
 	free(r->u.pending.s);
 	free(r->u.cur.s);
+	/*
+	 * A file that is empty, holds no VCALENDAR or ends inside a component
+	 * is an error, never a calendar of fewer posts: it is what a save in
+	 * progress, a failed download or a truncated copy looks like, and
+	 * serving it would drop posts (or, for a cut-off EXDATE, bring back
+	 * occurrences the team removed).  A VCALENDAR with no events is how a
+	 * calendar is emptied on purpose.
+	 */
 	if (ld->depth > 0) {
-		warn(ld, ld->stack_line[ld->depth - 1],
-		     "BEGIN:%s never ended: closed at the end of the file",
-		     ld->stack[ld->depth - 1]);
+		const char *open = ld->stack[ld->depth - 1];
+		int inner = strcmp(open, "VCALENDAR") != 0;
+		error_at(ld, ld->stack_line[ld->depth - 1],
+			 "BEGIN:%s never ended: the file is cut short (a save "
+			 "in progress or a truncated copy?); expected END:%s%s",
+			 open, open, inner ? " and END:VCALENDAR" : "");
 		ld->cal->unterminated++;
 		close_to(ld, 0);
 	}
@@ -1952,9 +2065,19 @@ reader_finish(struct reader *r)
 		error_at(ld, r->lineno,
 			 "load cancelled (the daemon is "
 			 "stopping): the rest is not read");
+	else if (r->rejected)
+		; /* reported by check_start */
 	else if (!r->saw_content)
-		warn(ld, 0, "file is empty");
-	else if (ld->nvcal > 0 && !ld->saw_version)
+		error_at(ld, 0,
+			 "file is empty: expected BEGIN:VCALENDAR ... "
+			 "END:VCALENDAR (a VCALENDAR with no events empties "
+			 "the calendar)");
+	else if (ld->nvcal == 0)
+		error_at(ld, 0,
+			 "no BEGIN:VCALENDAR: not an iCalendar file "
+			 "(expected BEGIN:VCALENDAR ... END:VCALENDAR around "
+			 "the events)");
+	else if (!ld->saw_version)
 		warn(ld, 0, "VCALENDAR has no VERSION:2.0 line");
 	resolve_zones(ld);
 	/* Growth by doubling leaves up to half the array unused: a loaded
@@ -2001,6 +2124,16 @@ sm_calendar_load_file(struct sm_calendar *cal, const char *path,
 			    strerror(errno));
 		return -1;
 	}
+	int rc = sm_calendar_load_fd(cal, fd, path, diags);
+	close(fd);
+	return rc;
+}
+
+int
+sm_calendar_load_fd(struct sm_calendar *cal, int fd, const char *label,
+		    struct sm_diag_list *diags)
+{
+	const char *path = label ? label : "<input>";
 	/* Blocks of 1 MiB; what a block ends with that is not a whole line
 	 * yet moves to the front of the buffer. */
 	const size_t block = 1 << 20;
@@ -2025,7 +2158,6 @@ sm_calendar_load_file(struct sm_calendar *cal, const char *path,
 		if (cal->cancelled)
 			break;
 	}
-	close(fd);
 	if (err)
 		sm_diag_add(diags, SM_ERROR, path, 0, "cannot read: %s",
 			    strerror(err));

@@ -13,8 +13,9 @@
  * the file's VTIMEZONE of that TZID in the same VCALENDAR, else in the file,
  * else the system zoneinfo by IANA name (libical-style prefixes such as
  * "/freeassociation.sourceforge.net/" stripped), else a Windows zone name
- * mapped through CLDR's windowsZones.xml.  An unknown TZID is an error
- * naming its line; the values that use it are read as floating.
+ * mapped through CLDR's windowsZones.xml.  TZIDs are compared without the
+ * white space around them (Exchange writes "TZID: 1").  An unknown TZID is
+ * an error naming its line; the values that use it are read as floating.
  *
  * Messy input is loaded as far as it goes: every problem is reported in the
  * caller's diagnostics with file and line, and nothing aborts the load but an
@@ -115,6 +116,15 @@ struct sm_post {
 	int line; /* BEGIN line of the component */
 };
 
+/* An X-WR-TIMEZONE (Google's and Apple's calendar zone, not RFC 5545 and
+ * never applied): the first of each file, for lint. */
+struct sm_x_wr_timezone {
+	const char *file;
+	int line;
+	const char *zone;
+	struct sm_x_wr_timezone *next; /* the next file's, or NULL */
+};
+
 struct sm_calendar {
 	const char *name; /* the config's calendar name, or "main" */
 	struct sm_arena arena;
@@ -122,7 +132,8 @@ struct sm_calendar {
 	size_t nposts, cap;
 	struct sm_tz **zones; /* zones built from the files' VTIMEZONEs */
 	size_t nzones, zones_cap;
-	const char *x_wr_timezone; /* first X-WR-TIMEZONE seen, or NULL */
+	/* Each file's first X-WR-TIMEZONE, in load order, or NULL. */
+	struct sm_x_wr_timezone *x_wr_timezones;
 	int unterminated; /* components still open at the end of a file: the
 			     file may be cut short (a save in progress) */
 	const atomic_int *cancel; /* set by the caller, may be NULL: nonzero
@@ -144,6 +155,11 @@ void sm_calendar_init(struct sm_calendar *cal, const char *name);
  */
 int sm_calendar_load_file(struct sm_calendar *cal, const char *path,
 			  struct sm_diag_list *diags);
+
+/* Same as sm_calendar_load_file for a file already open (read from its
+ * current offset to its end, not closed); label names it in diagnostics. */
+int sm_calendar_load_fd(struct sm_calendar *cal, int fd, const char *label,
+			struct sm_diag_list *diags);
 
 /* Same as sm_calendar_load_file for text already in memory; label names it
  * in diagnostics. */

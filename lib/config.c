@@ -20,6 +20,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,8 +353,8 @@ sm_config_durations_parse(const char *s, struct sm_durations *out)
 }
 
 static const char *const event_names[] = {
-	"post.reminder", "post.due",	   "post.overdue",
-	"cadence.gap",	 "cadence.behind", "goal.off_track",
+	"post.reminder",  "post.due",	    "post.overdue",  "cadence.gap",
+	"cadence.behind", "goal.off_track", "goal.achieved", "goal.missed",
 };
 
 #define NEVENTS (sizeof(event_names) / sizeof(event_names[0]))
@@ -388,6 +389,11 @@ static const char *const format_names[] = {
 	"json", "slack", "discord", "ntfy", "template", NULL,
 };
 
+/* In the order of enum sm_escape. */
+static const char *const escape_names[] = {
+	"auto", "none", "json", "html", "xml", "form", NULL,
+};
+
 const char *
 sm_config_log_level_name(enum sm_log_level level)
 {
@@ -402,6 +408,45 @@ sm_config_format_name(enum sm_webhook_format format)
 	if ((unsigned)format > SM_WEBHOOK_TEMPLATE)
 		return "?";
 	return format_names[format];
+}
+
+/* 1 when the n bytes at s end with suffix (case-insensitive). */
+static int
+ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+	return n >= k && strncasecmp(s + n - k, suffix, k) == 0;
+}
+
+int
+sm_config_escape_for(const char *content_type)
+{
+	const char *s = content_type ? content_type : "";
+	while (is_blank(*s))
+		s++;
+	size_t n = strcspn(s, ";");
+	while (n > 0 && is_blank(s[n - 1]))
+		n--;
+	const char *slash = memchr(s, '/', n);
+	if (!slash || slash == s || slash == s + n - 1)
+		return -1;
+	const char *sub = slash + 1;
+	size_t tlen = (size_t)(slash - s), slen = n - tlen - 1;
+#define IS(str, len, lit)                                                      \
+	((len) == sizeof(lit) - 1 && strncasecmp(str, lit, len) == 0)
+	int text = IS(s, tlen, "text"), app = IS(s, tlen, "application");
+	if (app && IS(sub, slen, "x-www-form-urlencoded"))
+		return SM_ESCAPE_FORM;
+	if (IS(sub, slen, "json") || ends_with(sub, slen, "+json"))
+		return SM_ESCAPE_JSON;
+	if (text && IS(sub, slen, "html"))
+		return SM_ESCAPE_HTML;
+	if (IS(sub, slen, "xml") || ends_with(sub, slen, "+xml"))
+		return SM_ESCAPE_XML;
+	if (text && IS(sub, slen, "plain"))
+		return SM_ESCAPE_NONE;
+#undef IS
+	return -1;
 }
 
 static int
@@ -543,6 +588,23 @@ parse_number(const char *s, double *out)
 	return 0;
 }
 
+/* parse_number, optionally followed by '%' (then *pct is 1). */
+static int
+parse_percent_number(const char *s, double *out, int *pct)
+{
+	char buf[64];
+	size_t n = strlen(s);
+
+	*pct = n > 1 && s[n - 1] == '%';
+	if (!*pct)
+		return parse_number(s, out);
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n - 1);
+	buf[n - 1] = '\0';
+	return parse_number(buf, out);
+}
+
 static int
 url_valid(const char *s)
 {
@@ -610,19 +672,6 @@ strftime_valid(const char *s)
 		if (*s == '\0' || strchr(conv, *s) == NULL)
 			return 0;
 	}
-	return 1;
-}
-
-static int
-metric_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > NAME_MAX_LEN)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && strchr("_-.", *s) == NULL)
-			return 0;
 	return 1;
 }
 
@@ -896,6 +945,26 @@ scan_key_line(const struct ctx *c, const char *section, const char *key)
 	return 0;
 }
 
+/*
+ * The line of a key as written in a section, or 0 when it is not there.  A
+ * key written twice is at its last line: iniparser keeps the last value.
+ */
+static int
+key_line(const struct ctx *c, const char *section, const char *key)
+{
+	size_t i, j;
+	int line = 0;
+
+	for (i = 0; i < c->scan.n; i++) {
+		if (strcmp(c->scan.v[i].name, section) != 0)
+			continue;
+		for (j = 0; j < c->scan.v[i].nkeys; j++)
+			if (strcmp(c->scan.v[i].keys[j].name, key) == 0)
+				line = c->scan.v[i].keys[j].line;
+	}
+	return line;
+}
+
 /* ------------------------------------------------------------------ */
 /* Keys                                                                */
 /* ------------------------------------------------------------------ */
@@ -906,6 +975,7 @@ enum kind {
 	K_LIST,	      /* struct sm_strlist, may be empty */
 	K_CATEGORIES, /* struct sm_strlist, at least one item */
 	K_WEBHOOK,    /* char *, a [webhook:NAME] name or none, lower-cased */
+	K_WEBHOOKS,   /* struct sm_strlist of K_WEBHOOK names, at least one */
 	K_PLATFORM,   /* char *, a [platform:NAME] name, lower-cased */
 	K_BOOL,	      /* int */
 	K_INT,	      /* int in [min, max] */
@@ -926,11 +996,15 @@ enum kind {
 	K_DATE,	      /* sm_time */
 	K_LOCALE,     /* char * */
 	K_STRFTIME,   /* char * */
-	K_METRIC,     /* char * */
+	K_METRIC,     /* char *, a KPI name (lib/kpi), lower-cased */
+	K_BASELINE,   /* double >= 0, or N% (sm_goal.baseline_percent) */
+	K_PERCENT,    /* double, "N%" from 0 to 100 as a fraction */
 };
 
 #define KF_REQUIRED 1u /* an error when missing */
-#define KF_NONE 2u     /* K_DURATIONS: "none" gives an empty list */
+#define KF_NONE 2u /* K_DURATIONS: "none" gives an empty list; K_DURATION:
+			   "none" gives 0 (off) */
+#define KF_ALL 4u  /* K_PLATFORM: "all" is allowed too */
 
 struct key_spec {
 	const char *name;
@@ -940,6 +1014,7 @@ struct key_spec {
 	const char *const *names; /* K_ENUM */
 	size_t set_off;		  /* an int set to 1 when the key is given */
 	unsigned flags;
+	size_t line_off; /* an int set to the key's line (0: not kept) */
 };
 
 #define CFG(f) offsetof(struct sm_config, f)
@@ -980,6 +1055,7 @@ static const struct key_spec daemon_keys[] = {
 	 .off = CFG(series_cap),
 	 .min = 1,
 	 .max = 1000000},
+	{.name = "retention", .kind = K_DURATION, .off = CFG(retention)},
 };
 
 static const struct key_spec reminders_keys[] = {
@@ -987,7 +1063,10 @@ static const struct key_spec reminders_keys[] = {
 	 .kind = K_DURATIONS,
 	 .off = CFG(lead),
 	 .flags = KF_NONE},
-	{.name = "overdue", .kind = K_DURATION, .off = CFG(overdue), .min = 1},
+	{.name = "overdue",
+	 .kind = K_DURATION,
+	 .off = CFG(overdue),
+	 .flags = KF_NONE},
 };
 
 static const struct key_spec cadence_keys[] = {
@@ -1001,6 +1080,10 @@ static const struct key_spec cadence_keys[] = {
 	 .kind = K_DURATION,
 	 .off = CFG(gap_notice),
 	 .min = 0},
+	{.name = "mix_window",
+	 .kind = K_DURATION,
+	 .off = CFG(mix_window),
+	 .min = 0},
 };
 
 static const struct key_spec calendar_keys[] = {
@@ -1009,6 +1092,10 @@ static const struct key_spec calendar_keys[] = {
 	 .off = CAL(path),
 	 .flags = KF_REQUIRED},
 	{.name = "webhook", .kind = K_WEBHOOK, .off = CAL(webhook)},
+	{.name = "webhooks",
+	 .kind = K_WEBHOOKS,
+	 .off = CAL(webhooks),
+	 .set_off = CAL(webhooks_set)},
 	{.name = "timezone",
 	 .kind = K_ZONE,
 	 .off = CAL(timezone),
@@ -1031,6 +1118,11 @@ static const struct key_spec platform_keys[] = {
 	 .flags = KF_NONE},
 	{.name = "webhook", .kind = K_WEBHOOK, .off = PLAT(webhook)},
 	{.name = "categories", .kind = K_CATEGORIES, .off = PLAT(categories)},
+	{.name = "overdue",
+	 .kind = K_DURATION,
+	 .off = PLAT(overdue),
+	 .set_off = PLAT(overdue_set),
+	 .flags = KF_NONE},
 };
 
 static const struct key_spec type_keys[] = {
@@ -1045,9 +1137,16 @@ static const struct key_spec webhook_keys[] = {
 	 .names = format_names},
 	{.name = "template", .kind = K_TEXT, .off = HOOK(template_text)},
 	{.name = "content_type", .kind = K_TEXT, .off = HOOK(content_type)},
+	{.name = "escape",
+	 .kind = K_ENUM,
+	 .off = HOOK(escape),
+	 .names = escape_names},
 	{.name = "headers", .kind = K_HEADERS, .off = HOOK(headers)},
 	{.name = "secret", .kind = K_SECRET, .off = HOOK(secret)},
-	{.name = "secret_file", .kind = K_PATH, .off = HOOK(secret_file)},
+	{.name = "secret_file",
+	 .kind = K_PATH,
+	 .off = HOOK(secret_file),
+	 .line_off = HOOK(secret_file_line)},
 	{.name = "events", .kind = K_EVENTS, .off = HOOK(events)},
 	{.name = "timeout", .kind = K_DURATION, .off = HOOK(timeout), .min = 1},
 	{.name = "connect_timeout",
@@ -1067,7 +1166,10 @@ static const struct key_spec webhook_keys[] = {
 	 .min = 1,
 	 .max = 1000},
 	{.name = "ca_file", .kind = K_PATH, .off = HOOK(ca_file)},
-	{.name = "locale", .kind = K_LOCALE, .off = HOOK(locale)},
+	{.name = "locale",
+	 .kind = K_LOCALE,
+	 .off = HOOK(locale),
+	 .line_off = HOOK(locale_line)},
 	{.name = "date_format", .kind = K_STRFTIME, .off = HOOK(date_format)},
 	{.name = "timezone",
 	 .kind = K_ZONE,
@@ -1087,16 +1189,28 @@ static const struct key_spec goal_keys[] = {
 	{.name = "platform",
 	 .kind = K_PLATFORM,
 	 .off = GOAL(platform),
-	 .flags = KF_REQUIRED},
+	 .flags = KF_REQUIRED | KF_ALL},
+	{.name = "type", .kind = K_TEXT, .off = GOAL(type)},
+	{.name = "campaign", .kind = K_TEXT, .off = GOAL(campaign)},
 	{.name = "baseline",
-	 .kind = K_NUMBER,
+	 .kind = K_BASELINE,
 	 .off = GOAL(baseline),
+	 .set_off = GOAL(baseline_set),
 	 .flags = KF_REQUIRED},
-	{.name = "target", .kind = K_TARGET, .off = 0, .flags = KF_REQUIRED},
+	{.name = "target",
+	 .kind = K_TARGET,
+	 .off = 0,
+	 .set_off = GOAL(target_set),
+	 .flags = KF_REQUIRED},
+	{.name = "start",
+	 .kind = K_DATE,
+	 .off = GOAL(start),
+	 .set_off = GOAL(start_set)},
 	{.name = "deadline",
 	 .kind = K_DATE,
 	 .off = GOAL(deadline),
 	 .flags = KF_REQUIRED},
+	{.name = "tolerance", .kind = K_PERCENT, .off = GOAL(tolerance)},
 };
 
 static void
@@ -1123,7 +1237,7 @@ join_names(const char *const *names, char *buf, size_t len)
 static const char *
 expected(const struct key_spec *ks, char *buf, size_t len)
 {
-	char names[128];
+	char names[256];
 
 	switch (ks->kind) {
 	case K_TEXT:
@@ -1144,7 +1258,13 @@ expected(const struct key_spec *ks, char *buf, size_t len)
 		       "such as Instagram, IG";
 	case K_WEBHOOK:
 		return "expected the name of a [webhook:NAME] section, or none";
+	case K_WEBHOOKS:
+		return "expected a comma-separated list of [webhook:NAME] "
+		       "names, or none";
 	case K_PLATFORM:
+		if (ks->flags & KF_ALL)
+			return "expected the name of a [platform:NAME] section, "
+			       "or all";
 		return "expected the name of a [platform:NAME] section";
 	case K_BOOL:
 		return "expected yes or no (also true/false, on/off, 1/0)";
@@ -1153,6 +1273,9 @@ expected(const struct key_spec *ks, char *buf, size_t len)
 			 (long long)ks->min, (long long)ks->max);
 		return buf;
 	case K_DURATION:
+		if (ks->flags & KF_NONE)
+			return "expected a duration such as 90s, 15m, 2h or 1d, "
+			       "or none (also 0) for no post.overdue";
 		if (ks->min > 0)
 			return "expected a duration of at least 1s such as "
 			       "90s, 15m, 2h, 1d or 1h30m";
@@ -1190,15 +1313,15 @@ expected(const struct key_spec *ks, char *buf, size_t len)
 	case K_EVENTS:
 		return "expected a comma-separated list of post.reminder, "
 		       "post.due, post.overdue, cadence.gap, cadence.behind, "
-		       "goal.off_track, or all";
+		       "goal.off_track, goal.achieved, goal.missed, or all";
 	case K_HEADERS:
 		return "expected a comma-separated list of headers such as "
 		       "X-Team: social";
 	case K_NUMBER:
 		return "expected a number such as 1000 or 2.5";
 	case K_TARGET:
-		return "expected a number such as 1200, or a change from the "
-		       "baseline such as +20% or -10%";
+		return "expected a number such as 1200 (4% for a rate), or a "
+		       "change from the baseline such as +20% or +500";
 	case K_DATE:
 		return "expected a date YYYY-MM-DD";
 	case K_LOCALE:
@@ -1206,8 +1329,13 @@ expected(const struct key_spec *ks, char *buf, size_t len)
 	case K_STRFTIME:
 		return "expected a strftime format such as %Y-%m-%d %H:%M %Z";
 	case K_METRIC:
-		return "expected a metric name of letters, digits, '_', '-' "
-		       "or '.' such as followers";
+		snprintf(buf, len, "expected %s", sm_kpi_list(names, 200));
+		return buf;
+	case K_BASELINE:
+		return "expected a number of 0 or more such as 1000 or 2.5 "
+		       "(2.5% for a rate)";
+	case K_PERCENT:
+		return "expected a percentage from 0% to 100% such as 10%";
 	}
 	return "expected a valid value";
 }
@@ -1329,6 +1457,38 @@ add_ref(struct ctx *c, const char *section, const struct key_spec *ks, int line,
 	r->platform = ks->kind == K_PLATFORM;
 }
 
+static size_t distance(const char *a, const char *b);
+static const char *expected(const struct key_spec *ks, char *buf, size_t len);
+
+/* Reports a metric lib/kpi does not know, with the closest name; returns 1
+ * (reported). */
+static int
+unknown_metric(struct ctx *c, const struct scan_section *sec,
+	       const struct key_spec *ks, int line, const char *value)
+{
+	char vbuf[SHOW_MAX + 16], ebuf[300], hint[64] = "";
+	size_t best = 3;
+
+	for (int k = 0; k < SM_KPI_COUNT; k++) {
+		char low[NAME_MAX_LEN + 1];
+		size_t i, n = strlen(value);
+		if (n > NAME_MAX_LEN)
+			break;
+		for (i = 0; i <= n; i++)
+			low[i] = (char)tolower((unsigned char)value[i]);
+		size_t d = distance(low, sm_kpi_name((enum sm_kpi)k));
+		if (d < best) {
+			best = d;
+			snprintf(hint, sizeof(hint), " (did you mean %s?)",
+				 sm_kpi_name((enum sm_kpi)k));
+		}
+	}
+	report(c, SM_ERROR, line, "[%s] %s = %s: unknown metric%s; %s",
+	       sec->name, ks->name, show(value, vbuf, sizeof(vbuf)), hint,
+	       expected(ks, ebuf, sizeof(ebuf)));
+	return 1;
+}
+
 /*
  * Parses one value into the object; returns 0, -1 for a value that does not
  * fit the kind (reported by the caller), 1 when already reported.
@@ -1380,6 +1540,23 @@ parse_value(struct ctx *c, const struct scan_section *sec,
 		sm_config_list_free(field);
 		*(struct sm_strlist *)field = list;
 		return 0;
+	case K_WEBHOOKS:
+		if (sm_config_list_split(value, &list) < 0 || list.n == 0) {
+			sm_config_list_free(&list);
+			return -1;
+		}
+		for (i = 0; i < list.n; i++) {
+			lower(list.v[i]);
+			if (!name_valid(list.v[i])) {
+				sm_config_list_free(&list);
+				return -1;
+			}
+		}
+		for (i = 0; i < list.n; i++)
+			add_ref(c, sec->name, ks, line, list.v[i]);
+		sm_config_list_free(field);
+		*(struct sm_strlist *)field = list;
+		return 0;
 	case K_WEBHOOK:
 	case K_PLATFORM: {
 		char *name = lower_dup(value);
@@ -1389,7 +1566,8 @@ parse_value(struct ctx *c, const struct scan_section *sec,
 		}
 		free(*(char **)field);
 		*(char **)field = name;
-		add_ref(c, sec->name, ks, line, name);
+		if (!((ks->flags & KF_ALL) && strcmp(name, "all") == 0))
+			add_ref(c, sec->name, ks, line, name);
 		return 0;
 	}
 	case K_BOOL:
@@ -1404,7 +1582,9 @@ parse_value(struct ctx *c, const struct scan_section *sec,
 		*(int *)field = (int)i64;
 		return 0;
 	case K_DURATION:
-		if (sm_duration_parse(value, &i64) < 0 || i64 < ks->min)
+		if ((ks->flags & KF_NONE) && strcasecmp(value, "none") == 0)
+			i64 = 0;
+		else if (sm_duration_parse(value, &i64) < 0 || i64 < ks->min)
 			return -1;
 		*(int64_t *)field = i64;
 		return 0;
@@ -1468,23 +1648,40 @@ parse_value(struct ctx *c, const struct scan_section *sec,
 		return 0;
 	case K_TARGET: {
 		struct sm_goal *g = obj;
-		size_t n = strlen(value);
-		char pct[32];
+		int pct = 0;
 
-		if (n > 1 && n < sizeof(pct) && value[n - 1] == '%' &&
-		    (value[0] == '+' || value[0] == '-')) {
-			memcpy(pct, value, n - 1);
-			pct[n - 1] = '\0';
-			if (parse_number(pct, &num) < 0)
-				return -1;
-			g->target_relative = 1;
-			g->target_pct = num;
-			return 0;
-		}
-		if (parse_number(value, &num) < 0)
+		if (parse_percent_number(value, &num, &pct) < 0)
 			return -1;
-		g->target_relative = 0;
-		g->target = num;
+		if (value[0] == '+' || value[0] == '-') {
+			g->target_kind = pct ? SM_GOAL_TARGET_PERCENT
+					     : SM_GOAL_TARGET_DELTA;
+			g->target_change = num;
+			g->target_percent = 0;
+		} else {
+			g->target_kind = SM_GOAL_TARGET_ABSOLUTE;
+			g->target = pct ? num / 100 : num;
+			g->target_percent = pct;
+		}
+		return 0;
+	}
+	case K_BASELINE: {
+		int pct = 0;
+
+		if (value[0] == '+' || value[0] == '-' ||
+		    parse_percent_number(value, &num, &pct) < 0)
+			return -1;
+		*(double *)field = pct ? num / 100 : num;
+		((struct sm_goal *)obj)->baseline_percent = pct;
+		return 0;
+	}
+	case K_PERCENT: {
+		int pct = 0;
+
+		if (value[0] == '+' || value[0] == '-' ||
+		    parse_percent_number(value, &num, &pct) < 0 || !pct ||
+		    num > 100)
+			return -1;
+		*(double *)field = num / 100;
 		return 0;
 	}
 	case K_DATE:
@@ -1503,11 +1700,15 @@ parse_value(struct ctx *c, const struct scan_section *sec,
 			return -1;
 		set_str(field, value);
 		return 0;
-	case K_METRIC:
-		if (!metric_valid(value))
-			return -1;
-		set_str(field, value);
+	case K_METRIC: {
+		int k = sm_kpi_parse(value);
+
+		if (k < 0)
+			return unknown_metric(c, sec, ks, line, value);
+		set_str(field, sm_kpi_name((enum sm_kpi)k));
+		((struct sm_goal *)obj)->kpi = (enum sm_kpi)k;
 		return 0;
+	}
 	}
 	return -1;
 }
@@ -1603,6 +1804,9 @@ parse_section(struct ctx *c, const struct scan_section *sec,
 			bad_value(c, sec, &specs[j], k->line, value, NULL);
 		else if (rc == 0 && specs[j].set_off != 0)
 			*(int *)(void *)((char *)obj + specs[j].set_off) = 1;
+		if (rc == 0 && specs[j].line_off != 0)
+			*(int *)(void *)((char *)obj + specs[j].line_off) =
+				k->line;
 	}
 	for (j = 0; j < nspecs; j++)
 		if ((specs[j].flags & KF_REQUIRED) && !seen[j])
@@ -1808,11 +2012,149 @@ section_webhook(struct ctx *c, const struct scan_section *sec, const char *name)
 		report(c, SM_WARNING, scan_key_line(c, sec->name, "template"),
 		       "[%s] template: ignored unless format = template",
 		       sec->name);
+	if (w->format != SM_WEBHOOK_TEMPLATE && w->escape != SM_ESCAPE_AUTO)
+		report(c, SM_WARNING, scan_key_line(c, sec->name, "escape"),
+		       "[%s] escape: ignored unless format = template",
+		       sec->name);
+	/* A value inserted raw into HTML, XML or a format smcal does not
+	 * know lets calendar text rewrite the body: refuse, unless the
+	 * config says how to escape or that raw is meant. */
+	if (w->format == SM_WEBHOOK_TEMPLATE && w->escape == SM_ESCAPE_AUTO &&
+	    sm_config_escape_for(w->content_type) < 0) {
+		char vbuf[SHOW_MAX + 16];
+		report(c, SM_ERROR, scan_key_line(c, sec->name, "content_type"),
+		       "[%s] content_type = %s: smcal cannot escape template "
+		       "values for this type; expected application/json or a "
+		       "+json type, text/html, application/xml or a +xml type, "
+		       "application/x-www-form-urlencoded or text/plain, or "
+		       "escape = json, html, xml or form to choose the rule, "
+		       "or escape = none to insert values as written",
+		       sec->name, show(w->content_type, vbuf, sizeof(vbuf)));
+	}
 	if (w->secret != NULL && w->secret_file != NULL)
 		report(c, SM_ERROR, scan_key_line(c, sec->name, "secret_file"),
 		       "[%s] secret_file: set together with secret; expected "
 		       "one of them",
 		       sec->name);
+}
+
+/* An error or warning about a goal's key, naming its line and value. */
+static void goal_report(struct ctx *c, enum sm_severity sev,
+			const struct scan_section *sec, const char *key,
+			const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void
+goal_report(struct ctx *c, enum sm_severity sev, const struct scan_section *sec,
+	    const char *key, const char *fmt, ...)
+{
+	char vbuf[SHOW_MAX + 16], msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(c, sev, scan_key_line(c, sec->name, key), "[%s] %s = %s: %s",
+	       sec->name, key, show(value_of(c, sec, key), vbuf, sizeof(vbuf)),
+	       msg);
+}
+
+/*
+ * The SMART checks that need several keys: the target as an absolute
+ * value, percentages only for rates, counts only growing, the deadline not
+ * before the start, followers without post filters.
+ */
+static void
+check_goal(struct ctx *c, const struct scan_section *sec, struct sm_goal *g)
+{
+	int rate, count;
+	char date[40];
+
+	if (g->start_set && g->deadline < g->start) {
+		sm_civil_format(g->start, SM_CIVIL_DATE, date, sizeof(date));
+		goal_report(c, SM_ERROR, sec, "deadline",
+			    "before start = %s; expected a date on or after "
+			    "the start",
+			    date);
+	}
+	if (g->metric == NULL)
+		return; /* missing or unknown: already reported */
+	rate = sm_kpi_kind(g->kpi) == SM_KPI_KIND_RATE;
+	count = sm_kpi_kind(g->kpi) == SM_KPI_KIND_COUNT;
+	if (g->kpi == SM_KPI_FOLLOWERS) {
+		if (g->type)
+			goal_report(c, SM_ERROR, sec, "type",
+				    "followers are counted per platform and "
+				    "day, not per post; remove the key or "
+				    "pick another metric");
+		if (g->campaign)
+			goal_report(c, SM_ERROR, sec, "campaign",
+				    "followers are counted per platform and "
+				    "day, not per post; remove the key or "
+				    "pick another metric");
+	}
+	if (!rate && g->baseline_percent) {
+		goal_report(c, SM_ERROR, sec, "baseline",
+			    "a percentage is only for engagement_rate, ctr "
+			    "and conversion_rate; expected a number such as "
+			    "1000");
+		return;
+	}
+	if (!rate && g->target_kind == SM_GOAL_TARGET_ABSOLUTE &&
+	    g->target_percent) {
+		goal_report(c, SM_ERROR, sec, "target",
+			    "a percentage is only for engagement_rate, ctr "
+			    "and conversion_rate; expected a number such as "
+			    "1200, or +20%%");
+		return;
+	}
+	if (rate && !g->baseline_percent && g->baseline > 1) {
+		goal_report(c, SM_ERROR, sec, "baseline",
+			    "a rate is a fraction: write 3%% or 0.03");
+		return;
+	}
+	if (rate && g->target_kind == SM_GOAL_TARGET_ABSOLUTE &&
+	    !g->target_percent && g->target > 1) {
+		goal_report(c, SM_ERROR, sec, "target",
+			    "a rate is a fraction: write 3%% or 0.03");
+		return;
+	}
+	if (!g->target_set || !g->baseline_set)
+		return;
+	switch (g->target_kind) {
+	case SM_GOAL_TARGET_ABSOLUTE:
+		break;
+	case SM_GOAL_TARGET_DELTA:
+		g->target = g->baseline + g->target_change;
+		break;
+	case SM_GOAL_TARGET_PERCENT:
+		if (g->baseline == 0) {
+			goal_report(c, SM_ERROR, sec, "target",
+				    "a change in percent of a baseline of 0 is "
+				    "0; expected an absolute target such as "
+				    "500 or a change such as +500");
+			return;
+		}
+		g->target = g->baseline * (1 + g->target_change / 100);
+		break;
+	}
+	if (g->target < 0) {
+		goal_report(c, SM_ERROR, sec, "target",
+			    "the target is below 0; expected a target of 0 "
+			    "or more");
+	} else if (count && g->target < g->baseline) {
+		char b[40];
+		snprintf(b, sizeof(b), "%.15g", g->baseline);
+		goal_report(c, SM_ERROR, sec, "target",
+			    "%s adds up over the goal's span, so it cannot go "
+			    "below the baseline; expected a target of %s or "
+			    "more",
+			    g->metric, b);
+	} else if (g->target == g->baseline) {
+		goal_report(c, SM_WARNING, sec, "target",
+			    "equals the baseline, so there is nothing to "
+			    "reach");
+	}
 }
 
 static void
@@ -1824,11 +2166,13 @@ section_goal(struct ctx *c, const struct scan_section *sec, const char *name)
 
 	g = named((void **)&cfg->goals, &cfg->ngoals, sizeof(*g), name,
 		  &created);
-	if (created)
+	if (created) {
 		g->line = sec->line;
+		g->tolerance = 0.10;
+	}
 	parse_section(c, sec, goal_keys, NKEYS(goal_keys), g);
-	if (g->target_relative)
-		g->target = g->baseline * (1 + g->target_pct / 100);
+	g->target_line = scan_key_line(c, sec->name, "target");
+	check_goal(c, sec, g);
 }
 
 static const char *const single_sections[] = {
@@ -1998,6 +2342,25 @@ check_references(struct ctx *c)
 	}
 }
 
+/* A goal's type filter should name a content type the config knows. */
+static void
+check_goal_types(struct ctx *c)
+{
+	char sname[NAME_MAX_LEN + 8], vbuf[SHOW_MAX + 16];
+
+	for (size_t i = 0; i < c->cfg->ngoals; i++) {
+		const struct sm_goal *g = &c->cfg->goals[i];
+		if (!g->type || sm_config_type(c->cfg, g->type))
+			continue;
+		snprintf(sname, sizeof(sname), "goal:%s", g->name);
+		report(c, SM_WARNING, scan_key_line(c, sname, "type"),
+		       "[%s] type = %s: no [type:%s] section or [mix] key "
+		       "names this content type; posts must carry it as "
+		       "X-SMCAL-TYPE exactly",
+		       sname, show(g->type, vbuf, sizeof(vbuf)), g->type);
+	}
+}
+
 static void
 free_refs(struct ctx *c)
 {
@@ -2028,11 +2391,13 @@ sm_config_defaults(void)
 	cfg->watchdog = 1;
 	cfg->fire_drafts = 0;
 	cfg->series_cap = 60;
+	cfg->retention = 30 * 86400;
 	durations_copy(&cfg->lead, default_lead, NKEYS(default_lead));
 	cfg->overdue = 2 * 3600;
 	cfg->week_start = 0;
 	cfg->lookahead = 4;
 	cfg->gap_notice = 3 * 86400;
+	cfg->mix_window = 4 * 7 * 86400;
 	fill_defaults(cfg);
 	return cfg;
 }
@@ -2043,6 +2408,7 @@ free_calendar(struct sm_calendar_conf *cal)
 	free(cal->name);
 	free(cal->path);
 	free(cal->webhook);
+	sm_config_list_free(&cal->webhooks);
 	free(cal->timezone);
 }
 
@@ -2109,6 +2475,8 @@ sm_config_free(struct sm_config *cfg)
 		free(cfg->goals[i].name);
 		free(cfg->goals[i].metric);
 		free(cfg->goals[i].platform);
+		free(cfg->goals[i].type);
+		free(cfg->goals[i].campaign);
 	}
 	free(cfg->goals);
 	free(cfg);
@@ -2196,7 +2564,12 @@ sm_config_load(const char *path, struct sm_config **out,
 			for (i = 0; i < c.scan.n; i++)
 				section(&c, &c.scan.v[i]);
 			fill_defaults(c.cfg);
+			c.cfg->state_dir_line =
+				key_line(&c, "daemon", "state_dir");
+			c.cfg->event_log_line =
+				key_line(&c, "daemon", "event_log");
 			check_references(&c);
+			check_goal_types(&c);
 			iniparser_freedict(c.dict);
 		}
 	}
@@ -2286,4 +2659,128 @@ sm_config_type_by_category(const struct sm_config *cfg, const char *category)
 		if (list_has(&cfg->types[i].categories, category))
 			return &cfg->types[i];
 	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* What only the daemon's machine can tell                             */
+/* ------------------------------------------------------------------ */
+
+int
+sm_config_secret_file_read(const char *path,
+			   void (*fn)(void *ctx, int line, const char *secret),
+			   void *ctx)
+{
+	FILE *f = fopen(path, "re");
+	char buf[512];
+	int line = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(buf, sizeof(buf), f)) {
+		char *p = buf, *e = buf + strlen(buf);
+
+		line++;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		while (e > p && (e[-1] == '\n' || e[-1] == '\r' ||
+				 e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (*p && *p != '#')
+			fn(ctx, line, p);
+	}
+	if (ferror(f)) {
+		int err = errno;
+		fclose(f);
+		errno = err;
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+struct secret_check {
+	const struct sm_config *cfg;
+	const struct sm_webhook *w;
+	struct sm_diag_list *diags;
+	int n, bad;
+};
+
+static void
+secret_check_one(void *ctx, int line, const char *secret)
+{
+	struct secret_check *sc = ctx;
+	size_t klen;
+
+	sc->n++;
+	if (sm_config_secret_decode(secret, NULL, 0, &klen) < 0) {
+		/* Never echo a secret: its line in the file says which. */
+		sm_diag_add(sc->diags, SM_ERROR, sc->cfg->path,
+			    sc->w->secret_file_line,
+			    "[webhook:%s] secret_file = %s: line %d is not a "
+			    "secret; expected whsec_ followed by a base64 key, "
+			    "one per line",
+			    sc->w->name, sc->w->secret_file, line);
+		sc->bad++;
+	}
+}
+
+size_t
+sm_config_check_host(const struct sm_config *cfg, enum sm_host_locales locales,
+		     struct sm_diag_list *diags)
+{
+	size_t before = diags->nerrors, i;
+
+	for (i = 0; i < cfg->nwebhooks; i++) {
+		const struct sm_webhook *w = &cfg->webhooks[i];
+
+		if (w->secret_file != NULL) {
+			struct secret_check sc = {cfg, w, diags, 0, 0};
+			struct stat st;
+
+			if (sm_config_secret_file_read(
+				    w->secret_file, secret_check_one, &sc) < 0)
+				sm_diag_add(diags, SM_ERROR, cfg->path,
+					    w->secret_file_line,
+					    "[webhook:%s] secret_file = %s: "
+					    "cannot read: %s; expected a file "
+					    "smcald can read, with one "
+					    "whsec_ secret per line",
+					    w->name, w->secret_file,
+					    strerror(errno));
+			else if (sc.n == 0)
+				sm_diag_add(diags, SM_ERROR, cfg->path,
+					    w->secret_file_line,
+					    "[webhook:%s] secret_file = %s: "
+					    "no secret in the file; expected "
+					    "whsec_ followed by a base64 key, "
+					    "one per line",
+					    w->name, w->secret_file);
+			else if (stat(w->secret_file, &st) == 0 &&
+				 (st.st_mode & (S_IROTH | S_IWOTH)))
+				sm_diag_add(diags, SM_WARNING, cfg->path,
+					    w->secret_file_line,
+					    "[webhook:%s] secret_file = %s: "
+					    "readable by others (mode %03o); "
+					    "chmod o-rwx it",
+					    w->name, w->secret_file,
+					    (unsigned)(st.st_mode & 0777));
+		}
+		if (w->locale != NULL && locales == SM_HOST_LOCALE_ERROR) {
+			locale_t loc =
+				newlocale(LC_ALL_MASK, w->locale, (locale_t)0);
+			if (loc == (locale_t)0)
+				sm_diag_add(
+					diags, SM_ERROR, cfg->path,
+					w->locale_line,
+					"[webhook:%s] locale = %s: not "
+					"installed on this machine (locale "
+					"-a lists those that are); expected "
+					"an installed locale, e.g. after "
+					"locale-gen %s",
+					w->name, w->locale, w->locale);
+			else
+				freelocale(loc);
+		}
+	}
+	return diags->nerrors - before;
 }

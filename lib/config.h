@@ -19,7 +19,8 @@
  *
  * No global state, no event loop: a loaded struct sm_config is immutable,
  * and a reload builds a new one.  The only I/O is reading the file and
- * probing /usr/share/zoneinfo for zone names.  Relative paths in the file
+ * probing /usr/share/zoneinfo for zone names; sm_config_check_host also
+ * reads secret files and probes locales, when the daemon asks.  Relative paths in the file
  * are kept as written: they are relative to the daemon's working directory,
  * not to the file.
  */
@@ -31,6 +32,7 @@
 
 #include "civil.h"
 #include "diag.h"
+#include "kpi.h"
 
 #define SM_CONFIG_DEFAULT_PATH "/etc/smcal/smcal.conf"
 /* The calendar that posts added with smctl belong to; no section may use it. */
@@ -88,6 +90,20 @@ enum sm_webhook_format {
 	SM_WEBHOOK_TEMPLATE,
 };
 
+/*
+ * How a template webhook's values are escaped (its `escape` key).  AUTO
+ * follows the content type (sm_config_escape_for); a content type smcal
+ * cannot escape for is a config error unless `escape` names a rule.
+ */
+enum sm_escape {
+	SM_ESCAPE_AUTO,
+	SM_ESCAPE_NONE, /* inserted as written */
+	SM_ESCAPE_JSON, /* inside a JSON string (the template has the quotes) */
+	SM_ESCAPE_HTML, /* & < > " ' as entities */
+	SM_ESCAPE_XML,	/* the same entities */
+	SM_ESCAPE_FORM, /* application/x-www-form-urlencoded */
+};
+
 /* Event types, as bits of a webhook's events filter. */
 enum sm_event_bit {
 	SM_EVENT_POST_REMINDER = 1 << 0,
@@ -96,7 +112,9 @@ enum sm_event_bit {
 	SM_EVENT_CADENCE_GAP = 1 << 3,
 	SM_EVENT_CADENCE_BEHIND = 1 << 4,
 	SM_EVENT_GOAL_OFF_TRACK = 1 << 5,
-	SM_EVENT_ALL = (1 << 6) - 1,
+	SM_EVENT_GOAL_ACHIEVED = 1 << 6,
+	SM_EVENT_GOAL_MISSED = 1 << 7,
+	SM_EVENT_ALL = (1 << 8) - 1,
 };
 
 struct sm_calendar_conf {
@@ -106,6 +124,11 @@ struct sm_calendar_conf {
 	char *timezone; /* the daemon's unless overridden; never NULL */
 	int timezone_set;
 	int line; /* of the section header */
+	/* What a post's X-SMCAL-WEBHOOK may name (lower-case webhook names,
+	 * "none" allowed); unset (webhooks_set 0): the calendar's own routes,
+	 * see sm_route_allowed. */
+	struct sm_strlist webhooks;
+	int webhooks_set;
 };
 
 struct sm_platform {
@@ -116,6 +139,8 @@ struct sm_platform {
 	int daily_cap;		  /* 0: no cap */
 	struct sm_durations lead; /* [reminders] lead unless set here */
 	int lead_set;
+	int64_t overdue; /* seconds, 0: none; [reminders] overdue unless set */
+	int overdue_set;
 	char *webhook;		      /* NULL: unset, "none": the log sink */
 	struct sm_strlist categories; /* default: the platform's name */
 	int line;
@@ -135,6 +160,7 @@ struct sm_webhook {
 	enum sm_webhook_format format;
 	char *template_text;	   /* the "template" key; NULL when unset */
 	char *content_type;	   /* for format = template */
+	enum sm_escape escape;	   /* for format = template */
 	struct sm_strlist headers; /* "Name: value" */
 	char *secret;		   /* "whsec_..." or NULL */
 	char *secret_file;	   /* path or NULL; read by the daemon */
@@ -147,22 +173,51 @@ struct sm_webhook {
 	int concurrency;		  /* >= 1 */
 	char *ca_file;			  /* NULL: the system's CAs */
 	char *locale;			  /* NULL: the daemon's locale */
-	char *date_format;		  /* strftime format */
+	int secret_file_line, locale_line; /* of those keys, for messages */
+	char *date_format;		   /* strftime format */
 	char *timezone; /* the daemon's unless set; never NULL */
 	int timezone_set;
 	int line;
 };
 
+/* How a goal's target was written. */
+enum sm_goal_target_kind {
+	SM_GOAL_TARGET_ABSOLUTE, /* "1200", or "4%" for a rate */
+	SM_GOAL_TARGET_DELTA,	 /* "+200" (or "-200"): baseline plus N */
+	SM_GOAL_TARGET_PERCENT,	 /* "+20%" (or "-10%"): of the baseline */
+};
+
+/*
+ * A SMART goal, [goal:NAME] (SPEC section 8).  Rates (engagement_rate, ctr,
+ * conversion_rate) are fractions here however they were written ("2.5%" is
+ * 0.025).  Dates are civil midnights of the dates written; lib/goals turns
+ * them into instants in the configured zone.  A goal whose metric adds up
+ * (a count) has a target at or above its baseline; followers and rates may
+ * aim lower.
+ */
 struct sm_goal {
 	char *name;
-	char *metric;	/* e.g. "followers", "reach" */
-	char *platform; /* names a configured platform */
-	double baseline;
-	double target;	     /* absolute, also when written "+20%" */
-	int target_relative; /* 1 when written as a percentage */
-	double target_pct;   /* the percentage when relative, e.g. 20 */
-	sm_time deadline;    /* civil midnight of the deadline's date */
-	int line;
+	char *metric;	 /* the KPI's name, lower-case */
+	enum sm_kpi kpi; /* what metric names */
+	char *platform;	 /* a configured platform, lower-case, or "all" */
+	char *type;	 /* content type filter; NULL: any */
+	char *campaign;	 /* campaign filter; NULL: any */
+	double baseline; /* the value at the start, >= 0 */
+	double target;	 /* absolute, whatever form it was written in */
+	enum sm_goal_target_kind target_kind;
+	double target_change; /* DELTA: the N of +N; PERCENT: the N of +N% */
+	int baseline_percent; /* written with '%' (rates only) */
+	int target_percent;   /* an absolute target written with '%' */
+	int baseline_set, target_set; /* parsed without error */
+	sm_time start;		      /* civil midnight of the start date */
+	int start_set;	  /* 0: the goal's first appearance, which the
+				 daemon remembers */
+	sm_time deadline; /* civil midnight of the last day, included */
+	double tolerance; /* fraction of the target's change from the
+				 baseline the value may lag its path by;
+				 default 0.10 */
+	int line;	  /* of the section header */
+	int target_line;  /* of the target key, for the pace warning */
 };
 
 struct sm_config {
@@ -183,14 +238,21 @@ struct sm_config {
 	int fire_drafts; /* post.due for drafts too */
 	int series_cap;	 /* events one series may fire per minute */
 
+	/* Delivered outbox rows are deleted this long (seconds) after. */
+	int64_t retention;
+	/* The lines of state_dir and event_log in the file, for --check's
+	 * messages; 0 when the key is not written (the default). */
+	int state_dir_line, event_log_line;
+
 	/* [reminders] */
 	struct sm_durations lead; /* may be empty ("none") */
-	int64_t overdue;
+	int64_t overdue;	  /* seconds; 0: no post.overdue ("none") */
 
 	/* [cadence] */
 	int week_start; /* 0 = Monday .. 6 = Sunday */
 	int lookahead;	/* periods ahead, >= 0 */
 	int64_t gap_notice;
+	int64_t mix_window; /* seconds before the current week, >= 0 */
 
 	struct sm_calendar_conf *calendars;
 	size_t ncalendars;
@@ -291,6 +353,15 @@ const char *sm_config_log_level_name(enum sm_log_level level);
 const char *sm_config_format_name(enum sm_webhook_format format);
 
 /*
+ * The escaping a template's values need in a body of that content type
+ * (parameters after ";" and case ignored): JSON for application/json and
+ * any +json type, HTML for text/html, XML for application/xml, text/xml
+ * and any +xml type, FORM for application/x-www-form-urlencoded, NONE for
+ * text/plain; -1 for any other type (smcal does not know its syntax).
+ */
+int sm_config_escape_for(const char *content_type);
+
+/*
  * Decodes a Standard Webhooks secret "whsec_<base64>" into its key bytes
  * (at most cap, *len set); returns -1 when the prefix is missing, the base64
  * is malformed, the key is empty or longer than cap.  key may be NULL (with
@@ -298,6 +369,36 @@ const char *sm_config_format_name(enum sm_webhook_format format);
  */
 int sm_config_secret_decode(const char *secret, unsigned char *key, size_t cap,
 			    size_t *len);
+
+/*
+ * Checks what the config names on this machine, which parsing cannot tell
+ * and the daemon would otherwise only complain about at run time: each
+ * webhook's secret_file is readable and holds at least one secret, every
+ * one "whsec_<base64>"; each webhook's locale is installed (an error when
+ * locales is SM_HOST_LOCALE_ERROR, for smcald --check; not checked with
+ * SM_HOST_NO_LOCALE, for the daemon, which runs without it and says so once
+ * per load).  Errors (and a warning for a secret file readable by others)
+ * go to diags naming the config file, the key's line and the key; secrets
+ * are never quoted.  Returns the number of errors added.
+ */
+enum sm_host_locales {
+	SM_HOST_NO_LOCALE,
+	SM_HOST_LOCALE_ERROR,
+};
+
+size_t sm_config_check_host(const struct sm_config *cfg,
+			    enum sm_host_locales locales,
+			    struct sm_diag_list *diags);
+
+/*
+ * Reads a secret_file: one secret per line, blanks around it and lines
+ * that are empty or start with '#' skipped; calls fn with each and its line
+ * number.  Returns 0, or -1 with errno set when the file cannot be read.
+ */
+int sm_config_secret_file_read(const char *path,
+			       void (*fn)(void *ctx, int line,
+					  const char *secret),
+			       void *ctx);
 
 /*
  * 1 when name is "UTC" or names a TZif file under /usr/share/zoneinfo,

@@ -8,7 +8,9 @@
 
 #include <limits.h>
 #include <string.h>
+#include <strings.h>
 
+#include "config.h"
 #include "store-db.h"
 
 static const char *const status_names[] = {"pending", "sending", "delivered",
@@ -85,6 +87,90 @@ sm_outbox_add(struct sm_store *st, const struct sm_delivery *d, int64_t now_ms)
 	sqlite3_bind_int64(s, 9, d->next_at);
 	sqlite3_bind_int64(s, 10, now_ms);
 	return finish(st, s, what);
+}
+
+/* Splits "Name: value" (name and value trimmed); 0, or -1 without a name
+ * or a colon. */
+static int
+header_split(const char *s, size_t len, const char **name, size_t *nlen,
+	     const char **value, size_t *vlen)
+{
+	const char *colon = memchr(s, ':', len);
+	if (!colon)
+		return -1;
+	size_t n = (size_t)(colon - s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0)
+		return -1;
+	const char *v = colon + 1, *end = s + len;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == ' ' || end[-1] == '\t' ||
+			   end[-1] == '\r' || end[-1] == '\n'))
+		end--;
+	*name = s;
+	*nlen = n;
+	*value = v;
+	*vlen = (size_t)(end - v);
+	return 0;
+}
+
+/* 1 when one of the configured headers is called name. */
+static int
+configured_has(const struct sm_strlist *configured, const char *name,
+	       size_t nlen)
+{
+	for (size_t i = 0; configured && i < configured->n; i++) {
+		const char *n, *v;
+		size_t cl, vl;
+		if (header_split(configured->v[i], strlen(configured->v[i]), &n,
+				 &cl, &v, &vl) == 0 &&
+		    cl == nlen && strncasecmp(n, name, nlen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when a line of the row before `before` is called name. */
+static int
+row_has(const char *row, const char *before, const char *name, size_t nlen)
+{
+	while (row < before) {
+		const char *nl = memchr(row, '\n', (size_t)(before - row));
+		const char *end = nl ? nl : before;
+		const char *n, *v;
+		size_t l, vl;
+		if (header_split(row, (size_t)(end - row), &n, &l, &v, &vl) ==
+			    0 &&
+		    l == nlen && strncasecmp(n, name, nlen) == 0)
+			return 1;
+		row = nl ? nl + 1 : before;
+	}
+	return 0;
+}
+
+void
+sm_outbox_headers(const char *row_headers, const struct sm_strlist *configured,
+		  void (*fn)(void *ctx, const char *name, size_t name_len,
+			     const char *value, size_t value_len),
+		  void *ctx)
+{
+	const char *name, *value;
+	size_t nlen, vlen;
+	for (const char *line = row_headers; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		if (header_split(line, len, &name, &nlen, &value, &vlen) == 0 &&
+		    !configured_has(configured, name, nlen) &&
+		    !row_has(row_headers, line, name, nlen))
+			fn(ctx, name, nlen, value, vlen);
+		line = nl ? nl + 1 : line + len;
+	}
+	for (size_t i = 0; configured && i < configured->n; i++)
+		if (header_split(configured->v[i], strlen(configured->v[i]),
+				 &name, &nlen, &value, &vlen) == 0)
+			fn(ctx, name, nlen, value, vlen);
 }
 
 /* Runs a "SELECT min(next_at) ..." with an optional webhook bound to ?1. */
@@ -279,6 +365,41 @@ sm_outbox_list(struct sm_store *st, enum sm_outbox_filter filter, size_t limit,
 	return each_row(st, s, fn, ctx, what);
 }
 
+long
+sm_outbox_count(struct sm_store *st, enum sm_outbox_filter filter)
+{
+	static const char *const sql[] = {
+		[SM_OUTBOX_RECENT] = "SELECT count(*) FROM outbox",
+		[SM_OUTBOX_PENDING] = "SELECT count(*) FROM outbox"
+				      " WHERE status IN ('pending', 'sending')",
+		[SM_OUTBOX_FAILED] = "SELECT count(*) FROM outbox"
+				     " WHERE status = 'failed'",
+	};
+	const char *what = "counting deliveries";
+	sqlite3_stmt *s = prepare(st, sql[filter], what);
+	if (!s)
+		return -1;
+	long n = -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(s, 0);
+	else
+		sm_store_set_error(st, what);
+	sqlite3_finalize(s);
+	return n;
+}
+
+int
+sm_outbox_get(struct sm_store *st, int64_t id, sm_delivery_fn fn, void *ctx)
+{
+	const char *what = "reading a delivery";
+	sqlite3_stmt *s = prepare(
+		st, "SELECT " COLUMNS " FROM outbox WHERE id = ?1", what);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return each_row(st, s, fn, ctx, what);
+}
+
 int
 sm_outbox_retry(struct sm_store *st, int64_t id, int64_t now_ms)
 {
@@ -410,4 +531,25 @@ sm_outbox_list_disabled(struct sm_store *st,
 		sm_store_set_error(st, what);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? n : -1;
+}
+
+int
+sm_outbox_prune(struct sm_store *st, int64_t before_ms, size_t limit)
+{
+	const char *what = "pruning delivered deliveries";
+	/* The oldest first through outbox_updated, so that a bounded batch
+	 * makes progress and a run ends when it reaches the cut-off. */
+	sqlite3_stmt *s =
+		prepare(st,
+			"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+			" WHERE updated_at < ?1 AND status = 'delivered'"
+			" ORDER BY updated_at LIMIT ?2)",
+			what);
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, before_ms);
+	sqlite3_bind_int64(s, 2, limit > INT_MAX ? INT_MAX : (int64_t)limit);
+	if (finish(st, s, what) < 0)
+		return -1;
+	return sqlite3_changes(sm_store_db(st));
 }

@@ -33,7 +33,9 @@ struct sm_delivery {
 	const char *body;
 	size_t body_len;
 	const char *content_type;
-	const char *headers; /* extra "Name: value" lines, '\n'-separated */
+	const char *headers; /* the format's extra "Name: value" lines,
+				'\n'-separated (configured headers are
+				added at send time: sm_outbox_headers) */
 	int json_event;	     /* "attempt" is added to the body per try */
 	enum sm_delivery_status status;
 	int attempts;
@@ -42,6 +44,24 @@ struct sm_delivery {
 	const char *last_error;
 	int64_t created_at, updated_at; /* ms */
 };
+
+struct sm_strlist;
+
+/*
+ * Calls fn(ctx, name, name_len, value, value_len) for each extra header to
+ * send with a delivery, in order: the row's lines (what the format
+ * generated), then the webhook's configured headers as the config has them
+ * now.  A configured header replaces the row's lines of the same name
+ * (names compare without case), and a name is taken from the row once (its
+ * first line): rows written before the configured headers were kept out of
+ * the outbox hold them after the format's, and those never go out twice
+ * or with a stale value.
+ */
+void sm_outbox_headers(const char *row_headers,
+		       const struct sm_strlist *configured,
+		       void (*fn)(void *ctx, const char *name, size_t name_len,
+				  const char *value, size_t value_len),
+		       void *ctx);
 
 /* Called once per delivery listed; the strings live until it returns. */
 typedef void (*sm_delivery_fn)(void *ctx, const struct sm_delivery *d);
@@ -88,6 +108,14 @@ enum sm_outbox_filter {
 int sm_outbox_list(struct sm_store *st, enum sm_outbox_filter filter,
 		   size_t limit, sm_delivery_fn fn, void *ctx);
 
+/* Counts the deliveries a filter lists (RECENT: all); -1 on error. */
+long sm_outbox_count(struct sm_store *st, enum sm_outbox_filter filter);
+
+/* Calls fn for the delivery with this id: returns 1, 0 when there is no
+ * such delivery, -1 on error. */
+int sm_outbox_get(struct sm_store *st, int64_t id, sm_delivery_fn fn,
+		  void *ctx);
+
 /* Requeues a failed delivery (by id) for an attempt now, with a fresh
  * attempt count; returns 1 when requeued, 0 when there is no such failed
  * delivery, -1 on error. */
@@ -120,6 +148,13 @@ int sm_outbox_list_disabled(struct sm_store *st,
 			    void (*fn)(void *ctx, const char *webhook,
 				       const char *reason, int64_t at),
 			    void *ctx);
+
+/*
+ * Deletes at most limit delivered deliveries last updated before before_ms,
+ * oldest first (retention: their bodies and headers are not kept forever);
+ * pending, sending and failed ones stay.  Returns how many went, or -1.
+ */
+int sm_outbox_prune(struct sm_store *st, int64_t before_ms, size_t limit);
 
 /* The spelling of a status ("pending", ...). */
 const char *sm_delivery_status_name(enum sm_delivery_status s);

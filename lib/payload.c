@@ -1,13 +1,21 @@
 /*
  * payload: owns what a webhook receives for an event (SPEC section 5): the
  * body in the webhook's format, its content type and extra headers, the
- * English sentence of the human formats, and dates written in the
- * webhook's zone, format and locale.  Sending, signing and retrying are
+ * sentence of the human formats in the webhook's language (lib/i18n), and
+ * dates written in the webhook's zone, format and locale.  Sending, signing and retrying are
  * other modules' business.
  *
  * Locales are per call (newlocale + strftime_l + freelocale): the daemon
  * serves webhooks in several languages at once, and setlocale would change
  * the whole process under every other thread's feet.
+ *
+ * Calendar text (title, platforms, type, URL) is written by many people and
+ * must never carry more than its text into a message: Slack's &, < and >
+ * become entities (no <!channel>, <@U…> or <url|disguise>), Discord's
+ * markdown is backslash-escaped and its URL sent as <URL>, ntfy's header
+ * values are cleaned of line breaks and sent as RFC 2047 words when ntfy
+ * would otherwise decode or mangle them, and template values are escaped
+ * for the template's content type.
  */
 #include "payload.h"
 
@@ -16,9 +24,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "calendar.h"
+#include "i18n.h"
 #include "post.h"
 #include "tz.h"
 
@@ -63,6 +73,92 @@ add_header(struct sm_payload *out, const char *name, size_t name_len,
 	out->headers[out->nheaders++] = h;
 }
 
+/* How calendar text is written into a human message. */
+enum markup {
+	MARKUP_PLAIN,	/* ntfy's body: plain text */
+	MARKUP_SLACK,	/* Slack's mrkdwn: &, <, > are control characters */
+	MARKUP_DISCORD, /* Discord's markdown */
+};
+
+/*
+ * Appends calendar text escaped for the markup.  line_start says that the
+ * text begins a line (Discord's headings, quotes and lists only mean
+ * something there).
+ */
+static void
+put_text(struct sm_jsonw *w, const char *s, enum markup m, int line_start)
+{
+	if (m == MARKUP_PLAIN) {
+		put(w, s);
+		return;
+	}
+	int bol = line_start;
+	for (const char *p = s; *p; p++) {
+		const char *ent = NULL;
+		if (m == MARKUP_SLACK) {
+			/* Slack's escaping: only these three, as entities. */
+			ent = *p == '&'	  ? "&amp;"
+			      : *p == '<' ? "&lt;"
+			      : *p == '>' ? "&gt;"
+					  : NULL;
+			if (ent)
+				put(w, ent);
+			else
+				sm_jsonw_raw(w, p, 1);
+			continue;
+		}
+		/* Discord: masked links [text](url), spoilers ||, code `,
+		 * emphasis * _ ~, mention and timestamp syntax <...>, and the
+		 * escape itself anywhere; headings, subtext, lists and quotes
+		 * (# - + >) where only blanks precede them on a line.  A
+		 * backslash before punctuation shows the character as is. */
+		int esc = strchr("\\*_~`|[]()<>", *p) != NULL ||
+			  (bol && strchr("#-+", *p) != NULL);
+		if (esc)
+			sm_jsonw_raw(w, "\\", 1);
+		sm_jsonw_raw(w, p, 1);
+		if (*p == '\n')
+			bol = 1;
+		else if (*p != ' ' && *p != '\t')
+			bol = 0;
+	}
+}
+
+/* 1 when url starts with http:// or https:// (any case). */
+static int
+is_http_url(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 ||
+	       strncasecmp(url, "https://", 8) == 0;
+}
+
+/*
+ * Appends the post's URL on a line of its own.  On Discord an http(s) URL
+ * is sent as <URL>, which Discord shows as the URL itself (never as other
+ * text, no markdown inside); the bytes that would end it or are not valid
+ * in a URL (blanks, controls, < and >) are percent-encoded.  Anything else
+ * is text.
+ */
+static void
+put_url(struct sm_jsonw *w, const char *url, enum markup m)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	if (m != MARKUP_DISCORD || !is_http_url(url)) {
+		put_text(w, url, m, 1);
+		return;
+	}
+	put(w, "<");
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++) {
+		if (*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>') {
+			char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+			sm_jsonw_raw(w, enc, 3);
+		} else {
+			sm_jsonw_raw(w, (const char *)p, 1);
+		}
+	}
+	put(w, ">");
+}
+
 /* The post's platforms joined by sep, in the order sm_post_platforms
  * gives them. */
 static void
@@ -79,61 +175,108 @@ join_platforms(const struct sm_config *cfg, const struct sm_post *p,
 }
 
 /*
- * The English sentence of the slack, discord and ntfy formats.  A post
- * without platforms reads naturally without the "on ..." part.
+ * The sentences of the slack, discord and ntfy formats, in English with
+ * named placeholders; po/LANG.po hold their translations (lib/i18n.h).  A
+ * post without platforms reads naturally without the "on ..." part.
+ */
+static const char *
+sentence(enum sm_event_type type, int has_platforms)
+{
+	switch (type) {
+	case SM_EV_REMINDER:
+		if (has_platforms)
+			/* TRANSLATORS: a reminder before a post is published.
+			   {title} is the post's title, {platforms} the names
+			   of its platforms ("instagram, facebook"), {date}
+			   its publish time as the webhook's date_format
+			   writes it.  Keep the {names} as they are. */
+			return N_("Reminder: “{title}” goes out on {platforms} "
+				  "at {date}.");
+		/* TRANSLATORS: the same reminder for a post without
+		   platforms. */
+		return N_("Reminder: “{title}” goes out at {date}.");
+	case SM_EV_DUE:
+		if (has_platforms)
+			/* TRANSLATORS: the post is to be published now. */
+			return N_("Due now: “{title}” on {platforms} "
+				  "({date}).");
+		/* TRANSLATORS: the same, for a post without platforms. */
+		return N_("Due now: “{title}” ({date}).");
+	case SM_EV_OVERDUE:
+		if (has_platforms)
+			/* TRANSLATORS: the publish time has passed and nobody
+			   marked the post done (smctl done). */
+			return N_("Overdue: “{title}” on {platforms} was due "
+				  "at {date} and is not marked done.");
+		/* TRANSLATORS: the same, for a post without platforms. */
+		return N_("Overdue: “{title}” was due at {date} and is not "
+			  "marked done.");
+	}
+	return "";
+}
+
+/* TRANSLATORS: stands for the title of a post that has none. */
+#define UNTITLED N_("(untitled)")
+
+/*
+ * Appends a message with its {title}, {platforms} and {date} replaced by
+ * the values given (already written for the markup).  Anything else,
+ * braces included, is the message's own text, copied as it is.
  */
 static void
+put_message(struct sm_jsonw *w, const char *msg, const char *title,
+	    const char *plat, const char *date)
+{
+	const struct {
+		const char *name, *value;
+	} vars[] = {
+		{"{title}", title}, {"{platforms}", plat}, {"{date}", date}};
+	const char *p = msg;
+	while (*p) {
+		const char *brace = strchr(p, '{');
+		if (!brace) {
+			put(w, p);
+			break;
+		}
+		sm_jsonw_raw(w, p, (size_t)(brace - p));
+		size_t i, nvars = sizeof(vars) / sizeof(vars[0]);
+		for (i = 0; i < nvars; i++)
+			if (strncmp(brace, vars[i].name,
+				    strlen(vars[i].name)) == 0)
+				break;
+		if (i == nvars) {
+			sm_jsonw_raw(w, brace, 1);
+			p = brace + 1;
+			continue;
+		}
+		put(w, vars[i].value ? vars[i].value : "");
+		p = brace + strlen(vars[i].name);
+	}
+}
+
+/* The human message of the slack, discord and ntfy formats, in the
+ * catalogue's language (cat NULL: English). */
+static void
 human_message(const struct sm_config *cfg, const struct sm_sched_event *ev,
-	      const char *date, struct sm_jsonw *w)
+	      const struct sm_i18n_cat *cat, const char *date, enum markup m,
+	      struct sm_jsonw *w)
 {
 	const struct sm_post *p = ev->occ.post;
-	const char *title = p->title && *p->title ? p->title : "(untitled)";
-	struct sm_jsonw plat = {0};
-	join_platforms(cfg, p, ", ", &plat);
-	int has_plat = plat.len > 0;
-
-	switch (ev->type) {
-	case SM_EV_REMINDER:
-		put(w, "Reminder: “");
-		put(w, title);
-		put(w, "” goes out");
-		if (has_plat) {
-			put(w, " on ");
-			put(w, plat.buf);
-		}
-		put(w, " at ");
-		put(w, date);
-		put(w, ".");
-		break;
-	case SM_EV_DUE:
-		put(w, "Due now: “");
-		put(w, title);
-		put(w, "”");
-		if (has_plat) {
-			put(w, " on ");
-			put(w, plat.buf);
-		}
-		put(w, " (");
-		put(w, date);
-		put(w, ").");
-		break;
-	case SM_EV_OVERDUE:
-		put(w, "Overdue: “");
-		put(w, title);
-		put(w, "”");
-		if (has_plat) {
-			put(w, " on ");
-			put(w, plat.buf);
-		}
-		put(w, " was due at ");
-		put(w, date);
-		put(w, " and is not marked done.");
-		break;
-	}
+	struct sm_jsonw title = {0}, plat = {0}, names = {0};
+	put_text(&title,
+		 p->title && *p->title ? p->title : sm_i18n_get(cat, UNTITLED),
+		 m, 0);
+	join_platforms(cfg, p, ", ", &names);
+	if (names.len > 0)
+		put_text(&plat, names.buf, m, 0);
+	sm_jsonw_free(&names);
+	put_message(w, sm_i18n_get(cat, sentence(ev->type, plat.len > 0)),
+		    title.buf, plat.buf, date);
 	if (p->url && *p->url) {
 		put(w, "\n");
-		put(w, p->url);
+		put_url(w, p->url, m);
 	}
+	sm_jsonw_free(&title);
 	sm_jsonw_free(&plat);
 }
 
@@ -178,47 +321,147 @@ build_discord(const char *msg, size_t len, struct sm_jsonw *w)
 	sm_jsonw_free(&text);
 }
 
+/* Appends n bytes as base64 (RFC 4648, padded). */
+static void
+put_base64(struct sm_jsonw *w, const unsigned char *p, size_t n)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				  "qrstuvwxyz0123456789+/";
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63],
+			     i + 1 < n ? b64[v >> 6 & 63] : '=',
+			     i + 2 < n ? b64[v & 63] : '='};
+		sm_jsonw_raw(w, q, 4);
+	}
+}
+
+/* At most 45 bytes per RFC 2047 word: 60 base64 characters, 72 in all
+ * with "=?UTF-8?B?" and "?=" (a word may have 75). */
+#define RFC2047_CHUNK 45
+
+/*
+ * Adds an ntfy header carrying calendar text.  ntfy decodes RFC 2047 words
+ * ("=?utf-8?q?...?=") anywhere in a header value, so text holding "=?"
+ * could decode into a line break or anything else, and non-ASCII bytes in
+ * a header are mangled by many proxies: such a value (after CR, LF and
+ * controls are removed) is sent as UTF-8 B words, which ntfy decodes back
+ * to exactly the text.  Other values are sent as they are.
+ */
+static void
+add_ntfy_header(struct sm_payload *out, const char *name, const char *value)
+{
+	size_t vlen = strlen(value);
+	char *clean = malloc(vlen + 1);
+	if (!clean)
+		abort();
+	sm_payload_header_clean(value, clean, vlen + 1);
+	int encode = strstr(clean, "=?") != NULL;
+	for (const char *c = clean; *c && !encode; c++)
+		encode = (unsigned char)*c >= 0x80;
+	if (!encode) {
+		add_header(out, name, strlen(name), clean);
+		free(clean);
+		return;
+	}
+	struct sm_jsonw w = {0};
+	size_t len = strlen(clean), i = 0;
+	while (i < len) {
+		size_t n = len - i < RFC2047_CHUNK ? len - i : RFC2047_CHUNK;
+		/* A word holds whole characters (RFC 2047 section 5). */
+		while (n < len - i && n > 0 &&
+		       ((unsigned char)clean[i + n] & 0xC0) == 0x80)
+			n--;
+		if (n == 0) /* not UTF-8 after all: cut anywhere */
+			n = len - i < RFC2047_CHUNK ? len - i : RFC2047_CHUNK;
+		if (i > 0)
+			put(&w, " ");
+		put(&w, "=?UTF-8?B?");
+		put_base64(&w, (const unsigned char *)clean + i, n);
+		put(&w, "?=");
+		i += n;
+	}
+	add_header(out, name, strlen(name), w.buf);
+	sm_jsonw_free(&w);
+	free(clean);
+}
+
+/* Appends one ntfy tag: ntfy splits Tags at commas, so a comma inside a
+ * name becomes a blank rather than a second tag. */
+static void
+put_tag(struct sm_jsonw *w, const char *s)
+{
+	if (w->len)
+		put(w, ",");
+	for (; *s; s++)
+		sm_jsonw_raw(w, *s == ',' ? " " : s, 1);
+}
+
 static void
 build_ntfy(const struct sm_config *cfg, const struct sm_sched_event *ev,
-	   struct sm_payload *out)
+	   const struct sm_i18n_cat *cat, struct sm_payload *out)
 {
 	const struct sm_post *p = ev->occ.post;
-	const char *title = p->title && *p->title ? p->title : "(untitled)";
-	add_header(out, "Title", 5, title);
+	const char *title =
+		p->title && *p->title ? p->title : sm_i18n_get(cat, UNTITLED);
+	add_ntfy_header(out, "Title", title);
 	/* ntfy's scale: 3 default, 4 high, 5 urgent. */
 	const char *prio = ev->type == SM_EV_REMINDER ? "3"
 			   : ev->type == SM_EV_DUE    ? "4"
 						      : "5";
 	add_header(out, "Priority", 8, prio);
 	struct sm_jsonw tags = {0};
-	join_platforms(cfg, p, ",", &tags);
+	const char *names[MAX_PLATFORMS];
+	int n = sm_post_platforms(cfg, p, names, MAX_PLATFORMS);
+	for (int i = 0; i < n; i++)
+		put_tag(&tags, names[i]);
 	const char *type = sm_post_type(cfg, p);
-	if (type && *type) {
-		if (tags.len)
-			put(&tags, ",");
-		put(&tags, type);
-	}
+	if (type && *type)
+		put_tag(&tags, type);
 	if (tags.len)
-		add_header(out, "Tags", 4, tags.buf);
+		add_ntfy_header(out, "Tags", tags.buf);
 	sm_jsonw_free(&tags);
-	if (p->url && *p->url)
-		add_header(out, "Click", 5, p->url);
+	/* Click opens a link on the phone: http(s) only, never javascript:
+	 * or an app's scheme a calendar chose. */
+	if (p->url && *p->url && is_http_url(p->url))
+		add_ntfy_header(out, "Click", p->url);
 }
 
-enum escape {
-	ESC_RAW,
-	ESC_JSON,
-	ESC_FORM,
-};
-
 static void
-put_escaped(struct sm_jsonw *w, const char *v, enum escape esc)
+put_escaped(struct sm_jsonw *w, const char *v, enum sm_escape esc)
 {
-	if (esc == ESC_RAW) {
+	if (esc == SM_ESCAPE_NONE || esc == SM_ESCAPE_AUTO) {
 		put(w, v);
 		return;
 	}
-	if (esc == ESC_JSON) {
+	if (esc == SM_ESCAPE_HTML || esc == SM_ESCAPE_XML) {
+		/* The five entities are enough for text and for quoted
+		 * attribute values, in HTML and XML alike.  Controls other
+		 * than tab, CR and LF are not allowed in XML 1.0 even as
+		 * references: U+FFFD stands in for them. */
+		for (const unsigned char *p = (const unsigned char *)v; *p;
+		     p++) {
+			const char *ent = *p == '&'    ? "&amp;"
+					  : *p == '<'  ? "&lt;"
+					  : *p == '>'  ? "&gt;"
+					  : *p == '"'  ? "&quot;"
+					  : *p == '\'' ? "&#39;"
+					  : (*p < 0x20 && *p != '\t' &&
+					     *p != '\n' && *p != '\r')
+						  ? "\xEF\xBF\xBD"
+						  : NULL;
+			if (ent)
+				put(w, ent);
+			else
+				sm_jsonw_raw(w, (const char *)p, 1);
+		}
+		return;
+	}
+	if (esc == SM_ESCAPE_JSON) {
 		/* The template supplies the quotes: "text": "{{title}}". */
 		struct sm_jsonw s = {0};
 		sm_jsonw_string(&s, v);
@@ -244,11 +487,23 @@ put_escaped(struct sm_jsonw *w, const char *v, enum escape esc)
 	}
 }
 
+/* The webhook's zone (its timezone, the daemon's by default), else UTC. */
+static const struct sm_tz *
+webhook_zone(const struct sm_webhook *wh)
+{
+	const struct sm_tz *tz =
+		sm_calendar_system_zone(wh->timezone ? wh->timezone : "UTC");
+	return tz ? tz : sm_calendar_system_zone("UTC");
+}
+
 /*
- * Replaces {{name}} placeholders (blanks inside the braces allowed).
- * Missing fields become empty strings rather than "(untitled)": template
- * output is often read by programs.  Unknown names are copied as written,
- * so a typo shows in the receiver instead of vanishing.
+ * Replaces {{name}} placeholders (blanks inside the braces allowed): the
+ * fields of the event object (SPEC 4) that are text, and each time twice,
+ * as people read it (date_format, locale, zone) and as programs do
+ * (RFC 3339 in the webhook's zone, with its offset).  Missing fields become
+ * empty strings rather than "(untitled)": template output is often read by
+ * programs.  Unknown names are copied as written, so a typo shows in the
+ * receiver instead of vanishing.  conf/smcal.conf and README list them.
  */
 static void
 build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
@@ -256,24 +511,48 @@ build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
 	       struct sm_jsonw *w)
 {
 	const struct sm_post *p = ev->occ.post;
+	const struct sm_series *ser = ev->occ.series;
+	const struct sm_tz *tz = webhook_zone(wh);
+	char publish_iso[SM_TZ_RFC3339_MAX], sched_iso[SM_TZ_RFC3339_MAX];
+	char sched[DATE_MAX], rid[40];
+	sm_tz_format(tz, (int64_t)ev->occ.start * 1000, 0, publish_iso,
+		     sizeof(publish_iso));
+	sm_tz_format(tz, (int64_t)ev->at * 1000, 0, sched_iso,
+		     sizeof(sched_iso));
+	sm_payload_format_date(wh, ev->at, sched, sizeof(sched));
+	sm_occur_format_rid(&ev->occ, rid, sizeof(rid));
 	const char *ct =
 		wh->content_type ? wh->content_type : DEFAULT_TEMPLATE_TYPE;
-	enum escape esc = strcasestr(ct, "x-www-form-urlencoded") ? ESC_FORM
-			  : strcasestr(ct, "json")		  ? ESC_JSON
-								  : ESC_RAW;
+	/* The config refuses a type without a rule unless escape is set;
+	 * a hand-built webhook of an unknown type gets the values as is. */
+	enum sm_escape esc = wh->escape;
+	if (esc == SM_ESCAPE_AUTO) {
+		int e = sm_config_escape_for(ct);
+		esc = e < 0 ? SM_ESCAPE_NONE : (enum sm_escape)e;
+	}
 	struct sm_jsonw plat = {0};
 	join_platforms(cfg, p, ", ", &plat);
 	const char *type = sm_post_type(cfg, p);
 	const struct {
 		const char *name, *value;
 	} vars[] = {
+		{"event", sm_event_type_name(ev->type)},
+		{"id", ev->id},
 		{"title", p->title},
 		{"body", p->body},
-		{"platforms", plat.buf},
-		{"publish_at", date},
-		{"type", type},
 		{"url", p->url},
-		{"event", sm_event_type_name(ev->type)},
+		{"platforms", plat.buf},
+		{"type", type},
+		{"persona", p->persona},
+		{"campaign", p->campaign},
+		{"status", sm_post_status_name(p, ev->occ.cancelled)},
+		{"calendar", ser ? ser->calendar : NULL},
+		{"uid", ser && ser->master ? ser->master->uid : p->uid},
+		{"recurrence_id", rid},
+		{"publish_at", date},
+		{"publish_at_iso", publish_iso},
+		{"scheduled_at", sched},
+		{"scheduled_at_iso", sched_iso},
 	};
 	const char *s = wh->template_text ? wh->template_text : "";
 
@@ -313,13 +592,19 @@ sm_payload_build(const struct sm_config *cfg, const struct sm_webhook *wh,
 		 struct sm_payload *out)
 {
 	struct sm_jsonw w = {0}, msg = {0};
-	char date[DATE_MAX] = "";
+	char date[DATE_MAX] = "", why[8];
 	int rc = 0;
+	const struct sm_i18n_cat *cat = NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (wh->format != SM_WEBHOOK_JSON)
 		rc = sm_payload_format_date(wh, ev->occ.start, date,
 					    sizeof(date));
+	/* No catalogue for the language: English (the daemon says so once
+	 * per load, not per message). */
+	if (wh->format == SM_WEBHOOK_SLACK ||
+	    wh->format == SM_WEBHOOK_DISCORD || wh->format == SM_WEBHOOK_NTFY)
+		sm_i18n_lookup(wh->locale, &cat, why, sizeof(why));
 
 	switch (wh->format) {
 	case SM_WEBHOOK_JSON:
@@ -329,7 +614,7 @@ sm_payload_build(const struct sm_config *cfg, const struct sm_webhook *wh,
 			 "application/json");
 		break;
 	case SM_WEBHOOK_SLACK:
-		human_message(cfg, ev, date, &msg);
+		human_message(cfg, ev, cat, date, MARKUP_SLACK, &msg);
 		sm_jsonw_open(&w, '{');
 		sm_jsonw_key(&w, "text");
 		sm_jsonw_string(&w, msg.buf);
@@ -338,14 +623,14 @@ sm_payload_build(const struct sm_config *cfg, const struct sm_webhook *wh,
 			 "application/json");
 		break;
 	case SM_WEBHOOK_DISCORD:
-		human_message(cfg, ev, date, &msg);
+		human_message(cfg, ev, cat, date, MARKUP_DISCORD, &msg);
 		build_discord(msg.buf, msg.len, &w);
 		snprintf(out->content_type, sizeof(out->content_type), "%s",
 			 "application/json");
 		break;
 	case SM_WEBHOOK_NTFY:
-		human_message(cfg, ev, date, &w);
-		build_ntfy(cfg, ev, out);
+		human_message(cfg, ev, cat, date, MARKUP_PLAIN, &w);
+		build_ntfy(cfg, ev, cat, out);
 		snprintf(out->content_type, sizeof(out->content_type), "%s",
 			 "text/plain; charset=utf-8");
 		break;
@@ -432,10 +717,7 @@ int
 sm_payload_format_date(const struct sm_webhook *wh, sm_time t, char *buf,
 		       size_t len)
 {
-	const struct sm_tz *tz =
-		sm_calendar_system_zone(wh->timezone ? wh->timezone : "UTC");
-	if (!tz)
-		tz = sm_calendar_system_zone("UTC");
+	const struct sm_tz *tz = webhook_zone(wh);
 	int off = tz ? sm_tz_offset_at(tz, t) : 0;
 	struct sm_civil c;
 	sm_civil_split(t + off, &c);

@@ -4,8 +4,11 @@
  * "attempt" added at send time), slack ({"text"}), discord ({"content"}, at
  * most 2000 characters, "allowed_mentions" empty so calendar text can ping
  * nobody), ntfy (plain text with Title, Priority, Tags and Click headers)
- * and template ({{title}}, {{body}}, {{platforms}}, {{publish_at}}, {{type}},
- * {{url}}, {{event}} replaced, escaped for the template's content type).
+ * and template ({{event}}, {{id}}, {{title}}, {{body}}, {{url}},
+ * {{platforms}}, {{type}} (the content type), {{persona}}, {{campaign}},
+ * {{status}}, {{calendar}}, {{uid}}, {{recurrence_id}}, {{publish_at}},
+ * {{scheduled_at}} and their RFC 3339 forms {{publish_at_iso}},
+ * {{scheduled_at_iso}} replaced, escaped for the template's content type).
  *
  * Dates in human text use the webhook's date_format in its locale
  * (newlocale + strftime_l: the process locale is never touched) and its

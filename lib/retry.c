@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -216,6 +217,49 @@ sm_retry_after_parse(const char *value, sm_time now, sm_time *delay)
 	return 0;
 }
 
+void
+sm_retry_header_line(struct sm_retry_headers *h, const char *line, size_t len)
+{
+	static const char name[] = "retry-after:";
+	const size_t nlen = sizeof(name) - 1;
+
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == '\n'))
+		len--;
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		/* A new response: "HTTP/1.1 503 Reason" or "HTTP/2 503". */
+		memset(h, 0, sizeof(*h));
+		const char *sp = memchr(line, ' ', len);
+		size_t rest = sp ? len - (size_t)(sp + 1 - line) : 0;
+		if (rest >= 3 && isdigit((unsigned char)sp[1]) &&
+		    isdigit((unsigned char)sp[2]) &&
+		    isdigit((unsigned char)sp[3]) &&
+		    (rest == 3 || sp[4] == ' '))
+			h->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 +
+				    (sp[3] - '0');
+		return;
+	}
+	if (h->final)
+		return; /* trailers: the answer is already complete */
+	if (len == 0) {
+		h->final = h->status >= 200;
+		return;
+	}
+	if (len < nlen || strncasecmp(line, name, nlen) != 0)
+		return;
+	const char *v = line + nlen;
+	size_t vl = len - nlen;
+	while (vl > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		vl--;
+	}
+	while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		vl--;
+	if (vl >= sizeof(h->retry_after))
+		vl = sizeof(h->retry_after) - 1;
+	memcpy(h->retry_after, v, vl);
+	h->retry_after[vl] = '\0';
+}
+
 int
 sm_retry_discord_after(const char *body, size_t len, sm_time *delay)
 {
@@ -226,10 +270,13 @@ sm_retry_discord_after(const char *body, size_t len, sm_time *delay)
 		return -1;
 	json_t *v = json_object_get(root, "retry_after");
 	int rc = -1;
-	if (json_is_number(v)) {
+	if (json_is_number(v) && !isnan(json_number_value(v))) {
 		double d = json_number_value(v);
-		/* Clamp in floating point first: a huge value must not
-		 * overflow the conversion. */
+		/* Clamp while still a double: converting a value outside
+		 * sm_time's range (-1e300, an infinity) is undefined
+		 * behaviour, not a large delay. */
+		if (d < SM_RETRY_AFTER_MIN)
+			d = SM_RETRY_AFTER_MIN;
 		if (d > SM_RETRY_AFTER_MAX)
 			d = SM_RETRY_AFTER_MAX;
 		*delay = clamp_after((sm_time)ceil(d));

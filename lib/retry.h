@@ -36,7 +36,26 @@ struct sm_attempt_result {
 	const char *retry_after; /* the Retry-After header value, or NULL */
 	const char *body;	 /* the response body read (capped), or NULL */
 	size_t body_len;
+	int body_cut; /* the body was longer than the cap: the rest was
+			 never read */
 };
+
+/*
+ * What the response header lines of one attempt say, read line by line as
+ * they arrive (curl's header callback): the status and Retry-After of the
+ * final response.  Interim 1xx responses come first, each with its own
+ * header block; what they carry is forgotten at the next status line.
+ */
+struct sm_retry_headers {
+	long status;	       /* of the latest status line, 0 before one */
+	int final;	       /* 1 once a non-1xx header block has ended */
+	char retry_after[128]; /* its Retry-After value, "" when absent */
+};
+
+/* Feeds one header line (CRLF or LF included, as received) to h, which
+ * starts zeroed. */
+void sm_retry_header_line(struct sm_retry_headers *h, const char *line,
+			  size_t len);
 
 /* The class of an attempt's result. */
 enum sm_outcome sm_retry_classify(const struct sm_attempt_result *r);

@@ -10,9 +10,16 @@
  * says "none" and another's webhook accepts the event, the webhook gets it
  * and the log sink does not (the event log has it either way); when no
  * webhook accepts it, "none" (or an unknown name) sends it to the log sink.
+ *
+ * The post level is also a trust boundary: a calendar author chooses the
+ * post's X-SMCAL-WEBHOOK, the config's owner chooses which names each
+ * calendar may use.  A name outside that allowlist is set aside (reported
+ * in r->refused) and the post routes as if it had named nothing, so the
+ * event still reaches the team through a route the config gave it.
  */
 #include "route.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -65,18 +72,94 @@ take(const struct sm_config *cfg, const char *name, unsigned bit,
 		r->webhooks[r->n++] = wh;
 }
 
+/* 1 when a (may be NULL) equals b without case. */
+static int
+same(const char *a, const char *b)
+{
+	return a && strcasecmp(a, b) == 0;
+}
+
+int
+sm_route_allowed(const struct sm_config *cfg, const char *calendar,
+		 const char *webhook)
+{
+	if (same(webhook, SM_CONFIG_WEBHOOK_NONE))
+		return 1;
+	if (!webhook)
+		return 0;
+	const struct sm_calendar_conf *cal =
+		calendar ? sm_config_calendar(cfg, calendar) : NULL;
+	if (cal && cal->webhooks_set) {
+		for (size_t i = 0; i < cal->webhooks.n; i++)
+			if (same(cal->webhooks.v[i], webhook))
+				return 1;
+		return 0;
+	}
+	if (cal && same(cal->webhook, webhook))
+		return 1;
+	for (size_t i = 0; i < cfg->nplatforms; i++)
+		if (same(cfg->platforms[i].webhook, webhook))
+			return 1;
+	return same(cfg->webhook, webhook);
+}
+
+/* Appends name to buf unless none or already there. */
+static void
+list_add(char *buf, size_t len, const char *name)
+{
+	size_t o = strlen(buf);
+	if (!name || same(name, SM_CONFIG_WEBHOOK_NONE))
+		return;
+	/* Names are short and lists small: a scan of the text will do. */
+	for (const char *p = buf; (p = strstr(p, name)) != NULL; p++)
+		if ((p == buf || p[-1] == ' ') &&
+		    (p[strlen(name)] == ',' || p[strlen(name)] == '\0'))
+			return;
+	snprintf(buf + o, len - o, "%s%s", o ? ", " : "", name);
+}
+
+void
+sm_route_allowed_list(const struct sm_config *cfg, const char *calendar,
+		      char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	const struct sm_calendar_conf *cal =
+		calendar ? sm_config_calendar(cfg, calendar) : NULL;
+	if (cal && cal->webhooks_set) {
+		for (size_t i = 0; i < cal->webhooks.n; i++)
+			list_add(buf, len, cal->webhooks.v[i]);
+	} else {
+		if (cal)
+			list_add(buf, len, cal->webhook);
+		for (size_t i = 0; i < cfg->nplatforms; i++)
+			list_add(buf, len, cfg->platforms[i].webhook);
+		list_add(buf, len, cfg->webhook);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "%s", SM_CONFIG_WEBHOOK_NONE);
+}
+
 void
 sm_route_event(const struct sm_config *cfg, const struct sm_sched_event *ev,
 	       struct sm_route *r)
 {
 	const struct sm_post *p = ev->occ.post;
+	const struct sm_series *s = ev->occ.series;
 	unsigned bit = event_bit(ev->type);
 
 	memset(r, 0, sizeof(*r));
 
 	if (p && p->webhook && *p->webhook) {
-		take(cfg, p->webhook, bit, r);
-		return;
+		/* An unknown name is a typo to show (log sink); a known
+		 * one outside the calendar's allowlist is set aside. */
+		if (!sm_config_webhook(cfg, p->webhook) ||
+		    sm_route_allowed(cfg, s ? s->calendar : NULL, p->webhook)) {
+			take(cfg, p->webhook, bit, r);
+			return;
+		}
+		r->refused = p->webhook;
 	}
 
 	if (p) {
@@ -100,7 +183,6 @@ sm_route_event(const struct sm_config *cfg, const struct sm_sched_event *ev,
 		}
 	}
 
-	const struct sm_series *s = ev->occ.series;
 	const struct sm_calendar_conf *cal =
 		s ? sm_config_calendar(cfg, s->calendar) : NULL;
 	if (cal && cal->webhook) {

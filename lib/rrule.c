@@ -359,6 +359,19 @@ week1_start(int year, int wkst)
 	return wd <= 3 ? jan1 - wd : jan1 + (7 - wd);
 }
 
+/* The week-numbering year (under the given week start) a day belongs to. */
+static int
+week_year_of(int64_t day, int wkst)
+{
+	int y, m, d;
+	sm_civil_ymd(day, &y, &m, &d);
+	if (day < week1_start(y, wkst))
+		return y - 1;
+	if (day >= week1_start(y + 1, wkst))
+		return y + 1;
+	return y;
+}
+
 static int
 weekno_matches(const struct sm_rrule *r, int64_t day, int year)
 {
@@ -506,6 +519,13 @@ sm_rrule_iter_init(struct sm_rrule_iter *it, const struct sm_rrule *rule,
 			e->bymonth = (uint16_t)(1u << c.month);
 			e->bymonthday_pos = (uint32_t)1 << c.day;
 			e->present |= SM_BY_MONTH | SM_BY_MONTHDAY;
+		} else if ((pr & SM_BY_MONTHDAY) &&
+			   !(pr &
+			     (SM_BY_MONTH | SM_BY_WEEKNO | SM_BY_YEARDAY))) {
+			/* Days of a month, but which month is not in the
+			 * rule: DTSTART's, as if BYMONTH named it. */
+			e->bymonth = (uint16_t)(1u << c.month);
+			e->present |= SM_BY_MONTH;
 		} else if (!daylevel) {
 			e->bymonthday_pos = (uint32_t)1 << c.day;
 			e->present |= SM_BY_MONTHDAY;
@@ -572,6 +592,18 @@ period_first_day(const struct sm_rrule_iter *it, int64_t p, sm_time *base,
 	*base = 0;
 	switch (e->freq) {
 	case SM_FREQ_YEARLY: {
+		if (e->present & SM_BY_WEEKNO) {
+			/* The week-numbering year: 52 or 53 whole weeks,
+			 * counted from DTSTART's week-year. */
+			int64_t wy =
+				week_year_of(d0, e->wkst) + p * e->interval;
+			if (wy >= MAX_YEAR)
+				return INT64_MAX;
+			int64_t first = week1_start((int)wy, e->wkst);
+			*ndays = (int)(week1_start((int)wy + 1, e->wkst) -
+				       first);
+			return first;
+		}
 		int64_t year = y + p * e->interval;
 		if (year > MAX_YEAR)
 			return INT64_MAX;
@@ -1028,7 +1060,13 @@ sm_rrule_iter_skip_to(struct sm_rrule_iter *it, sm_time t)
 		int64_t p;
 		switch (e->freq) {
 		case SM_FREQ_YEARLY:
-			p = floor_div64(y - y0, e->interval);
+			if (e->present & SM_BY_WEEKNO)
+				p = floor_div64(
+					week_year_of(dt, e->wkst) -
+						week_year_of(d0, e->wkst),
+					e->interval);
+			else
+				p = floor_div64(y - y0, e->interval);
 			break;
 		case SM_FREQ_MONTHLY:
 			p = floor_div64((int64_t)(y - y0) * 12 + (m - m0),

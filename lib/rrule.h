@@ -4,8 +4,9 @@
  *
  * This module owns the RRULE grammar and the expansion algorithm; it knows
  * nothing of time zones, EXDATE, RDATE or overrides (see occur.h).  A rule is
- * iterated period by period (a year, month, week, day, hour, minute or second
- * of the rule's FREQ, every INTERVAL): the period's candidate days are those
+ * iterated period by period (a year (a week-numbering year with BYWEEKNO),
+ * month, week, day, hour, minute or second of the rule's FREQ, every
+ * INTERVAL): the period's candidate days are those
  * that pass every BYxxx day filter (BYMONTH, BYWEEKNO, BYYEARDAY, BYMONTHDAY,
  * BYDAY with ordinals relative to the month or year), its candidate times the
  * product BYHOUR x BYMINUTE x BYSECOND (defaults from DTSTART), BYSETPOS picks
@@ -21,6 +22,11 @@
  * - Invalid dates (Feb 30, BYMONTHDAY=31 in April) are skipped, never moved.
  * - A rule that yields nothing for 400 years (one Gregorian cycle) past the
  *   last instance or DTSTART has ended.
+ * - FREQ=YEARLY with BYMONTHDAY but no BYMONTH, BYWEEKNO or BYYEARDAY keeps
+ *   to DTSTART's month, as if BYMONTH named it.
+ * - FREQ=YEARLY with BYWEEKNO iterates week-numbering years (by WKST): a
+ *   period is weeks 1 to 52 or 53 whole, days in the neighbouring calendar
+ *   year included, and INTERVAL counts from the week-year of DTSTART.
  */
 #ifndef SM_RRULE_H
 #define SM_RRULE_H

@@ -7,6 +7,7 @@
  */
 #include "sched.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +190,27 @@ config_leads(const struct sm_config *cfg, const struct sm_post *p,
 	return n;
 }
 
+/* A post's overdue delay (0: no post.overdue): the shortest its platforms
+ * set (those whose section sets `overdue`; none only when all of those say
+ * none), else [reminders] overdue. */
+static sm_time
+post_overdue(const struct sm_config *cfg, const struct sm_post *p)
+{
+	const char *names[16];
+	int np = sm_post_platforms(cfg, p, names, 16), set = 0;
+	sm_time best = 0;
+	for (int i = 0; i < np; i++) {
+		const struct sm_platform *pl =
+			sm_config_platform(cfg, names[i]);
+		if (!pl || !pl->overdue_set)
+			continue;
+		set = 1;
+		if (pl->overdue > 0 && (best == 0 || pl->overdue < best))
+			best = pl->overdue;
+	}
+	return set ? best : cfg->overdue;
+}
+
 /* An upper bound of a post's length: civil times of DTSTART and DTEND may
  * be in zones up to 26 h apart. */
 static sm_time
@@ -216,6 +238,9 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
 	for (int i = 0; i < n; i++)
 		if (leads[i] > ss->before)
 			ss->before = leads[i];
+	sm_time overdue = post_overdue(cfg, p);
+	if (overdue > ss->after)
+		ss->after = overdue;
 	for (int i = 0; i < p->nalarms; i++) {
 		const struct sm_alarm *a = &p->alarms[i];
 		if (a->kind == SM_ALARM_ABSOLUTE) {
@@ -262,8 +287,9 @@ event_before(const struct pending *a, const struct pending *b)
 	return a->seq < b->seq;
 }
 
+/* Inserts an event into a lane's buffer, keeping its seq. */
 static void
-buffer_add(struct lane *ln, struct pending *ev)
+buffer_insert(struct lane *ln, const struct pending *ev)
 {
 	if (ln->npending == ln->cap) {
 		/* Most lanes buffer the few events of one occurrence (four
@@ -275,13 +301,19 @@ buffer_add(struct lane *ln, struct pending *ev)
 			abort();
 		ln->pending = q;
 	}
-	ev->seq = ln->seq++;
 	int i = ln->npending++;
 	while (i > 0 && event_before(ev, &ln->pending[(i - 1) / 2])) {
 		ln->pending[i] = ln->pending[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
 	ln->pending[i] = *ev;
+}
+
+static void
+buffer_add(struct lane *ln, struct pending *ev)
+{
+	ev->seq = ln->seq++;
+	buffer_insert(ln, ev);
 }
 
 static void
@@ -398,8 +430,9 @@ occurrence_events(struct sm_sched *s, struct series_state *ss, struct lane *ln,
 	if (publishes) {
 		if (lane_takes(ln, p, SM_EV_DUE, occ->start, occ->start))
 			emit(ss, ln, occ, SM_EV_DUE, occ->start);
-		sm_time od = occ->start + s->cfg->overdue;
-		if (s->cfg->overdue > 0 &&
+		sm_time overdue = post_overdue(s->cfg, p);
+		sm_time od = occ->start + overdue;
+		if (overdue > 0 &&
 		    lane_takes(ln, p, SM_EV_OVERDUE, od, occ->start))
 			emit(ss, ln, occ, SM_EV_OVERDUE, od);
 	}
@@ -687,9 +720,10 @@ post_classes(const struct sm_sched *s, const struct series_state *ss,
 		c.type = SM_EV_DUE;
 		c.off = 0;
 		add_class(v, &n, &c);
-		if (s->cfg->overdue > 0) {
+		sm_time overdue = post_overdue(s->cfg, p);
+		if (overdue > 0) {
 			c.type = SM_EV_OVERDUE;
-			c.off = s->cfg->overdue;
+			c.off = overdue;
 			add_class(v, &n, &c);
 		}
 	}
@@ -1003,15 +1037,11 @@ sm_sched_peek(const struct sm_sched *s, sm_time *at)
 	return 1;
 }
 
-int
-sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out)
+/* Fills out from a lane's buffered event. */
+static void
+event_of(const struct sm_sched *s, const struct lane *ln,
+	 const struct pending *p, struct sm_sched_event *out)
 {
-	if (s->nheap == 0)
-		return 0;
-	struct lane *ln = s->heap[0];
-	if (ln->pending[0].at > upto)
-		return 0;
-	const struct pending *p = &ln->pending[0];
 	memset(out, 0, sizeof(*out));
 	out->type = (enum sm_event_type)p->type;
 	out->at = p->at;
@@ -1024,10 +1054,61 @@ sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out)
 	out->occ.rid_kind = (enum sm_dt_kind)p->rid_kind;
 	out->series = ln->series;
 	sm_event_make_id(out);
+}
+
+/* Takes the first lane's first event into *p (and its lane into *from),
+ * scanning the lane on as far as its next event needs. */
+static void
+take_first(struct sm_sched *s, struct lane **from, struct pending *p)
+{
+	struct lane *ln = s->heap[0];
+	*from = ln;
+	*p = ln->pending[0];
 	buffer_pop(ln);
 	make_ready(s, &s->st[ln->series], ln);
 	heap_update(s, ln);
+}
+
+int
+sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out)
+{
+	if (s->nheap == 0 || s->heap[0]->pending[0].at > upto)
+		return 0;
+	struct lane *ln;
+	struct pending p;
+	take_first(s, &ln, &p);
+	event_of(s, ln, &p, out);
 	return 1;
+}
+
+int
+sm_sched_upcoming(struct sm_sched *s, struct sm_sched_event *out, int n)
+{
+	if (n <= 0 || s->nheap == 0)
+		return 0;
+	/*
+	 * Taken as pop takes them, then put back.  Taking scans lanes on
+	 * (their buffers grow, with events after those taken); putting an
+	 * event back with its own seq restores every lane's order, so pop
+	 * afterwards gives exactly what it would have.
+	 */
+	struct lane **lanes = malloc((size_t)n * sizeof(*lanes));
+	struct pending *taken = malloc((size_t)n * sizeof(*taken));
+	if (!lanes || !taken)
+		abort();
+	int got = 0;
+	while (got < n && s->nheap > 0) {
+		take_first(s, &lanes[got], &taken[got]);
+		event_of(s, lanes[got], &taken[got], &out[got]);
+		got++;
+	}
+	for (int i = got; i-- > 0;) {
+		buffer_insert(lanes[i], &taken[i]);
+		heap_update(s, lanes[i]);
+	}
+	free(lanes);
+	free(taken);
+	return got;
 }
 
 void
@@ -1149,6 +1230,117 @@ sm_sched_action(const struct sm_sched_event *ev, int64_t now_ms,
 	if (ev->type == SM_EV_OVERDUE && done)
 		return SM_SKIP;
 	return now_ms - at_ms > SM_LATE_MS ? SM_FIRE_LATE : SM_FIRE;
+}
+
+sm_time
+sm_sched_load_from(sm_time now, sm_time catchup, sm_time resume)
+{
+	sm_time floor = now - catchup - SM_SCHED_LOOKBACK;
+	return resume < floor ? resume : floor;
+}
+
+/* A reminder of the batch, for grouping by occurrence. */
+struct batch_reminder {
+	const struct sm_sched_event *ev;
+	size_t i;
+};
+
+static int
+reminder_cmp(const void *a, const void *b)
+{
+	const struct sm_sched_event *x = ((const struct batch_reminder *)a)->ev,
+				    *y = ((const struct batch_reminder *)b)->ev;
+	if (x->occ.series != y->occ.series)
+		return (uintptr_t)x->occ.series < (uintptr_t)y->occ.series ? -1
+									   : 1;
+	if (x->occ.rid_kind != y->occ.rid_kind)
+		return x->occ.rid_kind < y->occ.rid_kind ? -1 : 1;
+	if (x->occ.rid != y->occ.rid)
+		return x->occ.rid < y->occ.rid ? -1 : 1;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return 0;
+}
+
+static int
+same_occurrence(const struct sm_sched_event *x, const struct sm_sched_event *y)
+{
+	return x->occ.series == y->occ.series &&
+	       x->occ.rid_kind == y->occ.rid_kind && x->occ.rid == y->occ.rid;
+}
+
+void
+sm_sched_collapse(const struct sm_sched_event *evs, enum sm_fire_action *acts,
+		  size_t n)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		m += evs[i].type == SM_EV_REMINDER;
+	if (m < 2)
+		return;
+	struct batch_reminder *r = malloc(m * sizeof(*r));
+	if (!r)
+		abort();
+	m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (evs[i].type == SM_EV_REMINDER)
+			r[m++] = (struct batch_reminder){&evs[i], i};
+	qsort(r, m, sizeof(*r), reminder_cmp);
+	/* Within each occurrence's run (sorted by instant), the last
+	 * reminder is the latest: every earlier one that would fire late
+	 * collapses into it. */
+	for (size_t lo = 0, hi; lo < m; lo = hi) {
+		hi = lo + 1;
+		while (hi < m && same_occurrence(r[lo].ev, r[hi].ev))
+			hi++;
+		sm_time latest = r[hi - 1].ev->at;
+		for (size_t k = lo; k < hi; k++)
+			if (r[k].ev->at < latest &&
+			    acts[r[k].i] == SM_FIRE_LATE)
+				acts[r[k].i] = SM_COLLAPSED;
+	}
+	free(r);
+}
+
+int
+sm_sched_later_reminder(const struct sm_sched *s,
+			const struct sm_sched_event *ev, sm_time from,
+			sm_time upto)
+{
+	if (ev->type != SM_EV_REMINDER)
+		return 0;
+	const struct sm_post *p = ev->occ.post;
+	sm_time lo = ev->at + 1 > from ? ev->at + 1 : from;
+	if (p->nalarms == 0) {
+		sm_time leads[MAX_LEADS];
+		int n = config_leads(s->cfg, p, leads);
+		for (int i = 0; i < n; i++) {
+			sm_time t = ev->occ.start - leads[i];
+			if (leads[i] > 0 && t >= lo && t <= upto)
+				return 1;
+		}
+		return 0;
+	}
+	/* As occurrence_events buffers them: within the series' bounds. */
+	sm_time before = SM_TIME_MAX, after = SM_TIME_MAX;
+	if (ev->series < s->n && s->st[ev->series].series == ev->occ.series) {
+		before = s->st[ev->series].before;
+		after = s->st[ev->series].after;
+	}
+	int total = 0;
+	for (int i = 0; i < p->nalarms; i++)
+		total += 1 + p->alarms[i].repeat;
+	sm_time *all = malloc((size_t)total * sizeof(*all));
+	if (!all)
+		abort();
+	int n = sm_occur_alarms(&ev->occ, all, total), found = 0;
+	for (int i = 0; i < n && !found; i++)
+		found = all[i] >= lo && all[i] <= upto &&
+			(before == SM_TIME_MAX ||
+			 (all[i] >= ev->occ.start - before &&
+			  all[i] <= ev->occ.start + after));
+	free(all);
+	return found;
 }
 
 size_t

@@ -14,14 +14,15 @@
  * The schema version is PRAGMA user_version.  Each entry of migrations[]
  * takes the database from version i to i + 1 in one transaction together
  * with the version bump, so a crash mid-migration leaves the old version
- * whole.  Later work appends steps (post queue, webhook outbox); never edit
- * a step that has shipped.  A database from a newer smcal is refused rather
- * than half understood.
+ * whole.  Later work appends steps (after the outbox and the post queue);
+ * never edit a step that has shipped.  A database from a newer smcal is
+ * refused rather than half understood.
  *
  * Errors copy sqlite3_errmsg() into the store at the point of failure, so a
  * rollback that follows cannot overwrite the message sm_store_error returns.
  */
 #include "store.h"
+#include "statedir.h"
 #include "store-db.h"
 
 #include <errno.h>
@@ -111,6 +112,37 @@ static const char *const migrations[] = {
 	" reason TEXT NOT NULL,"
 	" at INTEGER NOT NULL"
 	") STRICT, WITHOUT ROWID;",
+	/* 2 -> 3: the post queue (queue.c), the calendar "queue" of posts
+	 * added with smctl add.  Platforms are a comma-separated list of
+	 * configured names (which cannot hold a comma).  Done marks live in
+	 * `done` like every other occurrence's, under the occurrence's
+	 * identity: its publish instant in UTC, kept in `rid` so that a list
+	 * joins them without formatting a date per row. */
+	"CREATE TABLE queue ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" title TEXT,"
+	" body TEXT,"
+	" platforms TEXT NOT NULL,"
+	" type TEXT,"
+	" persona TEXT,"
+	" campaign TEXT,"
+	" url TEXT,"
+	" publish_at INTEGER NOT NULL,"
+	" draft INTEGER NOT NULL DEFAULT 0,"
+	" status TEXT NOT NULL DEFAULT 'scheduled'"
+	" CHECK (status IN ('scheduled', 'cancelled')),"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" revision INTEGER NOT NULL DEFAULT 1,"
+	" rid TEXT GENERATED ALWAYS AS"
+	" (strftime('%Y-%m-%dT%H:%M:%SZ', publish_at, 'unixepoch')) STORED"
+	") STRICT;"
+	"CREATE INDEX queue_publish ON queue(publish_at, id);",
+	/* 3 -> 4: why an event did not fire: "missed" (past the catch-up
+	 * window) or "collapsed" (a later reminder of the same occurrence
+	 * fired instead). */
+	"ALTER TABLE missed ADD COLUMN reason TEXT NOT NULL"
+	" DEFAULT 'missed';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -120,6 +152,7 @@ enum stmt_id {
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_HAS_FIRED,
+	ST_HAS_MISSED,
 	ST_INSERT_FIRED,
 	ST_COUNT_FIRED,
 	ST_INSERT_MISSED,
@@ -136,6 +169,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_HAS_FIRED] = "SELECT 1 FROM fired WHERE id = ?1",
+	[ST_HAS_MISSED] = "SELECT 1 FROM missed WHERE id = ?1",
 	/* ON CONFLICT (id) DO NOTHING, not INSERT OR IGNORE: both make the
 	 * ledger idempotent by id, but OR IGNORE would also silently skip a
 	 * row that breaks NOT NULL, and an event reported recorded must be. */
@@ -149,13 +183,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * database's clock is good enough for it. */
 	[ST_INSERT_MISSED] =
 		"INSERT INTO missed (id, type, calendar, uid,"
-		" recurrence_id, scheduled_at, lead_s, recorded_at)"
+		" recurrence_id, scheduled_at, lead_s, recorded_at, reason)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-		" CAST(strftime('%s', 'now') AS INTEGER))"
+		" CAST(strftime('%s', 'now') AS INTEGER), ?8)"
 		" ON CONFLICT (id) DO NOTHING",
 	[ST_LIST_MISSED] =
 		"SELECT id, type, calendar, uid, recurrence_id, scheduled_at,"
-		" lead_s FROM missed ORDER BY scheduled_at, id LIMIT ?1",
+		" lead_s, reason FROM missed ORDER BY scheduled_at, id"
+		" LIMIT ?1",
 	[ST_MARK_DONE] =
 		"INSERT INTO done (calendar, uid, recurrence_id, url, at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -369,6 +404,32 @@ sync_dir(const char *dir)
 	return rc;
 }
 
+/*
+ * The database and its journal files must be the daemon's own regular
+ * files, not writable by others (statedir.h): a database another user
+ * wrote could hold deliveries the daemon would sign and send.  Returns 0,
+ * or -EPERM / -EACCES with the message in err.
+ */
+static int
+check_files(const char *path, char *err, size_t errlen)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	size_t n = strlen(path);
+	char *p = malloc(n + sizeof("-wal"));
+	if (!p)
+		abort();
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof(suffix) / sizeof(*suffix);
+	     i++) {
+		memcpy(p, path, n);
+		memcpy(p + n, suffix[i], strlen(suffix[i]) + 1);
+		rc = sm_statedir_check_file("state database", p, geteuid(), err,
+					    errlen);
+	}
+	free(p);
+	return rc < 0 ? rc : 0;
+}
+
 int
 sm_store_open(const char *dir, struct sm_store **out, char *err, size_t errlen)
 {
@@ -392,12 +453,18 @@ sm_store_open(const char *dir, struct sm_store **out, char *err, size_t errlen)
 	memcpy(path, dir, dlen);
 	memcpy(path + dlen, "/" DB_NAME, sizeof("/" DB_NAME));
 	int created = access(path, F_OK) < 0;
+	int unsafe = check_files(path, err, errlen);
+	if (unsafe < 0) {
+		free(path);
+		return unsafe;
+	}
 
 	struct sm_store *st = calloc(1, sizeof(*st));
 	if (!st)
 		abort();
+	/* NOFOLLOW: a symbolic link planted after the check is refused too. */
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-		    SQLITE_OPEN_NOMUTEX;
+		    SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		fmt_err(err, errlen, "%s: %s", path,
 			st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -468,6 +535,19 @@ sm_store_has_fired(struct sm_store *st, const char *id)
 	return ret;
 }
 
+int
+sm_store_has_missed(struct sm_store *st, const char *id)
+{
+	sqlite3_stmt *s = st->stmt[ST_HAS_MISSED];
+	bind_text(s, 1, id);
+	int rc = sqlite3_step(s);
+	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (ret < 0)
+		db_fail(st, "looking up a missed event");
+	sqlite3_reset(s);
+	return ret;
+}
+
 /*
  * Inserts each event with the cached insert statement in one
  * transaction: all of the batch is durable when this returns 0, none of it
@@ -512,6 +592,10 @@ record_events(struct sm_store *st, enum stmt_id id,
 				rc = sqlite3_bind_int64(s, 9, ev->lead_s);
 		} else if (rc == SQLITE_OK) {
 			rc = sqlite3_bind_int64(s, 7, ev->lead_s);
+			if (rc == SQLITE_OK)
+				rc = bind_text(s, 8,
+					       ev->reason ? ev->reason
+							  : SM_STORE_MISSED);
 		}
 		if (rc != SQLITE_OK) {
 			db_fail(st, what);
@@ -576,6 +660,15 @@ sm_store_set_error(struct sm_store *st, const char *what)
 	db_fail(st, what);
 }
 
+void
+sm_store_set_message(struct sm_store *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+}
+
 int
 sm_store_record_fired(struct sm_store *st, const struct sm_store_event *events,
 		      size_t n)
@@ -612,6 +705,7 @@ sm_store_list_missed(struct sm_store *st, size_t limit,
 			.fired_at = 0,
 			.late = 0,
 			.lead_s = (long)sqlite3_column_int64(s, 6),
+			.reason = column_text(s, 7),
 		};
 		if (fn)
 			fn(ctx, &ev);
@@ -621,6 +715,60 @@ sm_store_list_missed(struct sm_store *st, size_t limit,
 		db_fail(st, "listing missed events");
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? count : -1;
+}
+
+int
+sm_store_list_missed_recent(struct sm_store *st, size_t limit,
+			    void (*fn)(void *ctx,
+				       const struct sm_store_event *ev),
+			    void *ctx)
+{
+	/* Prepared per call, not cached: a status request's statement. */
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, type, calendar, uid, recurrence_id,"
+			       " scheduled_at, lead_s FROM missed"
+			       " ORDER BY scheduled_at DESC, id DESC LIMIT ?1",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, "listing missed events");
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_bind_int(s, 1, limit > INT_MAX ? INT_MAX : (int)limit);
+	int count = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct sm_store_event ev = {
+			.id = column_text(s, 0),
+			.type = column_text(s, 1),
+			.calendar = column_text(s, 2),
+			.uid = column_text(s, 3),
+			.recurrence_id = column_text(s, 4),
+			.scheduled_at = sqlite3_column_int64(s, 5),
+			.lead_s = (long)sqlite3_column_int64(s, 6),
+		};
+		if (fn)
+			fn(ctx, &ev);
+		count++;
+	}
+	if (rc != SQLITE_DONE)
+		db_fail(st, "listing missed events");
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? count : -1;
+}
+
+long
+sm_store_count_missed(struct sm_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	long n = -1;
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM missed", -1, &s,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(s, 0);
+	else
+		db_fail(st, "counting missed events");
+	sqlite3_finalize(s);
+	return n;
 }
 
 long

@@ -567,3 +567,34 @@ sm_tz_spread(const struct sm_tz *tz, sm_time from, sm_time to)
 	}
 	return (sm_time)max - min;
 }
+
+char *
+sm_tz_format(const struct sm_tz *tz, int64_t ms, int frac, char *buf,
+	     size_t len)
+{
+	/* Floor division: an instant before 1970 has a positive fraction. */
+	sm_time t = ms / 1000;
+	int milli = (int)(ms % 1000);
+	if (milli < 0) {
+		milli += 1000;
+		t--;
+	}
+	/* RFC 3339 offsets are whole minutes: the seconds of an old LMT
+	 * offset are dropped from the offset and from the local time alike,
+	 * so the text still names the exact instant. */
+	int off = tz ? sm_tz_offset_at(tz, t) / 60 * 60 : 0;
+	struct sm_civil c;
+	sm_civil_split(t + off, &c);
+	char zone[8] = "Z";
+	if (off != 0) {
+		int a = off < 0 ? -off : off;
+		snprintf(zone, sizeof(zone), "%c%02d:%02d", off < 0 ? '-' : '+',
+			 a / 3600 % 100, a / 60 % 60);
+	}
+	char fr[8] = "";
+	if (frac)
+		snprintf(fr, sizeof(fr), ".%03d", milli);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%s%s", c.year, c.month,
+		 c.day, c.hour, c.minute, c.second, fr, zone);
+	return buf;
+}

@@ -93,4 +93,15 @@ sm_time sm_tz_to_local(const struct sm_tz *tz, sm_time utc);
  */
 sm_time sm_tz_spread(const struct sm_tz *tz, sm_time from, sm_time to);
 
+/*
+ * Writes the instant ms (milliseconds since the epoch) as RFC 3339 in the
+ * zone's local time with its UTC offset, "2026-12-01T09:00:00+01:00" ("Z"
+ * when the offset is zero; NULL tz is UTC), with ".mmm" before the offset
+ * when frac is set; buf should hold SM_TZ_RFC3339_MAX bytes.  Returns buf.
+ */
+char *sm_tz_format(const struct sm_tz *tz, int64_t ms, int frac, char *buf,
+		   size_t len);
+
+#define SM_TZ_RFC3339_MAX 40
+
 #endif

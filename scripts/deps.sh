@@ -5,7 +5,8 @@ set -eu
 pkgs="build-essential pkg-config libuv1-dev libcurl4-openssl-dev libical-dev
 libiniparser-dev libcmocka-dev libsqlite3-dev libjansson-dev libssl-dev
 libsystemd-dev tzdata unicode-cldr-core python3 python3-recurring-ical-events
-nodejs npm clang libclang-rt-14-dev valgrind clang-format locales systemd"
+nodejs npm clang libclang-rt-14-dev valgrind clang-format locales systemd
+bash-completion groff-base gettext"
 missing=""
 for p in $pkgs; do
 	# nodejs from another source provides npm itself.

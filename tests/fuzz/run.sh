@@ -7,8 +7,10 @@
 # first run: the calendar target from the shared .ics corpus
 # ($SMCAL_SHARED, default ../shared next to the checkout, plus
 # tests/fuzz/seeds/calendar and conf/*.ics), the config target from
-# conf/*.conf (plus tests/fuzz/seeds/config).  Crash inputs and logs land in
-# BUILDDIR/artifacts-NAME, the fuzzer's output in BUILDDIR/NAME.log.  Exits non-zero when any target crashed, leaked or
+# conf/*.conf (plus tests/fuzz/seeds/config), the bulk post file target
+# from tests/fuzz/seeds/postfile, the protocol target from
+# tests/fuzz/seeds/proto (byte streams as a connection carries them).
+# Crash inputs and logs land in BUILDDIR/artifacts-NAME, the fuzzer's output in BUILDDIR/NAME.log.  Exits non-zero when any target crashed, leaked or
 # timed out.
 set -u
 
@@ -41,7 +43,7 @@ count() {
 status=0
 summary=""
 ran=0
-for name in fuzz_calendar fuzz_config; do
+for name in fuzz_calendar fuzz_config fuzz_postfile fuzz_proto; do
 	bin=$builddir/$name
 	[ -x "$bin" ] || continue
 	ran=$((ran + 1))
@@ -59,6 +61,12 @@ for name in fuzz_calendar fuzz_config; do
 		fuzz_config)
 			seed "$corpus" "$top/conf" '*.conf'
 			seed "$corpus" "$here/seeds/config" '*'
+			;;
+		fuzz_postfile)
+			seed "$corpus" "$here/seeds/postfile" '*'
+			;;
+		fuzz_proto)
+			seed "$corpus" "$here/seeds/proto" '*'
 			;;
 		esac
 	fi

@@ -25,20 +25,26 @@ def oracle_keys(engine, path):
     args = [oracle, "--engine", engine, path, FROM, TO]
     if engine == "py":  # VTODO posts are posts too (SPEC section 3).
         args += ["--components", "VEVENT,VTODO"]
-    p = subprocess.run(args, capture_output=True, text=True)
-    keys = set()
-    if p.returncode == 0:
-        for line in p.stdout.splitlines():
-            f = line.split("\t")
-            if len(f) >= 2:
-                keys.add((f[0], f[1]))
+    # Under load an engine has been seen to exit 0 with no output at all:
+    # an empty answer is asked again before it is believed (and cached).
+    for attempt in range(3):
+        p = subprocess.run(args, capture_output=True, text=True)
+        keys = set()
+        if p.returncode == 0:
+            for line in p.stdout.splitlines():
+                f = line.split("\t")
+                if len(f) >= 2:
+                    keys.add((f[0], f[1]))
+        if p.returncode != 0 or keys:
+            break
     json.dump([p.returncode, sorted(keys)], open(cpath, "w"))
     return p.returncode, keys
 
 
 def smcal_keys(path):
     p = subprocess.run([smctl, "expand", path, "--from", FROM, "--to", TO,
-                        "--all", "--json"], capture_output=True, text=True)
+                        "--all", "--json"], capture_output=True, text=True,
+                       errors="replace")  # diagnostics quote raw bytes
     if p.returncode != 0:
         raise SystemExit("smctl expand %s exited %d: %s" %
                          (path, p.returncode, p.stderr[-500:]))

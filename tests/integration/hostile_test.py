@@ -19,6 +19,10 @@ from shared calendars, and nothing in it may stop firing.
 - sigterm_loads: SIGTERM during the first load and during the reload of a
   16 MB calendar (sixteen 1 MB descriptions, unfolded) stops the daemon
   within a second.
+- batch_cut_collapse: a start with more late events than one wake-up takes
+  (FIRE_BATCH_MAX): a post's early reminder, in the first batch, collapses
+  into its later one, left to the next batch, as it would within one batch
+  (the trust issue's rule kept across the bound on a batch).
 
 Deadlines are generous (seconds, multiplied under valgrind); nothing
 asserts sub-second timing.
@@ -324,12 +328,60 @@ def s_sigterm_loads():
     timed_stop(dm, "during a reload", 1)
 
 
+def s_batch_cut_collapse():
+    """catchup = 6h, series_cap raised: a SECONDLY;COUNT=7000 series from
+    two hours back and a post due a minute ago with reminders 110 and 20
+    minutes before it.  At start every event is late: 7000 + 3 of them,
+    more than the 5000 one wake-up takes.  The 110-minute reminder (taken
+    with the first 5000) is recorded as collapsed, the 20-minute one (left
+    to the next batch) and the due fire late, and so does the flood."""
+    d = scenario_dir("batch_cut_collapse")
+    cal = os.path.join(d, "cal.ics")
+    ev_log = os.path.join(d, "state", "events.jsonl")
+    t = now()
+    x = t - 60
+    alarms = ["BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:r",
+              "TRIGGER:-PT110M", "END:VALARM", "BEGIN:VALARM",
+              "ACTION:DISPLAY", "DESCRIPTION:r", "TRIGGER:-PT20M",
+              "END:VALARM"]
+    write(cal, vcalendar(
+        vevent("flood", t - 7200, "every second",
+               "RRULE:FREQ=SECONDLY;COUNT=7000") +
+        vevent("x", x, extra=alarms)))
+    write(os.path.join(d, "smcal.conf"),
+          conf_text(d, [("main", cal)], catchup="6h", lead="none",
+                    overdue="none", extra="series_cap = 100000"))
+    dm = Daemon(d).start(wait_ready=False)
+    dm.wait_ready(30 * TM)
+    fired = {("post.reminder", "x", (x - 1200) * 1000),
+             ("post.due", "x", x * 1000)}
+    wait_events(ev_log, fired, 30 * TM, "the late reminder and due of x")
+    wait_for(lambda: sum(1 for e in read_events(ev_log)
+                         if e["post"]["uid"] == "flood") >= 7000,
+             30 * TM, "the 7000 late events of the flood")
+    dm.stop()
+    events = read_events(ev_log, strict=True)
+    keys = [dt.key(e) for e in events]
+    check(("post.reminder", "x", (x - 6600) * 1000) not in keys,
+          "the 110-minute reminder fired beside the 20-minute one")
+    check(len(keys) == len(set(keys)) == 7002,
+          "%d events (%d distinct), expected 7002" %
+          (len(keys), len(set(keys))))
+    check(all(e["late"] for e in events), "an event fired on time")
+    missed = set(dt.db_rows(d, "SELECT type, uid, scheduled_at, reason "
+                               "FROM missed"))
+    want = {("post.reminder", "x", x - 6600, "collapsed")}
+    check(missed == want, "missed table %s, expected %s" %
+          (sorted(missed), sorted(want)))
+
+
 SCENARIOS = [
     ("dense_saved", s_dense_saved),
     ("dense_start", s_dense_start),
     ("dense_future", s_dense_future),
     ("huge_text", s_huge_text),
     ("sigterm_loads", s_sigterm_loads),
+    ("batch_cut_collapse", s_batch_cut_collapse),
 ]
 
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -430,12 +431,55 @@ test_events(void **state)
 	assert_int_equal(sm_config_event_parse("post.due"), SM_EVENT_POST_DUE);
 	assert_int_equal(sm_config_event_parse("goal.off_track"),
 			 SM_EVENT_GOAL_OFF_TRACK);
+	assert_int_equal(sm_config_event_parse("goal.achieved"),
+			 SM_EVENT_GOAL_ACHIEVED);
+	assert_int_equal(sm_config_event_parse("Goal.Missed"),
+			 SM_EVENT_GOAL_MISSED);
+	assert_string_equal(sm_config_event_name(SM_EVENT_GOAL_MISSED),
+			    "goal.missed");
+	assert_int_equal(SM_EVENT_ALL & SM_EVENT_GOAL_ACHIEVED,
+			 SM_EVENT_GOAL_ACHIEVED);
 	assert_int_equal(sm_config_event_parse("post.published"), 0);
 	assert_string_equal(sm_config_event_name(SM_EVENT_CADENCE_GAP),
 			    "cadence.gap");
 	assert_null(sm_config_event_name(SM_EVENT_ALL));
 	assert_string_equal(sm_config_log_level_name(SM_LOG_NOTICE), "notice");
 	assert_string_equal(sm_config_format_name(SM_WEBHOOK_NTFY), "ntfy");
+}
+
+/*
+ * retention (outbox rows kept after delivery) and the lines of state_dir
+ * and event_log, which smcald --check names when the directory or the log
+ * cannot be used.  A key written twice is at its last line, whose value
+ * iniparser keeps.
+ */
+static void
+test_retention_and_lines(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	load_text(&l, "[daemon]\n"
+		      "; the state\n"
+		      "state_dir = /srv/smcal\n"
+		      "retention = 90d\n"
+		      "\n"
+		      "event_log = /srv/log/events.jsonl\n");
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diags.n, 0);
+	assert_int_equal(l.cfg->retention, 90 * 86400);
+	assert_int_equal(l.cfg->state_dir_line, 3);
+	assert_int_equal(l.cfg->event_log_line, 6);
+	unload(&l);
+
+	load_text(&l, "[daemon]\nretention = 0\nstate_dir = /a\n"
+		      "[reminders]\nlead = 1h\n[daemon]\nstate_dir = /b\n");
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.cfg->retention, 0);
+	assert_string_equal(l.cfg->state_dir, "/b");
+	assert_int_equal(l.cfg->state_dir_line, 7);
+	assert_int_equal(l.cfg->event_log_line, 0);
+	unload(&l);
 }
 
 static void
@@ -456,6 +500,9 @@ check_defaults(const struct sm_config *c)
 	assert_int_equal(c->watchdog, 1);
 	assert_int_equal(c->fire_drafts, 0);
 	assert_int_equal(c->series_cap, 60);
+	assert_int_equal(c->retention, 30 * 86400);
+	assert_int_equal(c->state_dir_line, 0);
+	assert_int_equal(c->event_log_line, 0);
 	assert_int_equal(c->lead.n, 2);
 	assert_int_equal(c->lead.v[0], 86400);
 	assert_int_equal(c->lead.v[1], 3600);
@@ -463,6 +510,7 @@ check_defaults(const struct sm_config *c)
 	assert_int_equal(c->week_start, 0);
 	assert_int_equal(c->lookahead, 4);
 	assert_int_equal(c->gap_notice, 3 * 86400);
+	assert_int_equal(c->mix_window, 4 * 7 * 86400);
 	assert_int_equal(c->ncalendars, 0);
 	assert_int_equal(c->nplatforms, 0);
 	assert_int_equal(c->nwebhooks, 0);
@@ -554,6 +602,10 @@ test_example_conf(void **state)
 	assert_string_equal(c->timezone, "Europe/Paris");
 	assert_string_equal(c->webhook, "team-slack");
 	assert_int_equal(c->watchdog, 1);
+	assert_int_equal(c->mix_window, 4 * 7 * 86400);
+	assert_int_equal(c->retention, 30 * 86400);
+	assert_true(c->state_dir_line > 0);
+	assert_true(c->event_log_line > c->state_dir_line);
 
 	assert_int_equal(c->ncalendars, 2);
 	cal = sm_config_calendar(c, "main");
@@ -561,7 +613,11 @@ test_example_conf(void **state)
 	assert_string_equal(cal->path, "/etc/smcal/content.ics");
 	assert_string_equal(cal->timezone, "Europe/Paris");
 	assert_int_equal(cal->timezone_set, 0);
+	assert_int_equal(cal->webhooks_set, 1);
+	assert_int_equal(cal->webhooks.n, 2);
+	assert_string_equal(cal->webhooks.v[1], "phone");
 	cal = sm_config_calendar(c, "campaigns");
+	assert_int_equal(cal->webhooks_set, 0);
 	assert_string_equal(cal->timezone, "America/New_York");
 	assert_int_equal(cal->timezone_set, 1);
 
@@ -578,6 +634,8 @@ test_example_conf(void **state)
 	assert_int_equal(ig->lead_set, 1);
 	assert_int_equal(ig->lead.n, 2);
 	assert_int_equal(ig->lead.v[1], 7200);
+	assert_int_equal(ig->overdue_set, 1);
+	assert_int_equal(ig->overdue, 4 * 3600);
 	assert_int_equal(ig->categories.n, 3);
 	/* A continued line: seven slots over two lines. */
 	x = sm_config_platform(c, "x");
@@ -613,6 +671,7 @@ test_example_conf(void **state)
 	assert_string_equal(discord->timezone, "Europe/Paris");
 	pub = sm_config_webhook(c, "publisher");
 	assert_int_equal(pub->format, SM_WEBHOOK_TEMPLATE);
+	assert_int_equal(pub->escape, SM_ESCAPE_AUTO);
 	assert_non_null(strstr(pub->template_text, "\"title\": \"{{title}}\""));
 	assert_int_equal(pub->headers.n, 2);
 	assert_string_equal(pub->headers.v[0], "X-Team: social");
@@ -623,7 +682,11 @@ test_example_conf(void **state)
 
 	assert_int_equal(c->ngoals, 2);
 	assert_string_equal(c->goals[0].platform, "instagram");
-	assert_int_equal(c->goals[0].target_relative, 1);
+	assert_int_equal(c->goals[0].kpi, SM_KPI_FOLLOWERS);
+	assert_int_equal(c->goals[0].target_kind, SM_GOAL_TARGET_PERCENT);
+	assert_int_equal(c->goals[0].start_set, 1);
+	assert_int_equal(c->goals[0].start,
+			 sm_civil_days(2026, 12, 1) * SM_DAY);
 	assert_true(c->goals[0].target > 1199.99 &&
 		    c->goals[0].target < 1200.01);
 	assert_int_equal(c->goals[0].deadline,
@@ -714,6 +777,30 @@ test_good_values(void **state)
 	assert_int_equal(l.cfg->lead.v[2], 900);
 	assert_int_equal(l.cfg->platforms[0].lead.n, 3);
 	unload(&l);
+	/* overdue = none (or 0) switches post.overdue off, in [reminders]
+	 * and per platform (issue 7: it was refused). */
+	l = expect_good("reminders", "overdue", "none");
+	assert_int_equal(l.cfg->overdue, 0);
+	assert_int_equal(l.cfg->platforms[0].overdue_set, 0);
+	unload(&l);
+	l = expect_good("reminders", "overdue", "0");
+	assert_int_equal(l.cfg->overdue, 0);
+	unload(&l);
+	l = expect_good("reminders", "overdue", "None");
+	assert_int_equal(l.cfg->overdue, 0);
+	unload(&l);
+	l = expect_good("reminders", "overdue", "90m");
+	assert_int_equal(l.cfg->overdue, 5400);
+	unload(&l);
+	l = expect_good("platform:p", "overdue", "none");
+	assert_int_equal(l.cfg->platforms[0].overdue_set, 1);
+	assert_int_equal(l.cfg->platforms[0].overdue, 0);
+	assert_int_equal(l.cfg->overdue, 7200);
+	unload(&l);
+	l = expect_good("platform:p", "overdue", "45m");
+	assert_int_equal(l.cfg->platforms[0].overdue_set, 1);
+	assert_int_equal(l.cfg->platforms[0].overdue, 2700);
+	unload(&l);
 	l = expect_good("cadence", "week_start", "sun");
 	assert_int_equal(l.cfg->week_start, 6);
 	unload(&l);
@@ -722,6 +809,12 @@ test_good_values(void **state)
 	unload(&l);
 	l = expect_good("daemon", "series_cap", "5");
 	assert_int_equal(l.cfg->series_cap, 5);
+	unload(&l);
+	l = expect_good("cadence", "mix_window", "2w");
+	assert_int_equal(l.cfg->mix_window, 14 * 86400);
+	unload(&l);
+	l = expect_good("cadence", "mix_window", "0");
+	assert_int_equal(l.cfg->mix_window, 0);
 	unload(&l);
 	l = expect_good("platform:p", "cadence", "2/month");
 	assert_int_equal(l.cfg->platforms[0].cadence.count, 2);
@@ -777,16 +870,23 @@ test_bad_values(void **state)
 		   "and/on/and/on/and/on/and/on/and/on/and/on/smcal.sock",
 		   "at most 107 bytes");
 	expect_bad("daemon", "state_dir", "", "expected a file path");
+	expect_bad("daemon", "retention", "a month", "expected a duration");
+	expect_bad("daemon", "retention", "-1d", "expected a duration");
 	expect_bad("daemon", "admin_groups", "a,,b", "comma-separated list");
 	expect_bad("daemon", "webhook", "bad name!", "[webhook:NAME]");
 	expect_bad("reminders", "lead", "1d,,1h", "list of durations");
 	expect_bad("reminders", "lead", "", "list of durations");
-	expect_bad("reminders", "overdue", "0", "at least 1s");
+	expect_bad("reminders", "overdue", "soon", "or none (also 0)");
+	expect_bad("reminders", "overdue", "-1h", "or none (also 0)");
+	expect_bad("platform:instagram", "overdue", "nada",
+		   "or none (also 0) for no post.overdue");
 	expect_bad("cadence", "week_start", "funday", "expected a weekday");
 	expect_bad("cadence", "lookahead", "-1", "from 0 to 520");
 	expect_bad("daemon", "series_cap", "0", "from 1 to 1000000");
 	expect_bad("daemon", "series_cap", "lots", "from 1 to 1000000");
 	expect_bad("cadence", "lookahead", "4 weeks", "from 0 to 520");
+	expect_bad("cadence", "mix_window", "4 weeks", "expected a duration");
+	expect_bad("cadence", "mix_window", "-1w", "expected a duration");
 	expect_bad("platform:instagram", "cadence", "3/fortnight",
 		   "expected N/day, N/week or N/month");
 	expect_bad("platform:instagram", "slots", "mon 09:00, funday 10:00",
@@ -1103,50 +1203,222 @@ test_goals(void **state)
 
 	(void)state;
 	load_text(&l, "[platform:linkedin]\n"
+		      "[type:informative]\n"
 		      "[goal:clicks]\n"
 		      "metric = clicks\n"
 		      "platform = LinkedIn\n"
 		      "baseline = 250.5\n"
-		      "target = -10%\n"
+		      "target = +10%\n"
 		      "deadline = 2026-12-31\n"
 		      "[goal:abs]\n"
-		      "metric = reach\n"
+		      "metric = Reach\n"
 		      "platform = linkedin\n"
+		      "type = informative\n"
+		      "campaign = Black Friday\n"
 		      "baseline = 0\n"
 		      "target = 5000\n"
-		      "deadline = 2028-02-29\n");
-	if (l.rc != 0)
+		      "start = 2028-01-01\n"
+		      "deadline = 2028-02-29\n"
+		      "tolerance = 25%\n"
+		      "[goal:more]\n"
+		      "metric = posts\n"
+		      "platform = all\n"
+		      "baseline = 10\n"
+		      "target = +30\n"
+		      "deadline = 2027-01-01\n"
+		      "[goal:er]\n"
+		      "metric = engagement_rate\n"
+		      "platform = ALL\n"
+		      "baseline = 2.5%\n"
+		      "target = 4%\n"
+		      "deadline = 2027-01-01\n"
+		      "[goal:ctr]\n"
+		      "metric = ctr\n"
+		      "platform = linkedin\n"
+		      "baseline = 0.02\n"
+		      "target = +50%\n"
+		      "deadline = 2027-01-01\n"
+		      "tolerance = 0%\n"
+		      "[goal:fewer]\n"
+		      "metric = followers\n"
+		      "platform = linkedin\n"
+		      "baseline = 1000\n"
+		      "target = -10%\n"
+		      "deadline = 2027-01-01\n");
+	if (l.rc != 0 || l.diags.n != 0)
 		dump(&l.diags);
 	assert_int_equal(l.rc, 0);
-	assert_int_equal(l.cfg->ngoals, 2);
+	assert_int_equal(l.diags.n, 0);
+	assert_int_equal(l.cfg->ngoals, 6);
 	g = &l.cfg->goals[0];
 	assert_string_equal(g->name, "clicks");
+	assert_string_equal(g->metric, "clicks");
+	assert_int_equal(g->kpi, SM_KPI_CLICKS);
 	assert_string_equal(g->platform, "linkedin");
-	assert_int_equal(g->target_relative, 1);
-	assert_true(g->target_pct > -10.001 && g->target_pct < -9.999);
+	assert_null(g->type);
+	assert_null(g->campaign);
+	assert_int_equal(g->target_kind, SM_GOAL_TARGET_PERCENT);
+	assert_true(g->target_change > 9.999 && g->target_change < 10.001);
 	assert_true(g->baseline > 250.49 && g->baseline < 250.51);
-	assert_true(g->target > 225.44 && g->target < 225.46);
+	/* 250.5 x 1.1 */
+	assert_true(g->target > 275.54 && g->target < 275.56);
 	assert_int_equal(g->deadline, sm_civil_days(2026, 12, 31) * SM_DAY);
+	assert_int_equal(g->start_set, 0);
+	/* The default tolerance. */
+	assert_true(g->tolerance > 0.0999 && g->tolerance < 0.1001);
+	assert_int_equal(g->line, 3);
+	assert_int_equal(g->target_line, 7);
+
 	g = &l.cfg->goals[1];
-	assert_int_equal(g->target_relative, 0);
+	assert_string_equal(g->metric, "reach");
+	assert_int_equal(g->target_kind, SM_GOAL_TARGET_ABSOLUTE);
 	assert_true(g->target > 4999.99 && g->target < 5000.01);
+	assert_string_equal(g->type, "informative");
+	assert_string_equal(g->campaign, "Black Friday");
+	assert_int_equal(g->start_set, 1);
+	assert_int_equal(g->start, sm_civil_days(2028, 1, 1) * SM_DAY);
+	assert_true(g->tolerance > 0.2499 && g->tolerance < 0.2501);
+
+	/* +N adds to the baseline. */
+	g = &l.cfg->goals[2];
+	assert_int_equal(g->kpi, SM_KPI_POSTS);
+	assert_string_equal(g->platform, "all");
+	assert_int_equal(g->target_kind, SM_GOAL_TARGET_DELTA);
+	assert_true(g->target > 39.99 && g->target < 40.01);
+	assert_true(g->target_change > 29.99 && g->target_change < 30.01);
+
+	/* Rates may be written as percentages; they are kept as fractions. */
+	g = &l.cfg->goals[3];
+	assert_string_equal(g->platform, "all");
+	assert_true(g->baseline > 0.02499 && g->baseline < 0.02501);
+	assert_true(g->target > 0.03999 && g->target < 0.04001);
+	assert_int_equal(g->target_kind, SM_GOAL_TARGET_ABSOLUTE);
+	g = &l.cfg->goals[4];
+	assert_true(g->target > 0.02999 && g->target < 0.03001);
+	assert_true(g->tolerance == 0);
+	/* A level may go down. */
+	g = &l.cfg->goals[5];
+	assert_true(g->target > 899.99 && g->target < 900.01);
 	unload(&l);
 
 	expect_bad_ex("goal:g", "deadline", "2027-02-30",
-		      "metric = m\nplatform = p\nbaseline = 1\ntarget = 2\n",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
+		      "target = 2\n",
 		      "expected a date YYYY-MM-DD");
-	expect_bad_ex("goal:g", "target", "20%",
-		      "metric = m\nplatform = p\nbaseline = 1\n"
+	expect_bad_ex("goal:g", "target", "20",
+		      "metric = engagement_rate\nplatform = p\n"
+		      "baseline = 1%\ndeadline = 2027-01-01\n",
+		      "a rate is a fraction: write 3% or 0.03");
+	expect_bad_ex("goal:g", "target", "two",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
 		      "deadline = 2027-01-01\n",
-		      "+20% or -10%");
+		      "+20% or +500");
 	expect_bad_ex("goal:g", "baseline", "1,000",
-		      "metric = m\nplatform = p\ntarget = 2\n"
+		      "metric = reach\nplatform = p\ntarget = 2\n"
 		      "deadline = 2027-01-01\n",
 		      "expected a number");
+	expect_bad_ex("goal:g", "baseline", "-5",
+		      "metric = reach\nplatform = p\ntarget = 2\n"
+		      "deadline = 2027-01-01\n",
+		      "expected a number of 0 or more");
 	expect_bad_ex("goal:g", "platform", "nowhere",
-		      "metric = m\nbaseline = 1\ntarget = 2\n"
+		      "metric = reach\nbaseline = 1\ntarget = 2\n"
 		      "deadline = 2027-01-01\n",
 		      "no [platform:nowhere] section");
+	expect_bad_ex("goal:g", "tolerance", "10",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
+		      "target = 2\ndeadline = 2027-01-01\n",
+		      "expected a percentage from 0% to 100% such as 10%");
+	expect_bad_ex("goal:g", "tolerance", "120%",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
+		      "target = 2\ndeadline = 2027-01-01\n",
+		      "expected a percentage from 0% to 100%");
+	expect_bad_ex("goal:g", "start", "tomorrow",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
+		      "target = 2\ndeadline = 2027-01-01\n",
+		      "expected a date YYYY-MM-DD");
+}
+
+/* A goal that is not SMART is an error naming its file, line and key. */
+static void
+test_goal_smart(void **state)
+{
+	struct loaded l;
+	const struct sm_diag *d;
+
+	(void)state;
+	/* Unknown metric, with a suggestion and the names expected. */
+	expect_bad_ex("goal:g", "metric", "reech",
+		      "platform = p\nbaseline = 1\ntarget = 2\n"
+		      "deadline = 2027-01-01\n",
+		      "unknown metric (did you mean reach?)");
+	expect_bad_ex("goal:g", "metric", "views",
+		      "platform = p\nbaseline = 1\ntarget = 2\n"
+		      "deadline = 2027-01-01\n",
+		      "expected impressions, reach, engagement, likes, "
+		      "comments, shares, saves, clicks, conversions, "
+		      "followers, engagement_rate, ctr, conversion_rate or "
+		      "posts");
+	/* Deadline before start, named on the deadline's line. */
+	expect_bad_ex("goal:g", "deadline", "2026-12-31",
+		      "metric = reach\nplatform = p\nbaseline = 1\n"
+		      "target = 2\nstart = 2027-01-01\n",
+		      "before start = 2027-01-01; expected a date on or after "
+		      "the start");
+	/* A count only grows. */
+	expect_bad_ex("goal:g", "target", "-10%",
+		      "metric = clicks\nplatform = p\nbaseline = 100\n"
+		      "deadline = 2027-01-01\n",
+		      "clicks adds up over the goal's span, so it cannot go "
+		      "below the baseline");
+	/* A percentage of a zero baseline is no target. */
+	expect_bad_ex("goal:g", "target", "+20%",
+		      "metric = reach\nplatform = p\nbaseline = 0\n"
+		      "deadline = 2027-01-01\n",
+		      "a change in percent of a baseline of 0");
+	/* Percentages are for rates. */
+	expect_bad_ex("goal:g", "baseline", "5%",
+		      "metric = reach\nplatform = p\ntarget = 2\n"
+		      "deadline = 2027-01-01\n",
+		      "a percentage is only for engagement_rate, ctr and "
+		      "conversion_rate");
+	/* Followers are counted per platform. */
+	expect_bad_ex("goal:g", "campaign", "xmas",
+		      "metric = followers\nplatform = p\nbaseline = 1\n"
+		      "target = 2\ndeadline = 2027-01-01\n",
+		      "followers are counted per platform and day");
+
+	/* No target, no deadline: required keys, on the section's line. */
+	load_text(&l, "[platform:p]\n[goal:g]\nmetric = reach\n"
+		      "platform = p\nbaseline = 1\n");
+	assert_int_equal(l.rc, -EINVAL);
+	assert_int_equal(l.diags.nerrors, 2);
+	d = find(&l.diags, SM_ERROR, "[goal:g] target: required key missing",
+		 (char *)NULL);
+	assert_non_null(d);
+	assert_int_equal(d->line, 2);
+	d = find(&l.diags, SM_ERROR, "[goal:g] deadline: required key missing",
+		 (char *)NULL);
+	assert_non_null(d);
+	assert_int_equal(d->line, 2);
+	unload(&l);
+
+	/* Warnings: a type no section names, a target equal to the
+	 * baseline. */
+	load_text(&l, "[platform:p]\n[goal:g]\nmetric = reach\n"
+		      "platform = p\ntype = inspring\nbaseline = 10\n"
+		      "target = 10\ndeadline = 2027-01-01\n[type:inspiring]\n");
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diags.nwarnings, 2);
+	d = find(&l.diags, SM_WARNING, "[goal:g] type = \"inspring\"",
+		 "no [type:inspring] section or [mix] key", (char *)NULL);
+	assert_non_null(d);
+	assert_int_equal(d->line, 5);
+	d = find(&l.diags, SM_WARNING, "[goal:g] target = \"10\"",
+		 "equals the baseline", (char *)NULL);
+	assert_non_null(d);
+	assert_int_equal(d->line, 7);
+	unload(&l);
 }
 
 static void
@@ -1267,6 +1539,116 @@ test_iniparser_quirks(void **state)
 	unload(&l);
 }
 
+struct secrets_seen {
+	int n;
+	int line[4];
+	char secret[4][64];
+};
+
+static void
+see_secret(void *ctx, int line, const char *secret)
+{
+	struct secrets_seen *s = ctx;
+
+	assert_true(s->n < 4);
+	s->line[s->n] = line;
+	snprintf(s->secret[s->n], sizeof(s->secret[0]), "%s", secret);
+	s->n++;
+}
+
+/*
+ * Seen: smcald --check passed while the daemon then logged "cannot read
+ * secret_file", a secret that is not whsec_, or a locale that is not
+ * installed.  sm_config_check_host finds each, naming the config file, the
+ * key's line and the key, and never quoting a secret.
+ */
+static void
+test_check_host(void **state)
+{
+	struct loaded l;
+	struct sm_diag_list d = {0};
+	char good[64], bad[64], empty[64], open_[64], text[1024];
+	const struct sm_diag *x;
+
+	(void)state;
+	write_temp(good, sizeof(good),
+		   "# rotation: new first\n"
+		   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n\n"
+		   "  whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw  \n");
+	chmod(good, 0600);
+	write_temp(bad, sizeof(bad),
+		   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\nhunter2-secret\n");
+	chmod(bad, 0600);
+	write_temp(empty, sizeof(empty), "# nothing yet\n\n");
+	chmod(empty, 0600);
+	write_temp(open_, sizeof(open_),
+		   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+	chmod(open_, 0644);
+	snprintf(text, sizeof(text),
+		 "[webhook:ok]\nurl = http://x\nsecret_file = %s\n"
+		 "locale = C.UTF-8\n"
+		 "[webhook:gone]\nurl = http://x\nsecret_file = %s.missing\n"
+		 "[webhook:bad]\nurl = http://x\nsecret_file = %s\n"
+		 "[webhook:empty]\nurl = http://x\nsecret_file = %s\n"
+		 "[webhook:open]\nurl = http://x\nsecret_file = %s\n"
+		 "[webhook:fr]\nurl = http://x\n\nlocale = xx_NOWHERE.UTF-8\n",
+		 good, good, bad, empty, open_);
+	load_text(&l, text);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(
+		sm_config_check_host(l.cfg, SM_HOST_LOCALE_ERROR, &d), 4);
+	assert_int_equal(d.nerrors, 4);
+	assert_int_equal(d.nwarnings, 1);
+	x = find(&d, SM_ERROR, "[webhook:gone] secret_file = ", ".missing",
+		 "cannot read: No such file or directory", (char *)NULL);
+	assert_non_null(x);
+	assert_string_equal(x->file, l.path);
+	assert_int_equal(x->line, 7);
+	x = find(&d, SM_ERROR,
+		 "[webhook:bad] secret_file = ", "line 2 is not a secret",
+		 "whsec_", (char *)NULL);
+	assert_non_null(x);
+	assert_int_equal(x->line, 10);
+	x = find(&d, SM_ERROR, "[webhook:empty] secret_file", "no secret",
+		 (char *)NULL);
+	assert_non_null(x);
+	assert_int_equal(x->line, 13);
+	x = find(&d, SM_WARNING, "[webhook:open] secret_file",
+		 "readable by others (mode 644)", (char *)NULL);
+	assert_non_null(x);
+	assert_int_equal(x->line, 16);
+	x = find(&d, SM_ERROR, "[webhook:fr] locale = xx_NOWHERE.UTF-8",
+		 "not installed", (char *)NULL);
+	assert_non_null(x);
+	assert_int_equal(x->line, 20);
+	for (size_t i = 0; i < d.n; i++)
+		assert_null(strstr(d.items[i].message, "hunter2"));
+	sm_diag_clear(&d);
+	/* The daemon's own check leaves locales out: it runs without one. */
+	assert_int_equal(sm_config_check_host(l.cfg, SM_HOST_NO_LOCALE, &d), 3);
+	assert_null(find(&d, SM_ERROR, "[webhook:fr] locale", (char *)NULL));
+	sm_diag_clear(&d);
+	unload(&l);
+
+	/* The secret file reader: blanks trimmed, comments and empty lines
+	 * skipped, line numbers kept. */
+	struct secrets_seen seen = {0};
+	assert_int_equal(sm_config_secret_file_read(good, see_secret, &seen),
+			 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.line[0], 2);
+	assert_int_equal(seen.line[1], 4);
+	assert_string_equal(seen.secret[1],
+			    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+	unlink(bad);
+	unlink(empty);
+	unlink(open_);
+	unlink(good);
+	assert_int_equal(sm_config_secret_file_read(good, see_secret, &seen),
+			 -1);
+	assert_int_equal(errno, ENOENT);
+}
+
 static void
 test_platform_checks(void **state)
 {
@@ -1289,6 +1671,173 @@ test_platform_checks(void **state)
 	unload(&l);
 }
 
+/*
+ * Issue 13, item 4: a template whose content type smcal cannot escape for
+ * is refused unless its section says `escape`; escape names a rule or none.
+ */
+static void
+test_template_escape(void **state)
+{
+	struct loaded l;
+	const struct sm_diag *d;
+	const struct sm_webhook *w;
+
+	(void)state;
+	assert_int_equal(sm_config_escape_for("application/json"),
+			 SM_ESCAPE_JSON);
+	assert_int_equal(sm_config_escape_for(" Application/LD+JSON ; x=1"),
+			 SM_ESCAPE_JSON);
+	assert_int_equal(sm_config_escape_for("application/vnd.api+json"),
+			 SM_ESCAPE_JSON);
+	assert_int_equal(sm_config_escape_for("text/html; charset=utf-8"),
+			 SM_ESCAPE_HTML);
+	assert_int_equal(sm_config_escape_for("application/xml"),
+			 SM_ESCAPE_XML);
+	assert_int_equal(sm_config_escape_for("text/xml"), SM_ESCAPE_XML);
+	assert_int_equal(sm_config_escape_for("application/atom+xml"),
+			 SM_ESCAPE_XML);
+	assert_int_equal(sm_config_escape_for("application/xhtml+xml"),
+			 SM_ESCAPE_XML);
+	assert_int_equal(
+		sm_config_escape_for("application/x-www-form-urlencoded"),
+		SM_ESCAPE_FORM);
+	assert_int_equal(sm_config_escape_for("text/plain"), SM_ESCAPE_NONE);
+	assert_int_equal(sm_config_escape_for("text/csv"), -1);
+	assert_int_equal(sm_config_escape_for("application/jsonp"), -1);
+	assert_int_equal(sm_config_escape_for("text/htmlx"), -1);
+	assert_int_equal(sm_config_escape_for("html"), -1);
+	assert_int_equal(sm_config_escape_for("/json"), -1);
+	assert_int_equal(sm_config_escape_for(""), -1);
+	assert_int_equal(sm_config_escape_for(NULL), -1);
+
+	/* Refused: values would be inserted raw into a format smcal does
+	 * not know; the message names the content_type line. */
+	load_text(&l, "[webhook:csv]\n"
+		      "url = https://example.com/\n"
+		      "format = template\n"
+		      "content_type = text/csv\n"
+		      "template = {{title}},{{url}}\n");
+	assert_int_equal(l.rc, -EINVAL);
+	assert_int_equal(l.diags.nerrors, 1);
+	d = find(&l.diags, SM_ERROR,
+		 "[webhook:csv] content_type = \"text/csv\": smcal cannot "
+		 "escape template values for this type",
+		 "text/html", "+xml", "escape = none", (char *)NULL);
+	if (!d)
+		dump(&l.diags);
+	assert_non_null(d);
+	assert_int_equal(d->line, 4);
+	unload(&l);
+
+	/* escape = none says raw is meant; escape = xml picks a rule. */
+	load_text(&l, "[webhook:csv]\n"
+		      "url = https://example.com/\n"
+		      "format = template\n"
+		      "content_type = text/csv\n"
+		      "escape = None\n"
+		      "template = {{title}},{{url}}\n"
+		      "[webhook:soap]\n"
+		      "url = https://example.com/\n"
+		      "format = template\n"
+		      "content_type = application/soap\n"
+		      "escape = xml\n"
+		      "template = <t>{{title}}</t>\n"
+		      "[webhook:html]\n"
+		      "url = https://example.com/\n"
+		      "format = template\n"
+		      "content_type = text/html\n"
+		      "template = <p>{{title}}</p>\n");
+	if (l.diags.n)
+		dump(&l.diags);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diags.n, 0);
+	w = sm_config_webhook(l.cfg, "csv");
+	assert_int_equal(w->escape, SM_ESCAPE_NONE);
+	assert_int_equal(sm_config_webhook(l.cfg, "soap")->escape,
+			 SM_ESCAPE_XML);
+	/* Unset: auto, resolved from the content type when sending. */
+	assert_int_equal(sm_config_webhook(l.cfg, "html")->escape,
+			 SM_ESCAPE_AUTO);
+	unload(&l);
+
+	expect_bad_hook("escape", "sql",
+			"expected auto, none, json, html, xml or form");
+
+	/* Only templates are escaped by the config's choice. */
+	load_text(&l, "[webhook:s]\n"
+		      "url = https://example.com/\n"
+		      "format = slack\n"
+		      "escape = none\n");
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diags.nwarnings, 1);
+	d = find(&l.diags, SM_WARNING,
+		 "[webhook:s] escape: ignored unless format = template",
+		 (char *)NULL);
+	assert_non_null(d);
+	assert_int_equal(d->line, 4);
+	unload(&l);
+}
+
+/*
+ * Issue 13, item 6: [calendar:NAME] webhooks lists what a post's
+ * X-SMCAL-WEBHOOK may name; every name must be a webhook (or none).
+ */
+static void
+test_calendar_webhooks(void **state)
+{
+	struct loaded l;
+	const struct sm_diag *d;
+	const struct sm_calendar_conf *cal;
+
+	(void)state;
+	load_text(&l, "[calendar:a]\n"
+		      "path = a.ics\n"
+		      "webhooks = A-Pub, none, ops\n"
+		      "[calendar:b]\n"
+		      "path = b.ics\n"
+		      "[webhook:a-pub]\n"
+		      "url = https://example.com/a\n"
+		      "[webhook:ops]\n"
+		      "url = https://example.com/ops\n");
+	if (l.diags.n)
+		dump(&l.diags);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(l.diags.n, 0);
+	cal = sm_config_calendar(l.cfg, "a");
+	assert_int_equal(cal->webhooks_set, 1);
+	assert_int_equal(cal->webhooks.n, 3);
+	assert_string_equal(cal->webhooks.v[0], "a-pub");
+	assert_string_equal(cal->webhooks.v[1], "none");
+	assert_string_equal(cal->webhooks.v[2], "ops");
+	cal = sm_config_calendar(l.cfg, "b");
+	assert_int_equal(cal->webhooks_set, 0);
+	assert_int_equal(cal->webhooks.n, 0);
+	unload(&l);
+
+	load_text(&l, "[calendar:a]\n"
+		      "path = a.ics\n"
+		      "webhooks = a-pub, ghost\n"
+		      "[webhook:a-pub]\n"
+		      "url = https://example.com/a\n");
+	assert_int_equal(l.rc, -EINVAL);
+	assert_int_equal(l.diags.nerrors, 1);
+	d = find(&l.diags, SM_ERROR, "[calendar:a] webhooks = \"ghost\"",
+		 "no [webhook:ghost] section", (char *)NULL);
+	if (!d)
+		dump(&l.diags);
+	assert_non_null(d);
+	assert_int_equal(d->line, 3);
+	unload(&l);
+
+	expect_bad_ex("calendar:a", "webhooks", "", "path = a.ics\n",
+		      "expected a comma-separated list of [webhook:NAME] "
+		      "names, or none");
+	expect_bad_ex("calendar:a", "webhooks", "w,,w", "path = a.ics\n",
+		      "expected a comma-separated list of [webhook:NAME]");
+	expect_bad_ex("calendar:a", "webhooks", "w, a b", "path = a.ics\n",
+		      "expected a comma-separated list of [webhook:NAME]");
+}
+
 int
 main(void)
 {
@@ -1302,6 +1851,7 @@ main(void)
 		cmocka_unit_test(test_secret_decode),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_retention_and_lines),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_example_conf),
 		cmocka_unit_test(test_dev_conf),
@@ -1314,10 +1864,14 @@ main(void)
 		cmocka_unit_test(test_required_keys),
 		cmocka_unit_test(test_webhook_rules),
 		cmocka_unit_test(test_goals),
+		cmocka_unit_test(test_goal_smart),
 		cmocka_unit_test(test_mix),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_iniparser_quirks),
 		cmocka_unit_test(test_platform_checks),
+		cmocka_unit_test(test_template_escape),
+		cmocka_unit_test(test_calendar_webhooks),
+		cmocka_unit_test(test_check_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

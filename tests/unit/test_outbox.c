@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "outbox.h"
 #include "store.h"
 
@@ -304,6 +305,72 @@ test_add_keeps_fields(void **state)
 	assert_int_equal(r.json_event, 1);
 }
 
+/* Collects sm_outbox_headers' output as "Name: value\n" lines. */
+static void
+collect_header(void *ctx, const char *name, size_t nlen, const char *value,
+	       size_t vlen)
+{
+	char *out = ctx;
+	size_t n = strlen(out);
+	snprintf(out + n, 512 - n, "%.*s: %.*s\n", (int)nlen, name, (int)vlen,
+		 value);
+}
+
+static const char *
+send_headers(const char *row, char **configured, size_t n)
+{
+	static char out[512];
+	struct sm_strlist list = {.v = configured, .n = n};
+	out[0] = '\0';
+	sm_outbox_headers(row, &list, collect_header, out);
+	return out;
+}
+
+/*
+ * The headers sent are the row's (what the format generated) and the
+ * configured ones as the config has them at send time: a retry after a
+ * token rotation sends the new token, and a row written by an older smcald
+ * (configured headers stored after the format's) sends each header once.
+ */
+static void
+test_headers_at_send_time(void **state)
+{
+	(void)state;
+	static char auth[] = "Authorization: Bearer new", xb[] = "X-B:2 ",
+		    prio[] = "Priority: 5";
+	char *conf[] = {auth, xb, prio};
+	assert_string_equal(send_headers("Title: t\nTags: a,b\n", conf, 2),
+			    "Title: t\nTags: a,b\n"
+			    "Authorization: Bearer new\nX-B: 2\n");
+	assert_string_equal(send_headers("", conf, 1),
+			    "Authorization: Bearer new\n");
+	assert_string_equal(send_headers(NULL, NULL, 0), "");
+	assert_string_equal(send_headers("Title: t\n", NULL, 0), "Title: t\n");
+	/* A configured header replaces the format's of the same name. */
+	assert_string_equal(send_headers("Title: t\nPriority: 4\n", conf, 3),
+			    "Title: t\nAuthorization: Bearer new\nX-B: 2\n"
+			    "Priority: 5\n");
+	/* Rows written before: the configured headers inside, after the
+	 * format's (one of them repeating a format header's name). */
+	assert_string_equal(
+		send_headers("Title: Legacy\nPriority: 3\nAuthorization: "
+			     "Bearer old\nPriority: 4\n",
+			     conf, 3),
+		"Title: Legacy\nAuthorization: Bearer new\nX-B: 2\n"
+		"Priority: 5\n");
+	assert_string_equal(
+		send_headers("Title: x\nX-Old: 1\ntitle: y\n", NULL, 0),
+		"Title: x\nX-Old: 1\n");
+	/* Names compare without case; blank and colon-less lines, a bare
+	 * CR and the spaces around a value are dropped. */
+	static char prio_upper[] = "PRIORITY:5";
+	char *upper[] = {prio_upper};
+	assert_string_equal(send_headers("priority: 3\n\nnot a header\n"
+					 "X-A:   spaced  \r\n: empty\n",
+					 upper, 1),
+			    "X-A: spaced\nPRIORITY: 5\n");
+}
+
 static void
 test_add_error(void **state)
 {
@@ -556,6 +623,18 @@ test_list_filters(void **state)
 	assert_int_equal(list(st, SM_OUTBOX_PENDING, 0, &rs), 0);
 	assert_int_equal(sm_outbox_list(st, SM_OUTBOX_RECENT, 10, NULL, NULL),
 			 5);
+
+	/* Counts match the lists; one delivery by id. */
+	assert_int_equal(sm_outbox_count(st, SM_OUTBOX_RECENT), 5);
+	assert_int_equal(sm_outbox_count(st, SM_OUTBOX_PENDING), 2);
+	assert_int_equal(sm_outbox_count(st, SM_OUTBOX_FAILED), 2);
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(sm_outbox_get(st, f2, collect, &rs), 1);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.v[0].event_id, "evt_f2");
+	assert_int_equal(rs.v[0].status, SM_DELIVERY_FAILED);
+	assert_int_equal(sm_outbox_get(st, 999999, collect, &rs), 0);
+	assert_int_equal(rs.n, 1);
 }
 
 static void
@@ -601,6 +680,69 @@ test_retry(void **state)
 	/* A second retry finds nothing failed. */
 	assert_int_equal(sm_outbox_retry(st, fid, 6000), 0);
 	assert_int_equal(list(st, SM_OUTBOX_FAILED, MAX_ROWS, &rs), 0);
+}
+
+/* Retention: delivered rows older than the cut-off go, oldest first and
+ * at most limit per call; pending, sending and failed rows stay. */
+static void
+test_prune(void **state)
+{
+	struct fixture *f = *state;
+	struct sm_store *st = f->st;
+	char id[16];
+	for (int i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "evt_d%d", i);
+		add(st, id, "w", 50, "{\"body\": \"kept too long\"}", 10);
+		int64_t rid = id_of(st, id, "w");
+		assert_int_equal(sm_outbox_start(st, rid, 90), 0);
+		/* Delivered in reverse order of their ids. */
+		assert_int_equal(sm_outbox_finish(st, rid,
+						  SM_DELIVERY_DELIVERED, 0, 200,
+						  NULL, 200 - i),
+				 0);
+	}
+	add(st, "evt_young", "w", 50, "{}", 10);
+	int64_t yid = id_of(st, "evt_young", "w");
+	assert_int_equal(sm_outbox_start(st, yid, 4000), 0);
+	assert_int_equal(sm_outbox_finish(st, yid, SM_DELIVERY_DELIVERED, 0,
+					  200, NULL, 5000),
+			 0);
+	add(st, "evt_failed", "w", 50, "{}", 10);
+	int64_t fid = id_of(st, "evt_failed", "w");
+	assert_int_equal(sm_outbox_start(st, fid, 20), 0);
+	assert_int_equal(sm_outbox_finish(st, fid, SM_DELIVERY_FAILED, 0, 400,
+					  "HTTP 400", 30),
+			 0);
+	add(st, "evt_pending", "w", 50, "{}", 10);
+	add(st, "evt_sending", "v", 50, "{}", 10);
+	assert_int_equal(sm_outbox_start(st, id_of(st, "evt_sending", "v"), 20),
+			 0);
+
+	assert_int_equal(sm_outbox_prune(st, 1000, 4), 4);
+	/* The oldest went: evt_d9 (191) .. evt_d6 (194). */
+	struct rows rs;
+	assert_int_equal(list(st, SM_OUTBOX_RECENT, MAX_ROWS, &rs), 10);
+	for (int i = 0; i < rs.n; i++) {
+		for (int k = 6; k <= 9; k++) {
+			snprintf(id, sizeof(id), "evt_d%d", k);
+			assert_string_not_equal(rs.v[i].event_id, id);
+		}
+	}
+	assert_int_equal(sm_outbox_prune(st, 1000, 4), 4);
+	assert_int_equal(sm_outbox_prune(st, 1000, 4), 2);
+	assert_int_equal(sm_outbox_prune(st, 1000, 4), 0);
+	assert_int_equal(list(st, SM_OUTBOX_RECENT, MAX_ROWS, &rs), 4);
+	assert_int_equal(get(st, "evt_failed", "w").status, SM_DELIVERY_FAILED);
+	assert_int_equal(get(st, "evt_pending", "w").status,
+			 SM_DELIVERY_PENDING);
+	assert_int_equal(get(st, "evt_sending", "v").status,
+			 SM_DELIVERY_SENDING);
+	/* The cut-off is exclusive. */
+	assert_int_equal(sm_outbox_prune(st, 5000, 100), 0);
+	assert_int_equal(sm_outbox_prune(st, 5001, 100), 1);
+	assert_int_equal(list(st, SM_OUTBOX_RECENT, MAX_ROWS, &rs), 3);
+	/* A failed row requeued later still works. */
+	assert_int_equal(sm_outbox_retry(st, fid, 6000), 1);
 }
 
 struct disabled {
@@ -763,6 +905,7 @@ main(void)
 			test_add_idempotent_in_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_keeps_fields, setup,
 						teardown),
+		cmocka_unit_test(test_headers_at_send_time),
 		cmocka_unit_test_setup_teardown(test_add_error, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_due_order_and_limit, setup,
@@ -775,6 +918,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_list_filters, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_retry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup,

@@ -24,6 +24,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "i18n.h"
 #include "occur.h"
 #include "payload.h"
 #include "sched.h"
@@ -67,6 +68,26 @@ static const char conf_text[] =
 	"locale = fr_FR.UTF-8\n"
 	"date_format = %A %e %B à %H:%M\n"
 	"timezone = Europe/Paris\n"
+	"[webhook:frdiscord]\n"
+	"url = https://example.com/frdiscord\n"
+	"format = discord\n"
+	"locale = fr_FR.UTF-8\n"
+	"date_format = %d/%m %H:%M\n"
+	"timezone = Europe/Paris\n"
+	"[webhook:frntfy]\n"
+	"url = https://example.com/frntfy\n"
+	"format = ntfy\n"
+	"locale = fr_CA.UTF-8\n"
+	"date_format = %d/%m %H:%M\n"
+	"[webhook:en]\n"
+	"url = https://example.com/en\n"
+	"format = slack\n"
+	"locale = C.UTF-8\n"
+	"date_format = %A %e %B %H:%M\n"
+	"[webhook:de]\n"
+	"url = https://example.com/de\n"
+	"format = discord\n"
+	"locale = de_DE.UTF-8\n"
 	"[webhook:paris]\n"
 	"url = https://example.com/paris\n"
 	"format = slack\n"
@@ -83,6 +104,19 @@ static const char conf_text[] =
 	"\"when\": \"{{publish_at}}\", \"on\": \"{{platforms}}\", "
 	"\"kind\": \"{{type}}\", \"link\": \"{{url}}\", "
 	"\"event\": \"{{event}}\", \"keep\": \"{{nope}}\"}\n"
+	"[webhook:tall]\n"
+	"url = https://example.com/tall\n"
+	"format = template\n"
+	"timezone = Europe/Paris\n"
+	"date_format = %d/%m %H:%M\n"
+	"template = {\"event\": \"{{event}}\", \"id\": \"{{id}}\", "
+	"\"uid\": \"{{uid}}\", \"rid\": \"{{recurrence_id}}\", "
+	"\"calendar\": \"{{calendar}}\", \"status\": \"{{status}}\", "
+	"\"persona\": \"{{persona}}\", \"campaign\": \"{{campaign}}\", "
+	"\"publish_at\": \"{{publish_at}}\", "
+	"\"publish_at_iso\": \"{{publish_at_iso}}\", "
+	"\"scheduled_at\": \"{{scheduled_at}}\", "
+	"\"scheduled_at_iso\": \"{{ scheduled_at_iso }}\"}\n"
 	"[webhook:tform]\n"
 	"url = https://example.com/tform\n"
 	"format = template\n"
@@ -93,12 +127,62 @@ static const char conf_text[] =
 	"format = template\n"
 	"content_type = text/plain\n"
 	"headers = X-Source: smcal\n"
-	"template = {{event}}: {{title}} {{unknown}} {{title\n";
+	"template = {{event}}: {{title}} {{unknown}} {{title\n"
+	"[webhook:thtml]\n"
+	"url = https://example.com/thtml\n"
+	"format = template\n"
+	"content_type = \"text/html; charset=utf-8\"\n"
+	"template = <p title=\"{{title}}\">{{title}}</p>"
+	"<a href=\"{{url}}\">{{platforms}}</a>\n"
+	"[webhook:txml]\n"
+	"url = https://example.com/txml\n"
+	"format = template\n"
+	"content_type = application/atom+xml\n"
+	"template = <entry><title>{{title}}</title>"
+	"<link href='{{url}}'/></entry>\n"
+	"[webhook:tldjson]\n"
+	"url = https://example.com/tldjson\n"
+	"format = template\n"
+	"content_type = application/ld+json\n"
+	"template = {\"name\": \"{{title}}\", \"url\": \"{{url}}\"}\n"
+	"[webhook:tcsv]\n"
+	"url = https://example.com/tcsv\n"
+	"format = template\n"
+	"content_type = text/csv\n"
+	"escape = none\n"
+	"template = {{title}},{{url}}\n"
+	"[webhook:tforce]\n"
+	"url = https://example.com/tforce\n"
+	"format = template\n"
+	"content_type = application/vnd.acme.v1\n"
+	"escape = html\n"
+	"template = <b>{{title}}</b>\n";
+
+/* Calendar text written to abuse each format's markup (issue 13). */
+#define HOSTILE_VEVENTS                                                        \
+	VEV("hostile", "SUMMARY:<!channel> <!everyone> <@U0123ABC> "           \
+		       "<http://evil.example/x|click me> a&b\r\n"              \
+		       "X-SMCAL-PLATFORM:<!here>\r\n"                          \
+		       "URL:https://example.com/?a=1&b=<2>\r\n")               \
+	VEV("markdown", "SUMMARY:[click me](https://evil.example/x) "          \
+			"**bold** ||spoiler|| <@123> `code` _u_ ~~s~~ "        \
+			"\\\\ a\\n# big\\n> quote\\n  -# small\r\n"            \
+			"URL:https://example.com/a_(b)?x=<y> z\r\n")           \
+	VEV("mdurl", "SUMMARY:ok\r\n"                                          \
+		     "URL:- [x](javascript:alert(1))\r\n")                     \
+	VEV("ntfyhostile", "SUMMARY:Café =?utf-8?q?=0AX-Evil:_1?=\r\n"        \
+			   "X-SMCAL-PLATFORM:instagram\r\n"                    \
+			   "X-SMCAL-TYPE:promo\\,x\r\n"                        \
+			   "URL:javascript:alert(1)\r\n")                      \
+	VEV("ntfyclick", "SUMMARY:Plain\r\n"                                   \
+			 "URL:https://example.com/café?q==?x?=\r\n")
 
 static const char ics_text[] = ICS(
 	VEV("launch", "SUMMARY:Launch\r\n"
 		      "X-SMCAL-PLATFORM:instagram,facebook\r\n"
 		      "X-SMCAL-TYPE:informative\r\n"
+		      "X-SMCAL-PERSONA:founders\r\n"
+		      "X-SMCAL-CAMPAIGN:winter\r\n"
 		      "URL:https://example.com/launch\r\n") VEV("bare", "")
 		VEV("evil", "SUMMARY:Evil\\nX-Injected: yes\r\n"
 			    "X-SMCAL-PLATFORM:instagram\r\n")
@@ -108,7 +192,8 @@ static const char ics_text[] = ICS(
 				VEV("cafe",
 				    "SUMMARY:Café & crème 100%\r\n"
 				    "URL:https://example.com/a?b=c\r\n"
-				    "X-SMCAL-PLATFORM:instagram,facebook\r\n"));
+				    "X-SMCAL-PLATFORM:instagram,facebook\r\n")
+					HOSTILE_VEVENTS);
 
 /*
  * The loaded config, calendar and events.  Static, and freed by the
@@ -348,12 +433,184 @@ test_discord(void **state)
 	assert_string_equal(str_at(o, "content"),
 			    "Due now: “Launch” on instagram, facebook "
 			    "(2026-12-03 08:00 UTC).\n"
-			    "https://example.com/launch");
+			    "<https://example.com/launch>");
 	json_t *am = json_object_get(o, "allowed_mentions");
 	assert_true(json_is_object(am));
 	json_t *parse = json_object_get(am, "parse");
 	assert_true(json_is_array(parse));
 	assert_int_equal(json_array_size(parse), 0);
+}
+
+static void
+assert_no_crlf(const struct sm_payload *p)
+{
+	for (int i = 0; i < p->nheaders; i++)
+		if (strpbrk(p->headers[i], "\r\n"))
+			fail_msg("header %d has a line break: %s", i,
+				 p->headers[i]);
+}
+
+/*
+ * Issue 13, item 3: calendar text must not carry Slack's control sequences
+ * (<!channel>, <@U…>, <url|text>): &, < and > are escaped as Slack asks, in
+ * the title, the platforms and the URL, while our own text stays as is.
+ */
+static void
+test_slack_escape(void **state)
+{
+	(void)state;
+	load(NULL);
+	build("slack", "hostile", SM_EV_DUE, 0);
+	const char *text = str_at(body_json(), "text");
+	assert_string_equal(text,
+			    "Due now: “&lt;!channel&gt; &lt;!everyone&gt; "
+			    "&lt;@U0123ABC&gt; &lt;http://evil.example/"
+			    "x|click me&gt; a&amp;b” on &lt;!here&gt; "
+			    "(2026-12-03 08:00 UTC).\n"
+			    "https://example.com/?a=1&amp;b=&lt;2&gt;");
+	/* Whatever the wording, no control sequence can remain. */
+	assert_null(strchr(text, '<'));
+	assert_null(strchr(text, '>'));
+	build("slack", "hostile", SM_EV_REMINDER, 0);
+	assert_null(strchr(str_at(body_json(), "text"), '<'));
+	/* Plain titles are untouched. */
+	build("slack", "cafe", SM_EV_DUE, 0);
+	assert_string_equal(str_at(body_json(), "text"),
+			    "Due now: “Café &amp; crème 100%” on instagram, "
+			    "facebook (2026-12-03 08:00 UTC).\n"
+			    "https://example.com/a?b=c");
+}
+
+/*
+ * Item 3, Discord: masked links, spoilers, mention and timestamp syntax
+ * and the other markdown that can disguise or hide text are escaped with
+ * backslashes; line-start markdown (headings, quotes, lists, subtext)
+ * after a line break too.  An http(s) URL is sent as <URL> (shown as
+ * written, never as other text); any other URL is escaped text.
+ */
+static void
+test_discord_escape(void **state)
+{
+	(void)state;
+	load(NULL);
+	build("discord", "markdown", SM_EV_DUE, 0);
+	assert_string_equal(
+		str_at(body_json(), "content"),
+		"Due now: “\\[click me\\]\\(https://evil.example/x\\) "
+		"\\*\\*bold\\*\\* \\|\\|spoiler\\|\\| \\<@123\\> "
+		"\\`code\\` \\_u\\_ \\~\\~s\\~\\~ \\\\ a\n"
+		"\\# big\n"
+		"\\> quote\n"
+		"  \\-# small” (2026-12-03 08:00 UTC).\n"
+		"<https://example.com/a_(b)?x=%3Cy%3E%20z>");
+	build("discord", "mdurl", SM_EV_DUE, 0);
+	assert_string_equal(str_at(body_json(), "content"),
+			    "Due now: “ok” (2026-12-03 08:00 UTC).\n"
+			    "\\- \\[x\\]\\(javascript:alert\\(1\\)\\)");
+	/* Slack's syntax means nothing to Discord but its brackets do. */
+	build("discord", "hostile", SM_EV_DUE, 0);
+	assert_string_equal(str_at(body_json(), "content"),
+			    "Due now: “\\<!channel\\> \\<!everyone\\> "
+			    "\\<@U0123ABC\\> \\<http://evil.example/"
+			    "x\\|click me\\> a&b” on \\<!here\\> "
+			    "(2026-12-03 08:00 UTC).\n"
+			    "<https://example.com/?a=1&b=%3C2%3E>");
+	/* Unchanged for ordinary text. */
+	build("discord", "launch", SM_EV_DUE, 0);
+	assert_string_equal(str_at(body_json(), "content"),
+			    "Due now: “Launch” on instagram, facebook "
+			    "(2026-12-03 08:00 UTC).\n"
+			    "<https://example.com/launch>");
+}
+
+/*
+ * Decodes a header value made of RFC 2047 "=?UTF-8?B?...?=" words
+ * separated by single blanks (how ntfy reads non-ASCII header values);
+ * fails the test on anything else, on a word longer than 75 characters
+ * and on a byte that is not printable ASCII.
+ */
+static void
+rfc2047_decode(const char *v, char *out, size_t cap)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				  "qrstuvwxyz0123456789+/";
+	size_t o = 0;
+	for (const char *c = v; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			fail_msg("header value has byte 0x%02x: %s",
+				 (unsigned char)*c, v);
+	while (*v) {
+		if (strncmp(v, "=?UTF-8?B?", 10) != 0)
+			fail_msg("not an encoded word: %s", v);
+		const char *end = strstr(v + 10, "?=");
+		assert_non_null(end);
+		if (end + 2 - v > 75)
+			fail_msg("encoded word of %d characters",
+				 (int)(end + 2 - v));
+		unsigned acc = 0;
+		int bits = 0;
+		for (const char *c = v + 10; c < end && *c != '='; c++) {
+			const char *pos = strchr(b64, *c);
+			assert_non_null(pos);
+			acc = (acc << 6) | (unsigned)(pos - b64);
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				assert_true(o + 1 < cap);
+				out[o++] = (char)((acc >> bits) & 0xff);
+			}
+		}
+		v = end + 2;
+		if (*v == ' ')
+			v++;
+	}
+	out[o] = '\0';
+}
+
+/* The value of a payload header, or NULL. */
+static const char *
+header_value(const struct sm_payload *p, const char *name)
+{
+	size_t n = strlen(name);
+	for (int i = 0; i < p->nheaders; i++)
+		if (strncmp(p->headers[i], name, n) == 0 &&
+		    strncmp(p->headers[i] + n, ": ", 2) == 0)
+			return p->headers[i] + n + 2;
+	return NULL;
+}
+
+/*
+ * Item 3, ntfy: ntfy decodes RFC 2047 words in every header, so calendar
+ * text holding "=?utf-8?q?=0A...?=" would be decoded into a line break or
+ * anything else.  A value with non-ASCII characters or "=?" is sent as
+ * UTF-8 B words, which ntfy decodes back to exactly the text; commas
+ * cannot split a tag; Click takes only http(s) URLs.
+ */
+static void
+test_ntfy_encoding(void **state)
+{
+	(void)state;
+	load(NULL);
+	char buf[512];
+	const struct sm_payload *p = build("ntfy", "ntfyhostile", SM_EV_DUE, 0);
+	assert_no_crlf(p);
+	const char *title = header_value(p, "Title");
+	assert_non_null(title);
+	assert_true(strncmp(title, "=?UTF-8?B?", 10) == 0);
+	rfc2047_decode(title, buf, sizeof(buf));
+	assert_string_equal(buf, "Café =?utf-8?q?=0AX-Evil:_1?=");
+	/* "promo,x" is one type: the comma cannot make a second tag. */
+	assert_string_equal(header_value(p, "Tags"), "instagram,promo x");
+	/* javascript: is not a link to open. */
+	assert_null(header_value(p, "Click"));
+	assert_string_equal(header_value(p, "Priority"), "4");
+
+	p = build("ntfy", "ntfyclick", SM_EV_DUE, 0);
+	assert_string_equal(header_value(p, "Title"), "Plain");
+	const char *click = header_value(p, "Click");
+	assert_non_null(click);
+	rfc2047_decode(click, buf, sizeof(buf));
+	assert_string_equal(buf, "https://example.com/café?q==?x?=");
 }
 
 /*
@@ -445,13 +702,19 @@ test_discord_cut_in_title(void **state)
 	assert_int_equal(json_array_size(parse), 0);
 }
 
+/* A long non-ASCII title: several RFC 2047 words, each at most 75
+ * characters, cut between characters. */
 static void
-assert_no_crlf(const struct sm_payload *p)
+test_ntfy_encoding_long(void **state)
 {
-	for (int i = 0; i < p->nheaders; i++)
-		if (strpbrk(p->headers[i], "\r\n"))
-			fail_msg("header %d has a line break: %s", i,
-				 p->headers[i]);
+	(void)state;
+	char buf[1024];
+	load(long_title_ics(300));
+	const struct sm_payload *p = build("ntfy", "long", SM_EV_DUE, 0);
+	rfc2047_decode(header_value(p, "Title"), buf, sizeof(buf));
+	assert_int_equal(strlen(buf), 300 * 3);
+	for (int i = 0; i < 300; i++)
+		assert_memory_equal(buf + 3 * i, "日", 3);
 }
 
 static void
@@ -556,6 +819,56 @@ test_template_json(void **state)
 	assert_string_equal(str_at(o, "event"), "post.reminder");
 }
 
+/*
+ * Issue 11: every placeholder, the event type as {{event}} ({{type}} is
+ * the post's content type), and each time as people read it and in
+ * RFC 3339 with the webhook zone's offset: a reminder 1 h before 09:00 in
+ * Paris is scheduled at 08:00+01:00.
+ */
+static void
+test_template_all(void **state)
+{
+	(void)state;
+	load(NULL);
+	const struct sm_sched_event *ev = event_of("launch", SM_EV_REMINDER);
+	build("tall", "launch", SM_EV_REMINDER, 0);
+	json_t *o = body_json();
+	assert_string_equal(str_at(o, "event"), "post.reminder");
+	assert_string_equal(str_at(o, "id"), ev->id);
+	assert_string_equal(str_at(o, "uid"), "launch");
+	assert_string_equal(str_at(o, "rid"), "2026-12-03T08:00:00Z");
+	assert_string_equal(str_at(o, "calendar"), "main");
+	assert_string_equal(str_at(o, "status"), "scheduled");
+	assert_string_equal(str_at(o, "persona"), "founders");
+	assert_string_equal(str_at(o, "campaign"), "winter");
+	assert_string_equal(str_at(o, "publish_at"), "03/12 09:00");
+	assert_string_equal(str_at(o, "publish_at_iso"),
+			    "2026-12-03T09:00:00+01:00");
+	assert_string_equal(str_at(o, "scheduled_at"), "03/12 08:00");
+	assert_string_equal(str_at(o, "scheduled_at_iso"),
+			    "2026-12-03T08:00:00+01:00");
+	/* The overdue event is scheduled 2 h after the publish time. */
+	build("tall", "launch", SM_EV_OVERDUE, 0);
+	o = body_json();
+	assert_string_equal(str_at(o, "event"), "post.overdue");
+	assert_string_equal(str_at(o, "scheduled_at_iso"),
+			    "2026-12-03T11:00:00+01:00");
+	assert_string_equal(str_at(o, "publish_at_iso"),
+			    "2026-12-03T09:00:00+01:00");
+	/* In UTC the offset is Z, as in the json format. */
+	struct sm_webhook wh = *hook("tjson");
+	wh.template_text = (char[]){"{{publish_at_iso}} {{scheduled_at_iso}}"};
+	wh.content_type = (char[]){"text/plain"};
+	wh.headers.n = 0;
+	sm_payload_free(&fx.pl);
+	assert_int_equal(sm_payload_build(fx.cfg, &wh,
+					  event_of("launch", SM_EV_DUE),
+					  FIRED_MS, 0, &fx.pl),
+			 0);
+	assert_string_equal(fx.pl.body,
+			    "2026-12-03T08:00:00Z 2026-12-03T08:00:00Z");
+}
+
 static void
 test_template_form(void **state)
 {
@@ -583,6 +896,78 @@ test_template_text(void **state)
 	assert_int_equal(p->nheaders, 1);
 	assert_string_equal(p->headers[0], "X-Source: smcal");
 }
+
+/*
+ * Issue 13, item 4: template values are escaped for the content type:
+ * HTML and XML entities (any +xml type), JSON for any +json type, raw
+ * only where the config says escape = none; escape = NAME forces a rule.
+ */
+static void
+test_template_escape(void **state)
+{
+	(void)state;
+	load(NULL);
+	const struct sm_payload *p = build("thtml", "hostile", SM_EV_DUE, 0);
+	assert_string_equal(p->content_type, "text/html; charset=utf-8");
+	assert_string_equal(p->body,
+			    "<p title=\"&lt;!channel&gt; &lt;!everyone&gt; "
+			    "&lt;@U0123ABC&gt; &lt;http://evil.example/x|"
+			    "click me&gt; a&amp;b\">&lt;!channel&gt; "
+			    "&lt;!everyone&gt; &lt;@U0123ABC&gt; "
+			    "&lt;http://evil.example/x|click me&gt; "
+			    "a&amp;b</p><a href=\"https://example.com/"
+			    "?a=1&amp;b=&lt;2&gt;\">&lt;!here&gt;</a>");
+	p = build("thtml", "quotes", SM_EV_DUE, 0);
+	assert_string_equal(p->body, "<p title=\"Say &quot;hi&quot; \\ now\">"
+				     "Say &quot;hi&quot; \\ now</p>"
+				     "<a href=\"\">instagram</a>");
+
+	p = build("txml", "markdown", SM_EV_DUE, 0);
+	assert_string_equal(p->content_type, "application/atom+xml");
+	assert_string_equal(
+		p->body, "<entry><title>[click me](https://evil.example/x) "
+			 "**bold** ||spoiler|| &lt;@123&gt; `code` _u_ ~~s~~ "
+			 "\\ a\n# big\n&gt; quote\n  -# small</title>"
+			 "<link href='https://example.com/a_(b)?x=&lt;y&gt; "
+			 "z'/></entry>");
+
+	p = build("tldjson", "quotes", SM_EV_DUE, 0);
+	assert_string_equal(str_at(body_json(), "name"), "Say \"hi\" \\ now");
+	p = build("tldjson", "hostile", SM_EV_DUE, 0);
+	assert_string_equal(str_at(body_json(), "url"),
+			    "https://example.com/?a=1&b=<2>");
+
+	/* escape = none: raw, as the config asked. */
+	p = build("tcsv", "cafe", SM_EV_DUE, 0);
+	assert_string_equal(p->body,
+			    "Café & crème 100%,https://example.com/a?b=c");
+	/* escape = html on a type smcal does not know. */
+	p = build("tforce", "hostile", SM_EV_DUE, 0);
+	assert_string_equal(p->content_type, "application/vnd.acme.v1");
+	assert_string_equal(p->body, "<b>&lt;!channel&gt; &lt;!everyone&gt; "
+				     "&lt;@U0123ABC&gt; &lt;http://evil."
+				     "example/x|click me&gt; a&amp;b</b>");
+}
+
+/* A webhook struct filled by hand (escape left at 0, auto) follows its
+ * content type too. */
+static void
+test_template_escape_auto(void **state)
+{
+	(void)state;
+	load(NULL);
+	struct sm_webhook wh = *hook("ttext");
+	wh.content_type = (char[]){"application/xml"};
+	wh.template_text = (char[]){"<t>{{title}}</t>"};
+	wh.headers.n = 0;
+	assert_int_equal(sm_payload_build(fx.cfg, &wh,
+					  event_of("quotes", SM_EV_DUE),
+					  FIRED_MS, 0, &fx.pl),
+			 0);
+	assert_string_equal(fx.pl.body, "<t>Say &quot;hi&quot; \\ now</t>");
+}
+
+#define NBSP "\xc2\xa0"
 
 #define LOCALE_SETUP                                                           \
 	"the fr_FR.UTF-8 locale is missing; as root run: sed -i "              \
@@ -613,12 +998,112 @@ test_date_french(void **state)
 	assert_string_equal(setlocale(LC_ALL, NULL), "C");
 
 	build("fr", "launch", SM_EV_REMINDER, 0);
-	assert_string_equal(
-		str_at(body_json(), "text"),
-		"Reminder: “Launch” goes out on instagram, facebook "
-		"at jeudi  3 décembre à 09:00.\n"
-		"https://example.com/launch");
+	assert_string_equal(str_at(body_json(), "text"),
+			    "Rappel" NBSP ": «" NBSP "Launch" NBSP "» est "
+			    "prévu sur instagram, facebook le jeudi  3 "
+			    "décembre à 09:00.\n"
+			    "https://example.com/launch");
 	assert_string_equal(setlocale(LC_ALL, NULL), "C");
+}
+
+/*
+ * Issue 11: the sentences of the human formats are in the webhook's
+ * language (po/fr.po, built into $(BUILD)/locale), every event type, with
+ * and without platforms, the untitled post included; calendar text is
+ * still escaped for the format, and the process locale stays "C".
+ */
+static void
+test_french(void **state)
+{
+	(void)state;
+	require_fr_locale();
+	load(NULL);
+	const char *when = "jeudi  3 décembre à 09:00";
+	char want[512];
+
+	build("fr", "launch", SM_EV_DUE, 0);
+	snprintf(want, sizeof(want),
+		 "À publier maintenant" NBSP ": «" NBSP "Launch" NBSP
+		 "» sur instagram, facebook (%s).\nhttps://example.com/launch",
+		 when);
+	assert_string_equal(str_at(body_json(), "text"), want);
+	build("fr", "launch", SM_EV_OVERDUE, 0);
+	snprintf(want, sizeof(want),
+		 "En retard" NBSP ": «" NBSP "Launch" NBSP "» sur instagram, "
+		 "facebook était prévu le %s et n’est pas marqué comme "
+		 "fait.\nhttps://example.com/launch",
+		 when);
+	assert_string_equal(str_at(body_json(), "text"), want);
+	/* No title, no platform. */
+	build("fr", "bare", SM_EV_REMINDER, 0);
+	snprintf(want, sizeof(want),
+		 "Rappel" NBSP ": «" NBSP "(sans titre)" NBSP "» est prévu le "
+		 "%s.",
+		 when);
+	assert_string_equal(str_at(body_json(), "text"), want);
+	build("fr", "bare", SM_EV_DUE, 0);
+	snprintf(want, sizeof(want),
+		 "À publier maintenant" NBSP ": «" NBSP "(sans titre)" NBSP
+		 "» (%s).",
+		 when);
+	assert_string_equal(str_at(body_json(), "text"), want);
+	build("fr", "bare", SM_EV_OVERDUE, 0);
+	snprintf(want, sizeof(want),
+		 "En retard" NBSP ": «" NBSP "(sans titre)" NBSP "» était "
+		 "prévu le %s et n’est pas marqué comme fait.",
+		 when);
+	assert_string_equal(str_at(body_json(), "text"), want);
+	/* Slack's escaping holds in French. */
+	build("fr", "hostile", SM_EV_DUE, 0);
+	const char *text = str_at(body_json(), "text");
+	assert_non_null(strstr(text, "«" NBSP "&lt;!channel&gt; "));
+	assert_null(strchr(text, '<'));
+
+	/* Discord: the same sentence, markdown escaped, URL as <URL>. */
+	build("frdiscord", "launch", SM_EV_REMINDER, 0);
+	assert_string_equal(str_at(body_json(), "content"),
+			    "Rappel" NBSP ": «" NBSP "Launch" NBSP "» est "
+			    "prévu sur instagram, facebook le 03/12 09:00.\n"
+			    "<https://example.com/launch>");
+	build("frdiscord", "markdown", SM_EV_DUE, 0);
+	assert_non_null(strstr(str_at(body_json(), "content"),
+			       "À publier maintenant" NBSP ": «" NBSP
+			       "\\[click me\\]"));
+
+	/* ntfy: the body and the Title of an untitled post.  fr_CA finds
+	 * the fr catalogue; the locale itself is not installed (-1: its
+	 * dates fall back to C, which %d/%m does not notice). */
+	build("frntfy", "bare", SM_EV_DUE, -1);
+	assert_string_equal(fx.pl.body, "À publier maintenant" NBSP ": «" NBSP
+					"(sans titre)" NBSP "» (03/12 08:00).");
+	assert_string_equal(fx.pl.headers[0], "Title: (sans titre)");
+	assert_string_equal(setlocale(LC_ALL, NULL), "C");
+}
+
+/* English: no locale, C.UTF-8 (an English locale), and a language
+ * without a catalogue all read the English sentences. */
+static void
+test_english(void **state)
+{
+	(void)state;
+	load(NULL);
+	build("en", "launch", SM_EV_REMINDER, 0);
+	assert_string_equal(str_at(body_json(), "text"),
+			    "Reminder: “Launch” goes out on instagram, "
+			    "facebook at Thursday  3 December 08:00.\n"
+			    "https://example.com/launch");
+	build("en", "bare", SM_EV_OVERDUE, 0);
+	assert_string_equal(str_at(body_json(), "text"),
+			    "Overdue: “(untitled)” was due at Thursday  3 "
+			    "December 08:00 and is not marked done.");
+	/* de_DE: no German catalogue (and no such locale here: -1, the
+	 * daemon warns at load); the text is English. */
+	build("de", "bare", SM_EV_DUE, -1);
+	assert_string_equal(str_at(body_json(), "content"),
+			    "Due now: “\\(untitled\\)” (2026-12-03 08:00 "
+			    "UTC).");
+	build("ntfy", "bare", SM_EV_DUE, 0);
+	assert_string_equal(fx.pl.headers[0], "Title: (untitled)");
 }
 
 static void
@@ -720,6 +1205,16 @@ test_attempt_body(void **state)
 int
 main(void)
 {
+	/* The catalogues of the build tree: $(BUILD)/locale, beside this
+	 * binary's directory ($(BUILD)/tests). */
+	char exe[4096], dir[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		snprintf(dir, sizeof(dir), "%s/../locale", exe);
+		sm_i18n_set_path(dir);
+	}
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_json),
@@ -729,12 +1224,21 @@ main(void)
 		T(test_discord_truncated),
 		T(test_discord_cut_in_title),
 		T(test_ntfy),
+		T(test_slack_escape),
+		T(test_discord_escape),
+		T(test_ntfy_encoding),
+		T(test_ntfy_encoding_long),
+		T(test_template_escape),
+		T(test_template_escape_auto),
 		T(test_ntfy_header_injection),
 		T(test_header_clean),
 		T(test_template_json),
+		T(test_template_all),
 		T(test_template_form),
 		T(test_template_text),
 		T(test_date_french),
+		T(test_french),
+		T(test_english),
 		T(test_date_unknown_locale),
 		T(test_date_zone),
 		T(test_attempt_body),
@@ -742,5 +1246,6 @@ main(void)
 #undef T
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	sm_calendar_zones_cleanup();
+	sm_i18n_cleanup();
 	return rc;
 }

@@ -242,6 +242,105 @@ test_discord_after(void **state)
 	assert_int_equal(d, -99);
 }
 
+/* Values no double-to-integer conversion can take are clamped while still
+ * doubles (a huge negative one was undefined behaviour: UBSan). */
+static void
+test_discord_after_extremes(void **state)
+{
+	(void)state;
+	sm_time d = -99;
+	assert_int_equal(discord("{\"retry_after\": -1e300}", &d), 0);
+	assert_int_equal(d, SM_RETRY_AFTER_MIN);
+	assert_int_equal(discord("{\"retry_after\": -1}", &d), 0);
+	assert_int_equal(d, SM_RETRY_AFTER_MIN);
+	assert_int_equal(discord("{\"retry_after\": -0.0}", &d), 0);
+	assert_int_equal(d, SM_RETRY_AFTER_MIN);
+	assert_int_equal(discord("{\"retry_after\": -9.3e18}", &d), 0);
+	assert_int_equal(d, SM_RETRY_AFTER_MIN);
+	assert_int_equal(discord("{\"retry_after\": 1e300}", &d), 0);
+	assert_int_equal(d, SM_RETRY_AFTER_MAX);
+	assert_int_equal(
+		discord("{\"retry_after\": 1.7976931348623157e308}", &d), 0);
+	assert_int_equal(d, SM_RETRY_AFTER_MAX);
+	assert_int_equal(discord("{\"retry_after\": 3599.5}", &d), 0);
+	assert_int_equal(d, SM_RETRY_AFTER_MAX);
+	assert_int_equal(discord("{\"retry_after\": 4.9e-324}", &d), 0);
+	assert_int_equal(d, SM_RETRY_AFTER_MIN);
+	/* JSON has no NaN or infinity; one that overflows a double is not
+	 * a number jansson returns. */
+	d = -99;
+	assert_int_equal(discord("{\"retry_after\": 1e400}", &d), -1);
+	assert_int_equal(discord("{\"retry_after\": NaN}", &d), -1);
+	assert_int_equal(discord("{\"retry_after\": -Infinity}", &d), -1);
+	assert_int_equal(d, -99);
+}
+
+static void
+feed(struct sm_retry_headers *h, const char *line)
+{
+	sm_retry_header_line(h, line, strlen(line));
+}
+
+/* Only the final response's Retry-After counts: an interim 1xx response's
+ * is forgotten at the next status line (a 103 with Retry-After: 3000 was
+ * applied to the 503 that followed it). */
+static void
+test_header_lines(void **state)
+{
+	(void)state;
+	struct sm_retry_headers h;
+	memset(&h, 0, sizeof(h));
+	feed(&h, "HTTP/1.1 103 Early Hints\r\n");
+	assert_int_equal(h.status, 103);
+	feed(&h, "Retry-After: 3000\r\n");
+	feed(&h, "Link: </x.css>; rel=preload\r\n");
+	feed(&h, "\r\n");
+	assert_int_equal(h.final, 0);
+	feed(&h, "HTTP/1.1 503 Service Unavailable\r\n");
+	assert_int_equal(h.status, 503);
+	assert_string_equal(h.retry_after, "");
+	feed(&h, "Content-Length: 0\r\n");
+	assert_int_equal(h.final, 0);
+	feed(&h, "\r\n");
+	assert_int_equal(h.final, 1);
+	assert_string_equal(h.retry_after, "");
+
+	/* The final response's own value, trimmed, any case. */
+	memset(&h, 0, sizeof(h));
+	feed(&h, "HTTP/1.1 100 Continue\r\n");
+	feed(&h, "\r\n");
+	feed(&h, "HTTP/2 429 \r\n");
+	feed(&h, "retry-AFTER: \t 7 \r\n");
+	feed(&h, "\r\n");
+	assert_int_equal(h.status, 429);
+	assert_int_equal(h.final, 1);
+	assert_string_equal(h.retry_after, "7");
+	/* Trailers after the body do not change the answer. */
+	feed(&h, "Retry-After: 3000\r\n");
+	assert_string_equal(h.retry_after, "7");
+
+	/* A long value is cut to the buffer, a line without a colon or a
+	 * similar name is not Retry-After, a bare LF ends the headers. */
+	memset(&h, 0, sizeof(h));
+	feed(&h, "HTTP/1.0 503 Busy\n");
+	feed(&h, "Retry-Afterwards: 5\n");
+	feed(&h, "Retry-After\n");
+	assert_string_equal(h.retry_after, "");
+	char line[400];
+	memset(line, 0, sizeof(line));
+	strcpy(line, "Retry-After: ");
+	memset(line + 13, '9', 300);
+	strcat(line, "\r\n");
+	feed(&h, line);
+	assert_int_equal(strlen(h.retry_after), sizeof(h.retry_after) - 1);
+	feed(&h, "\n");
+	assert_int_equal(h.final, 1);
+	/* A status line that is not one leaves no status. */
+	memset(&h, 0, sizeof(h));
+	feed(&h, "HTTP/1.1 2x0 Odd\r\n");
+	assert_int_equal(h.status, 0);
+}
+
 static enum sm_outcome
 next(const struct sm_attempt_result *r, int attempts, int64_t now_ms,
      int64_t *next_ms)
@@ -371,6 +470,8 @@ main(void)
 		cmocka_unit_test(test_retry_after_dates),
 		cmocka_unit_test(test_retry_after_garbage),
 		cmocka_unit_test(test_discord_after),
+		cmocka_unit_test(test_discord_after_extremes),
+		cmocka_unit_test(test_header_lines),
 		cmocka_unit_test(test_next_outcomes),
 		cmocka_unit_test(test_next_max_attempts),
 		cmocka_unit_test(test_next_max_age),

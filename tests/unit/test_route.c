@@ -1,7 +1,8 @@
 /*
  * Unit tests for lib/route: which webhooks an event goes to (SPEC section
  * 9): post, platforms, calendar, [daemon], log sink, in that order; "none"
- * at each level; the events filter; unknown names; deduplication.
+ * at each level; the events filter; unknown names; deduplication; the
+ * per-calendar allowlist of what a post's X-SMCAL-WEBHOOK may name.
  *
  * Events come from the real pipeline (config file, calendar text, occur,
  * sched), so the routes are those of events the daemon would fire.
@@ -41,6 +42,7 @@ static const char conf_main[] = "[daemon]\n"
 				"[calendar:main]\n"
 				"path = /dev/null\n"
 				"webhook = cal\n"
+				"webhooks = post, cal\n"
 				"[calendar:quiet]\n"
 				"path = /dev/null\n"
 				"webhook = none\n"
@@ -170,7 +172,8 @@ event_of(const struct fx *f, const char *uid, enum sm_event_type type)
 }
 
 /* The route as "name,name|log" ("|log" when the log sink takes it, "?X"
- * when X is unknown), compared as one string. */
+ * when X is unknown, "!X" when the calendar does not allow the post's X),
+ * compared as one string. */
 static const char *
 route_str(const struct fx *f, const char *uid, enum sm_event_type type,
 	  char *buf, size_t len)
@@ -185,7 +188,9 @@ route_str(const struct fx *f, const char *uid, enum sm_event_type type,
 	if (r.log_sink)
 		o += (size_t)snprintf(buf + o, len - o, "|log");
 	if (r.unknown)
-		snprintf(buf + o, len - o, "?%s", r.unknown);
+		o += (size_t)snprintf(buf + o, len - o, "?%s", r.unknown);
+	if (r.refused)
+		snprintf(buf + o, len - o, "!%s", r.refused);
 	return buf;
 }
 
@@ -387,6 +392,145 @@ test_unknown_in_config(void **state)
 	assert_string_equal(ROUTE(f, "p2", SM_EV_DUE), "|log?phantom");
 }
 
+/* An agency: one daemon, a calendar per client. */
+static const char conf_agency[] = "[daemon]\n"
+				  "timezone = UTC\n"
+				  "webhook = global\n"
+				  "[reminders]\n"
+				  "lead = 1h\n"
+				  "overdue = 2h\n"
+				  "[calendar:clienta]\n"
+				  "path = /dev/null\n"
+				  "webhook = a-pub\n"
+				  "[calendar:clientb]\n"
+				  "path = /dev/null\n"
+				  "webhook = b-pub\n"
+				  "[calendar:strict]\n"
+				  "path = /dev/null\n"
+				  "webhooks = B-Pub\n"
+				  "[calendar:sealed]\n"
+				  "path = /dev/null\n"
+				  "webhook = a-pub\n"
+				  "webhooks = none\n"
+				  "[platform:instagram]\n"
+				  "webhook = ig\n"
+				  "[platform:tiktok]\n"
+				  "webhook = none\n"
+				  "[webhook:global]\n"
+				  "url = https://example.com/global\n"
+				  "[webhook:a-pub]\n"
+				  "url = https://example.com/a\n"
+				  "[webhook:b-pub]\n"
+				  "url = https://example.com/b\n"
+				  "[webhook:ig]\n"
+				  "url = https://example.com/ig\n"
+				  "[webhook:ops]\n"
+				  "url = https://example.com/ops\n";
+
+/*
+ * Issue 13, item 6: a post of client A naming client B's publisher is not
+ * delivered there; it follows the route it would have had without the
+ * override, and the refused name is reported.
+ */
+static void
+test_post_refused(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *a = fx_load(
+		conf_agency, "clienta",
+		ICS(VEV("p1", "X-SMCAL-WEBHOOK:b-pub\r\n")
+			    VEV("p2", "X-SMCAL-WEBHOOK:B-PUB\r\n"
+				      "X-SMCAL-PLATFORM:instagram\r\n")
+				    VEV("p3", "X-SMCAL-WEBHOOK:ops\r\n") VEV(
+					    "p4", "X-SMCAL-WEBHOOK:ig\r\n")
+					    VEV("p5", "X-SMCAL-WEBHOOK:"
+						      "global\r\n")
+						    VEV("p6", "X-SMCAL-WEBHOOK:"
+							      "a-pub\r\n")));
+	assert_string_equal(ROUTE(a, "p1", SM_EV_DUE), "a-pub!b-pub");
+	assert_string_equal(ROUTE(a, "p1", SM_EV_REMINDER), "a-pub!b-pub");
+	/* The normal route of a post on Instagram is Instagram's. */
+	assert_string_equal(ROUTE(a, "p2", SM_EV_DUE), "ig!B-PUB");
+	/* A webhook no route of the calendar uses. */
+	assert_string_equal(ROUTE(a, "p3", SM_EV_DUE), "a-pub!ops");
+	/* The calendar's own routes: its webhook, the platforms', the
+	 * daemon's default. */
+	assert_string_equal(ROUTE(a, "p4", SM_EV_DUE), "ig");
+	assert_string_equal(ROUTE(a, "p5", SM_EV_DUE), "global");
+	assert_string_equal(ROUTE(a, "p6", SM_EV_DUE), "a-pub");
+
+	struct fx *b = fx_load(conf_agency, "clientb",
+			       ICS(VEV("p1", "X-SMCAL-WEBHOOK:b-pub\r\n") VEV(
+				       "p2", "X-SMCAL-WEBHOOK:a-pub\r\n"
+					     "X-SMCAL-PLATFORM:tiktok\r\n")));
+	assert_string_equal(ROUTE(b, "p1", SM_EV_DUE), "b-pub");
+	/* Refused, then tiktok's none: the log sink, not a-pub. */
+	assert_string_equal(ROUTE(b, "p2", SM_EV_DUE), "|log!a-pub");
+}
+
+static void
+test_post_allowlist(void **state)
+{
+	(void)state;
+	char buf[128];
+	/* An explicit list replaces the default. */
+	struct fx *s = fx_load(conf_agency, "strict",
+			       ICS(VEV("p1", "X-SMCAL-WEBHOOK:b-pub\r\n") VEV(
+				       "p2", "X-SMCAL-WEBHOOK:global\r\n"
+					     "X-SMCAL-PLATFORM:instagram\r\n")
+					   VEV("p3", "X-SMCAL-WEBHOOK:none\r\n")
+						   VEV("p4", "X-SMCAL-WEBHOOK:"
+							     "nosuch\r\n")));
+	assert_string_equal(ROUTE(s, "p1", SM_EV_DUE), "b-pub");
+	assert_string_equal(ROUTE(s, "p2", SM_EV_DUE), "ig!global");
+	/* none is always allowed: it only takes deliveries away. */
+	assert_string_equal(ROUTE(s, "p3", SM_EV_DUE), "|log");
+	/* A name that exists nowhere stays a typo for the log sink. */
+	assert_string_equal(ROUTE(s, "p4", SM_EV_DUE), "|log?nosuch");
+
+	struct fx *z = fx_load(conf_agency, "sealed",
+			       ICS(VEV("p1", "X-SMCAL-WEBHOOK:a-pub\r\n")));
+	assert_string_equal(ROUTE(z, "p1", SM_EV_DUE), "a-pub!a-pub");
+
+	/* smctl add's calendar has no section: the platforms' and the
+	 * daemon's routes. */
+	struct fx *q = fx_load(conf_agency, SM_CONFIG_QUEUE_CALENDAR,
+			       ICS(VEV("p1", "X-SMCAL-WEBHOOK:a-pub\r\n") VEV(
+				       "p2", "X-SMCAL-WEBHOOK:ig\r\n")));
+	assert_string_equal(ROUTE(q, "p1", SM_EV_DUE), "global!a-pub");
+	assert_string_equal(ROUTE(q, "p2", SM_EV_DUE), "ig");
+
+	const struct sm_config *cfg = s->cfg;
+	assert_true(sm_route_allowed(cfg, "clienta", "A-Pub"));
+	assert_true(sm_route_allowed(cfg, "clienta", "ig"));
+	assert_true(sm_route_allowed(cfg, "clienta", "global"));
+	assert_true(sm_route_allowed(cfg, "clienta", "none"));
+	assert_false(sm_route_allowed(cfg, "clienta", "b-pub"));
+	assert_false(sm_route_allowed(cfg, "clienta", "ops"));
+	assert_false(sm_route_allowed(cfg, "clienta", NULL));
+	assert_true(sm_route_allowed(cfg, "strict", "b-pub"));
+	assert_false(sm_route_allowed(cfg, "strict", "global"));
+	assert_true(sm_route_allowed(cfg, "sealed", "None"));
+	assert_false(sm_route_allowed(cfg, "sealed", "a-pub"));
+	assert_true(sm_route_allowed(cfg, NULL, "global"));
+	assert_false(sm_route_allowed(cfg, "nosection", "a-pub"));
+
+	sm_route_allowed_list(cfg, "clienta", buf, sizeof(buf));
+	assert_string_equal(buf, "a-pub, ig, global");
+	sm_route_allowed_list(cfg, "clientb", buf, sizeof(buf));
+	assert_string_equal(buf, "b-pub, ig, global");
+	sm_route_allowed_list(cfg, "strict", buf, sizeof(buf));
+	assert_string_equal(buf, "b-pub");
+	sm_route_allowed_list(cfg, "sealed", buf, sizeof(buf));
+	assert_string_equal(buf, "none");
+	sm_route_allowed_list(cfg, "queue", buf, sizeof(buf));
+	assert_string_equal(buf, "ig, global");
+	/* Cut to fit, never past the buffer. */
+	sm_route_allowed_list(cfg, "clienta", buf, 8);
+	assert_string_equal(buf, "a-pub, ");
+}
+
 int
 main(void)
 {
@@ -403,6 +547,8 @@ main(void)
 		cmocka_unit_test_teardown(test_global_none_and_unset, teardown),
 		cmocka_unit_test_teardown(test_events_filter, teardown),
 		cmocka_unit_test_teardown(test_unknown_in_config, teardown),
+		cmocka_unit_test_teardown(test_post_refused, teardown),
+		cmocka_unit_test_teardown(test_post_allowlist, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	sm_calendar_zones_cleanup();

@@ -2065,6 +2065,130 @@ check_first_within(const char *rule, const char *dtstart, int limit,
 			 got);
 }
 
+/*
+ * FREQ=YEARLY;BYMONTHDAY without BYMONTH, BYWEEKNO or BYYEARDAY: the month
+ * is not in the rule, so it comes from DTSTART (RFC 5545 3.3.10,
+ * "information, not contained in the rule ... derived from DTSTART"), as
+ * libical and ical.js read it; recurring-ical-events takes every month.
+ */
+static void
+test_yearly_bymonthday_month_from_dtstart(void **state)
+{
+	(void)state;
+	{
+		static const char *const want[] = {"2024-02-29T00:00:00",
+						   "2028-02-29T00:00:00",
+						   "2032-02-29T00:00:00"};
+		CHECK_ALL_DAY("FREQ=YEARLY;BYMONTHDAY=29;COUNT=3", "2024-02-29",
+			      want);
+	}
+	{
+		static const char *const want[] = {"2024-01-31T09:00:00",
+						   "2025-01-31T09:00:00",
+						   "2026-01-31T09:00:00"};
+		CHECK_ALL("FREQ=YEARLY;BYMONTHDAY=-1;COUNT=3",
+			  "2024-01-31T09:00:00", want);
+	}
+	{
+		/* Several days of DTSTART's month, every other year. */
+		static const char *const want[] = {
+			"2024-03-10T09:00:00", "2024-03-20T09:00:00",
+			"2026-03-01T09:00:00", "2026-03-10T09:00:00",
+			"2026-03-20T09:00:00"};
+		CHECK_ALL("FREQ=YEARLY;INTERVAL=2;BYMONTHDAY=1,10,20;COUNT=5",
+			  "2024-03-05T09:00:00", want);
+	}
+	{
+		/* BYDAY limits the month's days (libical agrees; ical.js takes
+		 * every month of the year). */
+		static const char *const want[] = {"2024-09-13T09:00:00",
+						   "2030-09-13T09:00:00",
+						   "2041-09-13T09:00:00"};
+		CHECK_ALL("FREQ=YEARLY;BYMONTHDAY=13;BYDAY=FR;COUNT=3",
+			  "2024-09-13T09:00:00", want);
+	}
+	{
+		/* With BYYEARDAY, BYWEEKNO or BYMONTH the month is not taken
+		 * from DTSTART. */
+		static const char *const want[] = {"2024-01-15T09:00:00",
+						   "2024-04-15T09:00:00"};
+		CHECK_ALL("FREQ=YEARLY;BYMONTHDAY=15;BYMONTH=1,4;COUNT=2",
+			  "2024-01-15T09:00:00", want);
+	}
+	{
+		static const char *const want[] = {"2024-02-01T09:00:00",
+						   "2025-02-01T09:00:00"};
+		CHECK_ALL("FREQ=YEARLY;BYMONTHDAY=1;BYYEARDAY=32;COUNT=2",
+			  "2024-01-01T09:00:00", want);
+	}
+	{
+		/* Week 1 of 2025 holds 2025-01-01, though DTSTART is in
+		 * April. */
+		static const char *const want[] = {"2025-01-01T09:00:00",
+						   "2026-01-01T09:00:00"};
+		CHECK_ALL("FREQ=YEARLY;BYMONTHDAY=1;BYWEEKNO=1;COUNT=2",
+			  "2024-04-01T09:00:00", want);
+	}
+	check_skip("FREQ=YEARLY;BYMONTHDAY=29", "2024-02-29", 1,
+		   "2031-06-01T00:00:00", 5);
+	CHECK_SKIP_FIRST("FREQ=YEARLY;BYMONTHDAY=29", "2024-02-29", 1,
+			 "2029-01-01T00:00:00", "2032-02-29T00:00:00");
+}
+
+/*
+ * FREQ=YEARLY;BYWEEKNO: the period is the week-numbering year (by WKST), a
+ * week keeps the days it has in the neighbouring calendar year, and INTERVAL
+ * counts week-years from the week-year of DTSTART.
+ */
+static void
+test_byweekno_week_year_period(void **state)
+{
+	(void)state;
+	{
+		/* 2024-12-31 is in week 1 of 2025: week-years 2025, 2028,
+		 * 2031. */
+		static const char *const want[] = {
+			"2024-12-31T00:00:00", "2028-01-03T00:00:00",
+			"2028-01-04T00:00:00", "2030-12-30T00:00:00",
+			"2030-12-31T00:00:00"};
+		CHECK_ALL_DAY("FREQ=YEARLY;BYWEEKNO=1;BYDAY=MO,TU;INTERVAL=3;"
+			      "UNTIL=20320101",
+			      "2024-12-31", want);
+	}
+	{
+		/* 2021-01-02 is in week 53 of 2020; of the even week-years
+		 * from 2020, 2026 and 2032 have a week 53 too. */
+		static const char *const want[] = {
+			"2021-01-02T09:00:00", "2027-01-01T09:00:00",
+			"2027-01-02T09:00:00", "2032-12-31T09:00:00",
+			"2033-01-01T09:00:00"};
+		CHECK_PREFIX("FREQ=YEARLY;BYWEEKNO=53;BYDAY=SA,FR;INTERVAL=2",
+			     "2021-01-02T09:00:00", want);
+	}
+	{
+		/* BYSETPOS counts in the week-year: the last day of week 1 of
+		 * 2025 is in 2025, its first in 2024. */
+		static const char *const want[] = {"2024-12-30T09:00:00",
+						   "2025-12-29T09:00:00"};
+		CHECK_ALL("FREQ=YEARLY;BYWEEKNO=1;BYDAY=MO,SU;BYSETPOS=1;"
+			  "COUNT=2",
+			  "2024-12-30T09:00:00", want);
+	}
+	{
+		/* Without BYDAY: DTSTART's weekday of each chosen week. */
+		static const char *const want[] = {"2024-12-31T09:00:00",
+						   "2027-01-05T09:00:00",
+						   "2029-01-02T09:00:00"};
+		CHECK_ALL("FREQ=YEARLY;BYWEEKNO=1;INTERVAL=2;COUNT=3",
+			  "2024-12-31T09:00:00", want);
+	}
+	check_skip("FREQ=YEARLY;BYWEEKNO=1;BYDAY=MO,TU;INTERVAL=3",
+		   "2024-12-31", 1, "2030-12-30T12:00:00", 6);
+	CHECK_SKIP_FIRST("FREQ=YEARLY;BYWEEKNO=1;BYDAY=MO,TU;INTERVAL=3",
+			 "2024-12-31", 1, "2030-06-01T00:00:00",
+			 "2030-12-30T00:00:00");
+}
+
 /* A rule that can never match ends, and quickly, at every FREQ. */
 static void
 test_never_matching_rule_ends(void **state)
@@ -2380,6 +2504,8 @@ main(void)
 		cmocka_unit_test(test_count_and_until),
 		cmocka_unit_test(test_leap_years),
 		cmocka_unit_test(test_byweekno_year_boundaries),
+		cmocka_unit_test(test_yearly_bymonthday_month_from_dtstart),
+		cmocka_unit_test(test_byweekno_week_year_period),
 		cmocka_unit_test(test_byyearday_negative),
 		cmocka_unit_test(test_byday_ordinals_yearly_monthly),
 		cmocka_unit_test(test_dtstart_defaults),

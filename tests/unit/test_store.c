@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/store: the schema is created at version 1 and a newer
+ * Unit tests for lib/store: the schema is created at its version and a newer
  * one is refused, the fired-event ledger is idempotent and durable across a
  * reopen and a crash, missed events list oldest first, done marks and daemon
  * facts read back what was written.  Each test works in its own mkdtemp
@@ -12,10 +12,12 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,8 +129,9 @@ event(const char *id, sm_time at)
 	return ev;
 }
 
-/* The schema version this code creates: 1 (ledger) + 1 (outbox). */
-#define SCHEMA 2
+/* The schema version this code creates: ledger, outbox, queue, why a
+ * missed event did not fire. */
+#define SCHEMA 4
 
 static void
 test_open_creates_schema(void **state)
@@ -349,6 +352,77 @@ test_missed(void **state)
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(sm_store_list_missed(f->st, 0, collect, &l), 0);
 	assert_int_equal(l.n, 0);
+
+	/* Newest first, and the count. */
+	assert_int_equal(sm_store_count_missed(f->st), 4);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(sm_store_list_missed_recent(f->st, 2, collect, &l), 2);
+	assert_string_equal(l.ids[0], "evt_m4");
+	assert_string_equal(l.ids[1], "evt_m3");
+	assert_int_equal(l.at[0], 400);
+	assert_int_equal(l.lead[0], 180);
+}
+
+/* Why a recorded event did not fire, and "is it recorded" for the daemon's
+ * loads (an event neither fired nor recorded is decided again). */
+static void
+test_missed_reason(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	struct sm_store_event evs[2] = {event("evt_past", 100),
+					event("evt_stale", 200)};
+	evs[0].fired_at = evs[1].fired_at = 0;
+	evs[1].type = "post.reminder";
+	evs[1].reason = SM_STORE_COLLAPSED; /* evs[0]: NULL, "missed" */
+	assert_int_equal(sm_store_has_missed(f->st, "evt_past"), 0);
+	assert_int_equal(sm_store_record_missed(f->st, evs, 2), 0);
+	assert_int_equal(sm_store_has_missed(f->st, "evt_past"), 1);
+	assert_int_equal(sm_store_has_missed(f->st, "evt_stale"), 1);
+	assert_int_equal(sm_store_has_missed(f->st, "evt_other"), 0);
+	assert_int_equal(sm_store_has_fired(f->st, "evt_stale"), 0);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM missed WHERE "
+				      "id = 'evt_past' AND reason = 'missed'"),
+			 1);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM missed WHERE "
+				      "id = 'evt_stale' AND reason = "
+				      "'collapsed'"),
+			 1);
+}
+
+static void
+reason_of(void *ctx, const struct sm_store_event *ev)
+{
+	snprintf(ctx, 32, "%s", ev->reason);
+}
+
+/* A version 3 database (missed rows without a reason) is brought to 4:
+ * its rows read as missed. */
+static void
+test_migrate_reason(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	struct sm_store_event ev = event("evt_old", 100);
+	assert_int_equal(sm_store_record_missed(f->st, &ev, 1), 0);
+	sm_store_close(f->st);
+	f->st = NULL;
+	char path[128];
+	db_path(f, path, sizeof(path));
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "ALTER TABLE missed DROP COLUMN reason;"
+				      "PRAGMA user_version = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	f->st = open_store(f);
+	assert_int_equal(sm_store_schema_version(f->st), SCHEMA);
+	char reason[32] = "";
+	assert_int_equal(sm_store_list_missed(f->st, 10, reason_of, reason), 1);
+	assert_string_equal(reason, "missed");
+	assert_int_equal(sm_store_has_missed(f->st, "evt_old"), 1);
 }
 
 static void
@@ -470,6 +544,105 @@ test_newer_schema_refused(void **state)
 	assert_int_equal(query_int(f, "SELECT count(*) FROM fired"), 1);
 }
 
+/* Creates an empty file of that mode (umask aside). */
+static void
+make_file(const char *path, mode_t mode)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/*
+ * Another user's database must never be adopted: a symbolic link at
+ * smcal.db (even to a good database of ours) is refused, without
+ * following it (SQLITE_OPEN_NOFOLLOW backs the check up).
+ */
+static void
+test_symlink_refused(void **state)
+{
+	struct fixture *f = *state;
+	char sub[128], target[160], path[128], err[512] = "";
+	snprintf(sub, sizeof(sub), "%s/elsewhere", f->dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	struct sm_store *st = NULL;
+	assert_int_equal(sm_store_open(sub, &st, err, sizeof(err)), 0);
+	sm_store_close(st);
+	snprintf(target, sizeof(target), "%s/smcal.db", sub);
+	db_path(f, path, sizeof(path));
+	assert_int_equal(symlink(target, path), 0);
+
+	st = (struct sm_store *)1;
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), -EPERM);
+	assert_null(st);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "symbolic link"));
+
+	/* A link planted at -wal or -shm is refused as well. */
+	unlink(path);
+	st = NULL;
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), 0);
+	sm_store_close(st);
+	char wal[160];
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	assert_int_equal(symlink(target, wal), 0);
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, wal));
+	assert_non_null(strstr(err, "symbolic link"));
+	unlink(wal);
+	char cleanup[200];
+	snprintf(cleanup, sizeof(cleanup), "%s/smcal.db", sub);
+	unlink(cleanup);
+	snprintf(cleanup, sizeof(cleanup), "%s/smcal.db-wal", sub);
+	unlink(cleanup);
+	snprintf(cleanup, sizeof(cleanup), "%s/smcal.db-shm", sub);
+	unlink(cleanup);
+	assert_int_equal(rmdir(sub), 0);
+}
+
+/* Database files others can write, or that belong to another user, are
+ * refused before SQLite reads them. */
+static void
+test_unsafe_files_refused(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	sm_store_close(f->st);
+	f->st = NULL;
+	char path[128], wal[160], err[512] = "";
+	db_path(f, path, sizeof(path));
+	struct sm_store *st = NULL;
+
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), -EPERM);
+	assert_null(st);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "writable by group or others"));
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), -EPERM);
+	assert_int_equal(chmod(path, 0640), 0);
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	make_file(wal, 0666);
+	assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, wal));
+	unlink(wal);
+
+	if (geteuid() == 0) {
+		/* As root (CI): a database of another user is refused. */
+		assert_int_equal(chown(path, 65534, 65534), 0);
+		assert_int_equal(sm_store_open(f->dir, &st, err, sizeof(err)),
+				 -EPERM);
+		assert_non_null(strstr(err, "owned by uid 65534"));
+		assert_int_equal(chown(path, 0, 0), 0);
+	}
+	/* Safe again: it opens, with what it held. */
+	f->st = open_store(f);
+	assert_int_equal(sm_store_schema_version(f->st) > 0, 1);
+}
+
 /* Held in a global so that valgrind, in the child, counts it as reachable. */
 static struct sm_store *crash_store;
 
@@ -571,6 +744,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_batch_rolls_back, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missed_reason, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_reason, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_dir, setup,
@@ -583,6 +760,10 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_crash_kill, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unsafe_files_refused,
+						setup, teardown),
 		cmocka_unit_test(test_close_null),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -835,6 +835,60 @@ group_teardown(void **state)
 			(void *)(uintptr_t)(zone)                              \
 	}
 
+/*
+ * RFC 3339 in a zone, as smcald's log writes times (issue 11): the local
+ * time with its offset, "Z" at offset zero, milliseconds on request, and
+ * instants before 1970 with a positive fraction.
+ */
+static void
+test_format(void **state)
+{
+	(void)state;
+	char buf[SM_TZ_RFC3339_MAX];
+	const struct sm_tz *paris = sm_calendar_system_zone("Europe/Paris");
+	const struct sm_tz *ny = sm_calendar_system_zone("America/New_York");
+	const struct sm_tz *kolkata = sm_calendar_system_zone("Asia/Kolkata");
+	assert_non_null(paris);
+	assert_non_null(ny);
+	assert_non_null(kolkata);
+	sm_time t = utc("2026-12-01T08:00:00Z");
+	assert_string_equal(sm_tz_format(paris, t * 1000, 0, buf, sizeof(buf)),
+			    "2026-12-01T09:00:00+01:00");
+	assert_string_equal(
+		sm_tz_format(paris, t * 1000 + 45, 1, buf, sizeof(buf)),
+		"2026-12-01T09:00:00.045+01:00");
+	/* Summer time. */
+	t = utc("2026-07-01T08:00:00Z");
+	assert_string_equal(sm_tz_format(paris, t * 1000, 0, buf, sizeof(buf)),
+			    "2026-07-01T10:00:00+02:00");
+	assert_string_equal(sm_tz_format(ny, t * 1000, 0, buf, sizeof(buf)),
+			    "2026-07-01T04:00:00-04:00");
+	assert_string_equal(
+		sm_tz_format(kolkata, t * 1000 + 999, 1, buf, sizeof(buf)),
+		"2026-07-01T13:30:00.999+05:30");
+	/* UTC, and no zone at all. */
+	assert_string_equal(sm_tz_format(sm_calendar_system_zone("UTC"),
+					 t * 1000, 1, buf, sizeof(buf)),
+			    "2026-07-01T08:00:00.000Z");
+	assert_string_equal(sm_tz_format(NULL, t * 1000, 0, buf, sizeof(buf)),
+			    "2026-07-01T08:00:00Z");
+	/* Before 1970: -1 ms is 23:59:59.999 the day before. */
+	assert_string_equal(sm_tz_format(NULL, -1, 1, buf, sizeof(buf)),
+			    "1969-12-31T23:59:59.999Z");
+	/* A fixed zone with seconds in its offset (an LMT): the offset is
+	 * cut to whole minutes and the local time with it, so the text
+	 * still names the same instant. */
+	struct sm_tz *lmt = sm_tz_new_fixed("LMT", 561); /* +00:09:21 */
+	assert_non_null(lmt);
+	assert_string_equal(sm_tz_format(lmt, 0, 0, buf, sizeof(buf)),
+			    "1970-01-01T00:09:00+00:09");
+	sm_tz_free(lmt);
+	/* A short buffer is cut, never overrun. */
+	char small[11];
+	sm_tz_format(paris, t * 1000, 0, small, sizeof(small));
+	assert_string_equal(small, "2026-07-01");
+}
+
 int
 main(void)
 {
@@ -877,6 +931,7 @@ main(void)
 		cmocka_unit_test(test_free_null),
 		cmocka_unit_test(test_windows_zone),
 		cmocka_unit_test(test_system_zone_names),
+		cmocka_unit_test(test_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
