@@ -1919,6 +1919,41 @@ test_skip_to_with_count_dense(void **state)
 						 taken);
 }
 
+/* COUNT counted by periods on the rules of week-numbering years (YEARLY
+ * with BYWEEKNO: a period is a week-year, whose days straddle calendar
+ * years) and of YEARLY BYMONTHDAY without BYMONTH (DTSTART's month): the
+ * same instances as plain iteration, across year boundaries. */
+static void
+test_skip_to_with_count_years(void **state)
+{
+	(void)state;
+	static const char *const tos[] = {
+		"2024-12-29T00:00:00", "2024-12-30T09:00:00",
+		"2025-01-01T00:00:00", "2026-12-28T00:00:00",
+		"2027-01-03T09:00:01", "2031-06-01T00:00:00",
+		"2037-12-31T00:00:00", "2060-01-01T00:00:00"};
+	static const char *const rules[] = {
+		"FREQ=YEARLY;BYWEEKNO=1;BYDAY=MO;COUNT=30",
+		"FREQ=YEARLY;BYWEEKNO=1,52,53;BYDAY=MO,SU;COUNT=60",
+		"FREQ=YEARLY;BYWEEKNO=-1;BYDAY=TH,FR;COUNT=25",
+		"FREQ=YEARLY;BYWEEKNO=1;BYDAY=SU;WKST=SU;COUNT=40",
+		"FREQ=YEARLY;INTERVAL=2;BYWEEKNO=53;BYDAY=MO;COUNT=12",
+		"FREQ=YEARLY;BYMONTHDAY=1;BYWEEKNO=1;COUNT=10",
+		"FREQ=YEARLY;BYMONTHDAY=-1;COUNT=40",
+		"FREQ=YEARLY;INTERVAL=2;BYMONTHDAY=1,10,20;COUNT=50",
+		"FREQ=YEARLY;BYMONTHDAY=13;BYDAY=FR;COUNT=8",
+	};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(*rules); i++)
+		for (size_t k = 0; k < sizeof(tos) / sizeof(*tos); k++) {
+			check_skip(rules[i], "2024-01-01T09:00:00", 0, tos[k],
+				   4);
+			check_skip(rules[i], "2024-12-30T09:00:00", 0, tos[k],
+				   4);
+			check_skip_taken(rules[i], "2024-12-30T09:00:00",
+					 tos[k], 2);
+		}
+}
+
 /* skip_to after some instances were taken, inside the current period. */
 static void
 test_skip_to_mid_iteration(void **state)
@@ -2517,6 +2552,7 @@ main(void)
 		cmocka_unit_test(test_skip_to_without_count),
 		cmocka_unit_test(test_skip_to_with_count),
 		cmocka_unit_test(test_skip_to_with_count_dense),
+		cmocka_unit_test(test_skip_to_with_count_years),
 		cmocka_unit_test(test_skip_to_mid_iteration),
 		cmocka_unit_test(test_iterator_copy),
 		cmocka_unit_test(test_never_matching_rule_ends),
