@@ -19,6 +19,8 @@ from shared calendars, and nothing in it may stop firing.
 - sigterm_loads: SIGTERM during the first load and during the reload of a
   16 MB calendar (sixteen 1 MB descriptions, unfolded) stops the daemon
   within a second.
+- status_during_load: smctl status sent while a 32 MB calendar loads at
+  start waits in the socket's backlog and is answered after the load.
 - batch_cut_collapse: a start with more late events than one wake-up takes
   (FIRE_BATCH_MAX): a post's early reminder, in the first batch, collapses
   into its later one, left to the next batch, as it would within one batch
@@ -29,6 +31,7 @@ asserts sub-second timing.
 
 Usage: hostile_test.py [SCENARIO...]   (default: all)
 """
+import json
 import os
 import re
 import signal
@@ -40,6 +43,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemon_test as dt  # noqa: E402
+import smcal_it as it  # noqa: E402
 from daemon_test import (Daemon, Fail, TM, TS, check, conf_text,  # noqa: E402
                          iso_ms_to_ms, now, posts, read_events, scenario_dir,
                          vcalendar, vevent, wait_events, wait_for, write,
@@ -283,15 +287,15 @@ def s_huge_text():
     timed_stop(dm, "after a huge calendar", 5)
 
 
-def big_calendar(path, t):
-    """16 MB: sixteen posts with a DESCRIPTION of 1 MiB less 2 KB each, on
-    one line (what an exporter that does not fold writes)."""
+def big_calendar(path, t, n=16):
+    """16 MB: sixteen posts (n) with a DESCRIPTION of 1 MiB less 2 KB each,
+    on one line (what an exporter that does not fold writes)."""
     text = "Calendar text nobody reads. " * 64
     value = (1 << 20) - 2048
     with open(path + ".tmp", "w", newline="") as f:
         f.write("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
                 "PRODID:-//smcal tests//EN\r\n")
-        for i in range(16):
+        for i in range(n):
             f.write("BEGIN:VEVENT\r\nUID:big%d\r\nDTSTART:%s\r\n"
                     "SUMMARY:big\r\nDESCRIPTION:" % (i, dt.ical_utc(t + 86400)))
             left = value
@@ -326,6 +330,31 @@ def s_sigterm_loads():
     dm.send(signal.SIGHUP)
     dm.wait_log(r"SIGHUP: reloading", 5, "the reload's start")
     timed_stop(dm, "during a reload", 1)
+
+
+def s_status_during_load():
+    """smctl status sent while a 32 MB calendar loads at start: the socket
+    exists (it is taken before the load) and the call waits in its backlog,
+    then is answered once the load is done, with what was loaded."""
+    d = scenario_dir("status_during_load")
+    cal = os.path.join(d, "cal.ics")
+    sock = os.path.join(d, "run", "smcal.sock")
+    big_calendar(cal, now(), 32)
+    write(os.path.join(d, "smcal.conf"), conf_text(d, [("main", cal)]))
+    dm = Daemon(d).start(wait_ready=False)
+    wait_for(lambda: os.path.exists(sock), 10 * TM, "the control socket",
+             interval=0.001)
+    during = not re.search(r"loaded \d+ posts?", dm.text())
+    t0 = time.monotonic()
+    rc, out, err = it.smctl("-s", sock, "status", "--json", timeout=60)
+    print("  status answered after %.2f s (%s the load)" %
+          (time.monotonic() - t0, "sent during" if during else "after"))
+    check(rc == 0, "smctl status: exit %d: %s" % (rc, err))
+    st = json.loads(out)
+    check(st["posts"] == 32 and st["calendars"][0]["state"] == "ok",
+          "status: %d posts, calendars %s" % (st["posts"], st["calendars"]))
+    dm.wait_ready(10 * TM)
+    dm.stop()
 
 
 def s_batch_cut_collapse():
@@ -381,6 +410,7 @@ SCENARIOS = [
     ("dense_future", s_dense_future),
     ("huge_text", s_huge_text),
     ("sigterm_loads", s_sigterm_loads),
+    ("status_during_load", s_status_during_load),
     ("batch_cut_collapse", s_batch_cut_collapse),
 ]
 
