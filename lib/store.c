@@ -171,6 +171,7 @@ enum stmt_id {
 	ST_LIST_MISSED,
 	ST_MARK_DONE,
 	ST_IS_DONE,
+	ST_GET_DONE,
 	ST_CANCEL,
 	ST_IS_CANCELLED,
 	ST_GET_META,
@@ -212,6 +213,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" DO UPDATE SET url = excluded.url, at = excluded.at",
 	[ST_IS_DONE] = "SELECT 1 FROM done WHERE calendar = ?1 AND uid = ?2"
 		       " AND recurrence_id = ?3",
+	[ST_GET_DONE] = "SELECT at, url FROM done WHERE calendar = ?1"
+			" AND uid = ?2 AND recurrence_id = ?3",
 	[ST_CANCEL] = "INSERT INTO cancelled (calendar, uid, recurrence_id, at)"
 		      " VALUES (?1, ?2, ?3, ?4)"
 		      " ON CONFLICT (calendar, uid, recurrence_id) DO NOTHING",
@@ -838,6 +841,32 @@ sm_store_is_done(struct sm_store *st, const char *calendar, const char *uid,
 	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 	if (ret < 0)
 		db_fail(st, "looking up a done mark");
+	sqlite3_reset(s);
+	return ret;
+}
+
+int
+sm_store_get_done(struct sm_store *st, const char *calendar, const char *uid,
+		  const char *recurrence_id, sm_time *at, char **url)
+{
+	sqlite3_stmt *s = st->stmt[ST_GET_DONE];
+	bind_text(s, 1, calendar);
+	bind_text(s, 2, uid);
+	bind_text(s, 3, recurrence_id);
+	int rc = sqlite3_step(s);
+	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (ret == 1) {
+		if (at)
+			*at = sqlite3_column_int64(s, 0);
+		if (url) {
+			const char *u = column_text(s, 1);
+			*url = u ? strdup(u) : NULL;
+			if (u && !*url)
+				abort();
+		}
+	} else if (ret < 0) {
+		db_fail(st, "reading a done mark");
+	}
 	sqlite3_reset(s);
 	return ret;
 }

@@ -109,6 +109,13 @@ int sm_store_mark_done(struct sm_store *st, const char *calendar,
 int sm_store_is_done(struct sm_store *st, const char *calendar, const char *uid,
 		     const char *recurrence_id);
 
+/* Reads an occurrence's done mark: 1 with *at and *url (malloc'd, NULL
+ * when none was given; the caller frees) filled when it is marked done, 0
+ * when not, -1 on error.  at and url may be NULL. */
+int sm_store_get_done(struct sm_store *st, const char *calendar,
+		      const char *uid, const char *recurrence_id, sm_time *at,
+		      char **url);
+
 /* Cancels one occurrence of a calendar post (smctl cancel UID
  * --occurrence RID), at instant at: the daemon no longer fires its events.
  * Returns 0, 1 when it already was (nothing changes), or -1. */

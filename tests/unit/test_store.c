@@ -458,6 +458,28 @@ test_done(void **state)
 			 1);
 	assert_int_equal(sm_store_is_done(f->st, "main", "u1", "2026-12-01"),
 			 1);
+	/* The mark reads back with its instant and URL. */
+	sm_time at = 0;
+	char *url = NULL;
+	assert_int_equal(
+		sm_store_get_done(f->st, "main", "u1", "2026-12-01", &at, &url),
+		1);
+	assert_int_equal(at, 20);
+	assert_string_equal(url, "https://example.org/p/9");
+	free(url);
+	char untouched[] = "untouched";
+	url = untouched;
+	assert_int_equal(
+		sm_store_get_done(f->st, "main", "u1", "2026-12-08", &at, &url),
+		0);
+	assert_ptr_equal(url, untouched);
+	assert_int_equal(
+		sm_store_mark_done(f->st, "main", "u2", "2026-12-01", NULL, 30),
+		0);
+	assert_int_equal(sm_store_get_done(f->st, "main", "u2", "2026-12-01",
+					   NULL, &url),
+			 1);
+	assert_null(url);
 }
 
 static void
