@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const status_names[] = {
@@ -51,6 +52,31 @@ member_string(struct sm_jsonw *w, const char *key, const char *v)
 	sm_jsonw_string(w, v);
 }
 
+/* A text member cut at SM_POSTVIEW_MAX_TEXT bytes (before a UTF-8
+ * continuation byte); returns 1 when it was cut. */
+static int
+member_text(struct sm_jsonw *w, const char *key, const char *v)
+{
+	if (!v)
+		return 0;
+	size_t n = strnlen(v, SM_POSTVIEW_MAX_TEXT + 1);
+	if (n <= SM_POSTVIEW_MAX_TEXT) {
+		member_string(w, key, v);
+		return 0;
+	}
+	n = SM_POSTVIEW_MAX_TEXT;
+	while (n > 0 && ((unsigned char)v[n] & 0xc0) == 0x80)
+		n--;
+	char *cut = malloc(n + 1);
+	if (!cut)
+		abort();
+	memcpy(cut, v, n);
+	cut[n] = '\0';
+	member_string(w, key, cut);
+	free(cut);
+	return 1;
+}
+
 void
 sm_postview_json(struct sm_jsonw *w, const struct sm_postview *v,
 		 const struct sm_tz *zone)
@@ -60,8 +86,8 @@ sm_postview_json(struct sm_jsonw *w, const struct sm_postview *v,
 	member_string(w, "id", v->id ? v->id : "");
 	member_string(w, "occurrence", v->occurrence ? v->occurrence : "");
 	member_string(w, "calendar", v->calendar ? v->calendar : "");
-	member_string(w, "title", v->title);
-	member_string(w, "body", v->body);
+	int cut = member_text(w, "title", v->title);
+	cut |= member_text(w, "body", v->body);
 	member_string(
 		w, "publish_at",
 		sm_civil_format(v->publish_at, SM_CIVIL_UTC, buf, sizeof(buf)));
@@ -75,10 +101,10 @@ sm_postview_json(struct sm_jsonw *w, const struct sm_postview *v,
 		sm_jsonw_string(w, v->platforms[i]);
 	}
 	sm_jsonw_close(w, ']');
-	member_string(w, "type", v->type);
-	member_string(w, "persona", v->persona);
-	member_string(w, "campaign", v->campaign);
-	member_string(w, "url", v->url);
+	cut |= member_text(w, "type", v->type);
+	cut |= member_text(w, "persona", v->persona);
+	cut |= member_text(w, "campaign", v->campaign);
+	cut |= member_text(w, "url", v->url);
 	member_string(w, "status", sm_postview_status_name(v->status));
 	sm_jsonw_key(w, "recurring");
 	sm_jsonw_raw(w, v->recurring ? "true" : "false", v->recurring ? 4 : 5);
@@ -86,7 +112,11 @@ sm_postview_json(struct sm_jsonw *w, const struct sm_postview *v,
 		member_string(w, "done_at",
 			      sm_civil_format(v->done_at, SM_CIVIL_UTC, buf,
 					      sizeof(buf)));
-		member_string(w, "posted_url", v->posted_url);
+		cut |= member_text(w, "posted_url", v->posted_url);
+	}
+	if (cut) {
+		sm_jsonw_key(w, "truncated");
+		sm_jsonw_raw(w, "true", 4);
 	}
 	sm_jsonw_close(w, '}');
 }

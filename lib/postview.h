@@ -18,6 +18,11 @@
 #include "jsonw.h"
 #include "tz.h"
 
+/* Text fields longer than this (calendar posts may carry megabytes) are
+ * cut at a character boundary in the JSON, which then says "truncated":
+ * a reply stays far below the wire's 1 MiB. */
+#define SM_POSTVIEW_MAX_TEXT (64 * 1024)
+
 enum sm_postview_status {
 	SM_PV_DRAFT,
 	SM_PV_SCHEDULED,
@@ -59,7 +64,8 @@ int sm_postview_status_parse(const char *s);
 /*
  * Appends the Post object of v to w (an object, nothing around it), with
  * publish_at in UTC and publish_at_local in zone (NULL: UTC) with its
- * offset.  Absent optional fields are left out.
+ * offset.  Absent optional fields are left out; a text field over
+ * SM_POSTVIEW_MAX_TEXT bytes is cut and "truncated": true added.
  */
 void sm_postview_json(struct sm_jsonw *w, const struct sm_postview *v,
 		      const struct sm_tz *zone);

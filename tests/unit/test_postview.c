@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "calendar.h"
@@ -108,6 +109,47 @@ test_json_minimal(void **state)
 	sm_jsonw_free(&w);
 }
 
+/* A body of megabytes (a calendar's DESCRIPTION) is cut at a character
+ * boundary, and the object says so. */
+static void
+test_json_truncated(void **state)
+{
+	(void)state;
+	size_t n = SM_POSTVIEW_MAX_TEXT + 100;
+	char *body = malloc(n + 1);
+	assert_non_null(body);
+	/* "x" then é (two bytes each): the limit falls inside an é. */
+	body[0] = 'x';
+	for (size_t i = 1; i + 1 < n; i += 2) {
+		body[i] = (char)0xc3;
+		body[i + 1] = (char)0xa9;
+	}
+	body[n - 1] = 'y';
+	body[n] = '\0';
+	struct sm_postview v = {.id = "u", .body = body, .title = "t"};
+	struct sm_jsonw w = {0};
+	sm_postview_json(&w, &v, NULL);
+	json_t *j = parse(w.buf);
+	const char *got = str(j, "body");
+	assert_non_null(got);
+	assert_true(strlen(got) <= SM_POSTVIEW_MAX_TEXT);
+	assert_true(strlen(got) >= SM_POSTVIEW_MAX_TEXT - 2);
+	assert_true(json_is_true(json_object_get(j, "truncated")));
+	assert_string_equal(str(j, "title"), "t");
+	json_decref(j);
+	sm_jsonw_free(&w);
+	/* At the limit exactly: whole, no flag. */
+	body[SM_POSTVIEW_MAX_TEXT - 1] = 'z';
+	body[SM_POSTVIEW_MAX_TEXT] = '\0';
+	sm_postview_json(&w, &v, NULL);
+	j = parse(w.buf);
+	assert_int_equal(strlen(str(j, "body")), SM_POSTVIEW_MAX_TEXT);
+	assert_null(json_object_get(j, "truncated"));
+	json_decref(j);
+	sm_jsonw_free(&w);
+	free(body);
+}
+
 static void
 test_status(void **state)
 {
@@ -189,6 +231,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_queued),
 		cmocka_unit_test(test_json_minimal),
+		cmocka_unit_test(test_json_truncated),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_rid),
