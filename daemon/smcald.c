@@ -45,6 +45,7 @@
 #include "occur.h"
 #include "post.h"
 #include "prune.h"
+#include "queued.h"
 #include "route.h"
 #include "sched.h"
 #include "statedir.h"
@@ -90,6 +91,7 @@ struct daemon {
 	uv_signal_t sigusr1;
 	struct pruner prune;
 	struct control control;
+	struct queued queue; /* posts added through the socket */
 };
 
 static void tick(struct daemon *d);
@@ -128,8 +130,8 @@ notify_status(struct daemon *d, const char *prefix)
 		   "%sSTATUS=%s%zu post%s in %zu calendar%s; next event %s; "
 		   "%lu fired, %lu missed",
 		   prefix, head, w->nposts, PLURAL(w->nposts), w->ncals,
-		   PLURAL(w->ncals), next,
-		   d->firer.total_fired, d->firer.total_missed);
+		   PLURAL(w->ncals), next, d->firer.total_fired,
+		   d->firer.total_missed);
 }
 
 /* ---------------------------------------------------------------------
@@ -159,6 +161,7 @@ tick(struct daemon *d)
 		 * what is known to be done, and retry shortly. */
 		sm_sched_load(d->sched, &d->world->set, &d->world->opts,
 			      d->processed_until + 1);
+		queued_schedule(&d->queue, d->sched, d->processed_until + 1);
 		wallclock_arm(d->clock_fd, now + RETRY_S);
 		return;
 	}
@@ -349,10 +352,12 @@ reload_done(uv_work_t *req, int status)
 		 * within the catch-up window and unknown to the ledger fires
 		 * late at the tick below, what is older (as far back as
 		 * sm_sched_load_from looks) is recorded as missed. */
-		sm_sched_load(d->sched, &w->set, &w->opts,
-			      sm_sched_load_from(wallclock_now_ms() / 1000,
-						 w->cfg->catchup,
-						 d->processed_until + 1));
+		sm_time from = sm_sched_load_from(wallclock_now_ms() / 1000,
+						  w->cfg->catchup,
+						  d->processed_until + 1);
+		sm_sched_load(d->sched, &w->set, &w->opts, from);
+		queued_schedule(&d->queue, d->sched,
+				from); /* the queue stays */
 		char err[256];
 		if (firer_reopen(&d->firer, w->cfg->event_log, err,
 				 sizeof(err)) < 0)
@@ -469,8 +474,17 @@ on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&d->watchdog, on_close_noop);
 	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
 	stop_watches(d);
+	queued_fini(&d->queue); /* adds in flight are committed, answered */
 	deliver_fini(&d->deliver);
 	control_fini(&d->control);
+}
+
+/* The queue changed (an add, a cancel, a done mark): fire what is already
+ * late and re-arm for the next instant. */
+static void
+queue_changed(void *data)
+{
+	tick(data);
 }
 
 /* For the pruner: the instant (ms) of the next event due. */
@@ -698,6 +712,7 @@ run(struct daemon *d, struct sm_config *cfg)
 		.firer = &d->firer,
 		.deliver = &d->deliver,
 		.reloading = &d->reloading,
+		.queue = &d->queue,
 		.config_path = d->config_path,
 		.data = d,
 		.reload = control_reload,
@@ -713,6 +728,22 @@ run(struct daemon *d, struct sm_config *cfg)
 	if (rc != 0) {
 		sm_config_free(cfg);
 		return rc;
+	}
+	const struct queued_host qhost = {
+		.store = &d->store,
+		.sched = &d->sched,
+		.world = &d->world,
+		.deliver = &d->deliver,
+		.processed_until = &d->processed_until,
+		.data = d,
+		.changed = queue_changed,
+	};
+	queued_init(&d->queue, &d->loop, &qhost);
+	long queued = queued_load(&d->queue);
+	if (queued < 0) {
+		log_error("the queue: %s; smcald does not start",
+			  sm_store_error(d->store));
+		return 1;
 	}
 	d->world = world_build(cfg, NULL);
 	if (!d->world) {
@@ -738,11 +769,13 @@ run(struct daemon *d, struct sm_config *cfg)
 	sm_time from = sm_sched_load_from(now, cfg->catchup, resume);
 	d->sched = sm_sched_new(cfg);
 	sm_sched_load(d->sched, &d->world->set, &d->world->opts, from);
+	queued_schedule(&d->queue, d->sched, from);
 	char since[SM_TZ_RFC3339_MAX];
-	log_info("loaded %zu post%s in %zu calendar%s (%zu series); events "
-		 "since %s not yet fired or recorded are decided now",
+	log_info("loaded %zu post%s in %zu calendar%s (%zu series) and %ld "
+		 "queued; events since %s not yet fired or recorded are "
+		 "decided now",
 		 d->world->nposts, PLURAL(d->world->nposts), d->world->ncals,
-		 PLURAL(d->world->ncals), d->world->set.n,
+		 PLURAL(d->world->ncals), d->world->set.n, queued,
 		 log_time(from, since));
 
 	d->clock_fd = wallclock_open();
@@ -864,11 +897,12 @@ main(int argc, char **argv)
 	control_fini(&d.control); /* after a failed start: the socket file */
 	firer_close(&d.firer);
 	sm_sched_free(d.sched);
+	queued_free(&d.queue); /* after the scheduler that borrowed it */
 	world_free(d.world);
 	sm_store_close(d.store);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd); /* the next daemon may take the state */
-	log_set_zone(NULL); /* the zones go: log times in UTC from here */
+	log_set_zone(NULL);	  /* the zones go: log times in UTC from here */
 	sm_calendar_zones_cleanup();
 	sm_i18n_cleanup();
 	curl_global_cleanup();
