@@ -18,6 +18,30 @@ python3 -c 'import sqlite3, zoneinfo' 2>/dev/null ||
 command -v node >/dev/null 2>&1 || skip "node not found (apt-get install nodejs npm)"
 ORACLE="$SHARED/tools/oracle-expand"
 [ -x "$ORACLE" ] || skip "no $ORACLE (../shared beside the repository; set SMCAL_SHARED)"
+# Bash completion of the post commands: options, statuses, and platform
+# and calendar names read from the config given with -c.
+BC=/usr/share/bash-completion/bash_completion
+[ -f "$BC" ] || skip "bash-completion not installed (apt-get install bash-completion)"
+printf '[daemon]\n[platform:instagram]\n[ Platform:TikTok ]\n[calendar:main]\n' >"$TMP/bc.conf"
+got=$(bash -c '
+. '"$BC"'
+. "$1"
+c() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="$*"
+	COMP_POINT=${#COMP_LINE}; COMPREPLY=(); _smctl; echo "${COMPREPLY[*]}"; }
+c smctl -c "$2" add --platform ""; c smctl list -c "$2" --calendar ""
+c smctl add --dr; c smctl list --status c; c smctl done --u; c smctl ne
+' sh "$TOP/completion/smctl.bash" "$TMP/bc.conf" 2>&1)
+want="instagram tiktok
+main queue
+--draft
+cancelled
+--url
+next"
+[ "$got" = "$want" ] || fail "bash completion: got
+$got
+expected
+$want"
+
 NODE_TEST_DIR="$TOP/build/node-test"
 SMCAL_NODE_TEST_DIR="$NODE_TEST_DIR" sh "$TOP/scripts/test-setup.sh" node ||
 	fail "scripts/test-setup.sh could not provide standardwebhooks (see above)"
