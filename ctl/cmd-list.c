@@ -16,14 +16,20 @@ struct list_out {
 };
 
 static int
-on_post(void *ctx, json_t *post)
+on_post(void *ctx, const char *json, size_t len)
 {
 	struct list_out *o = ctx;
 	o->n++;
-	if (o->json)
-		ctl_json_line(post);
-	else
-		ctl_posts_table_add(&o->pt, post);
+	if (o->json) {
+		fwrite(json, 1, len, stdout);
+		putchar('\n');
+		return CTL_OK;
+	}
+	if (ctl_posts_table_add_text(&o->pt, json, len) < 0) {
+		fprintf(stderr, "smctl list: a post from smcald is not a JSON "
+				"object\n");
+		return CTL_FAILED;
+	}
 	return CTL_OK;
 }
 
@@ -91,7 +97,7 @@ list_exec(const struct ctl_env *env, int argc, char **argv)
 				      "--to choose the window)",
 		       ctl_unpaint());
 	}
-	json_decref(o.pt.rows);
+	ctl_posts_table_free(&o.pt);
 	if (rc != CTL_OK)
 		return rc;
 	return fflush(stdout) == 0 ? CTL_OK : CTL_FAILED;

@@ -15,14 +15,20 @@ struct next_out {
 };
 
 static int
-on_post(void *ctx, json_t *post)
+on_post(void *ctx, const char *json, size_t len)
 {
 	struct next_out *o = ctx;
 	o->n++;
-	if (o->json)
-		ctl_json_line(post);
-	else
-		ctl_posts_table_add(&o->pt, post);
+	if (o->json) {
+		fwrite(json, 1, len, stdout);
+		putchar('\n');
+		return CTL_OK;
+	}
+	if (ctl_posts_table_add_text(&o->pt, json, len) < 0) {
+		fprintf(stderr, "smctl next: a post from smcald is not a JSON "
+				"object\n");
+		return CTL_FAILED;
+	}
 	return CTL_OK;
 }
 
@@ -76,7 +82,7 @@ next_exec(const struct ctl_env *env, int argc, char **argv)
 		else
 			printf("nothing left to publish\n");
 	}
-	json_decref(o.pt.rows);
+	ctl_posts_table_free(&o.pt);
 	if (rc != CTL_OK)
 		return rc;
 	return fflush(stdout) == 0 ? CTL_OK : CTL_FAILED;

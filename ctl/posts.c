@@ -16,6 +16,35 @@ str(json_t *o, const char *key)
 	return s ? s : "";
 }
 
+json_t *
+ctl_posts_parse(const char *json, size_t len)
+{
+	json_t *o = json_loadb(json, len, 0, NULL);
+	if (o && !json_is_object(o)) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* smcald's stream replies, as it writes them: the post's text is taken as
+ * it is, without a parse (100,000 replies for smctl list). */
+static const char more_head[] = "{\"parameters\":{\"post\":";
+static const char more_tail[] = "},\"continues\":true}";
+
+static int
+stream_post(const char *msg, size_t len, const char **post, size_t *plen)
+{
+	size_t h = sizeof(more_head) - 1, t = sizeof(more_tail) - 1;
+	if (len < h + t + 2 || memcmp(msg, more_head, h) != 0 ||
+	    memcmp(msg + len - t, more_tail, t) != 0 || msg[h] != '{' ||
+	    msg[len - t - 1] != '}')
+		return 0;
+	*post = msg + h;
+	*plen = len - h - t;
+	return 1;
+}
+
 int
 ctl_posts_stream(const struct ctl_env *env, const char *command,
 		 const char *method, json_t *params, ctl_posts_fn fn, void *ctx)
@@ -25,18 +54,40 @@ ctl_posts_stream(const struct ctl_env *env, const char *command,
 	if (rc == CTL_OK)
 		rc = ctl_client_send(&cl, method, params, 1);
 	while (rc == CTL_OK) {
-		struct sm_proto_reply r = {0};
-		rc = ctl_client_recv(&cl, &r);
+		const char *msg, *text;
+		size_t len, tlen;
+		rc = ctl_client_recv_raw(&cl, &msg, &len);
 		if (rc != CTL_OK)
 			break;
+		if (stream_post(msg, len, &text, &tlen)) {
+			rc = fn(ctx, text, tlen);
+			continue;
+		}
+		/* Anything else (the last reply, an error, another server's
+		 * spelling) is decoded. */
+		struct sm_proto_reply r = {0};
+		char why[160];
+		if (sm_proto_reply_decode(msg, len, &r, why, sizeof(why)) < 0) {
+			fprintf(stderr,
+				"smctl %s: a reply from smcald is not "
+				"varlink: %s\n",
+				command, why);
+			rc = CTL_UNREACHABLE;
+			break;
+		}
 		if (r.error) {
 			rc = ctl_client_error(command, &r);
 			sm_proto_reply_fini(&r);
 			break;
 		}
 		json_t *post = json_object_get(r.parameters, "post");
-		if (post)
-			rc = fn(ctx, post);
+		if (post) {
+			char *t = json_dumps(post, JSON_COMPACT);
+			if (!t)
+				abort();
+			rc = fn(ctx, t, strlen(t));
+			free(t);
+		}
 		int more = r.continues;
 		sm_proto_reply_fini(&r);
 		if (!more)
@@ -96,15 +147,277 @@ void
 ctl_posts_table_init(struct ctl_posts_table *pt)
 {
 	memset(pt, 0, sizeof(*pt));
-	pt->rows = json_array();
+}
+
+enum {
+	C_WHEN,
+	C_STATUS,
+	C_PLATFORMS,
+	C_TITLE,
+	C_ID,
+	C_OCC,
+	NCELLS
+};
+
+static char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+	if (!p)
+		abort();
+	return p;
+}
+
+/* Adds a row from its fields (copied). */
+static void
+table_row(struct ctl_posts_table *pt, const char *when, const char *status,
+	  const char *plats, const char *title, const char *id, const char *occ,
+	  int recurring)
+{
+	if (pt->n == pt->cap) {
+		pt->cap = pt->cap ? pt->cap * 2 : 256;
+		pt->cells = realloc(pt->cells,
+				    pt->cap * NCELLS * sizeof(*pt->cells));
+		if (!pt->cells)
+			abort();
+	}
+	char w[40], t[256];
+	char **c = pt->cells + pt->n * NCELLS;
+	c[C_WHEN] = xstrdup(ctl_when(when, w, sizeof(w)));
+	c[C_STATUS] = xstrdup(status);
+	c[C_PLATFORMS] = xstrdup(plats);
+	c[C_TITLE] = xstrdup(title && *title ? short_title(title, t, sizeof(t))
+					     : "-");
+	c[C_ID] = xstrdup(id);
+	c[C_OCC] = xstrdup(recurring ? occ : "-");
+	pt->recurring |= recurring;
+	pt->n++;
 }
 
 void
-ctl_posts_table_add(struct ctl_posts_table *pt, json_t *post)
+ctl_posts_table_add(struct ctl_posts_table *pt, json_t *p)
 {
-	json_array_append(pt->rows, post);
-	if (json_is_true(json_object_get(post, "recurring")))
-		pt->recurring = 1;
+	char plats[256];
+	table_row(pt, json_string_value(json_object_get(p, "publish_at_local")),
+		  str(p, "status"),
+		  ctl_posts_platforms(p, plats, sizeof(plats)), str(p, "title"),
+		  str(p, "id"), str(p, "occurrence"),
+		  json_is_true(json_object_get(p, "recurring")));
+}
+
+/*
+ * A scanner for the flat objects smcald writes (strings, arrays of
+ * strings, true, false, null, numbers): what the table needs without a
+ * tree per post.  Strings are unescaped into the scanner's buffer.
+ */
+struct scan {
+	const char *p, *end;
+	char *buf; /* unescaped strings, back to back */
+	size_t len, cap;
+};
+
+static void
+scan_put(struct scan *s, const char *b, size_t n)
+{
+	if (s->len + n + 1 > s->cap) {
+		s->cap = (s->len + n + 1) * 2;
+		s->buf = realloc(s->buf, s->cap);
+		if (!s->buf)
+			abort();
+	}
+	memcpy(s->buf + s->len, b, n);
+	s->len += n;
+}
+
+static void
+scan_utf8(struct scan *s, unsigned cp)
+{
+	char b[4];
+	size_t n;
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | cp >> 12);
+		b[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		b[0] = (char)(0xf0 | cp >> 18);
+		b[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	scan_put(s, b, n);
+}
+
+static int
+hex4(const char *p, unsigned *out)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Reads a string at s->p into the buffer; its offset, or -1. */
+static long
+scan_string(struct scan *s)
+{
+	if (s->p >= s->end || *s->p != '"')
+		return -1;
+	s->p++;
+	long off = (long)s->len;
+	while (s->p < s->end && *s->p != '"') {
+		const char *run = s->p;
+		while (s->p < s->end && *s->p != '"' && *s->p != '\\')
+			s->p++;
+		scan_put(s, run, (size_t)(s->p - run));
+		if (s->p >= s->end || *s->p == '"')
+			break;
+		if (s->end - s->p < 2)
+			return -1;
+		char e = s->p[1];
+		s->p += 2;
+		static const char from[] = "\"\\/bfnrt",
+				  to[] = "\"\\/\b\f\n\r\t";
+		const char *k = strchr(from, e);
+		if (e && k) {
+			scan_put(s, &to[k - from], 1);
+			continue;
+		}
+		unsigned cp, lo;
+		if (e != 'u' || s->end - s->p < 4 || hex4(s->p, &cp) < 0)
+			return -1;
+		s->p += 4;
+		if (cp >= 0xd800 && cp < 0xdc00 && s->end - s->p >= 6 &&
+		    s->p[0] == '\\' && s->p[1] == 'u' &&
+		    hex4(s->p + 2, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			s->p += 6;
+		}
+		scan_utf8(s, cp);
+	}
+	if (s->p >= s->end)
+		return -1;
+	s->p++;
+	scan_put(s, "", 1);
+	return off;
+}
+
+/* The fields of the table from a post's text; 0 or -1 (not flat). */
+static int
+scan_post(struct scan *s, long *f, int *recurring)
+{
+	static const char *const keys[] = {"publish_at_local", "status",
+					   "title", "id", "occurrence"};
+	for (int i = 0; i < 6; i++)
+		f[i] = -1;
+	*recurring = 0;
+	long plats = -1;
+	if (s->p >= s->end || *s->p++ != '{')
+		return -1;
+	while (s->p < s->end && *s->p != '}') {
+		long k = scan_string(s);
+		if (k < 0 || s->p >= s->end || *s->p++ != ':')
+			return -1;
+		const char *key = s->buf + k;
+		int slot = -1;
+		for (int i = 0; i < 5; i++)
+			if (strcmp(key, keys[i]) == 0)
+				slot = i;
+		if (*s->p == '"') {
+			long v = scan_string(s);
+			if (v < 0)
+				return -1;
+			if (slot >= 0)
+				f[slot] = v;
+		} else if (*s->p == '[') {
+			/* platforms: strings joined with ", " */
+			int is_plats = strcmp(key, "platforms") == 0;
+			s->p++;
+			size_t start = s->len;
+			int first = 1;
+			while (s->p < s->end && *s->p != ']') {
+				size_t before = s->len;
+				long v = scan_string(s);
+				if (v < 0)
+					return -1;
+				if (is_plats) {
+					char *item = strdup(s->buf + v);
+					if (!item)
+						abort();
+					s->len = before;
+					if (!first)
+						scan_put(s, ", ", 2);
+					scan_put(s, item, strlen(item));
+					free(item);
+					first = 0;
+				}
+				if (s->p < s->end && *s->p == ',')
+					s->p++;
+			}
+			if (s->p >= s->end)
+				return -1;
+			s->p++;
+			if (is_plats) {
+				scan_put(s, "", 1);
+				plats = (long)start;
+			}
+		} else {
+			const char *v = s->p;
+			while (s->p < s->end && *s->p != ',' && *s->p != '}')
+				s->p++;
+			if (strcmp(key, "recurring") == 0)
+				*recurring = s->p - v == 4 &&
+					     memcmp(v, "true", 4) == 0;
+		}
+		if (s->p < s->end && *s->p == ',')
+			s->p++;
+	}
+	f[5] = plats;
+	return s->p < s->end ? 0 : -1;
+}
+
+int
+ctl_posts_table_add_text(struct ctl_posts_table *pt, const char *json,
+			 size_t len)
+{
+	static struct scan s;
+	s.p = json;
+	s.end = json + len;
+	s.len = 0;
+	long f[6];
+	int recurring;
+	if (scan_post(&s, f, &recurring) == 0) {
+		const char *v[6];
+		for (int i = 0; i < 6; i++)
+			v[i] = f[i] >= 0 ? s.buf + f[i] : "";
+		table_row(pt, v[0], v[1], v[5], v[2], v[3], v[4], recurring);
+		return 0;
+	}
+	json_t *o = ctl_posts_parse(json, len);
+	if (!o)
+		return -1;
+	ctl_posts_table_add(pt, o);
+	json_decref(o);
+	return 0;
 }
 
 size_t
@@ -113,34 +426,30 @@ ctl_posts_table_print(struct ctl_posts_table *pt)
 	static const char *const heads[] = {"WHEN",  "STATUS", "PLATFORMS",
 					    "TITLE", "ID",     "OCCURRENCE",
 					    NULL};
-	ctl_table_init(&pt->t, pt->recurring ? 6 : 5, heads);
-	size_t i, n = json_array_size(pt->rows);
-	json_t *p;
-	json_array_foreach(pt->rows, i, p)
-	{
-		char when[40], plats[256], title[256];
-		const char *status = str(p, "status");
-		const char *t = str(p, "title");
-		int recurring = json_is_true(json_object_get(p, "recurring"));
-		const char *cells[] = {
-			ctl_when(str(p, "publish_at_local"), when,
-				 sizeof(when)),
-			status,
-			ctl_posts_platforms(p, plats, sizeof(plats)),
-			*t ? short_title(t, title, sizeof(title)) : "-",
-			str(p, "id"),
-			recurring ? str(p, "occurrence") : "-",
-		};
-		enum ctl_paint paint[] = {
-			CTL_PLAIN, ctl_posts_status_paint(status),
-			CTL_PLAIN, CTL_PLAIN,
-			CTL_PLAIN, CTL_DIM};
-		ctl_table_row(&pt->t, cells, paint);
+	struct ctl_table t;
+	ctl_table_init(&t, pt->recurring ? 6 : 5, heads);
+	static const enum ctl_paint plain[NCELLS] = {0};
+	for (size_t i = 0; i < pt->n; i++) {
+		char **c = pt->cells + i * NCELLS;
+		enum ctl_paint paint[NCELLS];
+		memcpy(paint, plain, sizeof(paint));
+		paint[C_STATUS] = ctl_posts_status_paint(c[C_STATUS]);
+		paint[C_OCC] = CTL_DIM;
+		ctl_table_row(&t, (const char *const *)c, paint);
 	}
-	ctl_table_print(&pt->t, stdout, 0);
-	json_decref(pt->rows);
-	pt->rows = NULL;
+	ctl_table_print(&t, stdout, 0);
+	size_t n = pt->n;
+	ctl_posts_table_free(pt);
 	return n;
+}
+
+void
+ctl_posts_table_free(struct ctl_posts_table *pt)
+{
+	for (size_t i = 0; i < pt->n * NCELLS; i++)
+		free(pt->cells[i]);
+	free(pt->cells);
+	memset(pt, 0, sizeof(*pt));
 }
 
 void

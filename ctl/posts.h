@@ -12,9 +12,14 @@
 #include "client.h"
 #include "output.h"
 
-/* Called per post of a stream; a nonzero return stops reading (the
+/* Called per post of a stream with its JSON text (len bytes, not
+ * NUL-terminated; one line, compact); a nonzero return stops reading (the
  * command then fails with that code). */
-typedef int (*ctl_posts_fn)(void *ctx, json_t *post);
+typedef int (*ctl_posts_fn)(void *ctx, const char *json, size_t len);
+
+/* Parses a post's JSON text (ctl_posts_fn's); NULL when it is not an
+ * object. */
+json_t *ctl_posts_parse(const char *json, size_t len);
 
 /*
  * Calls a stream method (params borrowed) and calls fn for each reply's
@@ -25,20 +30,29 @@ int ctl_posts_stream(const struct ctl_env *env, const char *command,
 		     void *ctx);
 
 /* The posts table: WHEN (local), STATUS, PLATFORMS, TITLE, ID, and
- * OCCURRENCE when any post listed is an occurrence of a series. */
+ * OCCURRENCE when any post listed is an occurrence of a series.  Rows are
+ * kept as their cells until printed (the columns depend on them). */
 struct ctl_posts_table {
-	struct ctl_table t;
-	json_t *rows; /* kept until printed: the columns depend on them */
+	char **cells; /* 6 per row, owned */
+	size_t n, cap;
 	int recurring;
 };
 
 void ctl_posts_table_init(struct ctl_posts_table *pt);
 
-/* Adds a post (a reference is kept). */
+/* Adds a post. */
 void ctl_posts_table_add(struct ctl_posts_table *pt, json_t *post);
+
+/* Adds a post from its JSON text (read by a small scanner for flat
+ * objects, else by jansson); -1 when it is not an object. */
+int ctl_posts_table_add_text(struct ctl_posts_table *pt, const char *json,
+			     size_t len);
 
 /* Prints and frees the table; returns how many rows it had. */
 size_t ctl_posts_table_print(struct ctl_posts_table *pt);
+
+/* Frees the table without printing it. */
+void ctl_posts_table_free(struct ctl_posts_table *pt);
 
 /* Prints a post's fields, one per line ("id: ...", "when: ..."). */
 void ctl_posts_show(json_t *post);

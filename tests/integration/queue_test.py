@@ -112,13 +112,18 @@ def s_roundtrip():
     r2 = add(sock, "--at", iso_s(s0 + 3600), "--platform", "x", "--title",
              "Second")
     q2 = r2["id"]
+    # Escapes in JSON (quote, backslash, tab, non-ASCII, beyond the BMP)
+    # come out as text in the table.
+    odd = 'Café "quoted" \\ tab\there 😀'
+    q3 = add(sock, "--at", iso_s(s0 + 5400), "--platform", "x", "--title",
+             odd)["id"]
     check(r2["publish_at"] == iso_s(s0 + 3600) and r2["slot"] is False and
           r2["warnings"] == [], "add --json: %s" % r2)
 
     out, _ = ctl(sock, "list", "--to", "+5d", "--json")
     got = lines(out)
     ids = [(p["id"], p["occurrence"]) for p in got]
-    want = 5 + 1 + 2
+    want = 5 + 1 + 3
     check(len(got) == want, "list: %d posts, expected %d: %s" %
           (len(got), want, ids))
     at = [utc_of(p["publish_at"]) for p in got]
@@ -139,16 +144,19 @@ def s_roundtrip():
     # Filters.
     out, _ = ctl(sock, "list", "--to", "+5d", "--calendar", "queue",
                  "--json")
-    check(sorted(p["id"] for p in lines(out)) == sorted([q1, q2]),
+    check(sorted(p["id"] for p in lines(out)) == sorted([q1, q2, q3]),
           "--calendar queue: %s" % out)
+    check([p for p in lines(out) if p["id"] == q3][0]["title"] == odd,
+          "the title through JSON: %s" % out)
     out, _ = ctl(sock, "list", "--to", "+5d", "--platform", "x", "--json")
     check(sorted(p["id"] for p in lines(out)) ==
-          sorted(["launch@example.org", q2]), "--platform x: %s" % out)
+          sorted(["launch@example.org", q2, q3]), "--platform x: %s" % out)
     # The table, for people.
     out, _ = ctl(sock, "list", "--to", "+5d")
     check(re.search(r"^WHEN +STATUS +PLATFORMS +TITLE +ID +OCCURRENCE",
                     out, re.M) and "Winter sale" in out and q1 in out and
-          "8 posts" in out, "list table:\n%s" % out)
+          odd.replace("\t", " ") in out and "9 posts" in out,
+          "list table:\n%s" % out)
     check("\033[" not in out, "colour in a pipe:\n%s" % out)
 
     # show
@@ -201,8 +209,8 @@ def s_roundtrip():
     out, _ = ctl(sock, "next", "3", "--json")
     nx = [(p["id"], p["occurrence"]) for p in lines(out)]
     check(nx == [("tip@example.org", first),
-                 ("tip@example.org", iso_s(s0 + 2 * 86400)),
-                 ("tip@example.org", iso_s(s0 + 3 * 86400))],
+                 (q3, iso_s(s0 + 5400)),
+                 ("tip@example.org", iso_s(s0 + 2 * 86400))],
           "next 3: %s" % nx)
 
     # export, read back.
@@ -223,7 +231,7 @@ def s_roundtrip():
                            "--all")
     check(code == 0, "smctl expand of the export: %d %s" % (code, err))
     exp = {e["uid"]: e for e in lines(out)}
-    check(set(exp) == {q1, q2} and exp[q1]["start"] == p1["publish_at"] and
+    check(set(exp) == {q1, q2, q3} and exp[q3]["summary"] == odd and exp[q1]["start"] == p1["publish_at"] and
           exp[q2]["status"] == "cancelled" and
           exp[q1]["platforms"] == ["instagram"],
           "expand of the export: %s" % out)
@@ -234,7 +242,7 @@ def s_roundtrip():
               "oracle %s on the export: exit %d\n%s\n%s" %
               (engine, code, out, err[-2000:]))
     out, _ = ctl(sock, "export")
-    check(out.replace("\n", "\r\n").count("BEGIN:VEVENT") == 2,
+    check(out.replace("\n", "\r\n").count("BEGIN:VEVENT") == 3,
           "export to stdout: %s" % out[:500])
     dm.stop()
 
