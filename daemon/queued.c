@@ -308,6 +308,18 @@ queued_remove(struct queued *q, const char *id)
 	post_free(e);
 }
 
+int
+queued_each_series(const struct queued *q,
+		   int (*fn)(void *ctx, const struct sm_series *s), void *ctx)
+{
+	for (const struct queued_post *e = q->all; e; e = e->next) {
+		int rc = fn(ctx, &e->series);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 sm_time
 queued_from(const struct queued *q, sm_time now)
 {

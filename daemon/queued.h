@@ -140,6 +140,14 @@ void queued_remove(struct queued *q, const char *id);
 void queued_instants(const struct queued *q, const char *platform, sm_time from,
 		     sm_time to, sm_time **out, size_t *n);
 
+/* Calls fn with the series of every post in memory (a series of calendar
+ * `queue` with one occurrence; cancelled posts are not in memory), in no
+ * order: what the cadence plan and reports walk besides the world's
+ * series.  A nonzero return stops the walk and is returned. */
+int queued_each_series(const struct queued *q,
+		       int (*fn)(void *ctx, const struct sm_series *s),
+		       void *ctx);
+
 /* The scheduling start for posts added now: what a load would use
  * (sm_sched_load_from with the daemon's processed_until and catchup). */
 sm_time queued_from(const struct queued *q, sm_time now);
