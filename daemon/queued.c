@@ -30,10 +30,16 @@
 
 #define MIN_BUCKETS 1024
 
+/* A platform's publish instants: those of the posts in memory (at), and
+ * those submitted and not committed yet (pending), each sorted with
+ * duplicates kept.  A commit merges its pending instants into at in one
+ * pass, so a burst of adds costs O(n + k), not k insertions. */
 struct queued_index {
 	char name[65]; /* lower case */
-	sm_time *at;   /* sorted, duplicates kept */
+	sm_time *at;
 	size_t n, cap;
+	sm_time *pending;
+	size_t npending, cappending;
 };
 
 struct queued_submission {
@@ -173,6 +179,7 @@ post_new(const struct sm_queue_post *qp)
 	post->sequence = qp->revision > 1 ? (int)(qp->revision - 1) : 0;
 	post->file = SM_CONFIG_QUEUE_CALENDAR;
 	e->draft = qp->draft != 0;
+	e->created = qp->created_at;
 	e->series.master = post;
 	e->series.calendar = SM_CONFIG_QUEUE_CALENDAR;
 	e->handle = QUEUED_UNSCHEDULED;
@@ -224,25 +231,75 @@ lower_bound(const sm_time *v, size_t n, sm_time t)
 	return lo;
 }
 
+/* Inserts t in a sorted array (at the end when it comes last: a load in
+ * publish order appends). */
+static void
+sorted_insert(sm_time **v, size_t *n, size_t *cap, sm_time t)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		*v = realloc(*v, *cap * sizeof(**v));
+		if (!*v)
+			abort();
+	}
+	size_t k = *n && (*v)[*n - 1] <= t ? *n : lower_bound(*v, *n, t);
+	memmove(*v + k + 1, *v + k, (*n - k) * sizeof(**v));
+	(*v)[k] = t;
+	(*n)++;
+}
+
 static void
 index_add(struct queued *q, const struct sm_post *p)
 {
 	for (int i = 0; i < p->nplatforms; i++) {
 		struct queued_index *x = index_of(q, p->platforms[i], 1);
-		if (x->n == x->cap) {
-			x->cap = x->cap ? x->cap * 2 : 256;
-			x->at = realloc(x->at, x->cap * sizeof(*x->at));
-			if (!x->at)
-				abort();
-		}
-		sm_time t = p->start.civil;
-		size_t k = x->n && x->at[x->n - 1] <= t
-				   ? x->n
-				   : lower_bound(x->at, x->n, t);
-		memmove(x->at + k + 1, x->at + k, (x->n - k) * sizeof(*x->at));
-		x->at[k] = t;
-		x->n++;
+		sorted_insert(&x->at, &x->n, &x->cap, p->start.civil);
 	}
+}
+
+/* A submitted post's instants, taken from now on (slots, guardrails). */
+static void
+index_pend(struct queued *q, const struct sm_queue_post *qp)
+{
+	for (int i = 0; i < qp->nplatforms; i++) {
+		struct queued_index *x = index_of(q, qp->platforms[i], 1);
+		sorted_insert(&x->pending, &x->npending, &x->cappending,
+			      qp->publish_at);
+	}
+}
+
+/* Merges every platform's pending instants into its committed ones. */
+static void
+index_commit(struct queued *q)
+{
+	for (size_t i = 0; i < q->nindex; i++) {
+		struct queued_index *x = &q->index[i];
+		if (!x->npending)
+			continue;
+		size_t n = x->n + x->npending;
+		sm_time *v = malloc((n > x->cap ? n : x->cap) * sizeof(*v));
+		if (!v)
+			abort();
+		size_t a = 0, b = 0, k = 0;
+		while (a < x->n || b < x->npending)
+			v[k++] = b == x->npending || (a < x->n &&
+						      x->at[a] <= x->pending[b])
+					 ? x->at[a++]
+					 : x->pending[b++];
+		free(x->at);
+		x->at = v;
+		x->cap = n > x->cap ? n : x->cap;
+		x->n = n;
+		x->npending = 0;
+	}
+}
+
+/* Drops every platform's pending instants. */
+static void
+index_unpend(struct queued *q)
+{
+	for (size_t i = 0; i < q->nindex; i++)
+		q->index[i].npending = 0;
 }
 
 static void
@@ -261,9 +318,11 @@ index_remove(struct queued *q, const struct sm_post *p)
 	}
 }
 
-/* Puts a post in memory (replacing one with its id). */
+/* Puts a post in memory (replacing one with its id); indexed: its
+ * instants are added to the platform index (not when a commit merges
+ * them). */
 static struct queued_post *
-insert(struct queued *q, const struct sm_queue_post *qp)
+insert(struct queued *q, const struct sm_queue_post *qp, int indexed)
 {
 	struct queued_post *old = queued_find(q, qp->id);
 	if (old)
@@ -279,7 +338,8 @@ insert(struct queued *q, const struct sm_queue_post *qp)
 		q->all->prev = e;
 	q->all = e;
 	q->n++;
-	index_add(q, &e->post);
+	if (indexed)
+		index_add(q, &e->post);
 	return e;
 }
 
@@ -338,7 +398,7 @@ queued_schedule(struct queued *q, struct sm_sched *s, sm_time from)
 static int
 load_one(void *ctx, const struct sm_queue_post *qp)
 {
-	insert(ctx, qp);
+	insert(ctx, qp, 1);
 	return 0;
 }
 
@@ -351,11 +411,19 @@ queued_load(struct queued *q)
 	return sm_queue_list(*q->host.store, &f, load_one, q);
 }
 
-static int
-time_cmp(const void *a, const void *b)
+/* The values of sorted v in [from, to): *start and *len. */
+static void
+take_range(const sm_time *v, size_t n, sm_time from, sm_time to,
+	   const sm_time **start, size_t *len)
 {
-	sm_time x = *(const sm_time *)a, y = *(const sm_time *)b;
-	return (x > y) - (x < y);
+	if (n == 0) {
+		*start = v;
+		*len = 0;
+		return;
+	}
+	size_t lo = lower_bound(v, n, from), hi = lower_bound(v, n, to);
+	*start = v + lo;
+	*len = hi > lo ? hi - lo : 0;
 }
 
 void
@@ -363,37 +431,20 @@ queued_instants(const struct queued *q, const char *platform, sm_time from,
 		sm_time to, sm_time **out, size_t *n)
 {
 	const struct queued_index *x = index_of(q, platform, 0);
-	size_t lo = 0, hi = 0;
+	const sm_time *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0;
 	if (x) {
-		lo = lower_bound(x->at, x->n, from);
-		hi = lower_bound(x->at, x->n, to);
+		take_range(x->at, x->n, from, to, &a, &na);
+		take_range(x->pending, x->npending, from, to, &b, &nb);
 	}
-	size_t extra = 0;
-	for (const struct queued_submission *s = q->head; s; s = s->next)
-		extra += s->n;
-	sm_time *v = malloc((hi - lo + extra + 1) * sizeof(*v));
+	sm_time *v = malloc((na + nb + 1) * sizeof(*v));
 	if (!v)
 		abort();
-	size_t len = hi - lo;
-	if (len)
-		memcpy(v, x->at + lo, len * sizeof(*v));
-	size_t sorted = len;
-	for (const struct queued_submission *s = q->head; s; s = s->next)
-		for (size_t i = 0; i < s->n; i++) {
-			const struct sm_queue_post *qp = &s->posts[i];
-			if (qp->publish_at < from || qp->publish_at >= to)
-				continue;
-			for (int k = 0; k < qp->nplatforms; k++)
-				if (strcasecmp(qp->platforms[k], platform) ==
-				    0) {
-					v[len++] = qp->publish_at;
-					break;
-				}
-		}
-	if (len > sorted)
-		qsort(v, len, sizeof(*v), time_cmp);
+	size_t i = 0, k = 0, m = 0;
+	while (i < na || k < nb)
+		v[m++] = k == nb || (i < na && a[i] <= b[k]) ? a[i++] : b[k++];
 	*out = v;
-	*n = len;
+	*n = m;
 }
 
 /* ---------------------------------------------------------------------
@@ -437,6 +488,8 @@ queued_submit(struct queued *q, struct sm_queue_post *posts, size_t n,
 		q->head = s;
 	q->tail = s;
 	q->pending += n;
+	for (size_t i = 0; i < n; i++)
+		index_pend(q, &posts[i]);
 	if (q->stopped) {
 		queued_flush(q);
 		return;
@@ -504,6 +557,19 @@ queued_flush(struct queued *q)
 		}
 		q->commits++;
 	}
+	/* The instants of what was committed join the index in one pass:
+	 * all of them, or (when a request failed alone) those of the others
+	 * again. */
+	int all_ok = 1;
+	for (struct queued_submission *s = list; s; s = s->next)
+		all_ok &= s->rc >= 0;
+	if (!all_ok) {
+		index_unpend(q);
+		for (struct queued_submission *s = list; s; s = s->next)
+			for (size_t i = 0; s->rc >= 0 && i < s->n; i++)
+				index_pend(q, &s->posts[i]);
+	}
+	index_commit(q);
 	/* Durable: into memory and the scheduler, then the answers. */
 	size_t added = 0;
 	struct sm_sched *sched = *q->host.sched;
@@ -512,7 +578,7 @@ queued_flush(struct queued *q)
 		if (s->rc < 0)
 			continue;
 		for (size_t i = 0; i < s->n; i++) {
-			insert(q, &s->posts[i]);
+			insert(q, &s->posts[i], 0);
 			added++;
 		}
 	}
@@ -561,8 +627,10 @@ queued_free(struct queued *q)
 	q->nbuckets = q->n = 0;
 	free(q->combined.series);
 	memset(&q->combined, 0, sizeof(q->combined));
-	for (size_t i = 0; i < q->nindex; i++)
+	for (size_t i = 0; i < q->nindex; i++) {
 		free(q->index[i].at);
+		free(q->index[i].pending);
+	}
 	free(q->index);
 	q->index = NULL;
 	q->nindex = 0;

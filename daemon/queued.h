@@ -40,6 +40,7 @@ struct queued_post {
 	struct sm_series series;
 	size_t handle; /* its series in the scheduler; QUEUED_UNSCHEDULED */
 	int draft;
+	sm_time created;		 /* added to the queue */
 	struct queued_post *hnext;	 /* same hash bucket */
 	struct queued_post *prev, *next; /* every post, in no order */
 	char *block;			 /* the post's strings */
@@ -135,7 +136,8 @@ void queued_remove(struct queued *q, const char *id);
  * The publish instants on a platform (case-insensitive) in [from, to) of
  * the posts in memory and of those submitted and not yet committed,
  * sorted, in *out (malloc'd; the caller frees) and *n.  A sorted index per
- * platform makes it O(log n) plus the instants returned.
+ * platform (committed and submitted instants apart) makes it O(log n) plus
+ * the instants returned.
  */
 void queued_instants(const struct queued *q, const char *platform, sm_time from,
 		     sm_time to, sm_time **out, size_t *n);
