@@ -70,6 +70,8 @@ struct conn {
 	unsigned long role_gen;
 	enum control_perm role;
 	int reading, eof, closing, flush_close, pumping;
+	unsigned turn_calls; /* calls handled since its last turn began */
+	int yielded;	     /* over CONTROL_TURN_CALLS: waits for the turn */
 	int nwrites;
 	int open_handles;
 };
@@ -914,6 +916,8 @@ conn_handle(struct conn *c, const char *msg, size_t len)
 	c->current = call; /* PENDING or AGAIN: the next calls wait */
 }
 
+static void on_turn(uv_idle_t *h);
+
 /* Serves what the connection has buffered, as far as its state allows. */
 static void
 conn_pump(struct conn *c)
@@ -951,6 +955,15 @@ conn_pump(struct conn *c)
 		if (c->flush_close || queued_bytes(c) >= CONTROL_OUT_HIGH ||
 		    c->ndeferred >= CONTROL_MAX_DEFERRED)
 			break;
+		if (c->turn_calls >= CONTROL_TURN_CALLS) {
+			/* Its share of this turn is used: the next one (an
+			 * idle handle, so poll does not block) goes on. */
+			if (!c->yielded) {
+				c->yielded = 1;
+				uv_idle_start(&c->ctl->turn, on_turn);
+			}
+			break;
+		}
 		const char *msg;
 		size_t len;
 		int rc = sm_proto_reader_next(&c->rd, &msg, &len);
@@ -971,10 +984,28 @@ conn_pump(struct conn *c)
 			break;
 		}
 		conn_touch(c);
+		c->turn_calls++;
 		conn_handle(c, msg, len);
 	}
 	c->pumping = 0;
 	conn_update(c);
+}
+
+/* A new turn: every connection's share starts again, and those that used
+ * theirs go on. */
+static void
+on_turn(uv_idle_t *h)
+{
+	struct control *ctl = h->data;
+	uv_idle_stop(h);
+	for (struct conn *c = ctl->conns, *next; c; c = next) {
+		next = c->next; /* a pump may close c */
+		c->turn_calls = 0;
+		if (!c->yielded)
+			continue;
+		c->yielded = 0;
+		conn_pump(c);
+	}
 }
 
 static void
@@ -1011,7 +1042,7 @@ conn_update(struct conn *c)
 		return;
 	size_t q = queued_bytes(c);
 	int busy = c->current != NULL;
-	int want = !c->eof && !c->flush_close && !busy &&
+	int want = !c->eof && !c->flush_close && !busy && !c->yielded &&
 		   q < CONTROL_OUT_HIGH &&
 		   c->ndeferred < CONTROL_MAX_DEFERRED && !c->ctl->stopped;
 	if (want && !c->reading) {
@@ -1026,7 +1057,7 @@ conn_update(struct conn *c)
 		c->reading = 0;
 	}
 	if (c->eof && !busy && !c->flush_close && q < CONTROL_OUT_HIGH &&
-	    c->ndeferred == 0) {
+	    c->ndeferred == 0 && !c->yielded) {
 		/* The client sent all it had: close once the replies are
 		 * out. */
 		c->flush_close = 1;
@@ -1346,10 +1377,15 @@ control_init(struct control *ctl, uv_loop_t *loop, const struct sm_config *cfg,
 		abort();
 	uv_pipe_init(loop, &ctl->server, 0);
 	ctl->server.data = ctl;
+	uv_idle_init(loop, &ctl->turn);
+	ctl->turn.data = ctl;
+	ctl->turn_init = 1;
 	int rc = uv_pipe_open(&ctl->server, ctl->fd);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", ctl->path, uv_strerror(rc));
 		uv_close((uv_handle_t *)&ctl->server, NULL);
+		uv_close((uv_handle_t *)&ctl->turn, NULL);
+		ctl->turn_init = 0;
 		if (ctl->unlink_at_exit)
 			unlink(ctl->path);
 		free(ctl->path);
@@ -1406,6 +1442,9 @@ control_fini(struct control *ctl)
 	}
 	while (ctl->conns)
 		conn_close(ctl->conns, "smcald is stopping");
+	if (ctl->turn_init)
+		uv_close((uv_handle_t *)&ctl->turn, NULL);
+	ctl->turn_init = 0;
 	uv_close((uv_handle_t *)&ctl->server, NULL);
 	if (ctl->unlink_at_exit && ctl->path)
 		unlink(ctl->path);

@@ -35,6 +35,10 @@
 #define CONTROL_IDLE_MS 30000
 /* Connections served at once; the next one gets TooManyClients. */
 #define CONTROL_MAX_CLIENTS 256
+/* Calls one connection has handled in a loop turn at most; the rest wait
+ * for the next turn, so that a burst from one client keeps the others (and
+ * the firing) waiting one turn, not the whole burst. */
+#define CONTROL_TURN_CALLS 256
 /* Calls of one connection answered later (CONTROL_DEFERRED) at most; above
  * it the connection is not read until some are answered. */
 #define CONTROL_MAX_DEFERRED 4096
@@ -150,6 +154,8 @@ struct control {
 	gid_t *admin_gids, *read_gids;
 	size_t nadmin_gids, nread_gids;
 	unsigned long calls, denied;
+	uv_idle_t turn; /* the next turn of connections over their share */
+	int turn_init;
 };
 
 /* control_init's results besides 0. */

@@ -581,6 +581,17 @@ def s_pipelined():
           nxt[0].get("continues") and not nxt[1].get("continues"),
           "Next after the adds: %s" % nxt)
     check(len(queued_ids(sock)) == 300, "300 posts listed")
+    # More calls than one turn serves, then the end of the client's
+    # writing: every call is still answered before the connection closes.
+    s = varlink(sock)
+    s.sendall(b"".join(call_msg("io.smcal.Status") for _ in range(700)))
+    s.shutdown(socket.SHUT_WR)
+    reps = read_replies(s, 700)
+    check(all("version" in r["parameters"] for r in reps),
+          "700 status replies after the client's EOF")
+    s.settimeout(5 * TM)
+    check(s.recv(1) == b"", "the connection closes after the replies")
+    s.close()
     dm.stop()
 
 
