@@ -1334,6 +1334,12 @@ static const sm_time *
 calendar_times(struct ctx *c, const char *platform, sm_time from, sm_time to,
 	       size_t *n)
 {
+	/* Gathered over a wide window at least (from a few days back to the
+	 * slot horizon), so that the next adds find it in the cache. */
+	if (from > c->now - 3 * SM_DAY)
+		from = c->now - 3 * SM_DAY;
+	if (to < c->now + SLOT_HORIZON)
+		to = c->now + SLOT_HORIZON;
 	for (size_t i = 0; i < CACHE_SIZE; i++) {
 		struct cal_cache *e = &cache[i];
 		if (e->generation == c->q->generation && e->from <= from &&
@@ -1360,6 +1366,21 @@ calendar_times(struct ctx *c, const char *platform, sm_time from, sm_time to,
 	return g.v;
 }
 
+/* The first position of sorted v whose instant is at or after t. */
+static size_t
+first_at(const sm_time *v, size_t n, sm_time t)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Every post of a platform from `from` (calendars until `to`, the queue
  * and the adds not committed yet), merged and sorted (malloc'd). */
 static sm_time *
@@ -1368,6 +1389,12 @@ taken_times(struct ctx *c, const char *platform, sm_time from, sm_time to,
 {
 	size_t nc = 0, nq = 0;
 	const sm_time *cv = calendar_times(c, platform, from, to, &nc);
+	/* The cache may cover more: only [from, to) of it. */
+	size_t lo = first_at(cv, nc, from), hi = first_at(cv, nc, to);
+	if (nc) {
+		cv += lo;
+		nc = hi - lo;
+	}
 	sm_time *qv = NULL;
 	queued_instants(c->q, platform, from, to, &qv, &nq);
 	sm_time *v = malloc((nc + nq + 1) * sizeof(*v));
@@ -1394,11 +1421,16 @@ guardrails(struct ctx *c, const char *const *plats, int np, sm_time t,
 	for (int i = 0; i < np; i++) {
 		const struct sm_platform *pl =
 			sm_config_platform(c->cfg, plats[i]);
-		if (!pl)
+		if (!pl || (pl->min_spacing <= 0 && pl->daily_cap <= 0))
 			continue;
+		/* Only the posts that can matter: within min_spacing, or on
+		 * the same local day (a day and a half either side covers
+		 * any zone's day) when there is a daily_cap. */
+		sm_time w = pl->min_spacing > 0 ? pl->min_spacing : 0;
+		if (pl->daily_cap > 0 && w < 36 * 3600)
+			w = 36 * 3600;
 		size_t n;
-		sm_time *taken = taken_times(c, pl->name, t - 2 * SM_DAY,
-					     t + 2 * SM_DAY, &n);
+		sm_time *taken = taken_times(c, pl->name, t - w, t + w + 1, &n);
 		struct sm_guard_issue *issues = NULL;
 		size_t ni = 0;
 		sm_slots_check_one(pl, c->zone, taken, n, t, &issues, &ni);
