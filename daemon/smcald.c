@@ -771,11 +771,12 @@ run(struct daemon *d, struct sm_config *cfg)
 	sm_sched_load(d->sched, &d->world->set, &d->world->opts, from);
 	queued_schedule(&d->queue, d->sched, from);
 	char since[SM_TZ_RFC3339_MAX];
-	log_info("loaded %zu post%s in %zu calendar%s (%zu series) and %ld "
-		 "queued; events since %s not yet fired or recorded are "
-		 "decided now",
+	log_info("queue: %ld post%s added with smctl add still to fire", queued,
+		 PLURAL(queued));
+	log_info("loaded %zu post%s in %zu calendar%s (%zu series); events "
+		 "since %s not yet fired or recorded are decided now",
 		 d->world->nposts, PLURAL(d->world->nposts), d->world->ncals,
-		 PLURAL(d->world->ncals), d->world->set.n, queued,
+		 PLURAL(d->world->ncals), d->world->set.n,
 		 log_time(from, since));
 
 	d->clock_fd = wallclock_open();
