@@ -53,35 +53,18 @@ struct queued_submission {
 };
 
 /*
- * INTERIM, until lib/sched's sm_sched_add and sm_sched_remove land on main
- * (the `dense` branch): the queue's series are scheduled by loading the
- * calendars' series and the queue's together, again after each change.
- * The interface of this file does not change when they land: these three
- * functions become sm_sched_add / sm_sched_remove calls per post.
+ * Where a post's events start: a load's start (from), but never before the
+ * post existed, unless its publish time is earlier (added with
+ * allow_past: its post.due still fires late, or is recorded as missed).
+ * A post queued at 10:00 for 11:00 gets no "1 day before" reminder, late
+ * or missed: there was never a moment it could have fired.
  */
-static void
-sched_load_all(struct queued *q, struct sm_sched *s, sm_time from)
+static sm_time
+post_from(const struct queued_post *e, sm_time from)
 {
-	const struct world *w = *q->host.world;
-	size_t n = w->set.n + q->n;
-	if (n > q->combined.cap) {
-		q->combined.cap = n + n / 2 + 16;
-		q->combined.series =
-			realloc(q->combined.series,
-				q->combined.cap * sizeof(*q->combined.series));
-		if (!q->combined.series)
-			abort();
-	}
-	if (w->set.n)
-		memcpy(q->combined.series, w->set.series,
-		       w->set.n * sizeof(*w->set.series));
-	size_t k = w->set.n;
-	for (struct queued_post *e = q->all; e; e = e->next) {
-		q->combined.series[k++] = e->series;
-		e->handle = 0;
-	}
-	q->combined.n = k;
-	sm_sched_load(s, &q->combined, &w->opts, from);
+	sm_time born = e->created < e->post.start.civil ? e->created
+							: e->post.start.civil;
+	return born > from ? born : from;
 }
 
 static sm_time
@@ -350,7 +333,8 @@ queued_remove(struct queued *q, const char *id)
 	if (!e)
 		return;
 	struct sm_sched *s = *q->host.sched;
-	int scheduled = s && e->handle != QUEUED_UNSCHEDULED;
+	if (s && e->handle != QUEUED_UNSCHEDULED)
+		sm_sched_remove(s, e->handle);
 	struct queued_post **pp = &q->buckets[hash_id(id) & (q->nbuckets - 1)];
 	while (*pp != e)
 		pp = &(*pp)->hnext;
@@ -363,8 +347,6 @@ queued_remove(struct queued *q, const char *id)
 		e->next->prev = e->prev;
 	q->n--;
 	index_remove(q, &e->post);
-	if (scheduled) /* INTERIM: before the post goes */
-		sched_load_all(q, s, queued_from(q, wall_now()));
 	post_free(e);
 }
 
@@ -392,7 +374,8 @@ void
 queued_schedule(struct queued *q, struct sm_sched *s, sm_time from)
 {
 	q->generation++;
-	sched_load_all(q, s, from); /* INTERIM */
+	for (struct queued_post *e = q->all; e; e = e->next)
+		e->handle = sm_sched_add(s, &e->series, post_from(e, from));
 }
 
 static int
@@ -578,12 +561,13 @@ queued_flush(struct queued *q)
 		if (s->rc < 0)
 			continue;
 		for (size_t i = 0; i < s->n; i++) {
-			insert(q, &s->posts[i], 0);
+			struct queued_post *e = insert(q, &s->posts[i], 0);
+			if (sched)
+				e->handle = sm_sched_add(sched, &e->series,
+							 post_from(e, from));
 			added++;
 		}
 	}
-	if (added > 0 && sched) /* INTERIM: one load for the batch */
-		sched_load_all(q, sched, from);
 	q->added += added;
 	while (list) {
 		struct queued_submission *s = list;
@@ -625,8 +609,6 @@ queued_free(struct queued *q)
 	free(q->buckets);
 	q->buckets = NULL;
 	q->nbuckets = q->n = 0;
-	free(q->combined.series);
-	memset(&q->combined, 0, sizeof(q->combined));
 	for (size_t i = 0; i < q->nindex; i++) {
 		free(q->index[i].at);
 		free(q->index[i].pending);

@@ -89,9 +89,6 @@ struct queued {
 	/* Bumped by queued_schedule, which follows every new scheduler (and
 	 * world): caches of what the calendars hold compare it. */
 	unsigned long generation;
-	/* INTERIM (until sm_sched_add lands): the calendars' series and the
-	 * queue's, loaded together. */
-	struct sm_series_set combined;
 };
 
 /* Sets up the group-commit handle on loop; nothing is loaded yet. */

@@ -527,6 +527,34 @@ def s_done():
     dm.stop()
 
 
+def s_reminders():
+    """Reminders due before a post existed are neither fired nor recorded
+    as missed; a post added with a time already past fires late."""
+    d, dm, sock = start("reminders", lead="1d, 1h, %ds" % (2 * TS))
+    t = now()
+    due = t + 4 * TS
+    a = add(sock, "--at", iso_s(due), "--platform", "x")["id"]
+    b = add(sock, "--at", iso_s(t - 600), "--platform", "x",
+            "--allow-past")["id"]
+    wait_events(log_path(d), {("post.reminder", a, (due - 2 * TS) * 1000),
+                              ("post.due", a, due * 1000),
+                              ("post.due", b, (t - 600) * 1000)},
+                10 + 4 * TS, "the reminder, post.due and the late post")
+    evs = [e for e in events_of(d) if e["post"]["uid"] in (a, b)]
+    got = sorted((e["type"], e["post"]["uid"], e["lead_s"]) for e in evs)
+    check(got == sorted([("post.reminder", a, 2 * TS), ("post.due", a, 0),
+                         ("post.due", b, 0)]),
+          "events of queued posts: %s" % got)
+    late = [e["late"] for e in evs if e["post"]["uid"] == b]
+    check(late == [True], "the post added in the past fires late: %s" % evs)
+    missed = db_rows(d, "SELECT type, uid, lead_s FROM missed")
+    check(missed == [], "reminders from before the posts were recorded as "
+          "missed: %s" % missed)
+    out, _ = ctl(sock, "status", "--json")
+    check(lines(out)[0]["missed"] == 0, "status counts missed events")
+    dm.stop()
+
+
 def s_reload():
     t = now()
     due = t + 6 * TS
@@ -652,6 +680,7 @@ if __name__ == "__main__":
         ("kill9", s_kill9),
         ("cancel", s_cancel),
         ("done", s_done),
+        ("reminders", s_reminders),
         ("reload", s_reload),
         ("pipelined", s_pipelined),
         ("errors", s_errors),
