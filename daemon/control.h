@@ -38,7 +38,7 @@
 /* Calls one connection has handled in a loop turn at most; the rest wait
  * for the next turn, so that a burst from one client keeps the others (and
  * the firing) waiting one turn, not the whole burst. */
-#define CONTROL_TURN_CALLS 256
+#define CONTROL_TURN_CALLS 64
 /* Calls of one connection answered later (CONTROL_DEFERRED) at most; above
  * it the connection is not read until some are answered. */
 #define CONTROL_MAX_DEFERRED 4096
