@@ -111,7 +111,7 @@ goals_check(const struct sm_config *cfg, sm_time now, FILE *out)
 			    "cannot read the state to check the goals' pace "
 			    "(%s)",
 			    err);
-	if (st && sm_store_schema_version(st) < 5) {
+	if (st && sm_store_schema_version(st) < 6) {
 		/* A daemon of before KPIs: no values, no sightings. */
 		sm_store_close(st);
 		st = NULL;

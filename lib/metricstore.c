@@ -1,5 +1,5 @@
 /*
- * metricstore: the tables of schema version 5 (see store.c's migrations):
+ * metricstore: the tables of schema version 6 (see store.c's migrations):
  * metric_history and metric_current (a column per per-post metric of
  * lib/kpi, and in the current table its `at`), followers_history and
  * followers_current, metric_import, goal_state; and the done marks read

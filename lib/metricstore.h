@@ -1,6 +1,6 @@
 /*
  * metricstore: what posts achieved and where goals stand, durable in the
- * store's database (schema version 5, SPEC section 8).
+ * store's database (schema version 6, SPEC section 8).
  *
  * Per occurrence (calendar, UID, identity as sm_occur_format_rid writes
  * it; a queued post is calendar "queue", its id and sm_queue_rid): the

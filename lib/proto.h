@@ -19,8 +19,8 @@
  *   {...}}.  Calls on one connection are answered in the order they came.
  * - Interfaces: org.varlink.service (GetInfo, GetInterfaceDescription),
  *   io.smcal (the daemon: Status, Reload, Deliveries, Retry, Export) and
- *   io.smcal.Posts (the queue and the calendars' posts: Add, List, Get,
- *   Cancel, Done, Next) and io.smcal.Metrics (KPIs and goals: Record,
+ *   io.smcal.Posts (the queue and the calendars' posts: Add, AddMany, List,
+ *   Get, Cancel, Done, Next) and io.smcal.Metrics (KPIs and goals: Record,
  *   Import, Report, Goals).  Their descriptions in varlink's interface
  *   language are sm_proto_description(); they are the reference for every
  *   parameter and reply field.
@@ -33,9 +33,9 @@
  * Version history (SM_PROTO_VERSION, reported by io.smcal.Status):
  *
  *   1  smcal 0.1.0.  org.varlink.service; io.smcal with Status, Reload,
- *      Deliveries, Retry and Export; io.smcal.Posts with Add, List, Get,
- *      Cancel, Done and Next; io.smcal.Metrics with Record, Import,
- *      Report and Goals; the errors below.  A later version only adds
+ *      Deliveries, Retry and Export; io.smcal.Posts with Add, AddMany,
+ *      List, Get, Cancel, Done and Next; io.smcal.Metrics with Record,
+ *      Import, Report and Goals; the errors below.  A later version only adds
  *      methods, optional parameters, reply fields and errors: a version 1
  *      client keeps working.
  */
@@ -84,6 +84,7 @@
 #define SM_PROTO_E_TOO_MANY_CLIENTS "io.smcal.TooManyClients"
 #define SM_PROTO_E_SHUTTING_DOWN "io.smcal.ShuttingDown"
 #define SM_PROTO_E_INTERNAL "io.smcal.InternalError"
+#define SM_PROTO_E_INVALID_FILE "io.smcal.InvalidFile"
 /* io.smcal.Metrics.Import found problems and stored nothing. */
 #define SM_PROTO_E_IMPORT_FAILED "io.smcal.Metrics.ImportFailed"
 

@@ -5,8 +5,8 @@
 -- sm_store_mark_done, sm_store_set_time, sm_outbox_add, sm_outbox_disable,
 -- sm_queue_add, sm_queue_mark_done and sm_queue_cancel, then dumped with
 -- `sqlite3 smcal.db .dump` (the user_version line added: .dump leaves it
--- out).  tests/unit/test_metricstore.c migrates it to schema 5 and checks
--- that nothing was lost.
+-- out).  tests/unit/test_metricstore.c migrates it to the current schema
+-- and checks that nothing was lost.
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
 CREATE TABLE fired ( id TEXT PRIMARY KEY NOT NULL, type TEXT NOT NULL, calendar TEXT, uid TEXT, recurrence_id TEXT, scheduled_at INTEGER NOT NULL, fired_at INTEGER NOT NULL, late INTEGER NOT NULL DEFAULT 0, lead_s INTEGER NOT NULL DEFAULT 0) STRICT;

@@ -1,7 +1,8 @@
 /*
- * Unit tests for lib/metricstore: the schema-5 migration from a schema-4
- * database (tests/data/store-v4.sql, written by the schema-4 store) and
- * from a schema-3 one (store-v3.sql) keeps every row and the queue; values per occurrence and followers per
+ * Unit tests for lib/metricstore: the schema-6 migration from a schema-5
+ * database (tests/data/store-v5.sql, written by the schema-5 store), and
+ * from schema 4 and 3 ones (store-v4.sql, store-v3.sql), keeps every row
+ * and the queue; values per occurrence and followers per
  * platform and day, where a later figure replaces the current one, a
  * backdated one only joins the history, and nothing is deleted; an import
  * is one transaction with the caller (rolled back: no value, no import
@@ -168,8 +169,8 @@ static void
 check_migrated(struct fixture *f)
 {
 	f->st = open_store(f);
-	assert_int_equal(sm_store_schema_version(f->st), 5);
-	assert_int_equal(query_int(f, "PRAGMA user_version"), 5);
+	assert_int_equal(sm_store_schema_version(f->st), 6);
+	assert_int_equal(query_int(f, "PRAGMA user_version"), 6);
 	/* Everything of the older schema is still there. */
 	assert_int_equal(sm_store_count_fired(f->st), 2);
 	assert_int_equal(sm_store_is_done(f->st, "main", "tip@example.org",
@@ -206,7 +207,7 @@ check_migrated(struct fixture *f)
 	assert_int_equal(
 		sm_metricstore_record(f->st, &p, 1, 1796300000, 0, NULL), 0);
 	reopen(f);
-	assert_int_equal(sm_store_schema_version(f->st), 5);
+	assert_int_equal(sm_store_schema_version(f->st), 6);
 	struct sm_mstore_post got;
 	assert_int_equal(sm_metricstore_get(f->st, "queue",
 					    "q_aaaaaaaaaaaaaaaa", rid, &got),
@@ -216,8 +217,22 @@ check_migrated(struct fixture *f)
 	assert_int_equal(v, 1200);
 }
 
-/* Schema 4, written by the store before KPIs (main at 2f488b8): the
- * migration to 5 keeps every row, missed reasons included. */
+/* Schema 5, written by the store before KPIs (main at 0de7723): the
+ * migration to 6 keeps every row, cancelled occurrences included. */
+static void
+test_migrate_v5(void **state)
+{
+	struct fixture *f = *state;
+	load_dump(f, "store-v5.sql", 5);
+	check_migrated(f);
+	assert_int_equal(sm_store_count_missed(f->st), 2);
+	assert_int_equal(sm_store_is_cancelled(f->st, "main",
+					       "weekly@example.org",
+					       "2026-12-09"),
+			 1);
+}
+
+/* Schema 4 (main at 2f488b8): two steps, missed reasons kept. */
 static void
 test_migrate_v4(void **state)
 {
@@ -230,7 +245,7 @@ test_migrate_v4(void **state)
 			 1);
 }
 
-/* Schema 3, written by the store before the missed reasons: two steps. */
+/* Schema 3, written by the store before the missed reasons: three steps. */
 static void
 test_migrate_v3(void **state)
 {
@@ -645,7 +660,7 @@ test_readonly(void **state)
 	assert_int_equal(sm_metricstore_record(f->st, &p, 1, T0, 0, NULL), 0);
 	assert_int_equal(sm_store_open_readonly(f->dir, &ro, err, sizeof(err)),
 			 0);
-	assert_int_equal(sm_store_schema_version(ro), 5);
+	assert_int_equal(sm_store_schema_version(ro), 6);
 	struct sm_mstore_post got;
 	assert_int_equal(
 		sm_metricstore_get(ro, "main", "tip@example.org", RID, &got),
@@ -688,6 +703,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrate_v5, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v4, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_migrate_v3, setup,
