@@ -19,6 +19,7 @@
 
 #include "goalcheck.h"
 #include "metricstore.h"
+#include "postview.h"
 #include "published.h"
 #include "queue.h"
 #include "when.h"
@@ -144,7 +145,22 @@ resolve(struct control_call *call, const char *id, const char *occurrence,
 	}
 	struct sm_occurrence occ;
 	int found;
+	char rid[48];
+	enum sm_civil_style kind;
+	sm_time key;
 	if (occurrence) {
+		if (sm_postview_rid_parse(occurrence, rid, sizeof(rid), &kind,
+					  &key) < 0) {
+			bad(call, "occurrence",
+			    "occurrence \"%s\": expected an occurrence's "
+			    "identity as smctl list and smctl expand write "
+			    "it: 2026-12-01T08:00:00Z (zoned and UTC series), "
+			    "2026-12-01T09:00:00 (floating) or 2026-12-01 "
+			    "(all-day)",
+			    occurrence);
+			return -1;
+		}
+		occurrence = rid;
 		found = published_find_occurrence(s, &w->opts, occurrence,
 						  &occ);
 		if (!found) {
@@ -193,12 +209,24 @@ resolve(struct control_call *call, const char *id, const char *occurrence,
 			return -1;
 		}
 	}
-	if (occ.cancelled) {
-		char rid[48];
-		sm_occur_format_rid(&occ, rid, sizeof(rid));
+	char occ_rid[48];
+	sm_occur_format_rid(&occ, occ_rid, sizeof(occ_rid));
+	int gone = occ.cancelled;
+	if (!gone) {
+		int rc = sm_store_is_cancelled(*call->ctl->host.store,
+					       s->calendar, id, occ_rid);
+		if (rc < 0) {
+			control_fail(call, SM_PROTO_E_INTERNAL, NULL,
+				     "the state database: %s",
+				     sm_store_error(*call->ctl->host.store));
+			return -1;
+		}
+		gone = rc > 0;
+	}
+	if (gone) {
 		no_post(call, id,
 			"%s %s is cancelled: it has no results to record", id,
-			rid);
+			occ_rid);
 		return -1;
 	}
 	t->calendar = s->calendar;

@@ -2,10 +2,10 @@
  * published: occurrences of a window joined with done marks and values.
  *
  * The join is a hash of the window's occurrences by (calendar, UID,
- * identity), then one pass over the store's done marks and one over its
- * current values, each looked up: two table scans and no query per
- * occurrence, so a year of 100,000 posts costs what reading the rows
- * does.
+ * identity), then one pass over the store's cancellations, one over its
+ * done marks and one over its current values, each looked up: table scans
+ * and no query per occurrence, so a year of 100,000 posts costs what
+ * reading the rows does.
  */
 #include "published.h"
 
@@ -203,6 +203,22 @@ struct join {
 };
 
 static void
+set_cancelled(void *ctx, struct pub_occ *o)
+{
+	(void)ctx;
+	o->cancelled = 1;
+}
+
+static int
+join_cancelled(void *ctx, const struct sm_mstore_done *d)
+{
+	struct join *j = ctx;
+	index_each(&j->ix, d->calendar, d->uid, d->recurrence_id, set_cancelled,
+		   j);
+	return 0;
+}
+
+static void
 set_done(void *ctx, struct pub_occ *o)
 {
 	struct join *j = ctx;
@@ -273,7 +289,9 @@ published_gather(struct published *p, const struct sm_config *cfg,
 
 	struct join j = {.p = p};
 	index_build(&j.ix, p);
-	int rc = sm_metricstore_each_done(st, join_done, &j);
+	int rc = sm_metricstore_each_cancelled(st, join_cancelled, &j);
+	if (rc >= 0)
+		rc = sm_metricstore_each_done(st, join_done, &j);
 	if (rc >= 0)
 		rc = sm_metricstore_each(st, join_values, &j);
 	free(j.ix.slot);
@@ -282,6 +300,13 @@ published_gather(struct published *p, const struct sm_config *cfg,
 		return -1;
 	}
 
+	/* Occurrences cancelled through the socket are no candidates and
+	 * publish nothing: kept out as calendar cancellations are. */
+	size_t keep = 0;
+	for (size_t i = 0; i < p->nocc; i++)
+		if (!p->occ[i].cancelled)
+			p->occ[keep++] = p->occ[i];
+	p->nocc = keep;
 	size_t n = 0;
 	for (size_t i = 0; i < p->nocc; i++)
 		n += p->occ[i].done || p->occ[i].values.have;

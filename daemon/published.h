@@ -1,7 +1,8 @@
 /*
  * published: what was published and what it achieved, as lib/metrics and
  * lib/goals take it.  The occurrences of the calendars' series and of the
- * queue over a window (cancelled ones left out), joined with the store's
+ * queue over a window (cancelled ones left out: in their calendar, or
+ * through the control socket, sm_store_cancel), joined with the store's
  * done marks and current metric values (lib/metricstore) by occurrence
  * (calendar, UID, identity), and the followers counts.
  *
@@ -38,6 +39,7 @@ struct pub_occ {
 	int nplat;
 	int recurring; /* one occurrence of a series: rid names it */
 	int done;
+	int cancelled;	      /* through the socket: dropped after the join */
 	const char *done_url; /* may be NULL */
 	struct sm_metric_values values;
 };

@@ -2,8 +2,8 @@
  * metricstore: the tables of schema version 6 (see store.c's migrations):
  * metric_history and metric_current (a column per per-post metric of
  * lib/kpi, and in the current table its `at`), followers_history and
- * followers_current, metric_import, goal_state; and the done marks read
- * for matching and reports.
+ * followers_current, metric_import, goal_state; and the done marks and
+ * cancelled occurrences read for matching and reports.
  *
  * A recording writes its history row, then upserts the current row: each
  * metric's column takes the new value only when the new `at` is not older
@@ -538,15 +538,12 @@ sm_metricstore_import_add(struct sm_store *st, const char *platform,
 	return finish(st, rc);
 }
 
-int
-sm_metricstore_each_done(struct sm_store *st,
-			 int (*fn)(void *ctx, const struct sm_mstore_done *d),
-			 void *ctx)
+/* Calls fn per row of sql (calendar, uid, recurrence_id, url, at). */
+static int
+each_mark(struct sm_store *st, const char *sql, const char *what,
+	  int (*fn)(void *ctx, const struct sm_mstore_done *d), void *ctx)
 {
-	const char *what = "reading done marks";
-	sqlite3_stmt *s = prepare(
-		st, "SELECT calendar, uid, recurrence_id, url, at FROM done",
-		what);
+	sqlite3_stmt *s = prepare(st, sql, what);
 	if (!s)
 		return -EIO;
 	int count = 0, rc;
@@ -568,6 +565,29 @@ sm_metricstore_each_done(struct sm_store *st,
 		sm_store_set_error(st, what);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? count : -EIO;
+}
+
+int
+sm_metricstore_each_done(struct sm_store *st,
+			 int (*fn)(void *ctx, const struct sm_mstore_done *d),
+			 void *ctx)
+{
+	return each_mark(st,
+			 "SELECT calendar, uid, recurrence_id, url, at FROM "
+			 "done",
+			 "reading done marks", fn, ctx);
+}
+
+int
+sm_metricstore_each_cancelled(struct sm_store *st,
+			      int (*fn)(void *ctx,
+					const struct sm_mstore_done *d),
+			      void *ctx)
+{
+	return each_mark(st,
+			 "SELECT calendar, uid, recurrence_id, NULL, at FROM "
+			 "cancelled",
+			 "reading cancelled occurrences", fn, ctx);
 }
 
 /* ---------------------------------------------------------------------

@@ -122,6 +122,14 @@ int sm_metricstore_each_done(struct sm_store *st,
 				       const struct sm_mstore_done *d),
 			     void *ctx);
 
+/* Calls fn per occurrence of a calendar post cancelled through the control
+ * socket (store.h, sm_store_cancel), keys as done marks (url NULL).
+ * Returns how many, or -EIO. */
+int sm_metricstore_each_cancelled(struct sm_store *st,
+				  int (*fn)(void *ctx,
+					    const struct sm_mstore_done *d),
+				  void *ctx);
+
 /* What the store keeps of a goal. */
 struct sm_mstore_goal {
 	sm_time first_seen; /* when the daemon first saw it */

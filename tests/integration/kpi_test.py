@@ -10,14 +10,16 @@ smcal_it.py.
 Scenarios:
   import_report  a CSV written like Meta's export (BOM, semicolons, quoted
                  "1 234" and "1,000", MM/DD/YYYY local times, a --map'd
-                 column, an id column) imported for instagram, values of a
+                 column, an id column, a permalink matching the URL of
+                 smctl done --url) imported for instagram, values of a
                  linkedin post recorded by hand (a later value replaces the
                  current one, the history keeps both), a series refused
                  without --occurrence, followers; `smctl report --json`
                  by platform and week matches sums and rates worked out
                  here, `--csv` has SPEC's names, the table has bars, `smctl
                  goals --json` the goal's value
-  bad_csv        unmatched, ambiguous, malformed and short rows (listed with
+  bad_csv        unmatched, duplicate, malformed and short rows and a row of
+                 an occurrence cancelled with smctl cancel (listed with
                  their lines, exit 1), a header without metrics, a UTF-16
                  file, --dry-run, an unknown platform: the database is the
                  same before and after, row for row; --partial stores the
@@ -222,6 +224,12 @@ IG_VALUES = {
 }
 
 
+# The URL p1 was posted at (smctl done --url), and as the export writes it:
+# another scheme and host spelling, a tracking parameter, no trailing /.
+P1_URL = "https://www.instagram.com/p/C0ffee123/"
+P1_PERMALINK = "http://Instagram.com/p/C0ffee123?igsh=MTc4OTAx"
+
+
 def meta_export():
     """Meta's CSV export as a spreadsheet in a French locale saves it: a BOM,
     semicolons, thousands in quotes, month-first local times."""
@@ -232,12 +240,13 @@ def meta_export():
     p1, p2, p4 = (ps[u][3] for u in ("p1@kpi", "p2@kpi", "p4@kpi"))
     tip2 = ps["tip@kpi"][3] + datetime.timedelta(days=7)
     for uid, post_id, when, by_id in (
-            ("p1@kpi", "178900001", p1 + datetime.timedelta(minutes=2), ""),
+            ("p1@kpi", "178900001", None, ""),
             ("p2@kpi", "178900002", None, "p2@kpi"),
             ("p4@kpi", "178900004", p4 - datetime.timedelta(minutes=5), ""),
             ("tip@kpi", "178900005", tip2, "")):
         im, re_, li, co, sh, cl, cv = IG_VALUES[uid]
-        rows.append([post_id, "", meta_time(when) if when else "", by_id,
+        link = P1_PERMALINK if uid == "p1@kpi" else ""
+        rows.append([post_id, link, meta_time(when) if when else "", by_id,
                      "1 234" if im == 1234 else "{:,}".format(im),
                      "{:,}".format(re_), str(li), str(co), str(sh), str(cl),
                      "" if cv is None else str(cv)])
@@ -309,13 +318,15 @@ def s_import_report():
     dm = wt.Daemon(d).start()
     csv_path = os.path.join(d, "insights.csv")
     wt.write(csv_path, meta_export())
+    # p1 was marked published with its URL: the export's permalink finds it.
+    ok(d, "done", "p1@kpi", "--url", P1_URL)
     out, err = ok(d, "metric", "import", csv_path, "--platform", "instagram",
                   "--map", "Conversions (pixel)=conversions",
                   "--map", "smcal id=id", "--json")
     res = json.loads(out)
     check(res["rows"] == 4 and res["ok"] == 4 and res["bad"] == 0,
           "import: %s" % res)
-    check(res["matched"] == {"id": 1, "url": 0, "time": 3},
+    check(res["matched"] == {"id": 1, "url": 1, "time": 2},
           "matched: %s" % res["matched"])
     check(res["stored"] is True and res["posts"] == 4, "stored: %s" % res)
     # "Post ID" is no column smcal knows: one warning, on the header line.
@@ -424,6 +435,15 @@ def s_bad_csv():
     good = os.path.join(d, "good.csv")
     wt.write(good, "id,reach,clicks\r\np1@kpi,100,1\r\n")
     ok(d, "metric", "import", good, "--platform", "instagram")
+
+    # One occurrence of the series cancelled through the socket: no row
+    # matches it, and no value can be recorded for it.
+    tip3 = ps["tip@kpi"][3] + datetime.timedelta(days=14)
+    ok(d, "cancel", "tip@kpi", "--occurrence", rid(tip3))
+    rc, _, err = smctl(d, "metric", "tip@kpi", "--occurrence", rid(tip3),
+                       "reach=1")
+    check(rc == 1 and "cancelled" in err, "cancelled occurrence: %d %r" %
+          (rc, err))
     before = db_dump(d)
 
     bad = os.path.join(d, "bad.csv")
@@ -432,17 +452,20 @@ def s_bad_csv():
              "%s;20;2\r\n"       # line 3: no post then
              "%s;12.5k;3\r\n"    # line 4: not an exact count
              "%s;40\r\n"         # line 5: a short row
-             "%s;50;5\r\n" % (   # line 6: p2 again (a duplicate)
+             "%s;50;5\r\n"       # line 6: p2 again (a duplicate)
+             "%s;60;6\r\n" % (   # line 7: the cancelled occurrence
                  meta_time(ps["p2@kpi"][3]),
                  meta_time(local(-6, 3, 0)),
                  meta_time(ps["p4@kpi"][3]),
                  meta_time(ps["p1@kpi"][3]),
-                 meta_time(ps["p2@kpi"][3])))
+                 meta_time(ps["p2@kpi"][3]),
+                 meta_time(tip3)))
     rc, out, err = smctl(d, "metric", "import", bad, "--platform",
                          "instagram")
     check(rc == 1, "bad csv: exit %d" % rc)
     for line, word in ((3, "no post matches"), (4, "abbreviated"),
-                       (5, "fields where the header has"), (6, "as line 2")):
+                       (5, "fields where the header has"), (6, "as line 2"),
+                       (7, "no post matches")):
         check("bad.csv:%d: error: " % line in err and word in err,
               "line %d (%s) not reported: %r" % (line, word, err))
     check("nothing was stored" in err, "message: %r" % err)
@@ -559,6 +582,7 @@ def s_goal_events():
     # Nothing recorded yet: on track (unknown), nothing told.
     csv_path = os.path.join(d, "insights.csv")
     wt.write(csv_path, meta_export())
+    ok(d, "done", "p1@kpi", "--url", P1_URL)
     ok(d, "metric", "import", csv_path, "--platform", "instagram",
        "--map", "Conversions (pixel)=conversions", "--map", "smcal id=id")
     reqs = rcv.wait("/ok/goals", 1, 20, "goal.off_track after the import")
@@ -596,6 +620,7 @@ def s_check():
     dm = wt.Daemon(d).start()
     csv_path = os.path.join(d, "insights.csv")
     wt.write(csv_path, meta_export())
+    ok(d, "done", "p1@kpi", "--url", P1_URL)
     ok(d, "metric", "import", csv_path, "--platform", "instagram",
        "--map", "Conversions (pixel)=conversions", "--map", "smcal id=id")
     conf = os.path.join(d, "smcal.conf")

@@ -617,6 +617,10 @@ test_done_and_goals(void **state)
 	char url[64] = "";
 	assert_int_equal(sm_metricstore_each_done(f->st, find_done, url), 2);
 	assert_string_equal(url, "https://x.example/1");
+	assert_int_equal(sm_metricstore_each_cancelled(f->st, NULL, NULL), 0);
+	assert_int_equal(
+		sm_store_cancel(f->st, "main", "c@example.org", RID, T0), 0);
+	assert_int_equal(sm_metricstore_each_cancelled(f->st, NULL, NULL), 1);
 
 	struct sm_mstore_goal g;
 	assert_int_equal(sm_metricstore_goal_get(f->st, "ig-followers", &g), 0);
