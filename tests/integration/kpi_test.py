@@ -265,8 +265,16 @@ def meta_export():
 # Expected report rows, worked out here
 
 
+# A post added with smctl add yesterday, its values recorded by hand.
+QUEUED_AT = local(-1, 10, 0)
+QUEUED_VALUES = {"impressions": 100, "reach": 77, "engagement": 5,
+                 "clicks": 1, "conversions": None}
+
+
 def values_of(uid):
     """The post's values as smcald holds them after the scenario."""
+    if uid.startswith("q_"):
+        return QUEUED_VALUES
     if uid == "p3@kpi":
         return {"impressions": 500, "reach": 450, "engagement": 20,
                 "clicks": 4, "conversions": None}
@@ -275,12 +283,14 @@ def values_of(uid):
             "clicks": cl, "conversions": cv}
 
 
-def expected_rows():
+def expected_rows(queued_id):
     ps = posts()
+    ps[queued_id] = (["linkedin"], None, None, QUEUED_AT, None)
     starts = {u: ps[u][3] for u in ps}
     starts["tip@kpi"] = ps["tip@kpi"][3] + datetime.timedelta(days=7)
     by = {}
-    for uid in ("p1@kpi", "p2@kpi", "p3@kpi", "p4@kpi", "tip@kpi"):
+    for uid in ("p1@kpi", "p2@kpi", "p3@kpi", "p4@kpi", "tip@kpi",
+                queued_id):
         for plat in ps[uid][0]:
             key = (plat, week_label(starts[uid]))
             by.setdefault(key, []).append(values_of(uid))
@@ -361,6 +371,14 @@ def s_import_report():
     check(f["platform"] == "instagram" and f["followers"] == 1042 and
           f["day"] == (today() - datetime.timedelta(days=1)).isoformat(),
           "followers: %s" % f)
+    # A queued post: added with a past time, its values by its id.
+    out, _ = ok(d, "add", "--platform", "linkedin", "--at",
+                rid(QUEUED_AT), "--allow-past", "--title", "Queued",
+                "--json")
+    qid = json.loads(out)["id"]
+    out, _ = ok(d, "metric", qid, "impressions=100", "reach=77",
+                "engagement=5", "clicks=1", "--json")
+    check(json.loads(out)["calendar"] == "queue", "queued: %s" % out)
     rc, _, err = smctl(d, "metric", "future@kpi", "reach=5")
     check(rc == 1 and "future" in err, "future post: %d %r" % (rc, err))
     rc, _, err = smctl(d, "metric", "p1@kpi", "engagement_rate=3")
@@ -372,7 +390,7 @@ def s_import_report():
     out, _ = ok(d, "report", "--json", "--by", "platform", "--period",
                 "week", "--from", frm, "--to", to)
     rows = json_lines(out)
-    exp = expected_rows()
+    exp = expected_rows(qid)
     weeks = report_weeks()
     got_keys = [(r["platform"], r["period"]) for r in rows]
     want_keys = [(p, w) for p in ("instagram", "linkedin") for w in weeks]
@@ -396,7 +414,7 @@ def s_import_report():
         check(r["best_posts"] and r["best_posts"][0]["engagement"] ==
               max(values_of(b["id"])["engagement"]
                   for b in r["best_posts"]), "best posts: %s" % r)
-    check(sum(r["posts_published"] for r in rows) == 6,
+    check(sum(r["posts_published"] for r in rows) == 7,
           "posts in all rows: %s" % rows)
 
     # CSV with SPEC's names; the table for people, with bars.
