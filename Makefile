@@ -72,7 +72,7 @@ pot:
 	xgettext --from-code=UTF-8 --keyword=N_ --add-comments=TRANSLATORS \
 		--package-name=smcal --package-version=$(VERSION) \
 		--msgid-bugs-address=smcal --no-location --sort-output \
-		-o po/smcal.pot lib/payload.c
+		-o po/smcal.pot lib/payload.c lib/alert.c
 	for po in $(PO_FILES); do msgmerge -q -U --backup=none $$po po/smcal.pot || exit 1; done
 
 $(LIBSMCAL): $(LIB_OBJS)

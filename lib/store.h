@@ -103,6 +103,16 @@ int sm_store_get_time(struct sm_store *st, const char *key, sm_time *out);
 /* Writes a daemon fact durably.  Returns 0 or -1. */
 int sm_store_set_time(struct sm_store *st, const char *key, sm_time value);
 
+/* Calls fn for each daemon fact whose key starts with prefix, in key
+ * order (one query: the cadence alert states, "cadence.*"); returns the
+ * number listed or -1. */
+int sm_store_list_facts(struct sm_store *st, const char *prefix,
+			void (*fn)(void *ctx, const char *key, int64_t value),
+			void *ctx);
+
+/* Deletes a daemon fact (none is fine).  Returns 0 or -1. */
+int sm_store_delete_fact(struct sm_store *st, const char *key);
+
 /*
  * Groups writes in one transaction (BEGIN IMMEDIATE ... COMMIT): the
  * daemon records a batch's ledger rows and its outbox deliveries together,

@@ -418,6 +418,69 @@ test_meta(void **state)
 	assert_int_equal(query_int(f, "SELECT count(*) FROM meta"), 2);
 }
 
+struct facts {
+	char keys[8][64];
+	int64_t values[8];
+	int n;
+};
+
+static void
+collect_fact(void *ctx, const char *key, int64_t value)
+{
+	struct facts *fs = ctx;
+	assert_true(fs->n < 8);
+	snprintf(fs->keys[fs->n], sizeof(fs->keys[0]), "%s", key);
+	fs->values[fs->n++] = value;
+}
+
+/* Facts by prefix (the cadence alert states), in key order, in one
+ * query; deleting one; facts outside the prefix untouched. */
+static void
+test_facts_prefix(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	assert_int_equal(sm_store_set_time(f->st, "processed_until", 1), 0);
+	assert_int_equal(sm_store_set_time(f->st, "cadence.gap:x:2026-W50", 2),
+			 0);
+	assert_int_equal(sm_store_set_time(f->st, "cadence.gap:x:2026-W49", 3),
+			 0);
+	assert_int_equal(
+		sm_store_set_time(f->st, "cadence.behind:x:2026-W49", 4), 0);
+	assert_int_equal(sm_store_set_time(f->st, "cadence/", 5), 0);
+	assert_int_equal(sm_store_set_time(f->st, "cadencf", 6), 0);
+	struct facts fs = {.n = 0};
+	assert_int_equal(
+		sm_store_list_facts(f->st, "cadence.", collect_fact, &fs), 3);
+	assert_string_equal(fs.keys[0], "cadence.behind:x:2026-W49");
+	assert_int_equal(fs.values[0], 4);
+	assert_string_equal(fs.keys[1], "cadence.gap:x:2026-W49");
+	assert_string_equal(fs.keys[2], "cadence.gap:x:2026-W50");
+	assert_int_equal(fs.values[2], 2);
+	fs.n = 0;
+	assert_int_equal(sm_store_list_facts(f->st, "cadence.gap:", NULL, NULL),
+			 2);
+	/* An empty prefix lists everything. */
+	assert_int_equal(sm_store_list_facts(f->st, "", collect_fact, &fs), 6);
+	assert_int_equal(sm_store_delete_fact(f->st, "cadence.gap:x:2026-W49"),
+			 0);
+	assert_int_equal(sm_store_delete_fact(f->st, "no such key"), 0);
+	fs.n = 0;
+	assert_int_equal(
+		sm_store_list_facts(f->st, "cadence.", collect_fact, &fs), 2);
+	assert_string_equal(fs.keys[1], "cadence.gap:x:2026-W50");
+	sm_time t = 0;
+	assert_int_equal(sm_store_get_time(f->st, "processed_until", &t), 1);
+	assert_int_equal(t, 1);
+	/* Inside a transaction, rolled back with it. */
+	assert_int_equal(sm_store_begin(f->st), 0);
+	assert_int_equal(sm_store_delete_fact(f->st, "cadence.gap:x:2026-W50"),
+			 0);
+	sm_store_rollback(f->st);
+	assert_int_equal(sm_store_list_facts(f->st, "cadence.gap", NULL, NULL),
+			 1);
+}
+
 static void
 test_missing_dir(void **state)
 {
@@ -683,6 +746,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_missed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_facts_prefix, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_dir, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup,
