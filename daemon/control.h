@@ -39,6 +39,8 @@
 #define CONTROL_OUT_HIGH (4u << 20)
 #define CONTROL_OUT_LOW (1u << 20)
 
+struct plan; /* plan.h: the cadence */
+
 /*
  * What the daemon lends the control socket: pointers to its state, read
  * at each call (so they follow reloads), and the reload action.
@@ -55,6 +57,9 @@ struct control_host {
 	/* Starts a reload: 1 when it started now, 0 when one is running and
 	 * this one will follow it, -1 when the daemon is stopping. */
 	int (*reload)(void *data);
+	/* The cadence (plan.h): its last look for Status; plan_changed after
+	 * a change of posts or done marks (an add, a cancel, a done). */
+	struct plan *plan;
 };
 
 /* How a reload ended, for the callers waiting on it. */

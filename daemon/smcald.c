@@ -43,6 +43,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "occur.h"
+#include "plan.h"
 #include "route.h"
 #include "prune.h"
 #include "sched.h"
@@ -89,6 +90,7 @@ struct daemon {
 	uv_signal_t sigusr1;
 	struct pruner prune;
 	struct control control;
+	struct plan plan; /* the cadence: alerts and their timer */
 };
 
 static void tick(struct daemon *d);
@@ -325,6 +327,7 @@ reload_done(uv_work_t *req, int status)
 		log_info("reloaded: %zu post%s in %zu calendar%s", w->nposts,
 			 PLURAL(w->nposts), w->ncals, PLURAL(w->ncals));
 		tick(d);
+		plan_changed(&d->plan);
 	} else {
 		world_free(w);
 	}
@@ -421,6 +424,7 @@ on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&d->watchdog, on_close_noop);
 	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
 	stop_watches(d);
+	plan_fini(&d->plan);
 	deliver_fini(&d->deliver);
 	control_fini(&d->control);
 }
@@ -647,6 +651,7 @@ run(struct daemon *d, struct sm_config *cfg)
 		.config_path = d->config_path,
 		.data = d,
 		.reload = control_reload,
+		.plan = &d->plan,
 	};
 	int crc = control_init(&d->control, &d->loop, cfg, &host, err,
 			       sizeof(err));
@@ -711,8 +716,14 @@ run(struct daemon *d, struct sm_config *cfg)
 	pruner_init(&d->prune, &d->loop, d->store, cfg->retention, next_due_ms,
 		    d);
 
+	if (plan_init(&d->plan, &d->loop, &d->world, &d->store, &d->firer,
+		      &d->deliver) < 0) {
+		log_error("timerfd: %s", strerror(errno));
+		return 1;
+	}
 	control_start(&d->control);
 	tick(d); /* catch-up: late events fire, older ones are missed */
+	plan_changed(&d->plan); /* cadence alerts due now, then the timer */
 	notify_status(d, "READY=1\n");
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 

@@ -154,6 +154,9 @@ typedef int (*sm_cadence_done_fn)(void *ctx, const char *calendar,
  * [from, to), cancelled ones included (flagged), with platforms and type
  * under cfg, drafts flagged, and done marks asked of done (may be NULL) for
  * the non-cancelled ones.  Call it once per series set (calendars, queue).
+ * done is asked about an occurrence just before it is appended, so l->n
+ * is then its index: a caller may answer 0 and flag it later (the daemon
+ * reads the span's done marks in one query after gathering).
  */
 void sm_cadence_gather(struct sm_cadence_posts *l, const struct sm_config *cfg,
 		       const struct sm_series_set *set,

@@ -798,6 +798,37 @@ sm_store_is_done(struct sm_store *st, const char *calendar, const char *uid,
 }
 
 int
+sm_store_list_done(struct sm_store *st, const char *rid_from,
+		   const char *rid_to,
+		   void (*fn)(void *ctx, const char *calendar, const char *uid,
+			      const char *recurrence_id),
+		   void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT calendar, uid, recurrence_id FROM done"
+			       " WHERE recurrence_id BETWEEN ?1 AND ?2",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, "listing done marks");
+		sqlite3_finalize(s);
+		return -1;
+	}
+	bind_text(s, 1, rid_from);
+	bind_text(s, 2, rid_to);
+	int count = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fn)
+			fn(ctx, column_text(s, 0), column_text(s, 1),
+			   column_text(s, 2));
+		count++;
+	}
+	if (rc != SQLITE_DONE)
+		db_fail(st, "listing done marks");
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? count : -1;
+}
+
+int
 sm_store_get_time(struct sm_store *st, const char *key, sm_time *out)
 {
 	sqlite3_stmt *s = st->stmt[ST_GET_META];

@@ -96,6 +96,16 @@ int sm_store_mark_done(struct sm_store *st, const char *calendar,
 int sm_store_is_done(struct sm_store *st, const char *calendar, const char *uid,
 		     const char *recurrence_id);
 
+/* Calls fn for each done mark whose identity (recurrence_id) lies in
+ * [rid_from, rid_to] as strings compare (one query: identities start with
+ * the date, so a span's marks are a range); returns the number listed or
+ * -1. */
+int sm_store_list_done(struct sm_store *st, const char *rid_from,
+		       const char *rid_to,
+		       void (*fn)(void *ctx, const char *calendar,
+				  const char *uid, const char *recurrence_id),
+		       void *ctx);
+
 /* Reads a daemon fact (e.g. "processed_until"); returns 1 and fills *out,
  * 0 when unset, -1 on error. */
 int sm_store_get_time(struct sm_store *st, const char *key, sm_time *out);

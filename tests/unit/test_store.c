@@ -482,6 +482,49 @@ test_facts_prefix(void **state)
 }
 
 static void
+count_done(void *ctx, const char *calendar, const char *uid, const char *rid)
+{
+	char *buf = ctx;
+	size_t n = strlen(buf);
+	snprintf(buf + n, 512 - n, "%s%s/%s/%s", n ? " " : "", calendar, uid,
+		 rid);
+}
+
+/* Done marks of a span in one query, by identity range: zoned, floating
+ * and all-day identities alike, since each starts with its date. */
+static void
+test_done_range(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	assert_int_equal(sm_store_mark_done(f->st, "main", "a",
+					    "2026-12-01T08:00:00Z", NULL, 1),
+			 0);
+	assert_int_equal(sm_store_mark_done(f->st, "main", "b",
+					    "2026-12-03T09:00:00", NULL, 1),
+			 0);
+	assert_int_equal(
+		sm_store_mark_done(f->st, "main", "c", "2026-12-05", NULL, 1),
+		0);
+	assert_int_equal(sm_store_mark_done(f->st, "queue", "q_x",
+					    "2026-12-08T08:00:00Z", NULL, 1),
+			 0);
+	char buf[512] = "";
+	assert_int_equal(sm_store_list_done(f->st, "2026-12-02",
+					    "2026-12-05T23:59:59Z", count_done,
+					    buf),
+			 2);
+	assert_non_null(strstr(buf, "main/b/2026-12-03T09:00:00"));
+	assert_non_null(strstr(buf, "main/c/2026-12-05"));
+	/* Both ends included, as strings compare. */
+	assert_int_equal(sm_store_list_done(f->st, "2026-12-01T08:00:00Z",
+					    "2026-12-08T08:00:00Z", NULL, NULL),
+			 4);
+	assert_int_equal(sm_store_list_done(f->st, "2027", "2028", NULL, NULL),
+			 0);
+}
+
+static void
 test_missing_dir(void **state)
 {
 	struct fixture *f = *state;
@@ -747,6 +790,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_facts_prefix, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_done_range, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_dir, setup,
 						teardown),
