@@ -7,7 +7,7 @@ _smctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="status reload deliveries retry lint expand"
+	local commands="status reload deliveries retry lint expand cadence calendar"
 	local global="-c -s --help --version"
 
 	# The command is the first word that is neither an option nor the
@@ -33,7 +33,24 @@ _smctl()
 		_filedir sock
 		return
 		;;
-	--from | --to | --limit)
+	--from | --to | --limit | --history)
+		return
+		;;
+	--period)
+		if [[ $cmd == cadence ]]; then
+			COMPREPLY=($(compgen -W "day week month" -- "$cur"))
+		fi
+		return
+		;;
+	--platform)
+		# The platforms of the config named by -c, when it is readable.
+		local conf="" j
+		for ((j = 1; j < cword; j++)); do
+			[[ ${words[j]} == -c ]] && conf=${words[j + 1]}
+		done
+		[[ -r $conf ]] && COMPREPLY=($(compgen -W "$(sed -n \
+			's/^[[:space:]]*\[platform:\([^]]*\)\].*/\1/p' "$conf")" \
+			-- "$cur"))
 		return
 		;;
 	--tz)
@@ -63,6 +80,8 @@ _smctl()
 	retry) opts="--json --help" ;;
 	lint) opts="--json --help" ;;
 	expand) opts="--from --to --tz --all --json --help" ;;
+	cadence) opts="--period --history --platform --json --help" ;;
+	calendar) opts="--week --month --from --platform --json --help" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -43,6 +43,8 @@ extern const struct ctl_cmd ctl_cmd_status;
 extern const struct ctl_cmd ctl_cmd_reload;
 extern const struct ctl_cmd ctl_cmd_deliveries;
 extern const struct ctl_cmd ctl_cmd_retry;
+extern const struct ctl_cmd ctl_cmd_cadence;
+extern const struct ctl_cmd ctl_cmd_calendar;
 
 /* Prints "usage: smctl CMD ..." to stderr and returns CTL_USAGE. */
 int ctl_usage(const struct ctl_cmd *cmd);

@@ -9,8 +9,9 @@
 #include "ctl.h"
 
 static const struct ctl_cmd *const commands[] = {
-	&ctl_cmd_status, &ctl_cmd_reload, &ctl_cmd_deliveries,
-	&ctl_cmd_retry,	 &ctl_cmd_lint,	  &ctl_cmd_expand,
+	&ctl_cmd_status,  &ctl_cmd_reload,   &ctl_cmd_deliveries,
+	&ctl_cmd_retry,	  &ctl_cmd_lint,     &ctl_cmd_expand,
+	&ctl_cmd_cadence, &ctl_cmd_calendar,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -200,6 +200,8 @@ int method_status(struct control_call *call);
 int method_reload(struct control_call *call);
 int method_deliveries(struct control_call *call);
 int method_retry(struct control_call *call);
+int method_cadence(struct control_call *call);
+int method_grid(struct control_call *call);
 
 /* Queues a Reload call on the reload that will answer it (control.c). */
 void control_reload_wait(struct control_call *call, int started_now);
