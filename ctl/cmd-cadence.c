@@ -140,14 +140,19 @@ print_warnings(json_t *last)
 		       "over daily_cap\n");
 		return;
 	}
-	printf("\n%sguardrails%s: %zu warning%s\n", ctl_paint(CTL_BOLD),
-	       ctl_unpaint(), json_array_size(ws),
-	       json_array_size(ws) == 1 ? "" : "s");
+	long long total = num(last, "warnings_total");
+	if (total < (long long)json_array_size(ws))
+		total = (long long)json_array_size(ws);
+	printf("\n%sguardrails%s: %lld warning%s\n", ctl_paint(CTL_BOLD),
+	       ctl_unpaint(), total, total == 1 ? "" : "s");
 	size_t i;
 	json_t *w;
 	json_array_foreach(ws, i, w)
 		printf("  %swarning%s: %s\n", ctl_paint(CTL_WARN),
 		       ctl_unpaint(), str(w, "message"));
+	if (total > (long long)json_array_size(ws))
+		printf("  ... and %lld more\n",
+		       total - (long long)json_array_size(ws));
 }
 
 static int

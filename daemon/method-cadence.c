@@ -11,6 +11,7 @@
  */
 #include "control.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,6 +21,10 @@
 #include "when.h"
 
 #define REPLIES_PER_TURN 64
+/* Guardrail warnings sent at most: a crowded calendar can cross them by
+ * the hundred thousand, and a reply holds 1 MiB; warnings_total says how
+ * many there are. */
+#define WARNINGS_MAX 500
 
 static const char *const WEEKDAYS[7] = {"mon", "tue", "wed", "thu",
 					"fri", "sat", "sun"};
@@ -130,7 +135,7 @@ static json_t *
 warnings_json(const struct sm_cadence_report *r, const struct sm_tz *zone)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; i < r->nwarnings; i++) {
+	for (size_t i = 0; i < r->nwarnings && i < WARNINGS_MAX; i++) {
 		const struct sm_cadence_warning *wn = &r->warnings[i];
 		char msg[256], day[16];
 		int y, m, d;
@@ -191,8 +196,11 @@ method_cadence(struct control_call *call)
 			    control_time(rep.mix_to), "mix", mix_json(&rep),
 			    "warnings", warnings_json(&rep, w->opts.zone),
 			    "mix_posts", (json_int_t)rep.mix_posts);
+	json_object_set_new(s->last, "warnings_total",
+			    json_integer((json_int_t)rep.nwarnings));
 	sm_cadence_report_free(&rep);
 	sm_cadence_posts_free(&posts);
+	malloc_trim(0); /* as after plan.c's looks */
 	call->state = s;
 	call->state_free = stream_free;
 	call->resume = stream_resume;
@@ -421,5 +429,6 @@ method_grid(struct control_call *call)
 	free(periods);
 	free(period_plat);
 	sm_cadence_posts_free(&posts);
+	malloc_trim(0);
 	return CONTROL_DONE;
 }

@@ -19,6 +19,7 @@
 #include "plan.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -357,30 +358,37 @@ plan_check(struct plan *p)
 		 * the outermost, so that its commit makes the events count. */
 		deliver_flush(p->deliver);
 		n = tell(p, w, due, ndue, &stored, &rep, now_ms);
+		if (n >= 0)
+			p->short_platforms = sm_cadence_short_platforms(&rep);
 	}
-	if (n < 0) {
-		log_error("cadence: %s; looking again in %ds",
-			  sm_store_error(st), RETRY_S);
-		arm(p, now + RETRY_S);
-	} else {
-		p->short_platforms = sm_cadence_short_platforms(&rep);
-		arm(p, next);
-		p->fired += (unsigned long)n;
-		if (n > 0)
-			deliver_kick(p->deliver);
-		char when[SM_TZ_RFC3339_MAX] = "none";
-		if (next != SM_TIME_MAX)
-			log_time(next, when);
-		log_debug("cadence: %zu platform%s short; %zu alert state%s "
-			  "changed, %ld told; next look %s",
-			  p->short_platforms, PLURAL(p->short_platforms), ndue,
-			  PLURAL(ndue), n, when);
-	}
+	size_t nposts = posts.n;
 	free(due);
 	states_free(&stored);
 	sm_cadence_report_free(&rep);
 	sm_cadence_posts_free(&posts);
+	/* A look of a large calendar allocates megabytes for a moment: give
+	 * them back, or every look would look like growth. */
+	malloc_trim(0);
 	p->last_ms = wallclock_now_ms() - t0;
+	if (n < 0) {
+		log_error("cadence: %s; looking again in %ds",
+			  sm_store_error(st), RETRY_S);
+		arm(p, now + RETRY_S);
+		return;
+	}
+	arm(p, next);
+	p->fired += (unsigned long)n;
+	if (n > 0)
+		deliver_kick(p->deliver);
+	char when[SM_TZ_RFC3339_MAX] = "none";
+	if (next != SM_TIME_MAX)
+		log_time(next, when);
+	log_debug("cadence: %zu platform%s short; %zu alert state%s changed, "
+		  "%ld told; %zu occurrence%s looked at in %lld ms; next look "
+		  "%s",
+		  p->short_platforms, PLURAL(p->short_platforms), ndue,
+		  PLURAL(ndue), n, nposts, PLURAL(nposts),
+		  (long long)p->last_ms, when);
 }
 
 static void
