@@ -276,7 +276,8 @@ check_guardrails(struct offline *off)
 		for (size_t k = 0; k < off->set.n; k++)
 			sm_occur_window(&off->set.series[k], &off->opts, from,
 					to, guard_collect, &g);
-		qsort(g.v, g.n, sizeof(*g.v), cmp_occ);
+		if (g.n > 0)
+			qsort(g.v, g.n, sizeof(*g.v), cmp_occ);
 		g.at = malloc((g.n + 1) * sizeof(*g.at));
 		if (!g.at)
 			abort();

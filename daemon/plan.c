@@ -210,7 +210,8 @@ get_state(void *ctx, const char *key, struct sm_cadence_alert *st)
 {
 	struct states *s = ctx;
 	struct state_row *r =
-		bsearch(key, s->v, s->n, sizeof(*s->v), cmp_state_key);
+		s->n ? bsearch(key, s->v, s->n, sizeof(*s->v), cmp_state_key)
+		     : NULL;
 	st->sent = st->recovered = 0;
 	if (r) {
 		r->seen = 1;
