@@ -345,27 +345,8 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 	}
 	/* Posts naming a webhook or platform the config lacks. */
 	if (env->config_path) {
-		for (size_t i = 0; i < off.cal.nposts; i++) {
-			const struct sm_post *p = &off.cal.posts[i];
-			if (p->webhook && strcmp(p->webhook, "none") != 0 &&
-			    !sm_config_webhook(off.cfg, p->webhook))
-				sm_diag_add(&off.diags, SM_ERROR, p->file,
-					    p->line,
-					    "X-SMCAL-WEBHOOK %s is not a "
-					    "[webhook:%s] section of %s",
-					    p->webhook, p->webhook,
-					    env->config_path);
-			for (int k = 0; k < p->nplatforms; k++)
-				if (!sm_config_platform(off.cfg,
-							p->platforms[k]))
-					sm_diag_add(&off.diags, SM_WARNING,
-						    p->file, p->line,
-						    "platform %s has no "
-						    "[platform:%s] section: "
-						    "its defaults apply",
-						    p->platforms[k],
-						    p->platforms[k]);
-		}
+		sm_post_check_names(off.cfg, &off.cal, env->config_path,
+				    &off.diags);
 		check_allowed(&off, env->config_path, calendar, argv + optind,
 			      argc - optind);
 		check_guardrails(&off);

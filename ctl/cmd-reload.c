@@ -76,6 +76,9 @@ reload_exec(const struct ctl_env *env, int argc, char **argv)
 			strcmp(state, "previous") == 0
 				? "did not load cleanly; the previous version "
 				  "stays in service"
+			: strcmp(state, "copy") == 0
+				? "did not load cleanly; its last clean copy "
+				  "is in service"
 			: strcmp(state, "unreadable") == 0
 				? "cannot be read"
 				: "has errors; the posts that loaded are in "

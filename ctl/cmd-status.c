@@ -28,7 +28,7 @@ state_paint(const char *state)
 {
 	if (strcmp(state, "ok") == 0)
 		return CTL_GOOD;
-	if (strcmp(state, "previous") == 0)
+	if (strcmp(state, "previous") == 0 || strcmp(state, "copy") == 0)
 		return CTL_WARN;
 	return CTL_BAD;
 }
@@ -67,9 +67,13 @@ print_calendars(json_t *cals)
 		       ctl_unpaint());
 		if (strcmp(str(c, "state"), "previous") == 0)
 			printf(" (the previous version stays in service)");
+		else if (strcmp(str(c, "state"), "copy") == 0)
+			printf(" (its last clean copy is in service)");
 		else if (strcmp(str(c, "state"), "errors") == 0)
 			printf(" (the posts that loaded are in service)");
 		printf("\n");
+		if (*str(c, "served"))
+			printf("  %s\n", str(c, "served"));
 		size_t k;
 		json_t *m;
 		json_array_foreach(msgs, k, m)

@@ -189,21 +189,23 @@ control_calendars(const struct world *w)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; w && i < w->ncals; i++) {
-		const struct cal_status *st = &w->status[i];
+		const struct calendar_status *st = &w->status[i];
 		json_t *msgs = json_array();
 		for (size_t k = 0; k < st->nmessages; k++)
 			json_array_append_new(msgs,
 					      sm_proto_string(st->messages[k]));
 		json_array_append_new(
 			a,
-			json_pack("{s:o, s:o, s:I, s:s, s:I, s:I, s:o}", "name",
+			json_pack("{s:o, s:o, s:I, s:s, s:o, s:I, s:I, s:o}",
+				  "name",
 				  sm_proto_string(w->cals[i]->cal.name), "path",
 				  sm_proto_string(
 					  i < w->cfg->ncalendars
 						  ? w->cfg->calendars[i].path
 						  : ""),
 				  "posts", (json_int_t)w->cals[i]->cal.nposts,
-				  "state", world_cal_state_name(st->state),
+				  "state", world_cal_state_name(st->served),
+				  "served", sm_proto_string(st->text),
 				  "errors", (json_int_t)st->errors, "warnings",
 				  (json_int_t)st->warnings, "messages", msgs));
 	}

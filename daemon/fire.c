@@ -11,12 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "event.h"
 #include "log.h"
 #include "outbox.h"
 #include "payload.h"
 #include "route.h"
 #include "statedir.h"
+
+#define MISSED_LOG_MAX 50
 
 static void
 clear_deliveries(struct firer *f)
@@ -160,6 +163,8 @@ firer_close(struct firer *f)
 	free(f->missed);
 	free(f->fired_rows);
 	free(f->missed_rows);
+	free(f->batch);
+	free(f->acts);
 	clear_deliveries(f);
 	free(f->deliveries);
 	memset(f, 0, sizeof(*f));
@@ -342,41 +347,75 @@ route(struct firer *f, const struct world *w, const struct sm_sched_event *ev,
 	}
 }
 
+/* The fate of one event taken from the schedule. */
+static enum sm_fire_action
+decide(struct firer *f, const struct sm_sched_event *ev, int64_t now_ms,
+       sm_time catchup)
+{
+	/* Known: fired before, or recorded as missed or collapsed (only a
+	 * late event can have been: nothing else is ever recorded). */
+	int known = sm_store_has_fired(f->store, ev->id) > 0;
+	if (!known && now_ms - (int64_t)ev->at * 1000 > SM_LATE_MS)
+		known = sm_store_has_missed(f->store, ev->id) > 0;
+	int done = 0;
+	if (!known && ev->type == SM_EV_OVERDUE) {
+		char rid[40];
+		sm_occur_format_rid(&ev->occ, rid, sizeof(rid));
+		const struct sm_series *ser = ev->occ.series;
+		done = sm_store_is_done(f->store, ser->calendar,
+					ser->master ? ser->master->uid
+						    : ev->occ.post->uid,
+					rid) > 0;
+	}
+	return sm_sched_action(ev, now_ms, catchup, known, done);
+}
+
 long
 firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	  int64_t now_ms, sm_time catchup)
 {
-	struct sm_sched_event ev;
 	sm_time now = now_ms / 1000;
 	firer_begin(f);
-	while (sm_sched_pop(s, now, &ev)) {
-		int fired = sm_store_has_fired(f->store, ev.id) > 0;
-		int done = 0;
-		if (!fired && ev.type == SM_EV_OVERDUE) {
-			char rid[40];
-			sm_occur_format_rid(&ev.occ, rid, sizeof(rid));
-			const struct sm_series *ser = ev.occ.series;
-			done = sm_store_is_done(f->store, ser->calendar,
-						ser->master ? ser->master->uid
-							    : ev.occ.post->uid,
-						rid) > 0;
+	f->catchup = catchup;
+	/* The whole batch first: whether a late reminder fires depends on
+	 * the later reminders of its occurrence due now (collapse). */
+	size_t n = 0;
+	for (;;) {
+		if (n == f->cap_batch) {
+			f->cap_batch = f->cap_batch ? f->cap_batch * 2 : 64;
+			f->batch = realloc(f->batch,
+					   f->cap_batch * sizeof(*f->batch));
+			f->acts = realloc(f->acts,
+					  f->cap_batch * sizeof(*f->acts));
+			if (!f->batch || !f->acts)
+				abort();
 		}
-		enum sm_fire_action act =
-			sm_sched_action(&ev, now_ms, catchup, fired, done);
+		if (!sm_sched_pop(s, now, &f->batch[n]))
+			break;
+		f->acts[n] = decide(f, &f->batch[n], now_ms, catchup);
+		n++;
+	}
+	sm_sched_collapse(f->batch, f->acts, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct sm_sched_event *ev = &f->batch[i];
+		enum sm_fire_action act = f->acts[i];
 		if (act == SM_SKIP)
 			continue;
-		if (act == SM_MISSED) {
+		if (act == SM_MISSED || act == SM_COLLAPSED) {
 			add_row(&f->missed, &f->missed_rows, &f->nmissed,
-				&f->cap_missed, &ev, 0, 1);
+				&f->cap_missed, ev, 0, 1);
+			f->missed[f->nmissed - 1].reason =
+				act == SM_MISSED ? SM_STORE_MISSED
+						 : SM_STORE_COLLAPSED;
 			continue;
 		}
 		int late = act == SM_FIRE_LATE;
-		sm_event_json(&f->json, w->cfg, &ev, now_ms, late);
+		sm_event_json(&f->json, w->cfg, ev, now_ms, late);
 		sm_jsonw_raw(&f->lines, f->json.buf, f->json.len);
 		sm_jsonw_raw(&f->lines, "\n", 1);
 		add_row(&f->fired, &f->fired_rows, &f->nfired, &f->cap_fired,
-			&ev, now_ms, late);
-		route(f, w, &ev, now_ms, late);
+			ev, now_ms, late);
+		route(f, w, ev, now_ms, late);
 	}
 	return firer_commit(f, now_ms, NULL, NULL);
 }
@@ -438,13 +477,32 @@ firer_commit(struct firer *f, int64_t now_ms,
 			take_back(f, mark, f->lines.len);
 		return -1;
 	}
+	/* One line each, up to a bound: a first start on a big calendar may
+	 * record a day of posts at once; the rest is in the missed table. */
+	char window[32];
+	sm_duration_format(f->catchup, window, sizeof(window));
 	for (size_t i = 0; i < f->nmissed; i++) {
+		const struct sm_store_event *m = &f->missed[i];
+		if (i == MISSED_LOG_MAX) {
+			log_warning("and %zu more events recorded as missed or "
+				    "collapsed (the missed table of the state "
+				    "database lists them all)",
+				    f->nmissed - i);
+			break;
+		}
 		char at[SM_TZ_RFC3339_MAX];
-		log_warning("missed while down: %s %s %s at %s (past the "
-			    "catch-up window)",
-			    f->missed[i].type, f->missed[i].uid,
-			    f->missed[i].recurrence_id,
-			    log_time(f->missed[i].scheduled_at, at));
+		log_time(m->scheduled_at, at);
+		if (strcmp(m->reason, SM_STORE_COLLAPSED) == 0)
+			log_notice("collapsed: %s %s %s at %s (lead %lds): a "
+				   "later reminder of the same post fires "
+				   "instead",
+				   m->type, m->uid, m->recurrence_id, at,
+				   m->lead_s);
+		else
+			log_warning("missed: %s %s %s at %s: past the "
+				    "catch-up window of %s, not fired",
+				    m->type, m->uid, m->recurrence_id, at,
+				    window);
 	}
 	f->total_fired += f->nfired;
 	f->total_missed += f->nmissed;

@@ -10,7 +10,10 @@
  * out of the event log before the events are tried again, so that the
  * audit trail gets each id once.
  *
- * Events older than the catch-up window are recorded as missed instead.
+ * Events older than the catch-up window are recorded as missed instead,
+ * and a late reminder whose occurrence has a later reminder due in the same
+ * batch is recorded as collapsed (sched.h: sm_sched_action and
+ * sm_sched_collapse decide).
  */
 #ifndef SMCALD_FIRE_H
 #define SMCALD_FIRE_H
@@ -38,6 +41,10 @@ struct firer {
 	struct sm_store_event *fired, *missed;
 	struct fire_row *fired_rows, *missed_rows;
 	size_t nfired, nmissed, cap_fired, cap_missed;
+	struct sm_sched_event *batch; /* the events taken at one wake-up */
+	enum sm_fire_action *acts;    /* and their fates */
+	size_t cap_batch;
+	sm_time catchup; /* the batch's catch-up window, for missed lines */
 	struct sm_delivery *deliveries; /* the batch's webhook deliveries */
 	size_t ndeliveries, cap_deliveries;
 	unsigned long total_fired, total_missed;

@@ -44,8 +44,9 @@
 #include "log.h"
 #include "occur.h"
 #include "plan.h"
-#include "route.h"
+#include "post.h"
 #include "prune.h"
+#include "route.h"
 #include "sched.h"
 #include "statedir.h"
 #include "store.h"
@@ -107,11 +108,29 @@ notify_status(struct daemon *d, const char *prefix)
 	sm_time at;
 	if (sm_sched_peek(d->sched, &at))
 		log_time(at, next);
+	/* A calendar served from anything but its file is said in the status
+	 * line `systemctl status` shows: the first one, and how many more. */
+	const struct world *w = d->world;
+	size_t problems = world_problems(w);
+	const char *name = "", *text = "";
+	for (size_t i = 0; i < w->ncals && !*name; i++)
+		if (w->status[i].served != CAL_SERVED_FILE) {
+			name = w->cals[i]->cal.name;
+			text = w->status[i].text;
+		}
+	char head[800] = "";
+	if (problems > 1)
+		snprintf(head, sizeof(head),
+			 "calendar %s: %s (and %zu more "
+			 "calendar%s not served from their files); ",
+			 name, text, problems - 1, PLURAL(problems - 1));
+	else if (problems)
+		snprintf(head, sizeof(head), "calendar %s: %s; ", name, text);
 	sd_notifyf(0,
-		   "%sSTATUS=%zu post%s in %zu calendar%s; next event %s; "
+		   "%sSTATUS=%s%zu post%s in %zu calendar%s; next event %s; "
 		   "%lu fired, %lu missed",
-		   prefix, d->world->nposts, PLURAL(d->world->nposts),
-		   d->world->ncals, PLURAL(d->world->ncals), next,
+		   prefix, head, w->nposts, PLURAL(w->nposts), w->ncals,
+		   PLURAL(w->ncals), next,
 		   d->firer.total_fired, d->firer.total_missed);
 }
 
@@ -266,6 +285,21 @@ start_watches(struct daemon *d)
  * Reloads.
  */
 
+/* Logs sm_config_check_host's findings; returns the number of errors. */
+static int
+log_host_check(const struct sm_config *cfg, struct sm_diag_list *d)
+{
+	/* A missing locale is not an error here: the daemon runs (dates in
+	 * the C locale) and world.c says so once per load. */
+	size_t errors = sm_config_check_host(cfg, SM_HOST_NO_LOCALE, d);
+	for (size_t i = 0; i < d->n; i++)
+		log_msg(d->items[i].severity == SM_ERROR ? SM_LOG_ERROR
+							 : SM_LOG_WARNING,
+			"%s:%d: %s", d->items[i].file ? d->items[i].file : "",
+			d->items[i].line, d->items[i].message);
+	return (int)errors;
+}
+
 static void
 reload_work(uv_work_t *req)
 {
@@ -273,10 +307,20 @@ reload_work(uv_work_t *req)
 	struct sm_config *cfg = NULL;
 	struct sm_diag_list diags = {0};
 	d->built = NULL;
-	if (sm_config_load(d->config_path, &cfg, &diags) < 0) {
+	int rc = sm_config_load(d->config_path, &cfg, &diags);
+	if (rc < 0) {
 		for (size_t i = 0; i < diags.n; i++)
 			log_error("%s:%d: %s", diags.items[i].file,
 				  diags.items[i].line, diags.items[i].message);
+	} else {
+		sm_diag_clear(&diags);
+		if (log_host_check(cfg, &diags) > 0) {
+			sm_config_free(cfg);
+			cfg = NULL;
+			rc = -1;
+		}
+	}
+	if (rc < 0) {
 		log_error("reload: %s has errors: the running configuration "
 			  "stays, the calendars are read again",
 			  d->config_path);
@@ -303,13 +347,14 @@ reload_done(uv_work_t *req, int status)
 		d->world = w;
 		sm_sched_free(d->sched);
 		d->sched = sm_sched_new(w->cfg);
-		/* Posts added with a time already past fire late when they
-		 * are within the catch-up window; a reload never records
-		 * "missed" (only a stopped or suspended daemon misses). */
-		sm_time from = d->processed_until + 1;
-		sm_time window = wallclock_now_ms() / 1000 - w->cfg->catchup;
+		/* Posts added (or moved) to a time already past: what is
+		 * within the catch-up window and unknown to the ledger fires
+		 * late at the tick below, what is older (as far back as
+		 * sm_sched_load_from looks) is recorded as missed. */
 		sm_sched_load(d->sched, &w->set, &w->opts,
-			      from > window ? from : window);
+			      sm_sched_load_from(wallclock_now_ms() / 1000,
+						 w->cfg->catchup,
+						 d->processed_until + 1));
 		char err[256];
 		if (firer_reopen(&d->firer, w->cfg->event_log, err,
 				 sizeof(err)) < 0)
@@ -328,6 +373,9 @@ reload_done(uv_work_t *req, int status)
 			 PLURAL(w->nposts), w->ncals, PLURAL(w->ncals));
 		tick(d);
 		plan_changed(&d->plan);
+		/* The status line follows what is served now. */
+		if (!d->notify_pending)
+			notify_status(d, "");
 	} else {
 		world_free(w);
 	}
@@ -566,11 +614,16 @@ usage(FILE *out)
 		SM_CONFIG_DEFAULT_PATH);
 }
 
-/* smcald --check: every calendar of the config, every problem listed. */
+/* smcald --check: what the daemon would complain about, with file, line
+ * and key: the config's secrets and locales on this machine, then every
+ * calendar (its file's problems, X-SMCAL-WEBHOOK names). */
 static int
 check(const struct sm_config *cfg)
 {
-	size_t errors = 0;
+	struct sm_diag_list hd = {0};
+	size_t errors = sm_config_check_host(cfg, SM_HOST_LOCALE_ERROR, &hd);
+	sm_diag_print(&hd, stderr);
+	sm_diag_clear(&hd);
 	const struct sm_tz *zone = sm_calendar_system_zone(cfg->timezone);
 	for (size_t i = 0; i < cfg->ncalendars; i++) {
 		const struct sm_calendar_conf *cc = &cfg->calendars[i];
@@ -582,6 +635,7 @@ check(const struct sm_config *cfg)
 		sm_calendar_init(&cal, cc->name);
 		if (sm_calendar_load_file(&cal, cc->path, &d) == 0)
 			sm_occur_index(&set, &cal, &opts, &d);
+		sm_post_check_names(cfg, &cal, cfg->path, &d);
 		/* What firing would refuse (SPEC 9), as smctl lint says it. */
 		for (size_t k = 0; k < cal.nposts; k++) {
 			const struct sm_post *p = &cal.posts[k];
@@ -676,22 +730,25 @@ run(struct daemon *d, struct sm_config *cfg)
 		log_error("%s; smcald does not start", err);
 		return EXIT_CONFIG;
 	}
-	/* Where to resume: after what was processed before, else the
-	 * catch-up window back from now. */
+	/* Where to resume: after what was processed before (everything
+	 * since is decided: late, missed), and in any case the lookback of
+	 * sm_sched_load_from, for posts added while the daemon was down with
+	 * a time already past. */
 	sm_time now = wallclock_now_ms() / 1000;
-	sm_time from = now - cfg->catchup;
+	sm_time resume = SM_TIME_MAX;
 	if (sm_store_get_time(d->store, PROCESSED_KEY, &d->processed_until) > 0)
-		from = d->processed_until + 1;
+		resume = d->processed_until + 1;
 	else
-		d->processed_until = from - 1;
+		d->processed_until = now - cfg->catchup - 1;
+	sm_time from = sm_sched_load_from(now, cfg->catchup, resume);
 	d->sched = sm_sched_new(cfg);
 	sm_sched_load(d->sched, &d->world->set, &d->world->opts, from);
-	char when[SM_TZ_RFC3339_MAX];
-	log_info("loaded %zu post%s in %zu calendar%s (%zu series); resuming "
-		 "from %s",
+	char since[SM_TZ_RFC3339_MAX];
+	log_info("loaded %zu post%s in %zu calendar%s (%zu series); events "
+		 "since %s not yet fired or recorded are decided now",
 		 d->world->nposts, PLURAL(d->world->nposts), d->world->ncals,
 		 PLURAL(d->world->ncals), d->world->set.n,
-		 log_time(from, when));
+		 log_time(from, since));
 
 	d->clock_fd = wallclock_open();
 	if (d->clock_fd < 0) {
@@ -794,6 +851,20 @@ main(int argc, char **argv)
 	}
 	log_init(cfg->log_level, !foreground && getenv("JOURNAL_STREAM"));
 	log_set_zone(sm_calendar_system_zone(cfg->timezone));
+	/* What --check reports about secrets and locales stops a start too:
+	 * exit 78, which the unit does not restart on. */
+	sm_diag_clear(&diags);
+	rc = log_host_check(cfg, &diags);
+	sm_diag_clear(&diags);
+	if (rc > 0) {
+		log_error("%s: configuration errors above: smcald cannot run "
+			  "with them",
+			  path);
+		sm_config_free(cfg);
+		sm_calendar_zones_cleanup();
+		curl_global_cleanup();
+		return EXIT_CONFIG;
+	}
 
 	static struct daemon d;
 	d.config_path = path;

@@ -1786,7 +1786,54 @@ struct reader {
 	int lineno;
 	int saw_content;
 	int started;
+	int rejected; /* not text at all: reported once, the rest ignored */
 };
+
+/*
+ * Whole-file checks.  A file that is not text (an image, an archive, a
+ * binary saved under the calendar's name) or UTF-16 text is rejected as a
+ * whole, from a sample of its start, instead of being walked line by line
+ * into hundreds of warnings and no posts.  A stray NUL or control byte in a
+ * text file stays a per-line warning: the sample tolerates up to 1 in 32.
+ */
+#define TEXT_SAMPLE (64 * 1024)
+
+static int
+is_text(const unsigned char *s, size_t n)
+{
+	size_t ctl = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
+		    s[i] != '\r' && s[i] != '\f' && s[i] != '\v' &&
+		    s[i] != 0x1a) /* DOS end-of-file mark */
+			ctl++;
+	return ctl * 32 <= n;
+}
+
+/* Returns 0 when the start of the data can be walked as lines, else -1
+ * after reporting why not. */
+static int
+check_start(struct loader *ld, const unsigned char *s, size_t n)
+{
+	if (n >= 2 && ((s[0] == 0xff && s[1] == 0xfe) ||
+		       (s[0] == 0xfe && s[1] == 0xff))) {
+		error_at(ld, 0,
+			 "file is UTF-16 text: smcal reads UTF-8 (or "
+			 "Windows-1252); convert it, e.g. iconv -f UTF-16 -t "
+			 "UTF-8");
+		return -1;
+	}
+	size_t sample = n < TEXT_SAMPLE ? n : TEXT_SAMPLE;
+	if (!is_text(s, sample)) {
+		error_at(ld, 0,
+			 "not a text file (binary data: control bytes in its "
+			 "first %zu bytes): not an iCalendar file, nothing "
+			 "loaded",
+			 sample);
+		return -1;
+	}
+	return 0;
+}
 
 static void
 reader_start(struct reader *r, struct sm_calendar *cal, const char *label,
@@ -1810,12 +1857,20 @@ reader_feed(struct reader *r, const char *data, size_t len, int final)
 {
 	struct loader *ld = &r->ld;
 	const char *p = data, *end = data + len;
+	if (r->rejected)
+		return len;
 	if (!r->started) {
-		if (len < 3 && !final)
+		/* The whole-file checks look at the start of the file. */
+		if (len < TEXT_SAMPLE && !final)
 			return 0;
 		r->started = 1;
 		if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 			p += 3;
+		if (check_start(ld, (const unsigned char *)p,
+				(size_t)(end - p)) < 0) {
+			r->rejected = 1;
+			return len;
+		}
 	}
 	while (p < end) {
 		const char *eol = p;
@@ -1863,16 +1918,37 @@ reader_finish(struct reader *r)
 			    r->u.pending_line);
 	free(r->u.pending.s);
 	free(r->u.cur.s);
+	/*
+	 * A file that is empty, holds no VCALENDAR or ends inside a component
+	 * is an error, never a calendar of fewer posts: it is what a save in
+	 * progress, a failed download or a truncated copy looks like, and
+	 * serving it would drop posts (or, for a cut-off EXDATE, bring back
+	 * occurrences the team removed).  A VCALENDAR with no events is how a
+	 * calendar is emptied on purpose.
+	 */
 	if (ld->depth > 0) {
-		warn(ld, ld->stack_line[ld->depth - 1],
-		     "BEGIN:%s never ended: closed at the end of the file",
-		     ld->stack[ld->depth - 1]);
+		const char *open = ld->stack[ld->depth - 1];
+		int inner = strcmp(open, "VCALENDAR") != 0;
+		error_at(ld, ld->stack_line[ld->depth - 1],
+			 "BEGIN:%s never ended: the file is cut short (a save "
+			 "in progress or a truncated copy?); expected END:%s%s",
+			 open, open, inner ? " and END:VCALENDAR" : "");
 		ld->cal->unterminated++;
 		close_to(ld, 0);
 	}
-	if (!r->saw_content)
-		warn(ld, 0, "file is empty");
-	else if (ld->nvcal > 0 && !ld->saw_version)
+	if (r->rejected)
+		; /* reported by check_start */
+	else if (!r->saw_content)
+		error_at(ld, 0,
+			 "file is empty: expected BEGIN:VCALENDAR ... "
+			 "END:VCALENDAR (a VCALENDAR with no events empties "
+			 "the calendar)");
+	else if (ld->nvcal == 0)
+		error_at(ld, 0,
+			 "no BEGIN:VCALENDAR: not an iCalendar file "
+			 "(expected BEGIN:VCALENDAR ... END:VCALENDAR around "
+			 "the events)");
+	else if (!ld->saw_version)
 		warn(ld, 0, "VCALENDAR has no VERSION:2.0 line");
 	resolve_zones(ld);
 	/* Growth by doubling leaves up to half the array unused: a loaded
@@ -1919,6 +1995,16 @@ sm_calendar_load_file(struct sm_calendar *cal, const char *path,
 			    strerror(errno));
 		return -1;
 	}
+	int rc = sm_calendar_load_fd(cal, fd, path, diags);
+	close(fd);
+	return rc;
+}
+
+int
+sm_calendar_load_fd(struct sm_calendar *cal, int fd, const char *label,
+		    struct sm_diag_list *diags)
+{
+	const char *path = label ? label : "<input>";
 	/* Blocks of 1 MiB; what a block ends with that is not a whole line
 	 * yet moves to the front of the buffer. */
 	const size_t block = 1 << 20;
@@ -1941,7 +2027,6 @@ sm_calendar_load_file(struct sm_calendar *cal, const char *path,
 		memmove(b.s, b.s + used, b.len - used);
 		b.len -= used;
 	}
-	close(fd);
 	if (err)
 		sm_diag_add(diags, SM_ERROR, path, 0, "cannot read: %s",
 			    strerror(err));

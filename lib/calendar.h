@@ -139,6 +139,11 @@ void sm_calendar_init(struct sm_calendar *cal, const char *name);
 int sm_calendar_load_file(struct sm_calendar *cal, const char *path,
 			  struct sm_diag_list *diags);
 
+/* Same as sm_calendar_load_file for a file already open (read from its
+ * current offset to its end, not closed); label names it in diagnostics. */
+int sm_calendar_load_fd(struct sm_calendar *cal, int fd, const char *label,
+			struct sm_diag_list *diags);
+
 /* Same as sm_calendar_load_file for text already in memory; label names it
  * in diagnostics. */
 int sm_calendar_load_buffer(struct sm_calendar *cal, const char *data,

@@ -20,6 +20,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1001,8 +1002,9 @@ enum kind {
 };
 
 #define KF_REQUIRED 1u /* an error when missing */
-#define KF_NONE 2u     /* K_DURATIONS: "none" gives an empty list */
-#define KF_ALL 4u      /* K_PLATFORM: "all" is allowed too */
+#define KF_NONE 2u /* K_DURATIONS: "none" gives an empty list; K_DURATION:
+			   "none" gives 0 (off) */
+#define KF_ALL 4u  /* K_PLATFORM: "all" is allowed too */
 
 struct key_spec {
 	const char *name;
@@ -1012,6 +1014,7 @@ struct key_spec {
 	const char *const *names; /* K_ENUM */
 	size_t set_off;		  /* an int set to 1 when the key is given */
 	unsigned flags;
+	size_t line_off; /* an int set to the key's line (0: not kept) */
 };
 
 #define CFG(f) offsetof(struct sm_config, f)
@@ -1055,7 +1058,10 @@ static const struct key_spec reminders_keys[] = {
 	 .kind = K_DURATIONS,
 	 .off = CFG(lead),
 	 .flags = KF_NONE},
-	{.name = "overdue", .kind = K_DURATION, .off = CFG(overdue), .min = 1},
+	{.name = "overdue",
+	 .kind = K_DURATION,
+	 .off = CFG(overdue),
+	 .flags = KF_NONE},
 };
 
 static const struct key_spec cadence_keys[] = {
@@ -1107,6 +1113,11 @@ static const struct key_spec platform_keys[] = {
 	 .flags = KF_NONE},
 	{.name = "webhook", .kind = K_WEBHOOK, .off = PLAT(webhook)},
 	{.name = "categories", .kind = K_CATEGORIES, .off = PLAT(categories)},
+	{.name = "overdue",
+	 .kind = K_DURATION,
+	 .off = PLAT(overdue),
+	 .set_off = PLAT(overdue_set),
+	 .flags = KF_NONE},
 };
 
 static const struct key_spec type_keys[] = {
@@ -1127,7 +1138,10 @@ static const struct key_spec webhook_keys[] = {
 	 .names = escape_names},
 	{.name = "headers", .kind = K_HEADERS, .off = HOOK(headers)},
 	{.name = "secret", .kind = K_SECRET, .off = HOOK(secret)},
-	{.name = "secret_file", .kind = K_PATH, .off = HOOK(secret_file)},
+	{.name = "secret_file",
+	 .kind = K_PATH,
+	 .off = HOOK(secret_file),
+	 .line_off = HOOK(secret_file_line)},
 	{.name = "events", .kind = K_EVENTS, .off = HOOK(events)},
 	{.name = "timeout", .kind = K_DURATION, .off = HOOK(timeout), .min = 1},
 	{.name = "connect_timeout",
@@ -1147,7 +1161,10 @@ static const struct key_spec webhook_keys[] = {
 	 .min = 1,
 	 .max = 1000},
 	{.name = "ca_file", .kind = K_PATH, .off = HOOK(ca_file)},
-	{.name = "locale", .kind = K_LOCALE, .off = HOOK(locale)},
+	{.name = "locale",
+	 .kind = K_LOCALE,
+	 .off = HOOK(locale),
+	 .line_off = HOOK(locale_line)},
 	{.name = "date_format", .kind = K_STRFTIME, .off = HOOK(date_format)},
 	{.name = "timezone",
 	 .kind = K_ZONE,
@@ -1251,6 +1268,9 @@ expected(const struct key_spec *ks, char *buf, size_t len)
 			 (long long)ks->min, (long long)ks->max);
 		return buf;
 	case K_DURATION:
+		if (ks->flags & KF_NONE)
+			return "expected a duration such as 90s, 15m, 2h or 1d, "
+			       "or none (also 0) for no post.overdue";
 		if (ks->min > 0)
 			return "expected a duration of at least 1s such as "
 			       "90s, 15m, 2h, 1d or 1h30m";
@@ -1557,7 +1577,9 @@ parse_value(struct ctx *c, const struct scan_section *sec,
 		*(int *)field = (int)i64;
 		return 0;
 	case K_DURATION:
-		if (sm_duration_parse(value, &i64) < 0 || i64 < ks->min)
+		if ((ks->flags & KF_NONE) && strcasecmp(value, "none") == 0)
+			i64 = 0;
+		else if (sm_duration_parse(value, &i64) < 0 || i64 < ks->min)
 			return -1;
 		*(int64_t *)field = i64;
 		return 0;
@@ -1777,6 +1799,9 @@ parse_section(struct ctx *c, const struct scan_section *sec,
 			bad_value(c, sec, &specs[j], k->line, value, NULL);
 		else if (rc == 0 && specs[j].set_off != 0)
 			*(int *)(void *)((char *)obj + specs[j].set_off) = 1;
+		if (rc == 0 && specs[j].line_off != 0)
+			*(int *)(void *)((char *)obj + specs[j].line_off) =
+				k->line;
 	}
 	for (j = 0; j < nspecs; j++)
 		if ((specs[j].flags & KF_REQUIRED) && !seen[j])
@@ -2628,4 +2653,128 @@ sm_config_type_by_category(const struct sm_config *cfg, const char *category)
 		if (list_has(&cfg->types[i].categories, category))
 			return &cfg->types[i];
 	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* What only the daemon's machine can tell                             */
+/* ------------------------------------------------------------------ */
+
+int
+sm_config_secret_file_read(const char *path,
+			   void (*fn)(void *ctx, int line, const char *secret),
+			   void *ctx)
+{
+	FILE *f = fopen(path, "re");
+	char buf[512];
+	int line = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(buf, sizeof(buf), f)) {
+		char *p = buf, *e = buf + strlen(buf);
+
+		line++;
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		while (e > p && (e[-1] == '\n' || e[-1] == '\r' ||
+				 e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (*p && *p != '#')
+			fn(ctx, line, p);
+	}
+	if (ferror(f)) {
+		int err = errno;
+		fclose(f);
+		errno = err;
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+struct secret_check {
+	const struct sm_config *cfg;
+	const struct sm_webhook *w;
+	struct sm_diag_list *diags;
+	int n, bad;
+};
+
+static void
+secret_check_one(void *ctx, int line, const char *secret)
+{
+	struct secret_check *sc = ctx;
+	size_t klen;
+
+	sc->n++;
+	if (sm_config_secret_decode(secret, NULL, 0, &klen) < 0) {
+		/* Never echo a secret: its line in the file says which. */
+		sm_diag_add(sc->diags, SM_ERROR, sc->cfg->path,
+			    sc->w->secret_file_line,
+			    "[webhook:%s] secret_file = %s: line %d is not a "
+			    "secret; expected whsec_ followed by a base64 key, "
+			    "one per line",
+			    sc->w->name, sc->w->secret_file, line);
+		sc->bad++;
+	}
+}
+
+size_t
+sm_config_check_host(const struct sm_config *cfg, enum sm_host_locales locales,
+		     struct sm_diag_list *diags)
+{
+	size_t before = diags->nerrors, i;
+
+	for (i = 0; i < cfg->nwebhooks; i++) {
+		const struct sm_webhook *w = &cfg->webhooks[i];
+
+		if (w->secret_file != NULL) {
+			struct secret_check sc = {cfg, w, diags, 0, 0};
+			struct stat st;
+
+			if (sm_config_secret_file_read(
+				    w->secret_file, secret_check_one, &sc) < 0)
+				sm_diag_add(diags, SM_ERROR, cfg->path,
+					    w->secret_file_line,
+					    "[webhook:%s] secret_file = %s: "
+					    "cannot read: %s; expected a file "
+					    "smcald can read, with one "
+					    "whsec_ secret per line",
+					    w->name, w->secret_file,
+					    strerror(errno));
+			else if (sc.n == 0)
+				sm_diag_add(diags, SM_ERROR, cfg->path,
+					    w->secret_file_line,
+					    "[webhook:%s] secret_file = %s: "
+					    "no secret in the file; expected "
+					    "whsec_ followed by a base64 key, "
+					    "one per line",
+					    w->name, w->secret_file);
+			else if (stat(w->secret_file, &st) == 0 &&
+				 (st.st_mode & (S_IROTH | S_IWOTH)))
+				sm_diag_add(diags, SM_WARNING, cfg->path,
+					    w->secret_file_line,
+					    "[webhook:%s] secret_file = %s: "
+					    "readable by others (mode %03o); "
+					    "chmod o-rwx it",
+					    w->name, w->secret_file,
+					    (unsigned)(st.st_mode & 0777));
+		}
+		if (w->locale != NULL && locales == SM_HOST_LOCALE_ERROR) {
+			locale_t loc =
+				newlocale(LC_ALL_MASK, w->locale, (locale_t)0);
+			if (loc == (locale_t)0)
+				sm_diag_add(
+					diags, SM_ERROR, cfg->path,
+					w->locale_line,
+					"[webhook:%s] locale = %s: not "
+					"installed on this machine (locale "
+					"-a lists those that are); expected "
+					"an installed locale, e.g. after "
+					"locale-gen %s",
+					w->name, w->locale, w->locale);
+			else
+				freelocale(loc);
+		}
+	}
+	return diags->nerrors - before;
 }

@@ -19,7 +19,8 @@
  *
  * No global state, no event loop: a loaded struct sm_config is immutable,
  * and a reload builds a new one.  The only I/O is reading the file and
- * probing /usr/share/zoneinfo for zone names.  Relative paths in the file
+ * probing /usr/share/zoneinfo for zone names; sm_config_check_host also
+ * reads secret files and probes locales, when the daemon asks.  Relative paths in the file
  * are kept as written: they are relative to the daemon's working directory,
  * not to the file.
  */
@@ -138,6 +139,8 @@ struct sm_platform {
 	int daily_cap;		  /* 0: no cap */
 	struct sm_durations lead; /* [reminders] lead unless set here */
 	int lead_set;
+	int64_t overdue; /* seconds, 0: none; [reminders] overdue unless set */
+	int overdue_set;
 	char *webhook;		      /* NULL: unset, "none": the log sink */
 	struct sm_strlist categories; /* default: the platform's name */
 	int line;
@@ -170,7 +173,8 @@ struct sm_webhook {
 	int concurrency;		  /* >= 1 */
 	char *ca_file;			  /* NULL: the system's CAs */
 	char *locale;			  /* NULL: the daemon's locale */
-	char *date_format;		  /* strftime format */
+	int secret_file_line, locale_line; /* of those keys, for messages */
+	char *date_format;		   /* strftime format */
 	char *timezone; /* the daemon's unless set; never NULL */
 	int timezone_set;
 	int line;
@@ -241,7 +245,7 @@ struct sm_config {
 
 	/* [reminders] */
 	struct sm_durations lead; /* may be empty ("none") */
-	int64_t overdue;
+	int64_t overdue;	  /* seconds; 0: no post.overdue ("none") */
 
 	/* [cadence] */
 	int week_start; /* 0 = Monday .. 6 = Sunday */
@@ -364,6 +368,36 @@ int sm_config_escape_for(const char *content_type);
  */
 int sm_config_secret_decode(const char *secret, unsigned char *key, size_t cap,
 			    size_t *len);
+
+/*
+ * Checks what the config names on this machine, which parsing cannot tell
+ * and the daemon would otherwise only complain about at run time: each
+ * webhook's secret_file is readable and holds at least one secret, every
+ * one "whsec_<base64>"; each webhook's locale is installed (an error when
+ * locales is SM_HOST_LOCALE_ERROR, for smcald --check; not checked with
+ * SM_HOST_NO_LOCALE, for the daemon, which runs without it and says so once
+ * per load).  Errors (and a warning for a secret file readable by others)
+ * go to diags naming the config file, the key's line and the key; secrets
+ * are never quoted.  Returns the number of errors added.
+ */
+enum sm_host_locales {
+	SM_HOST_NO_LOCALE,
+	SM_HOST_LOCALE_ERROR,
+};
+
+size_t sm_config_check_host(const struct sm_config *cfg,
+			    enum sm_host_locales locales,
+			    struct sm_diag_list *diags);
+
+/*
+ * Reads a secret_file: one secret per line, blanks around it and lines
+ * that are empty or start with '#' skipped; calls fn with each and its line
+ * number.  Returns 0, or -1 with errno set when the file cannot be read.
+ */
+int sm_config_secret_file_read(const char *path,
+			       void (*fn)(void *ctx, int line,
+					  const char *secret),
+			       void *ctx);
 
 /*
  * 1 when name is "UTC" or names a TZif file under /usr/share/zoneinfo,

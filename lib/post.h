@@ -21,6 +21,18 @@ int sm_post_platforms(const struct sm_config *cfg, const struct sm_post *p,
  * categories include one of the post's CATEGORIES, else NULL. */
 const char *sm_post_type(const struct sm_config *cfg, const struct sm_post *p);
 
+/*
+ * Checks the names a calendar's posts use against the config: an
+ * X-SMCAL-WEBHOOK that is neither "none" nor a [webhook:NAME] section is an
+ * error (its events would go to the log sink), an X-SMCAL-PLATFORM without
+ * a [platform:NAME] section a warning.  Problems name the post's file and
+ * line; config_path (may be NULL) names the config in messages.  Returns
+ * the number of errors added.
+ */
+size_t sm_post_check_names(const struct sm_config *cfg,
+			   const struct sm_calendar *cal,
+			   const char *config_path, struct sm_diag_list *diags);
+
 /* "scheduled", "draft" or "cancelled" (cancelled wins when set). */
 const char *sm_post_status_name(const struct sm_post *p, int cancelled);
 

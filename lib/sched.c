@@ -7,6 +7,7 @@
  */
 #include "sched.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,27 @@ config_leads(const struct sm_config *cfg, const struct sm_post *p,
 	return n;
 }
 
+/* A post's overdue delay (0: no post.overdue): the shortest its platforms
+ * set (those whose section sets `overdue`; none only when all of those say
+ * none), else [reminders] overdue. */
+static sm_time
+post_overdue(const struct sm_config *cfg, const struct sm_post *p)
+{
+	const char *names[16];
+	int np = sm_post_platforms(cfg, p, names, 16), set = 0;
+	sm_time best = 0;
+	for (int i = 0; i < np; i++) {
+		const struct sm_platform *pl =
+			sm_config_platform(cfg, names[i]);
+		if (!pl || !pl->overdue_set)
+			continue;
+		set = 1;
+		if (pl->overdue > 0 && (best == 0 || pl->overdue < best))
+			best = pl->overdue;
+	}
+	return set ? best : cfg->overdue;
+}
+
 /* An upper bound of a post's length: civil times of DTSTART and DTEND may
  * be in zones up to 26 h apart. */
 static sm_time
@@ -168,6 +190,9 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
 	for (int i = 0; i < n; i++)
 		if (leads[i] > ss->before)
 			ss->before = leads[i];
+	sm_time overdue = post_overdue(cfg, p);
+	if (overdue > ss->after)
+		ss->after = overdue;
 	for (int i = 0; i < p->nalarms; i++) {
 		const struct sm_alarm *a = &p->alarms[i];
 		if (a->kind == SM_ALARM_ABSOLUTE) {
@@ -281,9 +306,10 @@ occurrence_events(void *ctx, const struct sm_occurrence *occ)
 	}
 	if (publishes) {
 		emit(s, ss, occ, SM_EV_DUE, occ->start, 0);
-		if (s->cfg->overdue > 0)
-			emit(s, ss, occ, SM_EV_OVERDUE,
-			     occ->start + s->cfg->overdue, 0);
+		sm_time overdue = post_overdue(s->cfg, p);
+		if (overdue > 0)
+			emit(s, ss, occ, SM_EV_OVERDUE, occ->start + overdue,
+			     0);
 	}
 	return 0;
 }
@@ -604,6 +630,76 @@ sm_sched_action(const struct sm_sched_event *ev, int64_t now_ms,
 	if (ev->type == SM_EV_OVERDUE && done)
 		return SM_SKIP;
 	return now_ms - at_ms > SM_LATE_MS ? SM_FIRE_LATE : SM_FIRE;
+}
+
+sm_time
+sm_sched_load_from(sm_time now, sm_time catchup, sm_time resume)
+{
+	sm_time floor = now - catchup - SM_SCHED_LOOKBACK;
+	return resume < floor ? resume : floor;
+}
+
+/* A reminder of the batch, for grouping by occurrence. */
+struct batch_reminder {
+	const struct sm_sched_event *ev;
+	size_t i;
+};
+
+static int
+reminder_cmp(const void *a, const void *b)
+{
+	const struct sm_sched_event *x = ((const struct batch_reminder *)a)->ev,
+				    *y = ((const struct batch_reminder *)b)->ev;
+	if (x->occ.series != y->occ.series)
+		return (uintptr_t)x->occ.series < (uintptr_t)y->occ.series ? -1
+									   : 1;
+	if (x->occ.rid_kind != y->occ.rid_kind)
+		return x->occ.rid_kind < y->occ.rid_kind ? -1 : 1;
+	if (x->occ.rid != y->occ.rid)
+		return x->occ.rid < y->occ.rid ? -1 : 1;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return 0;
+}
+
+static int
+same_occurrence(const struct sm_sched_event *x, const struct sm_sched_event *y)
+{
+	return x->occ.series == y->occ.series &&
+	       x->occ.rid_kind == y->occ.rid_kind && x->occ.rid == y->occ.rid;
+}
+
+void
+sm_sched_collapse(const struct sm_sched_event *evs, enum sm_fire_action *acts,
+		  size_t n)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		m += evs[i].type == SM_EV_REMINDER;
+	if (m < 2)
+		return;
+	struct batch_reminder *r = malloc(m * sizeof(*r));
+	if (!r)
+		abort();
+	m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (evs[i].type == SM_EV_REMINDER)
+			r[m++] = (struct batch_reminder){&evs[i], i};
+	qsort(r, m, sizeof(*r), reminder_cmp);
+	/* Within each occurrence's run (sorted by instant), the last
+	 * reminder is the latest: every earlier one that would fire late
+	 * collapses into it. */
+	for (size_t lo = 0, hi; lo < m; lo = hi) {
+		hi = lo + 1;
+		while (hi < m && same_occurrence(r[lo].ev, r[hi].ev))
+			hi++;
+		sm_time latest = r[hi - 1].ev->at;
+		for (size_t k = lo; k < hi; k++)
+			if (r[k].ev->at < latest &&
+			    acts[r[k].i] == SM_FIRE_LATE)
+				acts[r[k].i] = SM_COLLAPSED;
+	}
+	free(r);
 }
 
 size_t

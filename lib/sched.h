@@ -5,7 +5,9 @@
  * For every occurrence of a non-cancelled post the events are (SPEC 4):
  * post.reminder at each lead before the publish instant (the post's
  * VALARMs, else its platforms' `lead`, else [reminders] lead), post.due at
- * the publish instant, post.overdue `overdue` after it.  Drafts get
+ * the publish instant, post.overdue `overdue` after it (its platforms'
+ * `overdue` when they set one, the shortest; none or 0: no post.overdue).
+ * Drafts get
  * reminders only, unless fire_drafts.  Whether an overdue event still
  * applies (the post may be marked done) is the daemon's question at fire
  * time.
@@ -78,23 +80,56 @@ int sm_sched_upcoming(struct sm_sched *s, struct sm_sched_event *out, int n);
 /* What to do with an event taken at a wake-up. */
 enum sm_fire_action {
 	SM_FIRE,      /* fire it, on time */
-	SM_FIRE_LATE, /* fire it, marked late (catch-up, clock step, resume) */
+	SM_FIRE_LATE, /* fire it, marked late (catch-up, clock step, resume,
+			 a post added with a time already past) */
 	SM_MISSED,    /* too old: record as missed, do not fire */
-	SM_SKIP,      /* already fired, or an overdue post marked done */
+	SM_SKIP,      /* already fired or recorded, or an overdue post marked
+			 done */
+	SM_COLLAPSED, /* a late reminder of an occurrence whose later
+			 reminder is due too: record, do not fire */
 };
 
 /* Later than this after its instant, a fired event is marked late. */
 #define SM_LATE_MS 2000
 
 /*
-  * Decides an event's fate at now_ms: already in the ledger -> skip; due
- * before the catch-up window (now - catchup seconds, never less than
- * SM_LATE_MS) -> missed; an overdue event of a post marked done -> skip;
- * else fire, late when more than SM_LATE_MS after its instant.
+ * How far before the catch-up window a load looks for events that are
+ * neither in the ledger nor recorded as missed (a post added, or moved,
+ * to a time already past): they are recorded as missed.  Bounded, so a
+ * recurring series added with years of history does not fill the missed
+ * table; recording is idempotent by id, so every load may look again.
+ */
+#define SM_SCHED_LOOKBACK (24 * 3600)
+
+/*
+ * Where a load (start or reload) schedules from: the earlier of resume
+ * (one past the last instant processed before; SM_TIME_MAX when nothing
+ * was) and now - catchup - SM_SCHED_LOOKBACK.  Every event from there to
+ * now is then decided by sm_sched_action: what is known is skipped, what
+ * lies within catchup fires late, what is older is recorded as missed.
+ */
+sm_time sm_sched_load_from(sm_time now, sm_time catchup, sm_time resume);
+
+/*
+ * Decides an event's fate at now_ms: already known (in the ledger, or
+ * recorded as missed) -> skip; due before the catch-up window (now -
+ * catchup seconds, never less than SM_LATE_MS) -> missed; an overdue event
+ * of a post marked done -> skip; else fire, late when more than SM_LATE_MS
+ * after its instant.
  */
 enum sm_fire_action sm_sched_action(const struct sm_sched_event *ev,
 				    int64_t now_ms, sm_time catchup,
 				    int already_fired, int done);
+
+/*
+ * Collapses late reminders in a wake-up's batch (acts[i] is evs[i]'s
+ * action, in any order): a reminder to fire late becomes SM_COLLAPSED when
+ * the batch holds a later reminder of the same occurrence, whatever that
+ * one's action (firing now, or fired before), so only the latest overdue
+ * reminder of an occurrence fires.
+ */
+void sm_sched_collapse(const struct sm_sched_event *evs,
+		       enum sm_fire_action *acts, size_t n);
 
 /* The number of series scheduled. */
 size_t sm_sched_size(const struct sm_sched *s);

@@ -138,6 +138,11 @@ static const char *const migrations[] = {
 	" (strftime('%Y-%m-%dT%H:%M:%SZ', publish_at, 'unixepoch')) STORED"
 	") STRICT;"
 	"CREATE INDEX queue_publish ON queue(publish_at, id);",
+	/* 3 -> 4: why an event did not fire: "missed" (past the catch-up
+	 * window) or "collapsed" (a later reminder of the same occurrence
+	 * fired instead). */
+	"ALTER TABLE missed ADD COLUMN reason TEXT NOT NULL"
+	" DEFAULT 'missed';",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -147,6 +152,7 @@ enum stmt_id {
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_HAS_FIRED,
+	ST_HAS_MISSED,
 	ST_INSERT_FIRED,
 	ST_COUNT_FIRED,
 	ST_INSERT_MISSED,
@@ -163,6 +169,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	[ST_HAS_FIRED] = "SELECT 1 FROM fired WHERE id = ?1",
+	[ST_HAS_MISSED] = "SELECT 1 FROM missed WHERE id = ?1",
 	/* ON CONFLICT (id) DO NOTHING, not INSERT OR IGNORE: both make the
 	 * ledger idempotent by id, but OR IGNORE would also silently skip a
 	 * row that breaks NOT NULL, and an event reported recorded must be. */
@@ -176,13 +183,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 	 * database's clock is good enough for it. */
 	[ST_INSERT_MISSED] =
 		"INSERT INTO missed (id, type, calendar, uid,"
-		" recurrence_id, scheduled_at, lead_s, recorded_at)"
+		" recurrence_id, scheduled_at, lead_s, recorded_at, reason)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-		" CAST(strftime('%s', 'now') AS INTEGER))"
+		" CAST(strftime('%s', 'now') AS INTEGER), ?8)"
 		" ON CONFLICT (id) DO NOTHING",
 	[ST_LIST_MISSED] =
 		"SELECT id, type, calendar, uid, recurrence_id, scheduled_at,"
-		" lead_s FROM missed ORDER BY scheduled_at, id LIMIT ?1",
+		" lead_s, reason FROM missed ORDER BY scheduled_at, id"
+		" LIMIT ?1",
 	[ST_MARK_DONE] =
 		"INSERT INTO done (calendar, uid, recurrence_id, url, at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -527,6 +535,19 @@ sm_store_has_fired(struct sm_store *st, const char *id)
 	return ret;
 }
 
+int
+sm_store_has_missed(struct sm_store *st, const char *id)
+{
+	sqlite3_stmt *s = st->stmt[ST_HAS_MISSED];
+	bind_text(s, 1, id);
+	int rc = sqlite3_step(s);
+	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (ret < 0)
+		db_fail(st, "looking up a missed event");
+	sqlite3_reset(s);
+	return ret;
+}
+
 /*
  * Inserts each event with the cached insert statement in one
  * transaction: all of the batch is durable when this returns 0, none of it
@@ -571,6 +592,10 @@ record_events(struct sm_store *st, enum stmt_id id,
 				rc = sqlite3_bind_int64(s, 9, ev->lead_s);
 		} else if (rc == SQLITE_OK) {
 			rc = sqlite3_bind_int64(s, 7, ev->lead_s);
+			if (rc == SQLITE_OK)
+				rc = bind_text(s, 8,
+					       ev->reason ? ev->reason
+							  : SM_STORE_MISSED);
 		}
 		if (rc != SQLITE_OK) {
 			db_fail(st, what);
@@ -680,6 +705,7 @@ sm_store_list_missed(struct sm_store *st, size_t limit,
 			.fired_at = 0,
 			.late = 0,
 			.lead_s = (long)sqlite3_column_int64(s, 6),
+			.reason = column_text(s, 7),
 		};
 		if (fn)
 			fn(ctx, &ev);

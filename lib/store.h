@@ -4,12 +4,12 @@
  *
  * It owns the fired-event ledger (every event that counted as fired, by its
  * id), done marks (an occurrence published, with the posted URL), missed
- * events (due while the daemon was down, older than the catch-up window) and
- * small daemon facts (the instant up to which events were processed).
- * The webhook outbox (outbox.h, schema version 2) and the post queue
- * (queue.h, version 3) live in the same database.  No event loop here:
- * calls are synchronous and short; the daemon calls them from its loop
- * thread only.
+ * events (older than the catch-up window when first seen, or late reminders
+ * collapsed into a later one of the same occurrence) and small daemon facts
+ * (the instant up to which events were processed).  The webhook outbox
+ * (outbox.h, schema version 2) and the post queue (queue.h, version 3) live
+ * in the same database.  No event loop here: calls are synchronous and
+ * short; the daemon calls them from its loop thread only.
  *
  * Occurrences are named as everywhere in smcal: calendar name, UID and the
  * identity string of occur.h (sm_occur_format_rid).
@@ -34,7 +34,14 @@ struct sm_store_event {
 	sm_time fired_at;     /* when it fired (0 for missed) */
 	int late;
 	long lead_s;
+	const char *reason; /* missed rows: SM_STORE_MISSED (NULL means it)
+			       or SM_STORE_COLLAPSED */
 };
+
+/* Why a recorded event did not fire: past the catch-up window, or a late
+ * reminder whose occurrence has a later reminder that fired instead. */
+#define SM_STORE_MISSED "missed"
+#define SM_STORE_COLLAPSED "collapsed"
 
 /*
  * Opens (creating when needed) <dir>/smcal.db and brings its schema up to
@@ -56,6 +63,10 @@ int sm_store_schema_version(struct sm_store *st);
 /* 1 when an event with this id is in the ledger, 0 when not, -1 on error. */
 int sm_store_has_fired(struct sm_store *st, const char *id);
 
+/* 1 when an event with this id is recorded as missed (or collapsed), 0
+ * when not, -1 on error. */
+int sm_store_has_missed(struct sm_store *st, const char *id);
+
 /*
  * Records fired events in one transaction (idempotent: an id already in the
  * ledger is left as it is).  Returns 0 or -1.
@@ -63,8 +74,9 @@ int sm_store_has_fired(struct sm_store *st, const char *id);
 int sm_store_record_fired(struct sm_store *st,
 			  const struct sm_store_event *events, size_t n);
 
-/* Records events that were due while the daemon was down and are past the
- * catch-up window (idempotent by id).  Returns 0 or -1. */
+/* Records events that did not fire: past the catch-up window, or collapsed
+ * into a later reminder (each row's reason); idempotent by id.  Returns 0
+ * or -1. */
 int sm_store_record_missed(struct sm_store *st,
 			   const struct sm_store_event *events, size_t n);
 

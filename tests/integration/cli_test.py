@@ -30,70 +30,29 @@ import datetime
 import json
 import os
 import re
-import shlex
-import subprocess
 import sys
-import time
-import traceback
 import zoneinfo
 
-SMCTL = os.environ["SMCTL"]
-ROOT = os.environ["SMCAL_IT_TMP"]
-VG = shlex.split(os.environ.get("SMCAL_IT_VG", ""))
-FINDING_RE = re.compile(
-    r"(AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
-    r"runtime error:|^==\d+== )", re.M)
-
-findings = []
-
-
-class Fail(Exception):
-    pass
-
-
-def expect(cond, msg):
-    if not cond:
-        raise Fail(msg)
-
-
-def smctl(*args, cwd=None):
-    """Runs smctl; returns (exit code, stdout, stderr)."""
-    p = subprocess.run(VG + [SMCTL] + [str(a) for a in args], cwd=cwd,
-                       capture_output=True, text=True, timeout=120)
-    if FINDING_RE.search(p.stderr):
-        findings.append("smctl %s:\n%s" % (" ".join(map(str, args)),
-                                           p.stderr))
-    return p.returncode, p.stdout, p.stderr
+import smcal_it as it
+from smcal_it import ROOT, Fail, check, run_scenarios, smctl, vcalendar
 
 
 def run_ok(*args):
     rc, out, err = smctl(*args)
-    expect(rc == 0, "smctl %s: exit %d\n%s%s" %
-           (" ".join(map(str, args)), rc, out, err))
+    check(rc == 0, "smctl %s: exit %d\n%s%s" %
+          (" ".join(map(str, args)), rc, out, err))
     return out
 
 
 def write(name, text):
-    path = os.path.join(ROOT, name)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-    return path
+    return it.write(os.path.join(ROOT, name), text)
 
 
-def vcalendar(events, head=()):
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//smcal//cli//EN"]
-    lines += list(head)
-    for e in events:
-        lines.append("BEGIN:VEVENT")
-        lines += e
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
-
-
-def conf(name, zone, allday="09:00", extra=""):
-    return write(name, "[daemon]\ntimezone = %s\nallday_time = %s\n"
-                 "state_dir = %s\n%s" % (zone, allday, ROOT, extra))
+def conf(name, zone, allday="09:00", calendars=(), platforms=()):
+    """A newcomer's config: only these keys."""
+    return write(name, it.conf_text(
+        ROOT, calendars, platforms=platforms, defaults=False,
+        daemon={"timezone": zone, "allday_time": allday, "state_dir": ROOT}))
 
 
 def jsonl(out):
@@ -104,7 +63,7 @@ def table(out):
     """Parses expand's table: (header names, rows as dicts, summary line).
     Columns start where the header's names start."""
     lines = out.rstrip("\n").split("\n")
-    expect(len(lines) >= 2, "table too short:\n%s" % out)
+    check(len(lines) >= 2, "table too short:\n%s" % out)
     header, summary = lines[0], lines[-1]
     starts = [m.start() for m in re.finditer(r"\S+", header)]
     names = header.split()
@@ -144,25 +103,25 @@ def s_exits():
     for files in ([missing], [good, missing]):
         for mode in ([], ["--json"]):
             rc, out, err = smctl("expand", *files, *win, *mode)
-            expect(rc == 1, "expand %s %s: exit %d, want 1" %
-                   (files, mode, rc))
-            expect(out == "", "expand with a missing file printed:\n%s" %
-                   out)
-            expect(missing in err and "cannot open" in err,
-                   "expand of a missing file: stderr does not name it:\n%s"
-                   % err)
+            check(rc == 1, "expand %s %s: exit %d, want 1" %
+                  (files, mode, rc))
+            check(out == "", "expand with a missing file printed:\n%s" %
+                  out)
+            check(missing in err and "cannot open" in err,
+                  "expand of a missing file: stderr does not name it:\n%s"
+                  % err)
     rc, out, err = smctl("expand", ROOT, *win)
-    expect(rc == 1 and ROOT in err,
-           "expand of a directory: exit %d\n%s" % (rc, err))
+    check(rc == 1 and ROOT in err,
+          "expand of a directory: exit %d\n%s" % (rc, err))
     if os.geteuid() != 0:
         locked = write("locked.ics", vcalendar([]))
         os.chmod(locked, 0)
         rc, out, err = smctl("expand", locked, *win)
-        expect(rc == 1 and locked in err,
-               "expand of an unreadable file: exit %d\n%s" % (rc, err))
+        check(rc == 1 and locked in err,
+              "expand of an unreadable file: exit %d\n%s" % (rc, err))
     rc, out, err = smctl("lint", missing)
-    expect(rc == 1 and "cannot open" in err + out,
-           "lint of a missing file: exit %d\n%s%s" % (rc, out, err))
+    check(rc == 1 and "cannot open" in err + out,
+          "lint of a missing file: exit %d\n%s%s" % (rc, out, err))
 
     usage = [
         ["expand", good, "--from", "2026-12-08", "--to", "2026-12-01"],
@@ -182,30 +141,30 @@ def s_exits():
     ]
     for args in usage:
         rc, out, err = smctl(*args)
-        expect(rc == 2, "smctl %s: exit %d, want 2 (usage)\n%s" %
-               (" ".join(args), rc, err))
-        expect(out == "", "smctl %s: a usage error printed on stdout:\n%s"
-               % (" ".join(args), out))
-        expect(err.strip(), "smctl %s: a usage error without a message" %
-               " ".join(args))
+        check(rc == 2, "smctl %s: exit %d, want 2 (usage)\n%s" %
+              (" ".join(args), rc, err))
+        check(out == "", "smctl %s: a usage error printed on stdout:\n%s"
+              % (" ".join(args), out))
+        check(err.strip(), "smctl %s: a usage error without a message" %
+              " ".join(args))
     rc, out, err = smctl("expand", good, "--from", "2026-12-08", "--to",
                          "2026-12-01")
-    expect("--from" in err and "after" in err,
-           "--from after --to: message does not say so:\n%s" % err)
+    check("--from" in err and "after" in err,
+          "--from after --to: message does not say so:\n%s" % err)
     # An empty window is not an error.
     rc, out, err = smctl("expand", good, "--from", "2026-12-01T09:00:00Z",
                          "--to", "2026-12-01T09:00:00Z", "--json")
-    expect(rc == 0 and out == "", "empty window: exit %d\n%s" % (rc, out))
+    check(rc == 0 and out == "", "empty window: exit %d\n%s" % (rc, out))
     bad = write("bad.conf", "[daemon]\ntimezone = Nowhere/Land\n")
     for args in (["-c", bad, "expand", good, *win],
                  ["expand", good, *win, "-c", bad], ["lint", good, "-c", bad]):
         rc, out, err = smctl(*args)
-        expect(rc == 78, "smctl %s: exit %d, want 78" % (args, rc))
+        check(rc == 78, "smctl %s: exit %d, want 78" % (args, rc))
 
 
 def commands():
     rc, out, err = smctl("--help")
-    expect(rc == 0, "smctl --help: exit %d" % rc)
+    check(rc == 0, "smctl --help: exit %d" % rc)
     names = []
     seen = False
     for line in out.splitlines():
@@ -215,8 +174,8 @@ def commands():
             names.append(line.split()[0])
         elif seen and not line.strip() and names:
             break
-    expect({"lint", "expand"} <= set(names),
-           "smctl --help lists %s" % names)
+    check({"lint", "expand"} <= set(names),
+          "smctl --help lists %s" % names)
     return names
 
 
@@ -229,30 +188,30 @@ def s_help():
                      ["-c", "/nonexistent.conf", name, "--help"],
                      [name, good, "--help"], [name, "--json", "-h"]):
             rc, out, err = smctl(*args)
-            expect(rc == 0, "smctl %s: exit %d\n%s" %
-                   (" ".join(args), rc, err))
-            expect(out.startswith("usage: smctl") and
-                   re.search(r"\b%s\b" % re.escape(name), out.split("\n")[0]),
-                   "smctl %s: no usage line for %s:\n%s" %
-                   (" ".join(args), name, out))
-            expect(err == "", "smctl %s wrote to stderr:\n%s" %
-                   (" ".join(args), err))
+            check(rc == 0, "smctl %s: exit %d\n%s" %
+                  (" ".join(args), rc, err))
+            check(out.startswith("usage: smctl") and
+                  re.search(r"\b%s\b" % re.escape(name), out.split("\n")[0]),
+                  "smctl %s: no usage line for %s:\n%s" %
+                  (" ".join(args), name, out))
+            check(err == "", "smctl %s wrote to stderr:\n%s" %
+                  (" ".join(args), err))
             helps.append(out)
-        expect(len(set(helps)) == 1,
-               "smctl %s: --help differs with its position" % name)
+        check(len(set(helps)) == 1,
+              "smctl %s: --help differs with its position" % name)
     rc, out, err = smctl("expand", "--help")
     for word in ("--from", "--to", "--tz", "--json", "today", "tomorrow",
                  "+7d", "7 days", "allday_time"):
-        expect(word in out, "expand --help does not mention %s:\n%s" %
-               (word, out))
+        check(word in out, "expand --help does not mention %s:\n%s" %
+              (word, out))
     rc, out, err = smctl("lint", "--help")
     for word in ("--json", "--calendar", "X-WR-TIMEZONE"):
-        expect(word in out, "lint --help does not mention %s" % word)
+        check(word in out, "lint --help does not mention %s" % word)
 
 
 def s_config():
-    c = conf("paris.conf", "Europe/Paris", extra=(
-        "[platform:instagram]\ncategories = Instagram\n"))
+    c = conf("paris.conf", "Europe/Paris",
+             platforms=[("instagram", {"categories": "Instagram"})])
     f = write("cfg.ics", vcalendar([
         ["UID:float", "DTSTART:20261201T100000", "SUMMARY:Floating",
          "CATEGORIES:Instagram"],
@@ -261,27 +220,27 @@ def s_config():
     win = ["--from", "2026-12-01", "--to", "2026-12-08"]
     for extra in ([], ["--json"]):
         before = run_ok("-c", c, "expand", f, *win, *extra)
-        expect("instagram" in before and
-               ("+01:00" in before or "2026-12-01T09:00:00Z" in before),
-               "expand -c: config not applied:\n%s" % before)
+        check("instagram" in before and
+              ("+01:00" in before or "2026-12-01T09:00:00Z" in before),
+              "expand -c: config not applied:\n%s" % before)
         for args in (["expand", f, *win, *extra, "-c", c],
                      ["expand", "-c", c, f, *win, *extra],
                      ["expand", "--config", c, f, *win, *extra],
                      ["expand", f, "--config=" + c, *win, *extra]):
             after = run_ok(*args)
-            expect(after == before, "smctl %s differs from -c before the "
-                   "command:\n%s\nvs\n%s" % (" ".join(args), after, before))
+            check(after == before, "smctl %s differs from -c before the "
+                  "command:\n%s\nvs\n%s" % (" ".join(args), after, before))
     rc, before, _ = smctl("-c", c, "lint", f)
     rc2, after, _ = smctl("lint", f, "-c", c)
-    expect(rc == rc2 and before == after and "tiktok" in after,
-           "lint FILE -c CONF differs from lint -c CONF FILE:\n%s\nvs\n%s" %
-           (after, before))
+    check(rc == rc2 and before == after and "tiktok" in after,
+          "lint FILE -c CONF differs from lint -c CONF FILE:\n%s\nvs\n%s" %
+          (after, before))
 
 
 def s_table():
-    c = conf("ny.conf", "America/New_York", allday="10:15", extra=(
-        "[platform:instagram]\ncategories = Instagram\n"
-        "[platform:linkedin]\n[platform:x]\n"))
+    c = conf("ny.conf", "America/New_York", allday="10:15",
+             platforms=[("instagram", {"categories": "Instagram"}),
+                        ("linkedin", {}), ("x", {})])
     f = write("table.ics", vcalendar([
         ["UID:summer", "DTSTART:20260701T080000Z", "SUMMARY:Summer"],
         ["UID:winter", "DTSTART;TZID=Europe/Paris:20261201T093000",
@@ -296,13 +255,13 @@ def s_table():
 
     out = run_ok("expand", f, *win, "--tz", "Europe/Paris")
     names, rows, summary = table(out)
-    expect(names == ["START", "STATUS", "PLATFORMS", "UID", "RECURRENCE-ID",
-                     "TITLE"], "header: %s" % names)
-    expect(len(out.rstrip("\n").split("\n")) == 6,
-           "one line per row expected:\n%s" % out)
+    check(names == ["START", "STATUS", "PLATFORMS", "UID", "RECURRENCE-ID",
+                    "TITLE"], "header: %s" % names)
+    check(len(out.rstrip("\n").split("\n")) == 6,
+          "one line per row expected:\n%s" % out)
     got = {r["UID"]: r for r in rows}
-    expect([r["UID"] for r in rows] == ["summer", "winter", "allday",
-                                        "float"], "order: %s" % rows)
+    check([r["UID"] for r in rows] == ["summer", "winter", "allday",
+                                       "float"], "order: %s" % rows)
     want = {
         "summer": local_str(utc(2026, 7, 1, 8), "Europe/Paris"),
         "winter": "2026-12-01 09:30 +01:00",
@@ -310,64 +269,64 @@ def s_table():
         "float": "2026-12-03 10:00 +01:00",
     }
     for uid, start in want.items():
-        expect(got[uid]["START"] == start, "%s: START %r, want %r" %
-               (uid, got[uid]["START"], start))
-    expect(want["summer"] == "2026-07-01 10:00 +02:00", want["summer"])
+        check(got[uid]["START"] == start, "%s: START %r, want %r" %
+              (uid, got[uid]["START"], start))
+    check(want["summer"] == "2026-07-01 10:00 +02:00", want["summer"])
     # Without a config, X-SMCAL-PLATFORM still names platforms.
-    expect(got["winter"]["PLATFORMS"] == "linkedin,x",
-           "platforms: %r" % got["winter"]["PLATFORMS"])
-    expect(got["summer"]["STATUS"] == "scheduled", got["summer"])
-    expect(got["float"]["TITLE"] == "Two\\nlines, one row",
-           "title: %r" % got["float"]["TITLE"])
-    expect(got["winter"]["RECURRENCE-ID"] == "2026-12-01T08:30:00Z",
-           got["winter"])
-    expect(summary == "4 occurrences from 2026-06-01 00:00 +02:00 to "
-           "2027-01-01 00:00 +01:00 (Europe/Paris)", "summary: %r" % summary)
+    check(got["winter"]["PLATFORMS"] == "linkedin,x",
+          "platforms: %r" % got["winter"]["PLATFORMS"])
+    check(got["summer"]["STATUS"] == "scheduled", got["summer"])
+    check(got["float"]["TITLE"] == "Two\\nlines, one row",
+          "title: %r" % got["float"]["TITLE"])
+    check(got["winter"]["RECURRENCE-ID"] == "2026-12-01T08:30:00Z",
+          got["winter"])
+    check(summary == "4 occurrences from 2026-06-01 00:00 +02:00 to "
+          "2027-01-01 00:00 +01:00 (Europe/Paris)", "summary: %r" % summary)
 
     # With -c: the config's zone, its platforms, all-day at allday_time.
     out = run_ok("-c", c, "expand", f, *win)
     names, rows, summary = table(out)
     got = {r["UID"]: r for r in rows}
     ny = "America/New_York"
-    expect(got["summer"]["START"] == local_str(utc(2026, 7, 1, 8), ny) ==
-           "2026-07-01 04:00 -04:00", got["summer"])
-    expect(got["winter"]["START"] == "2026-12-01 03:30 -05:00",
-           got["winter"])
-    expect(got["allday"]["START"] == "2026-12-02 10:15 -05:00",
-           "all-day with -c: %r" % got["allday"]["START"])
-    expect(got["allday"]["PLATFORMS"] == "instagram", got["allday"])
-    expect(got["float"]["START"] == "2026-12-03 10:00 -05:00", got["float"])
-    expect(summary.endswith("(America/New_York)"), summary)
+    check(got["summer"]["START"] == local_str(utc(2026, 7, 1, 8), ny) ==
+          "2026-07-01 04:00 -04:00", got["summer"])
+    check(got["winter"]["START"] == "2026-12-01 03:30 -05:00",
+          got["winter"])
+    check(got["allday"]["START"] == "2026-12-02 10:15 -05:00",
+          "all-day with -c: %r" % got["allday"]["START"])
+    check(got["allday"]["PLATFORMS"] == "instagram", got["allday"])
+    check(got["float"]["START"] == "2026-12-03 10:00 -05:00", got["float"])
+    check(summary.endswith("(America/New_York)"), summary)
     # --tz wins over the config's zone.
     out = run_ok("-c", c, "expand", f, *win, "--tz", "Asia/Tokyo")
     got = {r["UID"]: r for r in table(out)[1]}
-    expect(got["allday"]["START"] == "2026-12-02 10:15 +09:00",
-           got["allday"])
+    check(got["allday"]["START"] == "2026-12-02 10:15 +09:00",
+          got["allday"])
     # The all-day post is due at 10:15: a window ending at 10:00 misses it.
     out = run_ok("-c", c, "expand", f, "--from", "2026-12-02", "--to",
                  "2026-12-02T10:00")
-    expect(table(out)[1] == [], "all-day before allday_time:\n%s" % out)
+    check(table(out)[1] == [], "all-day before allday_time:\n%s" % out)
 
     # Several files: a FILE column; one time with seconds shows them all.
     out = run_ok("expand", f, g, *win, "--tz", "Europe/Paris")
     names, rows, summary = table(out)
-    expect(names == ["START", "STATUS", "PLATFORMS", "UID", "RECURRENCE-ID",
-                     "FILE", "TITLE"], "header with two files: %s" % names)
+    check(names == ["START", "STATUS", "PLATFORMS", "UID", "RECURRENCE-ID",
+                    "FILE", "TITLE"], "header with two files: %s" % names)
     files = {r["UID"]: r["FILE"] for r in rows}
-    expect(files == {"summer": f, "winter": f, "allday": f, "float": f,
-                     "late": g}, "FILE column: %s" % files)
+    check(files == {"summer": f, "winter": f, "allday": f, "float": f,
+                    "late": g}, "FILE column: %s" % files)
     got = {r["UID"]: r for r in rows}
-    expect(got["late"]["START"] == "2026-12-05 13:00:30 +01:00",
-           got["late"])
-    expect(got["winter"]["START"] == "2026-12-01 09:30:00 +01:00",
-           got["winter"])
-    expect(summary.startswith("5 occurrences"), summary)
+    check(got["late"]["START"] == "2026-12-05 13:00:30 +01:00",
+          got["late"])
+    check(got["winter"]["START"] == "2026-12-01 09:30:00 +01:00",
+          got["winter"])
+    check(summary.startswith("5 occurrences"), summary)
 
     # An empty window still has its header and says what it covered.
     out = run_ok("expand", f, "--from", "2030-01-01", "--to", "+1d")
     names, rows, summary = table(out)
-    expect(rows == [] and summary == "0 occurrences from 2030-01-01 00:00 "
-           "+00:00 to 2030-01-02 00:00 +00:00 (UTC)", out)
+    check(rows == [] and summary == "0 occurrences from 2030-01-01 00:00 "
+          "+00:00 to 2030-01-02 00:00 +00:00 (UTC)", out)
 
 
 def relative_once(zone):
@@ -408,8 +367,8 @@ def relative_once(zone):
     ]
     for args, want in cases:
         got = uids(*args)
-        expect(got == want, "expand --tz %s %s: got %s, want %s" %
-               (zone, " ".join(args), got, want))
+        check(got == want, "expand --tz %s %s: got %s, want %s" %
+              (zone, " ".join(args), got, want))
     # The default window as the table states it.
     out = run_ok("expand", f, "--tz", zone)
     names, rows, summary = table(out)
@@ -418,8 +377,8 @@ def relative_once(zone):
                                     datetime.time(), tz)
     want = "7 occurrences from %s to %s (%s)" % (
         local_str(start, zone), local_str(end, zone), zone)
-    expect(summary == want, "default window: %r, want %r" % (summary, want))
-    expect([r["UID"] for r in rows] == span(0, 7), rows)
+    check(summary == want, "default window: %r, want %r" % (summary, want))
+    check([r["UID"] for r in rows] == span(0, 7), rows)
 
     # Timed posts around now: hours are elapsed time from now.
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
@@ -439,8 +398,8 @@ def relative_once(zone):
                        (["--from", "+1h", "--to", "+1h30m"], ["soon"])):
         out = run_ok("expand", g, "--json", *args)
         got = [o["uid"] for o in jsonl(out)]
-        expect(got == want, "expand %s: got %s, want %s" %
-               (" ".join(args), got, want))
+        check(got == want, "expand %s: got %s, want %s" %
+              (" ".join(args), got, want))
     return today
 
 
@@ -483,15 +442,15 @@ def s_json():
     ]
     win = ["--from", "2026-12-01", "--to", "2026-12-08"]
     out = run_ok("expand", f, *win, "--tz", "Europe/Paris", "--json")
-    expect(out.splitlines() == want, "--json:\n%s\nwant\n%s" %
-           (out, "\n".join(want)))
+    check(out.splitlines() == want, "--json:\n%s\nwant\n%s" %
+          (out, "\n".join(want)))
     # With a config of the same zone, allday_time does not move "start".
     c = conf("json.conf", "Europe/Paris", allday="10:15")
     out2 = run_ok("-c", c, "expand", f, *win, "--json")
-    expect(out2 == out, "--json with -c differs:\n%s" % out2)
+    check(out2 == out, "--json with -c differs:\n%s" % out2)
     out = run_ok("expand", f, *win, "--tz", "Europe/Paris", "--json",
                  "--all")
-    expect(json.loads(out.splitlines()[-1])["status"] == "cancelled", out)
+    check(json.loads(out.splitlines()[-1])["status"] == "cancelled", out)
 
 
 def s_xwr():
@@ -509,34 +468,34 @@ def s_xwr():
 
     def warnings(*args):
         rc, out, err = smctl("lint", "--json", *args)
-        expect(rc == 0, "lint %s: exit %d\n%s%s" % (args, rc, out, err))
+        check(rc == 0, "lint %s: exit %d\n%s%s" % (args, rc, out, err))
         return [o for o in jsonl(out) if "X-WR-TIMEZONE" in o["message"]]
 
     ws = warnings("-c", paris, a, b, c)
-    expect(len(ws) == 1, "lint -c (Paris) a b c: %s" % ws)
+    check(len(ws) == 1, "lint -c (Paris) a b c: %s" % ws)
     w = ws[0]
-    expect(w["file"] == b and w["line"] == 4 and w["severity"] == "warning",
-           "warning not at %s:4: %s" % (b, w))
-    expect("America/New_York" in w["message"] and
-           "Europe/Paris" in w["message"] and "2 posts" in w["message"],
-           w["message"])
+    check(w["file"] == b and w["line"] == 4 and w["severity"] == "warning",
+          "warning not at %s:4: %s" % (b, w))
+    check("America/New_York" in w["message"] and
+          "Europe/Paris" in w["message"] and "2 posts" in w["message"],
+          w["message"])
     # Without a config the zone is UTC: both files differ, each named.
     ws = warnings(a, b, c)
-    expect([(w["file"], w["line"]) for w in ws] == [(a, 5), (b, 4)],
-           "lint a b c: %s" % ws)
-    expect("1 post " in ws[0]["message"] and "2 posts" in ws[1]["message"],
-           [w["message"] for w in ws])
+    check([(w["file"], w["line"]) for w in ws] == [(a, 5), (b, 4)],
+          "lint a b c: %s" % ws)
+    check("1 post " in ws[0]["message"] and "2 posts" in ws[1]["message"],
+          [w["message"] for w in ws])
     # The file's calendar has the zone the file names: nothing to say.
-    ny = conf("xny.conf", "Europe/Paris", extra=(
-        "[calendar:clients]\npath = %s\ntimezone = America/New_York\n" % b))
-    expect(warnings("-c", ny, b) == [], "calendar timezone = X-WR")
+    ny = conf("xny.conf", "Europe/Paris", calendars=[
+        ("clients", b, {"timezone": "America/New_York"})])
+    check(warnings("-c", ny, b) == [], "calendar timezone = X-WR")
     ws = warnings("-c", ny, a, b)
-    expect(ws == [], "a (Paris = config) and b (its calendar): %s" % ws)
+    check(ws == [], "a (Paris = config) and b (its calendar): %s" % ws)
     # The human form names file and line too.
     rc, out, err = smctl("lint", a)
-    expect(re.search(r"^%s:5: warning: X-WR-TIMEZONE:Europe/Paris" %
-                     re.escape(a), out, re.M), out)
-    expect("1 post, 1 series" in out, out)
+    check(re.search(r"^%s:5: warning: X-WR-TIMEZONE:Europe/Paris" %
+                    re.escape(a), out, re.M), out)
+    check("1 post, 1 series" in out, out)
 
 
 SCENARIOS = {
@@ -551,28 +510,7 @@ SCENARIOS = {
 
 
 def main(argv):
-    chosen = argv[1:] or list(SCENARIOS)
-    failed = []
-    t_all = time.monotonic()
-    for name in chosen:
-        if name not in SCENARIOS:
-            print("unknown scenario %s (have: %s)" %
-                  (name, " ".join(SCENARIOS)), file=sys.stderr)
-            return 2
-        t0 = time.monotonic()
-        try:
-            SCENARIOS[name]()
-            print("ok   %-9s %5.1fs" % (name, time.monotonic() - t0))
-        except Exception as e:  # Fail, or a bug of the test itself
-            failed.append(name)
-            print("FAIL %-9s %s" % (name, e), file=sys.stderr)
-            if not isinstance(e, Fail):
-                traceback.print_exception(e)
-    for f in findings:
-        print("SANITIZER/VALGRIND finding:\n%s" % f, file=sys.stderr)
-    print("cli tests: %d run, %d failed, %d findings, %.1fs" %
-          (len(chosen), len(failed), len(findings), time.monotonic() - t_all))
-    return 1 if failed or findings else 0
+    return run_scenarios("cli", SCENARIOS, argv)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ def oracle_keys(engine, path):
 
 def smcal_keys(path):
     p = subprocess.run([smctl, "expand", path, "--from", FROM, "--to", TO,
-                        "--all", "--json"], capture_output=True, text=True)
+                        "--all", "--json"], capture_output=True, text=True,
+                       errors="replace")  # diagnostics quote raw bytes
     if p.returncode != 0:
         raise SystemExit("smctl expand %s exited %d: %s" %
                          (path, p.returncode, p.stderr[-500:]))

@@ -21,8 +21,8 @@ Scenarios:
             offset
   logtimes  [daemon] timezone = Europe/Paris: every line starts with an
             RFC 3339 timestamp with milliseconds and Paris's offset;
-            "loaded 1 post in 1 calendar", "resuming from" and "missed while
-            down ... at" write RFC 3339 times in Paris (no epoch numbers)
+            "loaded 1 post in 1 calendar", "events since" and "missed:
+            ... at" write RFC 3339 times in Paris (no epoch numbers)
   journal   JOURNAL_STREAM set: no timestamp (journald adds its own), with
             the "<N>" priority without -f and the plain "smcald: " with -f
   installed the smcald that `make install DESTDIR=... PREFIX=/usr` put in
@@ -275,17 +275,19 @@ def s_logtimes():
     dm.wait_log(r"smcald: info: event \{", 10 + 3 * TS, "the first post")
     lines = check_stamps(dm, PARIS)
     loaded = [x for x in lines if "loaded" in x]
-    m = re.search(r"loaded 1 post in 1 calendar \(1 series\); resuming from "
-                  r"(\S+)$", loaded[0] if loaded else "")
+    m = re.search(r"loaded 1 post in 1 calendar \(1 series\); events since "
+                  r"(\S+) not yet fired or recorded are decided now$",
+                  loaded[0] if loaded else "")
     expect(m, "the start-up line: %r" % loaded)
     if m:
-        # First start: the catch-up window (1h) back from now.
+        # First start: the catch-up window (1h) and the day of lookback
+        # (SM_SCHED_LOOKBACK) back from now.
         at = datetime.datetime.fromisoformat(m.group(1))
         expect(m.group(1) == paris_iso(at.timestamp()),
-               "resuming from %s: not RFC 3339 in Paris" % m.group(1))
-        expect(abs(at.timestamp() - (t0 - 3600)) < 60 * wt.TM,
-               "resuming from %s, expected about %s" %
-               (m.group(1), paris_iso(t0 - 3600)))
+               "events since %s: not RFC 3339 in Paris" % m.group(1))
+        expect(abs(at.timestamp() - (t0 - 3600 - 86400)) < 60 * wt.TM,
+               "events since %s, expected about %s" %
+               (m.group(1), paris_iso(t0 - 3600 - 86400)))
     dm.stop()
 
     # Down while "gone" was due, with catchup = 0: missed, and said so with
@@ -299,24 +301,28 @@ def s_logtimes():
     # Past the 2 s within which an event still counts as on time.
     wt.sleep_until(gone + 3.5)
     dm.start()
-    dm.wait_log(r"missed while down: post\.due gone ", 10, "the missed line")
+    dm.wait_log(r"missed: post\.due gone ", 10, "the missed line")
     lines = check_stamps(dm, PARIS)
-    missed = [x for x in lines if "missed while down" in x]
-    want = ("missed while down: post.due gone %s at %s (past the catch-up "
-            "window)" % (time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                       time.gmtime(gone)), paris_iso(gone)))
+    missed = [x for x in lines if "missed: post.due gone" in x]
+    want = ("missed: post.due gone %s at %s: past the catch-up window of "
+            "0s, not fired" % (time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                             time.gmtime(gone)),
+                               paris_iso(gone)))
     expect(len(missed) == 1 and missed[0].endswith(want),
            "missed line %r, expected it to end with %r" % (missed, want))
     loaded = [x for x in lines if "loaded" in x]
-    m = re.search(r"loaded 2 posts in 1 calendar \(2 series\); resuming from "
-                  r"(\S+)$", loaded[0] if loaded else "")
+    m = re.search(r"loaded 2 posts in 1 calendar \(2 series\); events since "
+                  r"(\S+) not yet fired or recorded are decided now$",
+                  loaded[0] if loaded else "")
     expect(m, "the restart line: %r" % loaded)
     if m:
-        # After what the first run processed: its last tick, + 1 s.
+        # The earlier of what the first run processed (+ 1 s) and the
+        # lookback (a day before now, catchup being 0).
         at = datetime.datetime.fromisoformat(m.group(1)).timestamp()
-        expect(m.group(1) == paris_iso(at) and first < at <= t_stop + 1,
-               "resuming from %s, expected between %s and %s" %
-               (m.group(1), paris_iso(first), paris_iso(t_stop + 1)))
+        expect(m.group(1) == paris_iso(at) and
+               abs(at - (t_stop - 86400)) < 60 * wt.TM,
+               "events since %s, expected about %s" %
+               (m.group(1), paris_iso(t_stop - 86400)))
     expect(not re.search(r"\b1[0-9]{9}\b", "\n".join(lines)),
            "an epoch number in the log:\n%s" % dm.tail())
     dm.stop()

@@ -38,10 +38,6 @@ Scenarios:
 
 Usage: localsec_test.py [SCENARIO...]   (default: all)
 """
-import base64
-import hashlib
-import hmac
-import http.server
 import os
 import re
 import shutil
@@ -50,13 +46,14 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import threading
 import time
-import traceback
 
-import daemon_test as dt
-from daemon_test import (EXIT_CONFIG, TM, TS, Fail, check, now, posts,
-                         read_events, sleep_until, vcalendar, wait_for, write)
+import smcal_it as it
+from smcal_it import (EXIT_CONFIG, ROOT, SMCALD, TM, TS, Daemon, Fail,
+                      PlainReceiver, check, conf_text, db_exec, db_query,
+                      new_secret, now, posts, read_events, run_cmd,
+                      run_scenarios, signature_valid, sleep_until, vcalendar,
+                      wait_for, write)
 
 OTHER = 65534  # nobody
 AS_OTHER = ["setpriv", "--reuid=%d" % OTHER, "--regid=%d" % OTHER,
@@ -68,34 +65,20 @@ AS_OTHER = ["setpriv", "--reuid=%d" % OTHER, "--regid=%d" % OTHER,
 
 
 def scenario_dir(name):
-    d = os.path.join(dt.ROOT, name)
-    os.makedirs(d)
-    os.chmod(d, 0o755)  # the other user may look in, as in /srv or /home
-    return d
+    # The other user may look in, as in /srv or /home.
+    return it.scenario_dir(name, 0o755)
 
 
 def conf(d, cal, state=None, extra="", sections="", event_log=None,
          socket=None):
-    """A config whose [daemon] keys come first, so that state_dir is on a
-    known line (line_of)."""
-    state = state or os.path.join(d, "state")
-    text = "[daemon]\nstate_dir = %s\n" % state
-    if event_log:
-        text += "event_log = %s\n" % event_log
-    text += ("socket = {socket}\n"
-             "timezone = UTC\n"
-             "webhook = none\n"
-             "catchup = 1h\n"
-             "log_level = info\n"
-             "{extra}\n"
-             "[reminders]\n"
-             "lead = none\n"
-             "overdue = 1h\n\n"
-             "[calendar:main]\n"
-             "path = {cal}\n\n{sections}").format(
-                 socket=socket or os.path.join(d, "run", "smcal.sock"),
-                 cal=cal, extra=extra, sections=sections)
-    return text
+    """A config with one calendar (main); state_dir (default d/state),
+    event_log and socket as given (line_of finds their lines)."""
+    daemon = {"state_dir": state or os.path.join(d, "state"),
+              "event_log": event_log}
+    if socket:
+        daemon["socket"] = socket
+    return conf_text(d, [("main", cal)], sections=sections, extra=extra,
+                     daemon=daemon)
 
 
 def line_of(text, key):
@@ -113,129 +96,8 @@ def as_other(args, timeout=30):
           (OTHER, " ".join(args), p.returncode, p.stderr.decode()[-500:]))
 
 
-def run_cmd(args, prefix=(), timeout=30):
-    p = subprocess.run(list(prefix) + dt.VG + args, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=timeout * TM)
-    err = p.stderr.decode("utf-8", "replace")
-    if dt.FINDING_RE.search(err):
-        dt.findings.append("%s: %s" % (" ".join(args), err[:2000]))
-    return p.returncode, err
-
-
 def mode_of(path):
     return stat.S_IMODE(os.lstat(path).st_mode)
-
-
-def db_exec(path, sql, args=()):
-    con = sqlite3.connect(path, timeout=30)
-    try:
-        con.execute(sql, args)
-        con.commit()
-    finally:
-        con.close()
-
-
-def db_query(path, sql, args=()):
-    con = sqlite3.connect(path, timeout=30)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
-
-
-class Daemon(dt.Daemon):
-    """daemon_test's Daemon with another config path, a user (prefix) and
-    a umask, and a wait for its exit."""
-
-    def __init__(self, d, name="smcald", conf_path=None, prefix=(),
-                 umask=None):
-        super().__init__(d, name)
-        if conf_path:
-            self.conf = conf_path
-        self.prefix = list(prefix)
-        self.umask = umask
-
-    def start(self, wait_ready=True):
-        check(self.proc is None, "daemon already running")
-        self.mark = os.path.getsize(self.log) if os.path.exists(self.log) else 0
-        logf = open(self.log, "ab")
-        um = self.umask
-        self.proc = subprocess.Popen(
-            self.prefix + dt.VG + [dt.SMCALD, "-f", "-c", self.conf],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=logf,
-            preexec_fn=(lambda: os.umask(um)) if um is not None else None)
-        logf.close()
-        dt.running.append(self)
-        if wait_ready:
-            self.wait_log(r"smcald: info: loaded \d+ posts?", 10, "start-up")
-        return self
-
-    def wait_exit(self, timeout):
-        """The exit status, or None when still running after timeout s."""
-        try:
-            rc = self.proc.wait(timeout=timeout * TM)
-        except subprocess.TimeoutExpired:
-            return None
-        self.proc = None
-        dt.running.remove(self)
-        self.scan()
-        return rc
-
-    def refused(self, pattern, what, timeout=10):
-        """Expects exit 78 within timeout s and pattern in stderr."""
-        rc = self.wait_exit(timeout)
-        check(rc is not None, "%s: the daemon started (still running after "
-              "%ds) instead of refusing" % (what, timeout * TM))
-        check(rc == EXIT_CONFIG, "%s: exit %s, expected 78\n%s" %
-              (what, rc, self.tail()))
-        check(re.search(pattern, self.text()), "%s: no /%s/ in stderr:\n%s" %
-              (what, pattern, self.tail()))
-
-
-class Receiver:
-    """A loopback HTTP receiver answering 200; keeps every request."""
-
-    def __init__(self):
-        self.requests = []
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):
-                n = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(n)
-                hdrs = {k.lower(): v for k, v in self.headers.items()}
-                outer.requests.append((hdrs, body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                      Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def new_secret():
-    return "whsec_" + base64.b64encode(os.urandom(32)).decode()
-
-
-def signature_valid(secret, hdrs, body):
-    key = base64.b64decode(secret[len("whsec_"):])
-    msg = ("%s.%s." % (hdrs.get("webhook-id", ""),
-                       hdrs.get("webhook-timestamp", ""))).encode() + body
-    sig = "v1," + base64.b64encode(
-        hmac.new(key, msg, hashlib.sha256).digest()).decode()
-    return sig in hdrs.get("webhook-signature", "").split()
 
 
 def seed_db(d):
@@ -283,7 +145,7 @@ def s_forged_outbox():
     signed and sent; the daemon exits 78 naming the directory."""
     d = scenario_dir("forged")
     seed = seed_db(d)
-    rcv = Receiver()
+    rcv = PlainReceiver()
     try:
         secret = new_secret()
         cal = os.path.join(d, "cal.ics")
@@ -291,8 +153,8 @@ def s_forged_outbox():
         state = os.path.join(d, "state")
         os.mkdir(state)
         os.chmod(state, 0o777)  # a careless install, or a shared volume
-        hook = ("[webhook:team]\nurl = http://127.0.0.1:%d/hook\n"
-                "secret = %s\nformat = json\n" % (rcv.port, secret))
+        hook = ("[webhook:team]\nurl = %s/hook\n"
+                "secret = %s\nformat = json\n" % (rcv.base, secret))
         cpath = os.path.join(d, "smcal.conf")
         write(cpath, conf(d, cal, sections=hook))
         db = os.path.join(state, "smcal.db")
@@ -301,10 +163,11 @@ def s_forged_outbox():
               "other user's")
 
         dm = Daemon(d).start(wait_ready=False)
-        wait_for(lambda: rcv.requests or not dm.alive(), 10,
+        wait_for(lambda: rcv.received() or not dm.alive(), 10,
                  "the daemon to exit or to send something")
-        if rcv.requests:
-            hdrs, body = rcv.requests[0]
+        if rcv.received():
+            req = rcv.received()[0]
+            hdrs, body = req["headers"], req["body"]
             raise Fail("the forged outbox row was delivered: webhook-id %s, "
                        "signature valid: %s, body %r" %
                        (hdrs.get("webhook-id"),
@@ -318,8 +181,8 @@ def s_forged_outbox():
         dm.start(wait_ready=False)
         dm.refused(r"%s: owned by uid %d" % (re.escape(db), OTHER),
                    "a smcal.db owned by another user")
-        check(not rcv.requests, "something was delivered: %r" %
-              rcv.requests[:1])
+        check(not rcv.received(), "something was delivered: %r" %
+              rcv.received()[:1])
     finally:
         rcv.stop()
 
@@ -529,7 +392,7 @@ def s_one_daemon():
                     alive[0].proc.pid, dead.text()),
           "the second daemon (exit %s) does not say why:\n%s" %
           (rc, dead.tail()))
-    alive[0].wait_log(r"smcald: info: loaded \d+ posts?", 10, "start-up")
+    alive[0].wait_ready()
     alive[0].stop()
 
 
@@ -557,7 +420,7 @@ def s_unwritable_state():
         cpath = os.path.join(d, "smcal.conf")
         text = conf(d, cal, state=state)
         write(cpath, text)
-        rc, err = run_cmd([dt.SMCALD, "--check", "-c", cpath], AS_OTHER)
+        rc, _, err = run_cmd([SMCALD, "--check", "-c", cpath], AS_OTHER)
         check(rc == EXIT_CONFIG, "--check, state_dir %s: exit %d, expected "
               "78\n%s" % (what, rc, err))
         where = "%s:%d:" % (cpath, line_of(text, "state_dir"))
@@ -574,7 +437,7 @@ def s_unwritable_state():
     cpath = os.path.join(d, "wide.conf")
     text = conf(d, cal, state=wide)
     write(cpath, text)
-    rc, err = run_cmd([dt.SMCALD, "--check", "-c", cpath])
+    rc, _, err = run_cmd([SMCALD, "--check", "-c", cpath])
     check(rc == EXIT_CONFIG and "%s:%d:" % (cpath, line_of(text, "state_dir"))
           in err and "writable by" in err,
           "--check on a state_dir of mode 0777: exit %d\n%s" % (rc, err))
@@ -587,7 +450,7 @@ def s_unwritable_state():
     # Its socket too: the daemon serves one, where it may create it.
     write(cpath, conf(d, cal, state=own,
                       socket=os.path.join(own, "smcal.sock")))
-    rc, err = run_cmd([dt.SMCALD, "--check", "-c", cpath], AS_OTHER)
+    rc, _, err = run_cmd([SMCALD, "--check", "-c", cpath], AS_OTHER)
     check(rc == 0, "--check, the user's own state_dir: exit %d\n%s" %
           (rc, err))
     dm = Daemon(d, "own", conf_path=cpath, prefix=AS_OTHER).start()
@@ -643,14 +506,11 @@ def s_retention():
     rows = [("evt_old%05d" % i, "delivered", old) for i in range(2500)]
     rows += [("evt_young%d" % i, "delivered", young) for i in range(5)]
     rows += [("evt_failed%d" % i, "failed", old) for i in range(3)]
-    con = sqlite3.connect(db)
-    con.executemany(
-        "INSERT INTO outbox (event_id, webhook, event_type, event_at, body,"
-        " content_type, status, attempts, next_at, created_at, updated_at)"
-        " VALUES (?, 'gone', 'post.due', 0, zeroblob(2000), 'text/plain', ?,"
-        " 1, ?, ?, ?)", [(i, s, u, u, u) for i, s, u in rows])
-    con.commit()
-    con.close()
+    db_exec(db, "INSERT INTO outbox (event_id, webhook, event_type, event_at,"
+            " body, content_type, status, attempts, next_at, created_at,"
+            " updated_at) VALUES (?, 'gone', 'post.due', 0, zeroblob(2000),"
+            " 'text/plain', ?, 1, ?, ?, ?)",
+            [(i, s, u, u, u) for i, s, u in rows], many=True)
     dm.start()
     wait_for(lambda: not db_query(db, "SELECT 1 FROM outbox WHERE event_id"
                                   " LIKE 'evt_old%' LIMIT 1"), 20,
@@ -717,46 +577,9 @@ SCENARIOS = [
 
 
 def main(argv):
-    chosen = argv[1:] or [n for n, _ in SCENARIOS]
-    names = dict(SCENARIOS)
-    unknown = [c for c in chosen if c not in names]
-    if unknown:
-        print("unknown scenario(s): %s; known: %s" %
-              (" ".join(unknown), " ".join(names)), file=sys.stderr)
-        return 2
     # The other user must reach the scenario directories.
-    os.chmod(dt.ROOT, 0o755)
-    failed = []
-    t_all = time.monotonic()
-    for name in chosen:
-        t0 = time.monotonic()
-        del dt.created[:]
-        try:
-            names[name]()
-            print("ok   %-18s %5.1fs" % (name, time.monotonic() - t0))
-        except Exception as e:  # Fail, or a bug of the test itself
-            failed.append(name)
-            print("FAIL %-18s %5.1fs: %s" % (name, time.monotonic() - t0, e),
-                  file=sys.stderr)
-            if not isinstance(e, Fail):
-                traceback.print_exc()
-            for dm in dt.created:
-                print("  --- daemon stderr (%s), last lines:\n%s" %
-                      (dm.log, dm.tail()), file=sys.stderr)
-        finally:
-            for dm in list(dt.running):
-                if dm.alive():
-                    dm.proc.kill()
-                    dm.proc.wait()
-                dm.scan()
-                dt.running.remove(dm)
-                dm.proc = None
-    for f in dt.findings:
-        print("SANITIZER/VALGRIND finding:\n%s" % f, file=sys.stderr)
-    print("localsec tests: %d run, %d failed, %d findings, %.1fs" %
-          (len(chosen), len(failed), len(dt.findings),
-           time.monotonic() - t_all))
-    return 1 if failed or dt.findings else 0
+    os.chmod(ROOT, 0o755)
+    return run_scenarios("localsec", SCENARIOS, argv)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@
 # journal) and a post of one client's calendar naming another client's
 # webhook, to a local Node receiver that verifies every Standard Webhooks
 # signature (webhook_receiver.mjs); smctl lint and smcald --check on the
-# same calendars.  Scenarios: messages_test.py (it reuses webhooks_test.py's
-# Receiver and Daemon); under `make valgrind` the daemon runs inside $VG.
+# same calendars.  Scenarios: messages_test.py (helpers: smcal_it.py);
+# under `make valgrind` the daemon and smctl run inside $VG.
 . "$(dirname "$0")/lib.sh"
 command -v node >/dev/null 2>&1 || skip "node not found (apt-get install nodejs npm)"
 [ -x "$SMCALD" ] || fail "no $SMCALD: run make (BUILD=$BUILD_DIR)"

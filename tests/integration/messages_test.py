@@ -7,7 +7,7 @@ or extra log lines, and only through routes its calendar is allowed.  The
 real smcald fires posts due a few seconds ahead (UTC) to
 webhook_receiver.mjs (Node, every Standard Webhooks signature verified by
 the npm verifier); the receiver logs one JSON line per request.  Helpers
-come from webhooks_test.py.
+come from smcal_it.py.
 
 Scenarios:
   formats   slack (&, <, > as entities: no <!channel>, no <url|text>),
@@ -29,19 +29,12 @@ import email.header
 import json
 import os
 import re
-import subprocess
 import sys
-import time
-import traceback
 
-import webhooks_test as wt
-from webhooks_test import (Daemon, Fail, Receiver, check, check_request,
-                           event_ids, expect, ical_text, ical_utc, fold,
-                           new_secret, outbox, scenario_dir, vcalendar,
-                           wait_for, wait_outbox, all_status, write)
-
-SMCTL = os.environ["SMCTL"]
-TS = wt.TS
+from smcal_it import (SMCALD, TS, Daemon, Receiver, all_status, check_request,
+                      conf_text, event_ids, expect, new_secret, now, outbox,
+                      run_cmd, run_scenarios, scenario_dir, smctl, vcalendar,
+                      vevent, wait_outbox, write)
 
 SLACK_TITLE = ("<!channel> <!everyone> <@U0123ABC> "
                "<http://evil.example/x|click me> a&b")
@@ -50,33 +43,6 @@ DISCORD_TITLE = ("[click me](https://evil.example/x) ||hidden|| **b** "
 NTFY_TITLE = "Café =?utf-8?q?=0AX-Evil:_1?= done"
 HTML_TITLE = '<script>alert("x")</script> & co\'s'
 LOG_TITLE = "Launch\n<2>smcald: forged critical line"
-
-
-def vevent(uid, start, summary, extra=()):
-    """A VEVENT; extra lines as written (X-SMCAL-WEBHOOK among them)."""
-    lines = ["BEGIN:VEVENT", "UID:" + uid, "DTSTAMP:20260101T000000Z",
-             "DTSTART:" + ical_utc(start), "SUMMARY:" + ical_text(summary)]
-    lines += list(extra)
-    lines.append("END:VEVENT")
-    return "".join(fold(x) + "\r\n" for x in lines)
-
-
-def daemon_head(d, webhook="none"):
-    return ("[daemon]\n"
-            "socket = {d}/run/smcal.sock\n"
-            "state_dir = {d}/state\n"
-            "timezone = UTC\n"
-            "webhook = {w}\n"
-            "catchup = 1h\n"
-            "log_level = info\n\n"
-            "[reminders]\n"
-            "lead = none\n"
-            "overdue = 1h\n\n").format(d=d, w=webhook)
-
-
-def webhook_section(name, keys):
-    return "[webhook:%s]\n%s\n" % (name, "".join(
-        "%s = %s\n" % kv for kv in keys.items()))
 
 
 def decode_2047(value):
@@ -119,28 +85,22 @@ def s_formats():
                       template='<p title="{{title}}">{{title}}</p>'
                                '<a href="{{url}}">link</a>')),
     ]
-    due = wt.now() + 4 * TS
+    due = now() + 4 * TS
     cal = os.path.join(d, "cal.ics")
     write(cal, vcalendar([
-        vevent("p-slack", due, SLACK_TITLE,
-               ["X-SMCAL-WEBHOOK:slack", "X-SMCAL-PLATFORM:<!here>",
+        vevent("p-slack", due, SLACK_TITLE, "slack",
+               ["X-SMCAL-PLATFORM:<!here>",
                 "URL:https://example.com/?a=1&b=<2>"]),
-        vevent("p-discord", due, DISCORD_TITLE,
-               ["X-SMCAL-WEBHOOK:discord",
-                "URL:https://example.com/p_(1)"]),
-        vevent("p-ntfy", due, NTFY_TITLE,
-               ["X-SMCAL-WEBHOOK:ntfy", "X-SMCAL-PLATFORM:instagram",
-                "URL:javascript:alert(1)"]),
-        vevent("p-html", due, HTML_TITLE,
-               ["X-SMCAL-WEBHOOK:html",
-                'URL:https://example.com/"><script>x</script>']),
-        vevent("p-log", due, LOG_TITLE, ["X-SMCAL-WEBHOOK:slack"]),
+        vevent("p-discord", due, DISCORD_TITLE, "discord",
+               ["URL:https://example.com/p_(1)"]),
+        vevent("p-ntfy", due, NTFY_TITLE, "ntfy",
+               ["X-SMCAL-PLATFORM:instagram", "URL:javascript:alert(1)"]),
+        vevent("p-html", due, HTML_TITLE, "html",
+               ['URL:https://example.com/"><script>x</script>']),
+        vevent("p-log", due, LOG_TITLE, "slack"),
     ]))
-    conf = daemon_head(d)
-    conf += ("[calendar:main]\npath = %s\nwebhooks = %s\n\n" %
-             (cal, ", ".join(n for n, _ in hooks)))
-    conf += "".join(webhook_section(n, k) for n, k in hooks)
-    write(os.path.join(d, "smcal.conf"), conf)
+    # The one calendar is allowed every webhook.
+    write(os.path.join(d, "smcal.conf"), conf_text(d, cal, hooks))
     dm = Daemon(d).start()
     ev_log = os.path.join(d, "state", "events.jsonl")
 
@@ -222,43 +182,27 @@ def s_formats():
     rx.stop()
 
 
-class JournalDaemon(Daemon):
-    """smcald as systemd runs it: no -f, JOURNAL_STREAM set, so each line
-    starts with the journal's "<N>" priority."""
-
-    def start(self):
-        check(self.proc is None, "daemon already running")
-        self.mark = (os.path.getsize(self.log)
-                     if os.path.exists(self.log) else 0)
-        env = dict(os.environ, JOURNAL_STREAM="8:12345")
-        logf = open(self.log, "ab")
-        self.proc = subprocess.Popen(
-            wt.VG + [wt.SMCALD, "-c", self.conf], env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=logf)
-        logf.close()
-        wt.running.append(self)
-        self.wait_log(r"<6>loaded \d+ posts?", 10, "start-up")
-        return self
-
-
 def s_journal():
     d = scenario_dir("journal")
     os.makedirs(os.path.join(d, "run"))
     secret = new_secret()
     rx = Receiver(d, [secret])
-    due = wt.now() + 4 * TS
+    due = now() + 4 * TS
     cal = os.path.join(d, "cal.ics")
     # A title that forges a critical entry, with a terminal escape and a
     # bidi override for good measure; routed to a webhook, whose log line
     # names the title.
     title = LOG_TITLE + " \x1b[2J \u202e"
     write(cal, vcalendar([vevent("p-j", due, title)]))
-    conf = daemon_head(d, webhook="hook")
-    conf += "[calendar:main]\npath = %s\n\n" % cal
-    conf += webhook_section("hook", {"url": rx.base + "/ok/journal",
-                                     "secret": secret, "events": "post.due"})
-    write(os.path.join(d, "smcal.conf"), conf)
-    dm = JournalDaemon(d).start()
+    write(os.path.join(d, "smcal.conf"), conf_text(
+        d, [("main", cal)], [("hook", {"url": rx.base + "/ok/journal",
+                                       "secret": secret,
+                                       "events": "post.due"})],
+        daemon={"webhook": "hook"}))
+    # smcald as systemd runs it: no -f, JOURNAL_STREAM set, so each line
+    # starts with the journal's "<N>" priority.
+    dm = Daemon(d, foreground=False, env={"JOURNAL_STREAM": "8:12345"})
+    dm.start()
     rx.wait("/ok/journal", 1, 10, "the post")
     dm.wait_log(r"to webhook hook", 5, "the routing log line")
     lines = log_lines(dm)
@@ -275,66 +219,55 @@ def s_journal():
     rx.stop()
 
 
-def smctl(*args):
-    p = subprocess.run([SMCTL] + list(args), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, timeout=30)
-    return p.returncode, p.stdout.decode() + p.stderr.decode()
-
-
 def s_routing():
     d = scenario_dir("routing")
     os.makedirs(os.path.join(d, "run"))
     secret = new_secret()
     rx = Receiver(d, [secret])
-    due = wt.now() + 4 * TS
+    due = now() + 4 * TS
     cal_a = os.path.join(d, "clienta.ics")
     cal_b = os.path.join(d, "clientb.ics")
     write(cal_a, vcalendar([
-        vevent("pa-evil", due, "Client A, sent to B",
-               ["X-SMCAL-WEBHOOK:clientb-publisher"]),
+        vevent("pa-evil", due, "Client A, sent to B", "clientb-publisher"),
         vevent("pa-own", due, "Client A's own post"),
     ]))
     write(cal_b, vcalendar([vevent("pb-own", due, "Client B's post")]))
-    conf = daemon_head(d)
-    conf += "[calendar:clienta]\npath = %s\nwebhook = clienta-publisher\n\n" \
-        % cal_a
-    conf += "[calendar:clientb]\npath = %s\nwebhook = clientb-publisher\n\n" \
-        % cal_b
-    for name, path in (("clienta-publisher", "/ok/clienta"),
-                       ("clientb-publisher", "/ok/clientb")):
-        conf += webhook_section(name, {"url": rx.base + path,
-                                       "secret": secret,
-                                       "events": "post.due"})
-    conf_path = os.path.join(d, "smcal.conf")
-    write(conf_path, conf)
+    conf_path = write(os.path.join(d, "smcal.conf"), conf_text(
+        d, [("clienta", cal_a, {"webhook": "clienta-publisher"}),
+            ("clientb", cal_b, {"webhook": "clientb-publisher"})],
+        [(name, {"url": rx.base + path, "secret": secret,
+                 "events": "post.due"})
+         for name, path in (("clienta-publisher", "/ok/clienta"),
+                            ("clientb-publisher", "/ok/clientb"))]))
+
+    def lint(*args):
+        rc, out, err = smctl("-c", conf_path, "lint", *args)
+        return rc, out + err
 
     # -- offline first: lint and --check know the calendar's allowlist
-    rc, out = smctl("-c", conf_path, "lint", cal_a)
+    rc, out = lint(cal_a)
     expect(rc == 1 and "X-SMCAL-WEBHOOK clientb-publisher is not allowed "
            "in calendar clienta" in out,
            "smctl lint of client A's calendar: exit %d:\n%s" % (rc, out))
-    rc, out = smctl("-c", conf_path, "lint", cal_b)
+    rc, out = lint(cal_b)
     expect(rc == 0, "smctl lint of client B's calendar: exit %d:\n%s" %
            (rc, out))
-    rc, out = smctl("-c", conf_path, "lint", "--calendar", "clientb", cal_a)
+    rc, out = lint("--calendar", "clientb", cal_a)
     expect(rc == 0, "smctl lint --calendar clientb: exit %d:\n%s" %
            (rc, out))
     other = os.path.join(d, "copy.ics")
     write(other, open(cal_a).read())
-    rc, out = smctl("-c", conf_path, "lint", other)
+    rc, out = lint(other)
     expect(rc == 0 and "not the path of any [calendar:NAME]" in out,
            "smctl lint of a file no calendar loads: exit %d:\n%s" %
            (rc, out))
-    rc, out = smctl("-c", conf_path, "lint", "--calendar", "nosuch", cal_a)
+    rc, out = lint("--calendar", "nosuch", cal_a)
     expect(rc == 2 and "no [calendar:nosuch] section" in out,
            "smctl lint --calendar nosuch: exit %d:\n%s" % (rc, out))
-    p = subprocess.run([wt.SMCALD, "-c", conf_path, "--check"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=30)
-    err = p.stderr.decode()
-    expect(p.returncode == 78 and "X-SMCAL-WEBHOOK clientb-publisher is not "
+    rc, _, err = run_cmd([SMCALD, "-c", conf_path, "--check"])
+    expect(rc == 78 and "X-SMCAL-WEBHOOK clientb-publisher is not "
            "allowed in calendar clienta" in err,
-           "smcald --check: exit %d:\n%s" % (p.returncode, err))
+           "smcald --check: exit %d:\n%s" % (rc, err))
 
     # -- firing: A's override is refused, A's route is used
     dm = Daemon(d).start()
@@ -376,54 +309,7 @@ SCENARIOS = [
 
 
 def main(argv):
-    chosen = argv[1:] or [n for n, _ in SCENARIOS]
-    names = dict(SCENARIOS)
-    unknown = [c for c in chosen if c not in names]
-    if unknown:
-        print("unknown scenario(s): %s; known: %s" %
-              (" ".join(unknown), " ".join(names)), file=sys.stderr)
-        return 2
-    failed = []
-    t_all = time.monotonic()
-    for name in chosen:
-        t0 = time.monotonic()
-        del wt.created[:]
-        del wt.problems[:]
-        err = None
-        try:
-            names[name]()
-        except Exception as e:  # Fail, or a bug of the test itself
-            err = e
-        finally:
-            for p in list(wt.running):
-                if p.proc is not None and p.proc.poll() is None:
-                    p.proc.kill()
-                    p.proc.wait()
-                if isinstance(p, Daemon):
-                    p.scan()
-                    p.proc = None
-                wt.running.remove(p)
-        took = time.monotonic() - t0
-        if err is None and not wt.problems:
-            print("ok   %-10s %5.1fs" % (name, took))
-            continue
-        failed.append(name)
-        print("FAIL %-10s %5.1fs" % (name, took), file=sys.stderr)
-        for p in wt.problems:
-            print("  - %s" % p, file=sys.stderr)
-        if err is not None:
-            print("  - %s" % err, file=sys.stderr)
-            if not isinstance(err, Fail):
-                traceback.print_exception(err)
-        for dm in wt.created:
-            print("  --- daemon stderr (%s), last lines:\n%s" %
-                  (dm.log, dm.tail()), file=sys.stderr)
-    for f in wt.findings:
-        print("SANITIZER/VALGRIND finding:\n%s" % f, file=sys.stderr)
-    print("message tests: %d run, %d failed, %d findings, %.1fs" %
-          (len(chosen), len(failed), len(wt.findings),
-           time.monotonic() - t_all))
-    return 1 if failed or wt.findings else 0
+    return run_scenarios("message", SCENARIOS, argv)
 
 
 if __name__ == "__main__":

@@ -5,16 +5,12 @@
 # a kept-alive connection as the next request arrives, hang with
 # concurrency 64 next to a healthy endpoint, put a Retry-After on an interim
 # 1xx response, and check that configured headers are the current ones
-# after a reload.  Scenarios: receivers_test.py (it
-# reuses webhooks_test.py's Daemon and helpers); under `make valgrind` the
-# daemon runs inside $VG.
+# after a reload.  Scenarios: receivers_test.py (helpers: smcal_it.py);
+# under `make valgrind` the daemon runs inside $VG.
 . "$(dirname "$0")/lib.sh"
 [ -x "$SMCALD" ] || fail "no $SMCALD: run make (BUILD=$BUILD_DIR)"
 command -v python3 >/dev/null 2>&1 || fail "python3 not found"
 python3 -c 'import sqlite3, zoneinfo' 2>/dev/null ||
 	fail "python3 lacks the sqlite3 or zoneinfo module"
-# webhooks_test.py reads these at import; the Node receiver is not used.
 SMCALD="$SMCALD" SMCAL_IT_TMP="$TMP" SMCAL_IT_VG="$VG" \
-	SMCAL_RECEIVER="$TOP/tests/integration/webhook_receiver.mjs" \
-	SMCAL_NODE_TEST_DIR="$TOP/build/node-test" \
 	python3 "$TOP/tests/integration/receivers_test.py" "$@"

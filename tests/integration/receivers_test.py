@@ -5,7 +5,7 @@ receivers.sh; stdlib only).  Issue 13, items 7-10 and 14.
 The receivers are Python loopback servers (class Server below), because
 each scenario needs control below HTTP: an endless chunked body, a reset
 at a precise moment, an interim 1xx response.  The daemon, the config and
-calendar writers and the outbox helpers come from webhooks_test.py.
+calendar writers and the outbox helpers come from smcal_it.py.
 Timing checks are loose bounds (seconds); the measured figures are printed.
 
 Scenarios:
@@ -31,7 +31,6 @@ Scenarios:
 
 Usage: receivers_test.py [SCENARIO...]   (default: all)
 """
-import json
 import os
 import select
 import signal
@@ -40,17 +39,11 @@ import struct
 import sys
 import threading
 import time
-import traceback
 
-import webhooks_test as wt
-from daemon_test import iso_ms_to_ms
-from webhooks_test import (Daemon, Fail, check, conf_text, db_rows, expect,
-                           fold, ical_text, ical_utc, new_secret, now,
-                           outbox, read_events, scenario_dir, sleep_until,
-                           vcalendar, vevent, wait_for, wait_outbox, write)
-
-TM, TS = wt.TM, wt.TS
-timings = []  # measured figures, printed at the end
+from smcal_it import (TM, TS, Daemon, all_status, check, conf_text,
+                      db_exec, db_rows, expect, fmt_s, iso_ms_to_ms, now,
+                      read_events, run_scenarios, scenario_dir, sleep_until,
+                      timings, vcalendar, vevent, wait_for, wait_outbox, write)
 
 
 # ---------------------------------------------------------------------------
@@ -312,15 +305,6 @@ def r_fail_first(srv, conn, req):
 # Calendars
 
 
-def vevent_log(uid, start, summary):
-    """A post without X-SMCAL-WEBHOOK: with `webhook = none` it goes to the
-    log sink, so its firing is measured without any receiver."""
-    lines = ["BEGIN:VEVENT", "UID:" + uid, "DTSTAMP:20260101T000000Z",
-             "DTSTART:" + ical_utc(start), "SUMMARY:" + ical_text(summary),
-             "END:VEVENT"]
-    return "".join(fold(x) + "\r\n" for x in lines)
-
-
 def hook(url, **kw):
     keys = {"url": url, "format": "json", "events": "post.due"}
     keys.update(kw)
@@ -335,10 +319,6 @@ def lateness_of(ev_log, uids):
             out[e["post"]["uid"]] = (iso_ms_to_ms(e["fired_at"]) -
                                      iso_ms_to_ms(e["scheduled_at"])) / 1000.0
     return out
-
-
-def fmt_s(xs):
-    return ", ".join("%.2f" % x for x in xs)
 
 
 # ---------------------------------------------------------------------------
@@ -363,7 +343,7 @@ def s_endless():
         [vevent("p-%s%d" % (w, i), due, "Endless %d" % i, w)
          for i in range(2) for w in ("endless", "flood")] +
         [vevent("p-healthy", due + 2, "Healthy", "healthy")] +
-        [vevent_log(u, due + i, "Tick %d" % i)
+        [vevent(u, due + i, "Tick %d" % i)  # no webhook: the log sink
          for i, u in enumerate(logged, 1)]))
     write(os.path.join(d, "smcal.conf"),
           conf_text(d, cal, webhooks, lead="none"))
@@ -374,7 +354,7 @@ def s_endless():
         sleep_until(due + len(logged) + 1.5)
         late = lateness_of(ev_log, set(logged))
         got = [late.get(u) for u in logged]
-        timings.append("endless body: posts due every second fired %s s "
+        timings.append("endless body: posts due every second fired %s "
                        "late" % fmt_s(x for x in got if x is not None))
         expect(all(x is not None for x in got),
                "posts due every second next to an endless body: only %d of "
@@ -497,11 +477,11 @@ def s_starvation():
         with srv.lock:
             held = srv.max_busy.get("/hang", 0)
         timings.append("starvation: the healthy webhook received its posts "
-                       "%s s after their instants; the hung one (concurrency "
+                       "%s after their instants; the hung one (concurrency "
                        "64, %d due) held %d requests at most" %
                        (fmt_s(lags), n, held))
         expect(max(lags) <= 2.0 * TM, "a healthy webhook next to a hung one "
-               "with concurrency 64 received its posts %s s after their "
+               "with concurrency 64 received its posts %s after their "
                "instants (> 2 s)" % fmt_s(lags))
         expect(held < 64, "the hung webhook held %d requests at once: all "
                "of the global bound" % held)
@@ -561,19 +541,12 @@ def s_interim():
 def insert_legacy_row(d, webhook, event_id, headers, t_ms):
     """A pending delivery as an smcald before this change stored it: the
     configured headers inside the row's headers."""
-    import sqlite3
-    con = sqlite3.connect(os.path.join(d, "state", "smcal.db"), timeout=5)
-    try:
-        con.execute(
-            "INSERT INTO outbox (event_id, webhook, event_type, event_at,"
+    db_exec(d, "INSERT INTO outbox (event_id, webhook, event_type, event_at,"
             " body, content_type, headers, json_event, status, attempts,"
             " next_at, created_at, updated_at) VALUES (?, ?, 'post.due', ?,"
             " ?, 'text/plain; charset=utf-8', ?, 0, 'pending', 0, ?, ?, ?)",
             (event_id, webhook, t_ms // 1000, b"Legacy row", headers, t_ms,
              t_ms, t_ms))
-        con.commit()
-    finally:
-        con.close()
 
 
 def s_headers():
@@ -613,7 +586,8 @@ def s_headers():
                "configured one replacing the format's of the same name): "
                "%s" % h)
         # The rows hold what the format generated, never the config's.
-        stored = db_rows(d, "SELECT webhook, headers FROM outbox")
+        stored = db_rows(d, "SELECT webhook, headers FROM outbox",
+                         as_dict=True)
         expect(all("Authorization" not in r["headers"] and "X-Team" not in
                    r["headers"] for r in stored) and
                any(r["webhook"] == "nt" and "Title: Ntfy" in r["headers"]
@@ -634,7 +608,7 @@ def s_headers():
         expect(header_all(second["headers"], "x-team") == ["a"],
                "the retry's X-Team %s" %
                header_all(second["headers"], "x-team"))
-        wait_outbox(d, "tok", wt.all_status("delivered"), 5, "tok delivered")
+        wait_outbox(d, "tok", all_status("delivered"), 5, "tok delivered")
 
         # A row written by an older smcald: the configured headers inside.
         dm.stop()
@@ -673,57 +647,7 @@ SCENARIOS = [
 
 
 def main(argv):
-    chosen = argv[1:] or [n for n, _ in SCENARIOS]
-    names = dict(SCENARIOS)
-    unknown = [c for c in chosen if c not in names]
-    if unknown:
-        print("unknown scenario(s): %s; known: %s" %
-              (" ".join(unknown), " ".join(names)), file=sys.stderr)
-        return 2
-    failed = []
-    t_all = time.monotonic()
-    for name in chosen:
-        t0 = time.monotonic()
-        del wt.created[:]
-        del wt.problems[:]
-        err = None
-        try:
-            names[name]()
-        except Exception as e:  # Fail, or a bug of the test itself
-            err = e
-        finally:
-            for p in list(wt.running):
-                if p.proc is not None and p.proc.poll() is None:
-                    p.proc.kill()
-                    p.proc.wait()
-                if isinstance(p, Daemon):
-                    p.scan()
-                    p.proc = None
-                wt.running.remove(p)
-        took = time.monotonic() - t0
-        if err is None and not wt.problems:
-            print("ok   %-12s %5.1fs" % (name, took))
-            continue
-        failed.append(name)
-        print("FAIL %-12s %5.1fs" % (name, took), file=sys.stderr)
-        for p in wt.problems:
-            print("  - %s" % p, file=sys.stderr)
-        if err is not None:
-            print("  - %s" % err, file=sys.stderr)
-            if not isinstance(err, Fail):
-                traceback.print_exception(err)
-        for dm in wt.created:
-            print("  --- daemon stderr (%s), last lines:\n%s" %
-                  (dm.log, dm.tail()), file=sys.stderr)
-    print("measured:")
-    for t in timings:
-        print("  " + t)
-    for f in wt.findings:
-        print("SANITIZER/VALGRIND finding:\n%s" % f, file=sys.stderr)
-    print("receiver tests: %d run, %d failed, %d findings, %.1fs" %
-          (len(chosen), len(failed), len(wt.findings),
-           time.monotonic() - t_all))
-    return 1 if failed or wt.findings else 0
+    return run_scenarios("receiver", SCENARIOS, argv)
 
 
 if __name__ == "__main__":

@@ -73,6 +73,23 @@ grep -qx 'u smcal - "smcal scheduler daemon" /var/lib/smcal' "$ROOT/usr/lib/sysu
 	fail "sysusers.d: no smcal user line"
 grep -q '^g smcal-ro ' "$ROOT/usr/lib/sysusers.d/smcal.conf" || fail "sysusers.d: no smcal-ro group"
 
+# ---- only what a minimal Debian has ----------------------------------------
+# Every program the units run, other than smcald and smctl, must come from an
+# Essential package (a debootstrap --variant=minbase system has those and
+# little else): /bin/kill, for one, is procps's and is missing there.
+if command -v dpkg-query >/dev/null 2>&1; then
+	for bin in $(sed -n 's/^Exec[A-Za-z]*=[-@:+!|]*\([^ ]*\).*/\1/p' \
+		"$UNITDIR/smcald.service" "$UNITDIR/smcald.socket"); do
+		# smcald and smctl are ours: make install puts them there.
+		case $bin in /usr/sbin/smcald | /usr/bin/smctl) continue ;; esac
+		pkg=$(dpkg -S "$bin" 2>/dev/null | grep -v '^diversion' | head -1 | cut -d: -f1)
+		[ -n "$pkg" ] || fail "the units run $bin, which no installed package provides"
+		ess=$(dpkg-query -W -f='${Essential}' "$pkg" 2>/dev/null)
+		[ "$ess" = yes ] ||
+			fail "the units run $bin from $pkg, which is not Essential: a minimal Debian lacks it"
+	done
+fi
+
 # ---- systemd-analyze verify ------------------------------------------------
 # verify insists that ExecStart's binary exists: check a copy of the installed
 # units whose smcald path points into DESTDIR. (--root=DESTDIR would need a

@@ -25,392 +25,49 @@ Scenarios:
               one in flight; after a restart all are delivered, same
               webhook-id
 
+The helpers live in smcal_it.py; this module re-exports the ones it used to
+define, with their signatures, for the scripts that import them from here.
+
 Usage: webhooks_test.py [SCENARIO...]   (default: all)
 """
-import base64
 import datetime
 import json
 import os
 import re
-import select
-import shlex
-import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
-import traceback
-import urllib.request
 import zoneinfo
 
-SMCALD = os.environ["SMCALD"]
-ROOT = os.environ["SMCAL_IT_TMP"]
-VG = shlex.split(os.environ.get("SMCAL_IT_VG", ""))
-NODE = os.environ.get("NODE", "node")
-RECEIVER = os.environ["SMCAL_RECEIVER"]
-NODE_MODULES = os.environ["SMCAL_NODE_TEST_DIR"]
-# Deadlines and upper timing bounds (TM) are multiplied by 10 under
-# valgrind; instants of posts (TS) are spread out a little.
-TM = 10 if VG else 1
-TS = 3 if VG else 1
-ID_RE = re.compile(r"^evt_[0-9a-f]{32}$")
-FINDING_RE = re.compile(
-    r"(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
-    r"AddressSanitizer|UndefinedBehaviorSanitizer|^==\d+== )",
-    re.M,
-)
+import smcal_it as it
+from smcal_it import (  # noqa: F401 (re-exported)
+    FINDING_RE, ID_RE, NODE, NODE_MODULES, RECEIVER, ROOT, SMCALD, TM, TS,
+    VG, Daemon, Fail, Receiver, all_status, check, check_request,
+    closed_port, created, event_ids, expect, findings, fmt_s, fold,
+    ical_text, ical_utc, new_secret, now, outbox, problems, read_events,
+    running, scenario_dir, sleep_until, timings, vcalendar, vevent,
+    wait_for, wait_outbox, write)
+
 FR_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi",
            "dimanche"]
 FR_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet",
              "août", "septembre", "octobre", "novembre", "décembre"]
 
-running = []  # daemons and receivers started here, killed on the way out
-created = []  # daemons of the current scenario, for their logs on failure
-findings = []  # sanitizer / valgrind reports seen in the daemons' stderr
-timings = []  # measured retry intervals, printed at the end
-problems = []  # soft failures of the current scenario
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, msg):
-    """A precondition: the scenario cannot go on without it."""
-    if not cond:
-        raise Fail(msg)
-
-
-def expect(cond, msg):
-    """An expectation: recorded, and the scenario goes on."""
-    if not cond:
-        problems.append(msg)
-    return bool(cond)
-
 
 # ---------------------------------------------------------------------------
-# Time, iCalendar, config
-
-
-def now():
-    return int(time.time())
-
-
-def ical_utc(t):
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(t))
-
-
-def ical_text(s):
-    return (s.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\n", "\\n"))
-
-
-def fold(line):
-    """RFC 5545 folding at 75 octets, never inside a UTF-8 character."""
-    out, cur, n = [], "", 0
-    for ch in line:
-        b = len(ch.encode("utf-8"))
-        if n + b > 74:
-            out.append(cur)
-            cur, n = " ", 1
-        cur += ch
-        n += b
-    out.append(cur)
-    return "\r\n".join(out)
-
-
-def vevent(uid, start, summary, webhook, extra=()):
-    lines = ["BEGIN:VEVENT", "UID:" + uid, "DTSTAMP:20260101T000000Z",
-             "DTSTART:" + ical_utc(start), "SUMMARY:" + ical_text(summary),
-             "X-SMCAL-WEBHOOK:" + webhook]
-    lines += list(extra)
-    lines.append("END:VEVENT")
-    return "".join(fold(x) + "\r\n" for x in lines)
-
-
-def vcalendar(events):
-    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//smcal tests//EN\r\n"
-            + "".join(events) + "END:VCALENDAR\r\n")
-
-
-def write(path, text, mode=None):
-    with open(path, "w", newline="") as f:
-        f.write(text)
-    if mode is not None:
-        os.chmod(path, mode)
-
-
-def new_secret():
-    return "whsec_" + base64.b64encode(os.urandom(32)).decode()
+# The former helpers' own signatures
 
 
 def conf_text(d, cal, webhooks, lead="2s"):
-    """webhooks: (name, {key: value}) pairs."""
-    text = ("[daemon]\n"
-            "socket = {d}/run/smcal.sock\n"
-            "state_dir = {d}/state\n"
-            "timezone = UTC\n"
-            "webhook = none\n"
-            "catchup = 1h\n"
-            "log_level = info\n\n"
-            "[reminders]\n"
-            "lead = {lead}\n"
-            "overdue = 1h\n\n"
-            "[calendar:main]\n"
-            "path = {cal}\n").format(d=d, cal=cal, lead=lead)
-    # Each post names its webhook: the calendar must allow them (SPEC 9).
-    if webhooks:
-        text += "webhooks = %s\n" % ", ".join(n for n, _ in webhooks)
-    text += "\n"
-    for name, keys in webhooks:
-        text += "[webhook:%s]\n" % name
-        for k, v in keys.items():
-            text += "%s = %s\n" % (k, v)
-        text += "\n"
-    return text
-
-
-def scenario_dir(name):
-    d = os.path.join(ROOT, name)
-    os.makedirs(d)
-    return d
-
-
-def closed_port():
-    """A loopback port nobody listens on (bound, then closed)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-# ---------------------------------------------------------------------------
-# Waiting
-
-
-def wait_for(pred, timeout, what, interval=0.02):
-    """Polls pred() until it returns a true value; fails after timeout s."""
-    deadline = time.monotonic() + timeout * TM
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise Fail("timed out after %gs waiting for %s" %
-                       (timeout * TM, what))
-        time.sleep(interval)
-
-
-def sleep_until(t):
-    """Lets an instant pass (an observation window, never an assertion)."""
-    while time.time() < t:
-        time.sleep(min(0.1, max(0.01, t - time.time())))
-
-
-# ---------------------------------------------------------------------------
-# The receiver
-
-
-class Receiver:
-    def __init__(self, d, secrets):
-        self.log = os.path.join(d, "receiver.jsonl")
-        self.err = os.path.join(d, "receiver.stderr")
-        self.secrets = secrets
-        errf = open(self.err, "wb")
-        self.proc = subprocess.Popen(
-            [NODE, RECEIVER, "--log", self.log, "--modules", NODE_MODULES] +
-            secrets, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=errf)
-        errf.close()
-        running.append(self)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 15 * TM)
-        line = self.proc.stdout.readline().decode() if ready else ""
-        check(line.strip().isdigit(), "the receiver did not print its port "
-              "(%r); stderr: %s" % (line, self.stderr()))
-        self.port = int(line)
-        self.base = "http://127.0.0.1:%d" % self.port
-
-    def stderr(self):
-        try:
-            with open(self.err, "rb") as f:
-                return f.read().decode("utf-8", "replace")[-2000:]
-        except OSError:
-            return ""
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def entries(self, prefix=None):
-        if not os.path.exists(self.log):
-            return []
-        with open(self.log, "rb") as f:
-            data = f.read().decode("utf-8")
-        out = []
-        for line in data.split("\n")[:-1]:
-            e = json.loads(line)
-            if prefix is None or e["path"].startswith(prefix):
-                out.append(e)
-        return out
-
-    def wait(self, prefix, n, timeout, what):
-        def pred():
-            check(self.alive(), "the receiver exited: %s" % self.stderr())
-            got = self.entries(prefix)
-            return got if len(got) >= n else None
-        return wait_for(pred, timeout, "%s (%d requests to %s)" %
-                        (what, n, prefix))
-
-    def control(self, path):
-        with urllib.request.urlopen(self.base + path, data=b"",
-                                    timeout=5) as r:
-            check(r.status == 200, "receiver control %s: %d" %
-                  (path, r.status))
-
-    def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        if self in running:
-            running.remove(self)
-
-
-# ---------------------------------------------------------------------------
-# The daemon
-
-
-class Daemon:
-    def __init__(self, d, name="smcald"):
-        self.dir = d
-        self.conf = os.path.join(d, "smcal.conf")
-        self.log = os.path.join(d, name + ".stderr")
-        self.proc = None
-        self.mark = 0
-        created.append(self)
-
-    def start(self):
-        check(self.proc is None, "daemon already running")
-        self.mark = os.path.getsize(self.log) if os.path.exists(self.log) else 0
-        logf = open(self.log, "ab")
-        self.proc = subprocess.Popen(
-            VG + [SMCALD, "-f", "-c", self.conf],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=logf)
-        logf.close()
-        running.append(self)
-        self.wait_log(r"smcald: info: loaded \d+ posts?", 10, "start-up")
-        return self
-
-    def text(self, whole=False):
-        with open(self.log, "rb") as f:
-            if not whole:
-                f.seek(self.mark)
-            return f.read().decode("utf-8", "replace")
-
-    def tail(self, n=30):
-        return "\n".join(self.text(True).splitlines()[-n:])
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def wait_log(self, pattern, timeout, what, count=1):
-        rx = re.compile(pattern)
-
-        def seen():
-            if len(rx.findall(self.text())) >= count:
-                return True
-            if not self.alive():
-                raise Fail("daemon exited (%s) while waiting for %s" %
-                           (self.proc.returncode if self.proc else "?", what))
-            return False
-
-        wait_for(seen, timeout, "%s (log /%s/ x%d)" % (what, pattern, count))
-
-    def stop(self):
-        check(self.alive(), "daemon not running before SIGTERM")
-        t0 = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=5 * TM)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise Fail("SIGTERM: daemon still running after %ds" % (5 * TM))
-        took = time.monotonic() - t0
-        self.proc = None
-        running.remove(self)
-        self.scan()
-        expect(rc == 0, "SIGTERM: exit status %s, expected 0" % rc)
-        return took
-
-    def kill9(self):
-        self.proc.kill()
-        self.proc.wait()
-        self.proc = None
-        running.remove(self)
-        self.scan()
-
-    def scan(self):
-        t = self.text()
-        for m in FINDING_RE.finditer(t):
-            start = t.rfind("\n", 0, m.start()) + 1
-            findings.append("%s: %s" % (self.log, t[start:start + 2000]))
-            break
-
-
-# ---------------------------------------------------------------------------
-# State: the event log and the outbox
-
-
-def read_events(path):
-    if not os.path.exists(path):
-        return []
-    with open(path, "rb") as f:
-        lines = f.read().decode("utf-8").split("\n")
-    return [json.loads(x) for x in lines[:-1]]
-
-
-def event_ids(path):
-    """(type, uid) -> id, from the event log."""
-    return {(e["type"], e["post"]["uid"]): e["id"] for e in read_events(path)}
+    """One calendar (main) allowed every webhook; webhooks: (name, {key:
+    value}) pairs."""
+    return it.conf_text(d, cal, webhooks, lead=lead)
 
 
 def db_rows(d, sql, args=()):
-    con = sqlite3.connect(os.path.join(d, "state", "smcal.db"), timeout=5)
-    con.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in con.execute(sql, args).fetchall()]
-    finally:
-        con.close()
-
-
-def outbox(d, webhook):
-    return db_rows(d, "SELECT id, event_id, webhook, event_type, status, "
-                   "attempts, next_at, last_status, last_error, created_at, "
-                   "updated_at FROM outbox WHERE webhook = ? ORDER BY id",
-                   (webhook,))
-
-
-def wait_outbox(d, webhook, pred, timeout, what):
-    def f():
-        rows = outbox(d, webhook)
-        return rows if rows and pred(rows) else None
-    try:
-        return wait_for(f, timeout, what)
-    except Fail as e:
-        raise Fail("%s; outbox rows of %s: %s" % (e, webhook,
-                                                    outbox(d, webhook)))
-
-
-def all_status(status, n=1):
-    return lambda rows: len(rows) >= n and all(r["status"] == status
-                                               for r in rows)
+    """Rows as dicts."""
+    return it.db_rows(d, sql, args, as_dict=True)
 
 
 class OutboxWatcher(threading.Thread):
@@ -473,38 +130,7 @@ class OutboxWatcher(threading.Thread):
 
 
 # ---------------------------------------------------------------------------
-# Checks shared by the scenarios
-
-
-def check_request(e, ids, uid, secrets_n=1, kind=None):
-    """One logged request: signed and verified, webhook-id = the event id
-    of the post's event, a fresh timestamp."""
-    h = e["headers"]
-    what = "%s (%s)" % (e["path"], uid)
-    expect(e["verified"], "%s: signature not verified by the standardwebhooks"
-           " verifier: %s; headers %s" % (what, e["verify_errors"], h))
-    sigs = h.get("webhook-signature", "").split(" ")
-    expect(len(sigs) == secrets_n and all(s.startswith("v1,") for s in sigs),
-           "%s: webhook-signature %r, expected %d v1 signature(s)" %
-           (what, h.get("webhook-signature"), secrets_n))
-    wid = h.get("webhook-id", "")
-    expect(ID_RE.match(wid) and "." not in wid, "%s: webhook-id %r is not "
-           "an evt_ id" % (what, wid))
-    if kind is None:
-        kind = "post.due"
-        if e["json"] and e["body"]:
-            body = json.loads(e["body"])
-            if body.get("type") in ("post.reminder", "post.due",
-                                    "post.overdue"):
-                kind = body["type"]
-    want = ids.get((kind, uid))
-    expect(want is not None and wid == want, "%s: webhook-id %s, but the "
-           "event log has %s for %s %s" % (what, wid, want, kind, uid))
-    ts = h.get("webhook-timestamp", "")
-    expect(ts.isdigit() and -3 * TM <= int(ts) - e["time"] / 1000.0 <= 1.5,
-           "%s: webhook-timestamp %r, received at %.3f" %
-           (what, ts, e["time"] / 1000.0))
-    return wid
+# Checks of the scenarios below
 
 
 def check_attempts(reqs, ids, uid, what):
@@ -525,10 +151,6 @@ def check_attempts(reqs, ids, uid, what):
 
 def intervals(reqs):
     return [(b["time"] - a["time"]) / 1000.0 for a, b in zip(reqs, reqs[1:])]
-
-
-def fmt_s(xs):
-    return ", ".join("%.2f s" % x for x in xs)
 
 
 def scheduled_delays(watcher, webhook, what, bounds):
@@ -1020,57 +642,7 @@ SCENARIOS = [
 
 
 def main(argv):
-    chosen = argv[1:] or [n for n, _ in SCENARIOS]
-    names = dict(SCENARIOS)
-    unknown = [c for c in chosen if c not in names]
-    if unknown:
-        print("unknown scenario(s): %s; known: %s" %
-              (" ".join(unknown), " ".join(names)), file=sys.stderr)
-        return 2
-    failed = []
-    t_all = time.monotonic()
-    for name in chosen:
-        t0 = time.monotonic()
-        del created[:]
-        del problems[:]
-        err = None
-        try:
-            names[name]()
-        except Exception as e:  # Fail, or a bug of the test itself
-            err = e
-        finally:
-            for p in list(running):
-                if p.proc is not None and p.proc.poll() is None:
-                    p.proc.kill()
-                    p.proc.wait()
-                if isinstance(p, Daemon):
-                    p.scan()
-                    p.proc = None
-                running.remove(p)
-        took = time.monotonic() - t0
-        if err is None and not problems:
-            print("ok   %-12s %5.1fs" % (name, took))
-            continue
-        failed.append(name)
-        print("FAIL %-12s %5.1fs" % (name, took), file=sys.stderr)
-        for p in problems:
-            print("  - %s" % p, file=sys.stderr)
-        if err is not None:
-            print("  - %s" % err, file=sys.stderr)
-            if not isinstance(err, Fail):
-                traceback.print_exception(err)
-        for dm in created:
-            print("  --- daemon stderr (%s), last lines:\n%s" %
-                  (dm.log, dm.tail()), file=sys.stderr)
-    print("measured retry timings:")
-    for t in timings:
-        print("  " + t)
-    for f in findings:
-        print("SANITIZER/VALGRIND finding:\n%s" % f, file=sys.stderr)
-    print("webhook tests: %d run, %d failed, %d findings, %.1fs" %
-          (len(chosen), len(failed), len(findings),
-           time.monotonic() - t_all))
-    return 1 if failed or findings else 0
+    return it.run_scenarios("webhook", SCENARIOS, argv)
 
 
 if __name__ == "__main__":

@@ -596,8 +596,12 @@ test_no_vcalendar(void **state)
 			  "SUMMARY:Bare", "END:VEVENT", "BEGIN:VEVENT", "UID:b",
 			  "DTSTART;TZID=Europe/Paris:20240305T090000",
 			  "RRULE:FREQ=DAILY;COUNT=2", "END:VEVENT"));
+	/* Bare components are read (lint and expand show them), but a file
+	 * without a VCALENDAR is not a calendar: an error, so the daemon
+	 * never serves it. */
 	assert_int_equal(f.rc, 0);
-	assert_int_equal(f.d.nerrors, 0);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 0, "no BEGIN:VCALENDAR");
 	assert_int_equal(f.cal.nposts, 2);
 	assert_string_equal(find_post(&f, "a")->title, "Bare");
 	const struct sm_post *b = find_post(&f, "b");
@@ -703,19 +707,23 @@ test_missing_end_vcalendar(void **state)
 	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
 			  "UID:a", "DTSTART:20240305T090000Z", "END:VEVENT",
 			  "BEGIN:VEVENT", "UID:b", "DTSTART:20240306T090000Z"));
+	/* A file that ends inside a component is cut short: an error (the
+	 * daemon keeps its previous version), though what was read is still
+	 * shown.  The innermost unclosed component is reported at its BEGIN
+	 * line (closing it at EOF closes the VCALENDAR too). */
 	assert_int_equal(f.cal.nposts, 2);
-	assert_int_equal(f.d.nerrors, 0);
-	/* The innermost unclosed component is reported at its BEGIN line
-	 * (closing it at EOF closes the VCALENDAR too). */
-	expect_diag(&f, SM_WARNING, 7, "VEVENT");
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 7, "cut short");
+	assert_int_equal(f.cal.unterminated, 1);
 	fx_fini(&f);
 
+	/* Without END:VCALENDAR alone: the events after the cut are lost. */
 	fx_load(&f, LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT",
 			  "UID:a", "DTSTART:20240305T090000Z", "END:VEVENT"));
 	assert_int_equal(f.cal.nposts, 1);
-	assert_int_equal(f.d.nerrors, 0);
-	expect_diag(&f, SM_WARNING, 1, "VCALENDAR");
-	assert_int_equal(f.d.nwarnings, 1);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 1, "BEGIN:VCALENDAR never ended");
+	assert_int_equal(f.d.nwarnings, 0);
 	fx_fini(&f);
 }
 
@@ -938,27 +946,142 @@ test_empty(void **state)
 {
 	(void)state;
 	static struct fx f;
+	/* An empty file (a save in progress, a failed copy) is an error, not
+	 * a calendar without posts. */
 	fx_load_len(&f, "", 0);
 	assert_int_equal(f.rc, 0);
 	assert_int_equal(f.cal.nposts, 0);
-	assert_int_equal(f.d.nerrors, 0);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 0, "file is empty");
 	fx_fini(&f);
 
 	fx_load_len(&f, "\r\n\n\r", 4);
 	assert_int_equal(f.rc, 0);
 	assert_int_equal(f.cal.nposts, 0);
-	assert_int_equal(f.d.nerrors, 0);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 0, "file is empty");
 	fx_fini(&f);
 
-	fx_load_len(&f, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", 32);
+	/* A well-formed VCALENDAR without events is how a calendar is
+	 * emptied on purpose: a clean load. */
+	fx_load_len(&f, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
+		    45);
 	assert_int_equal(f.rc, 0);
 	assert_int_equal(f.cal.nposts, 0);
+	expect_clean(&f);
+	fx_fini(&f);
+	fx_load_len(&f, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", 32);
 	assert_int_equal(f.d.nerrors, 0);
 	fx_fini(&f);
 
 	fx_load_len(&f, "BEGIN", 5);
 	assert_int_equal(f.rc, 0);
 	assert_int_equal(f.cal.nposts, 0);
+	expect_diag(&f, SM_ERROR, 0, "no BEGIN:VCALENDAR");
+	fx_fini(&f);
+}
+
+/* A 0-byte file on disk: sm_calendar_load_file reads it, the load is an
+ * error (the daemon then keeps its previous version). */
+static void
+test_empty_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/smcal-test-empty-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	struct sm_calendar cal;
+	struct sm_diag_list d = {0};
+	sm_calendar_init(&cal, "main");
+	assert_int_equal(sm_calendar_load_file(&cal, path, &d), 0);
+	assert_int_equal(cal.nposts, 0);
+	assert_int_equal(d.nerrors, 1);
+	assert_non_null(strstr(d.items[0].message, "file is empty"));
+	assert_string_equal(d.items[0].file, path);
+	sm_diag_clear(&d);
+	sm_calendar_fini(&cal);
+	unlink(path);
+}
+
+/* Data that is not text, wherever it comes from: one error, not a warning
+ * per line and a calendar of no posts. */
+static void
+test_binary(void **state)
+{
+	(void)state;
+	static struct fx f;
+	/* Bytes of a compressed or image file: every value, in a scrambled
+	 * order, a few KiB of them. */
+	size_t len = 8192;
+	unsigned char *bin = malloc(len);
+	assert_non_null(bin);
+	uint32_t x = 2463534242u;
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		bin[i] = (unsigned char)x;
+	}
+	fx_load_len(&f, (const char *)bin, len);
+	assert_int_equal(f.cal.nposts, 0);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 0, "not a text file");
+	assert_int_equal(f.d.n, 1);
+	fx_fini(&f);
+
+	/* Binary data that starts like a calendar is still binary. */
+	const char *head = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n";
+	memcpy(bin, head, strlen(head));
+	fx_load_len(&f, (const char *)bin, len);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 0, "not a text file");
+	fx_fini(&f);
+
+	/* An ELF header: mostly NUL bytes. */
+	memset(bin, 0, len);
+	memcpy(bin,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
+	fx_load_len(&f, (const char *)bin, 512);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 0, "not a text file");
+	fx_fini(&f);
+	free(bin);
+
+	/* UTF-16 (what some Windows tools save): named as such. */
+	static const char u16[] = "\xff\xfe"
+				  "B\0E\0G\0I\0N\0:\0V\0C\0A\0L\0\r\0\n\0";
+	fx_load_len(&f, u16, sizeof(u16) - 1);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 0, "UTF-16");
+	fx_fini(&f);
+}
+
+/* A file cut short inside a recurring event: its EXDATE is cut off, so
+ * serving it would bring back the occurrence the team removed.  An error,
+ * at the BEGIN line of the event that never ended. */
+static void
+test_truncated(void **state)
+{
+	(void)state;
+	static struct fx f;
+	static const char text[] = "BEGIN:VCALENDAR\r\n"
+				   "VERSION:2.0\r\n"
+				   "BEGIN:VEVENT\r\n"
+				   "UID:keep\r\n"
+				   "DTSTART:20240305T090000Z\r\n"
+				   "END:VEVENT\r\n"
+				   "BEGIN:VEVENT\r\n"
+				   "UID:tip\r\n"
+				   "DTSTART:20240305T090000Z\r\n"
+				   "RRULE:FREQ=WEEKLY\r\n"
+				   "EXDATE:20240312T09";
+	fx_load_len(&f, text, sizeof(text) - 1);
+	assert_int_equal(f.d.nerrors, 1);
+	expect_diag(&f, SM_ERROR, 7, "cut short");
+	assert_int_equal(f.cal.unterminated, 1);
 	fx_fini(&f);
 }
 
@@ -1425,6 +1548,9 @@ main(void)
 		T(test_missing_uid),
 		T(test_empty),
 		T(test_x_wr_timezone_per_file),
+		T(test_empty_file),
+		T(test_binary),
+		T(test_truncated),
 		T(test_enormous_line),
 		T(test_rdate_value_line_after_list),
 		T(test_rdate_tzid_line_after_list),

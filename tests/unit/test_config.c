@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -632,6 +633,8 @@ test_example_conf(void **state)
 	assert_int_equal(ig->lead_set, 1);
 	assert_int_equal(ig->lead.n, 2);
 	assert_int_equal(ig->lead.v[1], 7200);
+	assert_int_equal(ig->overdue_set, 1);
+	assert_int_equal(ig->overdue, 4 * 3600);
 	assert_int_equal(ig->categories.n, 3);
 	/* A continued line: seven slots over two lines. */
 	x = sm_config_platform(c, "x");
@@ -773,6 +776,30 @@ test_good_values(void **state)
 	assert_int_equal(l.cfg->lead.v[2], 900);
 	assert_int_equal(l.cfg->platforms[0].lead.n, 3);
 	unload(&l);
+	/* overdue = none (or 0) switches post.overdue off, in [reminders]
+	 * and per platform (issue 7: it was refused). */
+	l = expect_good("reminders", "overdue", "none");
+	assert_int_equal(l.cfg->overdue, 0);
+	assert_int_equal(l.cfg->platforms[0].overdue_set, 0);
+	unload(&l);
+	l = expect_good("reminders", "overdue", "0");
+	assert_int_equal(l.cfg->overdue, 0);
+	unload(&l);
+	l = expect_good("reminders", "overdue", "None");
+	assert_int_equal(l.cfg->overdue, 0);
+	unload(&l);
+	l = expect_good("reminders", "overdue", "90m");
+	assert_int_equal(l.cfg->overdue, 5400);
+	unload(&l);
+	l = expect_good("platform:p", "overdue", "none");
+	assert_int_equal(l.cfg->platforms[0].overdue_set, 1);
+	assert_int_equal(l.cfg->platforms[0].overdue, 0);
+	assert_int_equal(l.cfg->overdue, 7200);
+	unload(&l);
+	l = expect_good("platform:p", "overdue", "45m");
+	assert_int_equal(l.cfg->platforms[0].overdue_set, 1);
+	assert_int_equal(l.cfg->platforms[0].overdue, 2700);
+	unload(&l);
 	l = expect_good("cadence", "week_start", "sun");
 	assert_int_equal(l.cfg->week_start, 6);
 	unload(&l);
@@ -845,7 +872,10 @@ test_bad_values(void **state)
 	expect_bad("daemon", "webhook", "bad name!", "[webhook:NAME]");
 	expect_bad("reminders", "lead", "1d,,1h", "list of durations");
 	expect_bad("reminders", "lead", "", "list of durations");
-	expect_bad("reminders", "overdue", "0", "at least 1s");
+	expect_bad("reminders", "overdue", "soon", "or none (also 0)");
+	expect_bad("reminders", "overdue", "-1h", "or none (also 0)");
+	expect_bad("platform:instagram", "overdue", "nada",
+		   "or none (also 0) for no post.overdue");
 	expect_bad("cadence", "week_start", "funday", "expected a weekday");
 	expect_bad("cadence", "lookahead", "-1", "from 0 to 520");
 	expect_bad("cadence", "lookahead", "4 weeks", "from 0 to 520");
@@ -1503,6 +1533,116 @@ test_iniparser_quirks(void **state)
 	unload(&l);
 }
 
+struct secrets_seen {
+	int n;
+	int line[4];
+	char secret[4][64];
+};
+
+static void
+see_secret(void *ctx, int line, const char *secret)
+{
+	struct secrets_seen *s = ctx;
+
+	assert_true(s->n < 4);
+	s->line[s->n] = line;
+	snprintf(s->secret[s->n], sizeof(s->secret[0]), "%s", secret);
+	s->n++;
+}
+
+/*
+ * Seen: smcald --check passed while the daemon then logged "cannot read
+ * secret_file", a secret that is not whsec_, or a locale that is not
+ * installed.  sm_config_check_host finds each, naming the config file, the
+ * key's line and the key, and never quoting a secret.
+ */
+static void
+test_check_host(void **state)
+{
+	struct loaded l;
+	struct sm_diag_list d = {0};
+	char good[64], bad[64], empty[64], open_[64], text[1024];
+	const struct sm_diag *x;
+
+	(void)state;
+	write_temp(good, sizeof(good),
+		   "# rotation: new first\n"
+		   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n\n"
+		   "  whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw  \n");
+	chmod(good, 0600);
+	write_temp(bad, sizeof(bad),
+		   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\nhunter2-secret\n");
+	chmod(bad, 0600);
+	write_temp(empty, sizeof(empty), "# nothing yet\n\n");
+	chmod(empty, 0600);
+	write_temp(open_, sizeof(open_),
+		   "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+	chmod(open_, 0644);
+	snprintf(text, sizeof(text),
+		 "[webhook:ok]\nurl = http://x\nsecret_file = %s\n"
+		 "locale = C.UTF-8\n"
+		 "[webhook:gone]\nurl = http://x\nsecret_file = %s.missing\n"
+		 "[webhook:bad]\nurl = http://x\nsecret_file = %s\n"
+		 "[webhook:empty]\nurl = http://x\nsecret_file = %s\n"
+		 "[webhook:open]\nurl = http://x\nsecret_file = %s\n"
+		 "[webhook:fr]\nurl = http://x\n\nlocale = xx_NOWHERE.UTF-8\n",
+		 good, good, bad, empty, open_);
+	load_text(&l, text);
+	assert_int_equal(l.rc, 0);
+	assert_int_equal(
+		sm_config_check_host(l.cfg, SM_HOST_LOCALE_ERROR, &d), 4);
+	assert_int_equal(d.nerrors, 4);
+	assert_int_equal(d.nwarnings, 1);
+	x = find(&d, SM_ERROR, "[webhook:gone] secret_file = ", ".missing",
+		 "cannot read: No such file or directory", (char *)NULL);
+	assert_non_null(x);
+	assert_string_equal(x->file, l.path);
+	assert_int_equal(x->line, 7);
+	x = find(&d, SM_ERROR,
+		 "[webhook:bad] secret_file = ", "line 2 is not a secret",
+		 "whsec_", (char *)NULL);
+	assert_non_null(x);
+	assert_int_equal(x->line, 10);
+	x = find(&d, SM_ERROR, "[webhook:empty] secret_file", "no secret",
+		 (char *)NULL);
+	assert_non_null(x);
+	assert_int_equal(x->line, 13);
+	x = find(&d, SM_WARNING, "[webhook:open] secret_file",
+		 "readable by others (mode 644)", (char *)NULL);
+	assert_non_null(x);
+	assert_int_equal(x->line, 16);
+	x = find(&d, SM_ERROR, "[webhook:fr] locale = xx_NOWHERE.UTF-8",
+		 "not installed", (char *)NULL);
+	assert_non_null(x);
+	assert_int_equal(x->line, 20);
+	for (size_t i = 0; i < d.n; i++)
+		assert_null(strstr(d.items[i].message, "hunter2"));
+	sm_diag_clear(&d);
+	/* The daemon's own check leaves locales out: it runs without one. */
+	assert_int_equal(sm_config_check_host(l.cfg, SM_HOST_NO_LOCALE, &d), 3);
+	assert_null(find(&d, SM_ERROR, "[webhook:fr] locale", (char *)NULL));
+	sm_diag_clear(&d);
+	unload(&l);
+
+	/* The secret file reader: blanks trimmed, comments and empty lines
+	 * skipped, line numbers kept. */
+	struct secrets_seen seen = {0};
+	assert_int_equal(sm_config_secret_file_read(good, see_secret, &seen),
+			 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.line[0], 2);
+	assert_int_equal(seen.line[1], 4);
+	assert_string_equal(seen.secret[1],
+			    "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+	unlink(bad);
+	unlink(empty);
+	unlink(open_);
+	unlink(good);
+	assert_int_equal(sm_config_secret_file_read(good, see_secret, &seen),
+			 -1);
+	assert_int_equal(errno, ENOENT);
+}
+
 static void
 test_platform_checks(void **state)
 {
@@ -1725,6 +1865,7 @@ main(void)
 		cmocka_unit_test(test_platform_checks),
 		cmocka_unit_test(test_template_escape),
 		cmocka_unit_test(test_calendar_webhooks),
+		cmocka_unit_test(test_check_host),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

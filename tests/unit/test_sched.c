@@ -632,12 +632,87 @@ test_overdue(void **state)
 		   "2026-06-01T12:00:00Z\n");
 	sfx_fini(&f);
 
-	/* overdue = 0 is refused by the config loader (min 1s): there is no
-	 * "no overdue" setting to schedule. */
-	struct sm_config *cfg = NULL;
-	assert_int_not_equal(config_try("[reminders]\noverdue = 0\n", &cfg, 0),
-			     0);
-	assert_null(cfg);
+	/* Seen: overdue = none (and 0) was refused, so every post raised a
+	 * post.overdue nobody could silence.  Both switch it off. */
+	static const char *const off[] = {"none", "0", "NONE"};
+	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+		char ini[128];
+		snprintf(ini, sizeof(ini),
+			 "[daemon]\ntimezone = UTC\n[reminders]\nlead = "
+			 "none\noverdue = %s\n",
+			 off[i]);
+		sfx_load(&f, ini,
+			 LINES(HEAD, "BEGIN:VEVENT", "UID:o",
+			       "DTSTART:20260601T120000Z", "END:VEVENT", TAIL),
+			 "2026-05-01T00:00:00Z");
+		CHECK_TEXT(drain(&f, "2026-07-01T00:00:00Z", MAX_EV),
+			   "post.due|2026-06-01T12:00:00Z|0|o|"
+			   "2026-06-01T12:00:00Z\n");
+		sfx_fini(&f);
+	}
+}
+
+/* Per platform: [platform:X] overdue = none | DURATION wins over
+ * [reminders] overdue for its posts; a post on several platforms gets the
+ * shortest one set, none only when every platform that sets it says none. */
+static void
+test_overdue_platforms(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	sfx_load(&f,
+		 "[daemon]\ntimezone = UTC\n[reminders]\nlead = none\n"
+		 "overdue = 2h\n[platform:quiet]\noverdue = none\n"
+		 "[platform:fast]\noverdue = 30m\n[platform:slow]\n"
+		 "overdue = 3h\n[platform:plain]\ncadence = 1/day\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:q",
+		       "DTSTART:20260601T120000Z", "X-SMCAL-PLATFORM:quiet",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:f",
+		       "DTSTART:20260602T120000Z", "X-SMCAL-PLATFORM:fast",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:p",
+		       "DTSTART:20260603T120000Z", "X-SMCAL-PLATFORM:plain",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:qs",
+		       "DTSTART:20260604T120000Z",
+		       "X-SMCAL-PLATFORM:quiet,slow", "END:VEVENT",
+		       "BEGIN:VEVENT", "UID:fs", "DTSTART:20260605T120000Z",
+		       "X-SMCAL-PLATFORM:slow,fast", "END:VEVENT", TAIL),
+		 "2026-05-01T00:00:00Z");
+	const char *got = drain(&f, "2026-07-01T00:00:00Z", MAX_EV);
+	CHECK_TEXT(only(got, "q"),
+		   "post.due|2026-06-01T12:00:00Z|0|q|2026-06-01T12:00:00Z\n");
+	CHECK_TEXT(only(got, "f"),
+		   "post.due|2026-06-02T12:00:00Z|0|f|2026-06-02T12:00:00Z\n"
+		   "post.overdue|2026-06-02T12:30:00Z|0|f|"
+		   "2026-06-02T12:00:00Z\n");
+	/* A platform that does not set overdue: the [reminders] one. */
+	CHECK_TEXT(only(got, "p"),
+		   "post.due|2026-06-03T12:00:00Z|0|p|2026-06-03T12:00:00Z\n"
+		   "post.overdue|2026-06-03T14:00:00Z|0|p|"
+		   "2026-06-03T12:00:00Z\n");
+	CHECK_TEXT(only(got, "qs"),
+		   "post.due|2026-06-04T12:00:00Z|0|qs|2026-06-04T12:00:00Z\n"
+		   "post.overdue|2026-06-04T15:00:00Z|0|qs|"
+		   "2026-06-04T12:00:00Z\n");
+	CHECK_TEXT(only(got, "fs"),
+		   "post.due|2026-06-05T12:00:00Z|0|fs|2026-06-05T12:00:00Z\n"
+		   "post.overdue|2026-06-05T12:30:00Z|0|fs|"
+		   "2026-06-05T12:00:00Z\n");
+	sfx_fini(&f);
+
+	/* With [reminders] overdue = none, a platform can still ask for one
+	 * (the series' scan bounds follow it). */
+	sfx_load(&f,
+		 "[daemon]\ntimezone = UTC\n[reminders]\nlead = none\n"
+		 "overdue = none\n[platform:fast]\noverdue = 30m\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:f",
+		       "DTSTART:20260602T120000Z", "X-SMCAL-PLATFORM:fast",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:n",
+		       "DTSTART:20260602T120000Z", "END:VEVENT", TAIL),
+		 "2026-06-02T12:10:00Z");
+	CHECK_TEXT(drain(&f, "2026-07-01T00:00:00Z", MAX_EV),
+		   "post.overdue|2026-06-02T12:30:00Z|0|f|"
+		   "2026-06-02T12:00:00Z\n");
+	sfx_fini(&f);
 }
 
 /* ---------------------------------------------------------------------
@@ -1427,6 +1502,228 @@ test_action_catchup_zero(void **state)
 }
 
 /* ---------------------------------------------------------------------
+ * Loads and late additions (ARCHITECTURE.md, "Late additions").
+ */
+
+static void
+test_load_from(void **state)
+{
+	(void)state;
+	const sm_time now = at("2026-06-01T12:00:00Z"), h = 3600;
+	/* Running (or a short stop): the lookback reaches further back than
+	 * what was processed, for posts added with a time already past. */
+	assert_int_equal(sm_sched_load_from(now, 6 * h, now - 10),
+			 now - 6 * h - SM_SCHED_LOOKBACK);
+	/* A first start: the same lookback. */
+	assert_int_equal(sm_sched_load_from(now, 6 * h, SM_TIME_MAX),
+			 now - 6 * h - SM_SCHED_LOOKBACK);
+	/* Down for three days: everything since is decided (missed). */
+	assert_int_equal(sm_sched_load_from(now, 6 * h, now - 3 * 86400),
+			 now - 3 * 86400);
+	assert_int_equal(sm_sched_load_from(now, 0, now - 1),
+			 now - SM_SCHED_LOOKBACK);
+	assert_int_equal(SM_SCHED_LOOKBACK, 86400);
+}
+
+static const char *
+action_name(enum sm_fire_action a)
+{
+	switch (a) {
+	case SM_FIRE:
+		return "fire";
+	case SM_FIRE_LATE:
+		return "late";
+	case SM_MISSED:
+		return "missed";
+	case SM_SKIP:
+		return "skip";
+	case SM_COLLAPSED:
+		return "collapsed";
+	}
+	return "?";
+}
+
+static enum sm_fire_action acts[MAX_EV];
+
+/*
+ * What a wake-up at now does, as the daemon's batch does it (fire.c): every
+ * event due by now, decided by sm_sched_action (known: those whose
+ * "uid|type|lead" is listed in known, as if in the ledger), then
+ * collapsed.  One "action|type|at|lead|uid" line per event.
+ */
+static const char *
+wake(struct sfx *f, sm_time now, sm_time catchup, const char *known)
+{
+	drain_into(f->s, now, MAX_EV, &dr);
+	for (int i = 0; i < dr.n; i++) {
+		const struct sm_sched_event *ev = &dr.ev[i];
+		char key[128];
+		snprintf(key, sizeof(key), "%s|%s|%lld", event_uid(ev),
+			 sm_event_type_name(ev->type), (long long)ev->lead);
+		int is_known = known && strstr(known, key) != NULL;
+		acts[i] = sm_sched_action(ev, (int64_t)now * 1000, catchup,
+					  is_known, 0);
+	}
+	sm_sched_collapse(dr.ev, acts, (size_t)dr.n);
+	static char out[MAX_EV * LINE_LEN];
+	size_t off = 0;
+	out[0] = '\0';
+	for (int i = 0; i < dr.n; i++) {
+		char a[40];
+		int w = snprintf(
+			out + off, sizeof(out) - off, "%s|%s|%s|%lld|%s\n",
+			action_name(acts[i]), sm_event_type_name(dr.ev[i].type),
+			utc(dr.ev[i].at, a) + 11, (long long)dr.ev[i].lead,
+			event_uid(&dr.ev[i]));
+		off += (size_t)w;
+	}
+	return out;
+}
+
+#define LATE_CONF                                                              \
+	"[daemon]\ntimezone = UTC\ncatchup = 6h\n[reminders]\n"                \
+	"lead = 1h, 5m\noverdue = 2h\n"
+
+/*
+ * Seen with catchup = 6h: posts added at -30 s fired late, one at -120 s
+ * neither fired nor was recorded as missed, and a post added 20 s before
+ * its instant had its 1h and 5m reminders silently skipped.  A load looks
+ * back from sm_sched_load_from: the -30 s and -120 s posts fire late, the
+ * reminders of each occurrence collapse into the latest one, an older post
+ * is recorded as missed (its overdue, within catchup, fires late), one
+ * older than the lookback is not looked at.
+ */
+static void
+test_late_additions(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	const sm_time now = at("2026-06-01T12:00:00Z");
+	sfx_load(&f, LATE_CONF,
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:a30",
+		       "DTSTART:20260601T115930Z", "END:VEVENT", "BEGIN:VEVENT",
+		       "UID:a120", "DTSTART:20260601T115800Z", "END:VEVENT",
+		       "BEGIN:VEVENT", "UID:b20", "DTSTART:20260601T120020Z",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:old",
+		       "DTSTART:20260601T050000Z", "END:VEVENT", "BEGIN:VEVENT",
+		       "UID:ancient", "DTSTART:20260529T120000Z", "END:VEVENT",
+		       TAIL),
+		 "1970-01-01T00:00:00Z");
+	/* The daemon had processed up to 5 s ago when the save came. */
+	sm_sched_load(f.s, &f.set, &f.opts,
+		      sm_sched_load_from(now, f.cfg->catchup, now - 5));
+	CHECK_TEXT(wake(&f, now, f.cfg->catchup, NULL),
+		   "missed|post.reminder|04:00:00Z|3600|old\n"
+		   "missed|post.reminder|04:55:00Z|300|old\n"
+		   "missed|post.due|05:00:00Z|0|old\n"
+		   "late|post.overdue|07:00:00Z|0|old\n"
+		   "collapsed|post.reminder|10:58:00Z|3600|a120\n"
+		   "collapsed|post.reminder|10:59:30Z|3600|a30\n"
+		   "collapsed|post.reminder|11:00:20Z|3600|b20\n"
+		   "late|post.reminder|11:53:00Z|300|a120\n"
+		   "late|post.reminder|11:54:30Z|300|a30\n"
+		   "late|post.reminder|11:55:20Z|300|b20\n"
+		   "late|post.due|11:58:00Z|0|a120\n"
+		   "late|post.due|11:59:30Z|0|a30\n");
+	/* b20's due is still ahead, on time. */
+	CHECK_TEXT(wake(&f, now + 20, f.cfg->catchup, NULL),
+		   "fire|post.due|12:00:20Z|0|b20\n");
+
+	/* The same save seen again (a second reload): what fired or was
+	 * recorded is known, nothing else comes up. */
+	sm_sched_load(f.s, &f.set, &f.opts,
+		      sm_sched_load_from(now + 30, f.cfg->catchup, now + 21));
+	const char *known = "old|post.reminder|3600 old|post.reminder|300 "
+			    "old|post.due|0 old|post.overdue|0 "
+			    "a120|post.reminder|3600 a30|post.reminder|3600 "
+			    "b20|post.reminder|3600 a120|post.reminder|300 "
+			    "a30|post.reminder|300 b20|post.reminder|300 "
+			    "a120|post.due|0 a30|post.due|0 b20|post.due|0";
+	CHECK_TEXT(wake(&f, now + 30, f.cfg->catchup, known),
+		   "skip|post.reminder|04:00:00Z|3600|old\n"
+		   "skip|post.reminder|04:55:00Z|300|old\n"
+		   "skip|post.due|05:00:00Z|0|old\n"
+		   "skip|post.overdue|07:00:00Z|0|old\n"
+		   "skip|post.reminder|10:58:00Z|3600|a120\n"
+		   "skip|post.reminder|10:59:30Z|3600|a30\n"
+		   "skip|post.reminder|11:00:20Z|3600|b20\n"
+		   "skip|post.reminder|11:53:00Z|300|a120\n"
+		   "skip|post.reminder|11:54:30Z|300|a30\n"
+		   "skip|post.reminder|11:55:20Z|300|b20\n"
+		   "skip|post.due|11:58:00Z|0|a120\n"
+		   "skip|post.due|11:59:30Z|0|a30\n"
+		   "skip|post.due|12:00:20Z|0|b20\n");
+	sfx_fini(&f);
+}
+
+/* Collapsing: only late reminders, only into a later reminder of the same
+ * occurrence, also one that fired before. */
+static void
+test_collapse(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	const sm_time now = at("2026-06-01T12:00:00Z");
+	/* VALARMs 2h, 1h and 10m before r1 at 12:05: all three are due, the
+	 * 10m one fires late, the others collapse into it.  r2 at 12:09: its
+	 * 10m reminder fired before, then a reload added a 1h one, which is
+	 * stale.  An hourly series: reminders of different occurrences never
+	 * collapse into each other. */
+	sfx_load(&f, LATE_CONF,
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:r1",
+		       "DTSTART:20260601T120500Z", ALARM("TRIGGER:-PT2H"),
+		       ALARM("TRIGGER:-PT1H"), ALARM("TRIGGER:-PT10M"),
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:r2",
+		       "DTSTART:20260601T120900Z", ALARM("TRIGGER:-PT1H"),
+		       ALARM("TRIGGER:-PT10M"), "END:VEVENT", "BEGIN:VEVENT",
+		       "UID:d", "DTSTART:20260601T103000Z", "RRULE:FREQ=HOURLY",
+		       ALARM("TRIGGER:-PT1H"), "END:VEVENT", TAIL),
+		 "1970-01-01T00:00:00Z");
+	sm_sched_load(f.s, &f.set, &f.opts,
+		      sm_sched_load_from(now, f.cfg->catchup, now - 5));
+	CHECK_TEXT(wake(&f, now, f.cfg->catchup, "r2|post.reminder|600"),
+		   "late|post.reminder|09:30:00Z|3600|d\n"
+		   "collapsed|post.reminder|10:05:00Z|7200|r1\n"
+		   "late|post.due|10:30:00Z|0|d\n"
+		   "late|post.reminder|10:30:00Z|3600|d\n"
+		   "collapsed|post.reminder|11:05:00Z|3600|r1\n"
+		   "collapsed|post.reminder|11:09:00Z|3600|r2\n"
+		   "late|post.due|11:30:00Z|0|d\n"
+		   "late|post.reminder|11:30:00Z|3600|d\n"
+		   "late|post.reminder|11:55:00Z|600|r1\n"
+		   "skip|post.reminder|11:59:00Z|600|r2\n");
+	sfx_fini(&f);
+
+	/* Built by hand: reminders on time are never collapsed, and a
+	 * single late reminder fires. */
+	struct sm_sched_event evs[3];
+	enum sm_fire_action a[3] = {SM_FIRE, SM_FIRE, SM_FIRE_LATE};
+	memset(evs, 0, sizeof(evs));
+	for (int i = 0; i < 3; i++) {
+		evs[i].type = SM_EV_REMINDER;
+		evs[i].at = now - 10 + i;
+		evs[i].occ.rid = now + 60;
+	}
+	sm_sched_collapse(evs, a, 3);
+	assert_int_equal(a[0], SM_FIRE);
+	assert_int_equal(a[1], SM_FIRE);
+	assert_int_equal(a[2], SM_FIRE_LATE);
+	evs[2].occ.rid = now + 120; /* another occurrence */
+	a[0] = a[1] = SM_FIRE_LATE;
+	sm_sched_collapse(evs, a, 3);
+	assert_int_equal(a[0], SM_COLLAPSED);
+	assert_int_equal(a[1], SM_FIRE_LATE);
+	assert_int_equal(a[2], SM_FIRE_LATE);
+	/* A due event is not a reminder: it collapses nothing. */
+	evs[1].type = SM_EV_DUE;
+	a[0] = a[1] = SM_FIRE_LATE;
+	sm_sched_collapse(evs, a, 3);
+	assert_int_equal(a[0], SM_FIRE_LATE);
+	assert_int_equal(a[1], SM_FIRE_LATE);
+	sm_sched_collapse(evs, a, 0);
+}
+
+/* ---------------------------------------------------------------------
  * Scale: 20,000 weekly infinite series and 80,000 single posts.
  */
 
@@ -1554,6 +1851,7 @@ main(void)
 		T(test_lead_related_end_cross_zone),
 		T(test_allday),
 		T(test_overdue),
+		T(test_overdue_platforms),
 		T(test_drafts_and_cancelled),
 		T(test_silent_infinite),
 		T(test_dst),
@@ -1566,6 +1864,9 @@ main(void)
 		T(test_event_ids),
 		T(test_action),
 		T(test_action_catchup_zero),
+		T(test_load_from),
+		T(test_late_additions),
+		T(test_collapse),
 		T(test_scale),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);

@@ -129,8 +129,9 @@ event(const char *id, sm_time at)
 	return ev;
 }
 
-/* The schema version this code creates: ledger, outbox, queue. */
-#define SCHEMA 3
+/* The schema version this code creates: ledger, outbox, queue, why a
+ * missed event did not fire. */
+#define SCHEMA 4
 
 static void
 test_open_creates_schema(void **state)
@@ -360,6 +361,68 @@ test_missed(void **state)
 	assert_string_equal(l.ids[1], "evt_m3");
 	assert_int_equal(l.at[0], 400);
 	assert_int_equal(l.lead[0], 180);
+}
+
+/* Why a recorded event did not fire, and "is it recorded" for the daemon's
+ * loads (an event neither fired nor recorded is decided again). */
+static void
+test_missed_reason(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	struct sm_store_event evs[2] = {event("evt_past", 100),
+					event("evt_stale", 200)};
+	evs[0].fired_at = evs[1].fired_at = 0;
+	evs[1].type = "post.reminder";
+	evs[1].reason = SM_STORE_COLLAPSED; /* evs[0]: NULL, "missed" */
+	assert_int_equal(sm_store_has_missed(f->st, "evt_past"), 0);
+	assert_int_equal(sm_store_record_missed(f->st, evs, 2), 0);
+	assert_int_equal(sm_store_has_missed(f->st, "evt_past"), 1);
+	assert_int_equal(sm_store_has_missed(f->st, "evt_stale"), 1);
+	assert_int_equal(sm_store_has_missed(f->st, "evt_other"), 0);
+	assert_int_equal(sm_store_has_fired(f->st, "evt_stale"), 0);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM missed WHERE "
+				      "id = 'evt_past' AND reason = 'missed'"),
+			 1);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM missed WHERE "
+				      "id = 'evt_stale' AND reason = "
+				      "'collapsed'"),
+			 1);
+}
+
+static void
+reason_of(void *ctx, const struct sm_store_event *ev)
+{
+	snprintf(ctx, 32, "%s", ev->reason);
+}
+
+/* A version 3 database (missed rows without a reason) is brought to 4:
+ * its rows read as missed. */
+static void
+test_migrate_reason(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	struct sm_store_event ev = event("evt_old", 100);
+	assert_int_equal(sm_store_record_missed(f->st, &ev, 1), 0);
+	sm_store_close(f->st);
+	f->st = NULL;
+	char path[128];
+	db_path(f, path, sizeof(path));
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "ALTER TABLE missed DROP COLUMN reason;"
+				      "PRAGMA user_version = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	f->st = open_store(f);
+	assert_int_equal(sm_store_schema_version(f->st), SCHEMA);
+	char reason[32] = "";
+	assert_int_equal(sm_store_list_missed(f->st, 10, reason_of, reason), 1);
+	assert_string_equal(reason, "missed");
+	assert_int_equal(sm_store_has_missed(f->st, "evt_old"), 1);
 }
 
 static void
@@ -787,6 +850,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_batch_rolls_back, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missed_reason, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_reason, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_facts_prefix, setup,
