@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """The posting plan (SPEC 7) with the real smcald and the real smctl (run
-by cadence.sh; Python 3 stdlib only, plus the Node webhook receiver of
-webhooks_test.py for the gap scenario).
+by cadence.sh; Python 3 stdlib only, plus the Node webhook receiver for the
+gap scenario).  Built on smcal_it.py, with control_test.py's smctl helpers.
 
 Each scenario gets its own directory under $SMCAL_IT_TMP and runs the
-daemon in the foreground (daemon_test.Daemon).  Calendars are written
+daemon in the foreground (smcal_it.Daemon).  Calendars are written
 relative to now; the expected cadence tables are computed here, by the
 rules of SPEC 7 written out again (periods from zoneinfo, targets as exact
 fractions rounded half up, the pro-rata rule for behind), not by asking
@@ -36,17 +36,15 @@ import datetime
 import json
 import os
 import re
-import signal
 import sqlite3
 import sys
 import time
-import traceback
 import zoneinfo
 from fractions import Fraction
 
 import control_test as ct
-import daemon_test as dt
-from daemon_test import Fail, check, now, wait_for
+import smcal_it as dt
+from smcal_it import Fail, check, now, wait_for
 
 TM = dt.TM
 TS = dt.TS
@@ -267,124 +265,119 @@ def check_table(sock, args, want_at, what):
 
 
 def s_gap():
-    import webhooks_test as wt
-    try:
-        d = dt.scenario_dir("gap")
-        rx = wt.Receiver(d, [wt.new_secret()])
-        secret = rx.secrets[0]
-        away_from_midnight(300)
-        t0 = now()
-        today = t0 - t0 % 86400
-        # The first day at least two minutes ahead is short on both
-        # platforms; its notice instant is a few seconds from now.  Every
-        # other day of the lookahead has its post.
-        k = 1 if today + 86400 - t0 >= 120 else 2
-        day_start = today + k * 86400
-        notice_at = t0 + 8 * TS
-        gap_notice = day_start - notice_at
-        posts = []
-        for off in range(0, 4):
-            if off != k:
-                for p in ("ig", "li"):
-                    posts.append({"uid": "%s-%d" % (p, off),
-                                  "at": today + off * 86400 + 43200,
-                                  "platforms": [p]})
-        dt.write(os.path.join(d, "main.ics"), ics(posts))
-        hooks = ("[webhook:ighook]\nurl = %s/ok/ig\nsecret = %s\n"
-                 "events = cadence.gap, cadence.behind\n\n"
-                 "[webhook:team]\nurl = %s/slack/team\nformat = slack\n"
-                 "secret = %s\nevents = cadence.gap, cadence.behind\n" %
-                 (rx.base, secret, rx.base, secret))
-        dt.write(os.path.join(d, "smcal.conf"), conf(
-            d, webhook="team",
-            cadence="lookahead = 3\ngap_notice = %ds\n" % gap_notice,
-            platforms=("[platform:ig]\ncadence = 1/day\nwebhook = ighook\n\n"
-                       "[platform:li]\ncadence = 1/day\n"),
-            extra=hooks))
-        dm = dt.Daemon(d).start()
-        sock = os.path.join(d, "run", "smcal.sock")
-        label = datetime.datetime.fromtimestamp(day_start, UTC).date()
-        label = label.isoformat()
+    d = dt.scenario_dir("gap")
+    rx = dt.Receiver(d, [dt.new_secret()])
+    secret = rx.secrets[0]
+    away_from_midnight(300)
+    t0 = now()
+    today = t0 - t0 % 86400
+    # The first day at least two minutes ahead is short on both
+    # platforms; its notice instant is a few seconds from now.  Every
+    # other day of the lookahead has its post.
+    k = 1 if today + 86400 - t0 >= 120 else 2
+    day_start = today + k * 86400
+    notice_at = t0 + 8 * TS
+    gap_notice = day_start - notice_at
+    posts = []
+    for off in range(0, 4):
+        if off != k:
+            for p in ("ig", "li"):
+                posts.append({"uid": "%s-%d" % (p, off),
+                              "at": today + off * 86400 + 43200,
+                              "platforms": [p]})
+    dt.write(os.path.join(d, "main.ics"), ics(posts))
+    hooks = ("[webhook:ighook]\nurl = %s/ok/ig\nsecret = %s\n"
+             "events = cadence.gap, cadence.behind\n\n"
+             "[webhook:team]\nurl = %s/slack/team\nformat = slack\n"
+             "secret = %s\nevents = cadence.gap, cadence.behind\n" %
+             (rx.base, secret, rx.base, secret))
+    dt.write(os.path.join(d, "smcal.conf"), conf(
+        d, webhook="team",
+        cadence="lookahead = 3\ngap_notice = %ds\n" % gap_notice,
+        platforms=("[platform:ig]\ncadence = 1/day\nwebhook = ighook\n\n"
+                   "[platform:li]\ncadence = 1/day\n"),
+        extra=hooks))
+    dm = dt.Daemon(d).start()
+    sock = os.path.join(d, "run", "smcal.sock")
+    label = datetime.datetime.fromtimestamp(day_start, UTC).date()
+    label = label.isoformat()
 
-        # Not before its instant.
-        dt.sleep_until(notice_at - 1.5)
-        check(not cadence_events(d, "cadence.gap"),
-              "cadence.gap before its notice instant (%s): %s" %
-              (dt.iso_s(notice_at), cadence_events(d, "cadence.gap")))
-        s = ct.status_json(sock)
-        check(s["cadence_short"] == 2 and s["lookahead"] == 3,
-              "status: cadence_short %s, lookahead %s" %
-              (s.get("cadence_short"), s.get("lookahead")))
+    # Not before its instant.
+    dt.sleep_until(notice_at - 1.5)
+    check(not cadence_events(d, "cadence.gap"),
+          "cadence.gap before its notice instant (%s): %s" %
+          (dt.iso_s(notice_at), cadence_events(d, "cadence.gap")))
+    s = ct.status_json(sock)
+    check(s["cadence_short"] == 2 and s["lookahead"] == 3,
+          "status: cadence_short %s, lookahead %s" %
+          (s.get("cadence_short"), s.get("lookahead")))
 
-        evs = wait_for(lambda: (lambda e: e if len(e) >= 2 else None)(
-            cadence_events(d, "cadence.gap")), 15, "two cadence.gap events")
-        check(len(evs) == 2, "cadence.gap events: %s" % evs)
-        by = {e["cadence"]["platform"]: e for e in evs}
-        check(set(by) == {"ig", "li"}, "platforms: %s" % list(by))
-        for p, e in by.items():
-            check(e["scheduled_at"] == iso_ms(notice_at),
-                  "%s: scheduled_at %s, the notice instant is %s" %
-                  (p, e["scheduled_at"], iso_ms(notice_at)))
-            late_ms = (dt.iso_ms_to_ms(e["fired_at"]) -
-                       dt.iso_ms_to_ms(e["scheduled_at"]))
-            check(0 <= late_ms <= 5000 * TM,
-                  "%s: fired %d ms after its instant" % (p, late_ms))
-            check(e["late"] == (late_ms > dt.LATE_MS),
-                  "%s: late %s for %d ms" % (p, e["late"], late_ms))
-            check(e["lead_s"] == gap_notice and dt.ID_RE.match(e["id"]),
-                  "%s: lead_s %s (want %d), id %s" %
-                  (p, e["lead_s"], gap_notice, e["id"]))
-            want = dict(zip(ROW_KEYS, [p, label, dt.iso_s(day_start),
-                                       dt.iso_s(day_start + 86400), 1, 0,
-                                       0, 1, "short"]))
-            check(e["cadence"] == want and "post" not in e,
-                  "%s: cadence %s, want %s" % (p, e["cadence"], want))
+    evs = wait_for(lambda: (lambda e: e if len(e) >= 2 else None)(
+        cadence_events(d, "cadence.gap")), 15, "two cadence.gap events")
+    check(len(evs) == 2, "cadence.gap events: %s" % evs)
+    by = {e["cadence"]["platform"]: e for e in evs}
+    check(set(by) == {"ig", "li"}, "platforms: %s" % list(by))
+    for p, e in by.items():
+        check(e["scheduled_at"] == iso_ms(notice_at),
+              "%s: scheduled_at %s, the notice instant is %s" %
+              (p, e["scheduled_at"], iso_ms(notice_at)))
+        late_ms = (dt.iso_ms_to_ms(e["fired_at"]) -
+                   dt.iso_ms_to_ms(e["scheduled_at"]))
+        check(0 <= late_ms <= 5000 * TM,
+              "%s: fired %d ms after its instant" % (p, late_ms))
+        check(e["late"] == (late_ms > dt.LATE_MS),
+              "%s: late %s for %d ms" % (p, e["late"], late_ms))
+        check(e["lead_s"] == gap_notice and dt.ID_RE.match(e["id"]),
+              "%s: lead_s %s (want %d), id %s" %
+              (p, e["lead_s"], gap_notice, e["id"]))
+        want = dict(zip(ROW_KEYS, [p, label, dt.iso_s(day_start),
+                                   dt.iso_s(day_start + 86400), 1, 0,
+                                   0, 1, "short"]))
+        check(e["cadence"] == want and "post" not in e,
+              "%s: cadence %s, want %s" % (p, e["cadence"], want))
 
-        # ig by its platform's webhook (json), li by [daemon] webhook
-        # (slack): each once, signed, webhook-id = the event's id.
-        ig = rx.wait("/ok/ig", 1, 15, "the json delivery")
-        li = rx.wait("/slack/team", 1, 15, "the slack delivery")
-        for e, p in ((ig[0], "ig"), (li[0], "li")):
-            h = e["headers"]
-            check(e["verified"], "%s: signature not verified: %s" %
-                  (p, e["verify_errors"]))
-            check(h.get("webhook-id") == by[p]["id"],
-                  "%s: webhook-id %s, event id %s" %
-                  (p, h.get("webhook-id"), by[p]["id"]))
-            check(re.match(r"^v1,\S+$", h.get("webhook-signature", "")),
-                  "%s: signature %r" % (p, h.get("webhook-signature")))
-        body = json.loads(ig[0]["body"])
-        check(body["type"] == "cadence.gap" and body["attempt"] == 1 and
-              body["cadence"] == by["ig"]["cadence"] and
-              body["id"] == by["ig"]["id"], "json body: %s" % body)
-        text = json.loads(li[0]["body"])["text"]
-        check(text.startswith("Cadence gap on li for %s (starts " % label)
-              and text.endswith("scheduled 0, target 1, missing 1."),
-              "slack text: %r" % text)
-        check(re.search(r"event cadence\.gap %s ig: to webhook ighook" %
-                        by["ig"]["id"], dm.text()),
-              "no delivery line in the log:\n%s" % dm.tail())
+    # ig by its platform's webhook (json), li by [daemon] webhook
+    # (slack): each once, signed, webhook-id = the event's id.
+    ig = rx.wait("/ok/ig", 1, 15, "the json delivery")
+    li = rx.wait("/slack/team", 1, 15, "the slack delivery")
+    for e, p in ((ig[0], "ig"), (li[0], "li")):
+        h = e["headers"]
+        check(e["verified"], "%s: signature not verified: %s" %
+              (p, e["verify_errors"]))
+        check(h.get("webhook-id") == by[p]["id"],
+              "%s: webhook-id %s, event id %s" %
+              (p, h.get("webhook-id"), by[p]["id"]))
+        check(re.match(r"^v1,\S+$", h.get("webhook-signature", "")),
+              "%s: signature %r" % (p, h.get("webhook-signature")))
+    body = json.loads(ig[0]["body"])
+    check(body["type"] == "cadence.gap" and body["attempt"] == 1 and
+          body["cadence"] == by["ig"]["cadence"] and
+          body["id"] == by["ig"]["id"], "json body: %s" % body)
+    text = json.loads(li[0]["body"])["text"]
+    check(text.startswith("Cadence gap on li for %s (starts " % label)
+          and text.endswith("scheduled 0, target 1, missing 1."),
+          "slack text: %r" % text)
+    check(re.search(r"event cadence\.gap %s ig: to webhook ighook" %
+                    by["ig"]["id"], dm.text()),
+          "no delivery line in the log:\n%s" % dm.tail())
 
-        # A restart tells nothing again: the ledger and the stored state.
-        st = facts(d, "cadence.gap:")
-        check(st == {"cadence.gap:ig:" + label: 2,
-                     "cadence.gap:li:" + label: 2},
-              "stored states: %s" % st)
-        dm.stop()
-        dm.start()
-        dm.wait_log(r"cadence: \d+ platforms? short", 10, "a look")
-        time.sleep(2 * TS)
-        check(len(cadence_events(d, "cadence.gap")) == 2,
-              "the restart fired cadence.gap again: %s" %
-              cadence_events(d, "cadence.gap"))
-        check(len(rx.entries("/ok/")) == 1 and
-              len(rx.entries("/slack/")) == 1,
-              "the receiver got more after the restart: %s" %
-              [e["path"] for e in rx.entries()])
-        dm.stop()
-    finally:
-        for r in list(wt.running):
-            r.stop()
+    # A restart tells nothing again: the ledger and the stored state.
+    st = facts(d, "cadence.gap:")
+    check(st == {"cadence.gap:ig:" + label: 2,
+                 "cadence.gap:li:" + label: 2},
+          "stored states: %s" % st)
+    dm.stop()
+    dm.start()
+    dm.wait_log(r"cadence: \d+ platforms? short", 10, "a look")
+    time.sleep(2 * TS)
+    check(len(cadence_events(d, "cadence.gap")) == 2,
+          "the restart fired cadence.gap again: %s" %
+          cadence_events(d, "cadence.gap"))
+    check(len(rx.entries("/ok/")) == 1 and
+          len(rx.entries("/slack/")) == 1,
+          "the receiver got more after the restart: %s" %
+          [e["path"] for e in rx.entries()])
+    dm.stop()
 
 
 def s_edit():
@@ -452,8 +445,8 @@ def s_edit():
     check(len(cadence_events(d, "cadence.gap")) == 2,
           "the restart told the gap again")
     dm.stop()
-    print("  edit: the filled gap was seen by smctl cadence %.2f s after "
-          "the save" % seen)
+    dt.timings.append("edit: the filled gap was seen by smctl cadence %.2f s "
+                      "after the save" % seen)
 
 
 def s_behind():
@@ -681,46 +674,5 @@ SCENARIOS = [
 ]
 
 
-def main(argv):
-    chosen = argv[1:] or [n for n, _ in SCENARIOS]
-    names = dict(SCENARIOS)
-    unknown = [c for c in chosen if c not in names]
-    if unknown:
-        print("unknown scenario(s): %s; known: %s" %
-              (" ".join(unknown), " ".join(names)), file=sys.stderr)
-        return 2
-    failed = []
-    t_all = time.monotonic()
-    for name in chosen:
-        t0 = time.monotonic()
-        del dt.created[:]
-        try:
-            names[name]()
-            print("ok   %-12s %5.1fs" % (name, time.monotonic() - t0))
-        except Exception as e:  # Fail, or a bug of the test itself
-            failed.append(name)
-            print("FAIL %-12s %5.1fs: %s" % (name, time.monotonic() - t0, e),
-                  file=sys.stderr)
-            if not isinstance(e, Fail):
-                traceback.print_exc()
-            for dm in dt.created:
-                print("  --- daemon stderr (%s), last lines:\n%s" %
-                      (dm.log, dm.tail(30)), file=sys.stderr)
-        finally:
-            for dm in list(dt.running):
-                if dm.alive():
-                    dm.proc.kill()
-                    dm.proc.wait()
-                dm.scan()
-                dt.running.remove(dm)
-                dm.proc = None
-    for f in dt.findings:
-        print("SANITIZER/VALGRIND finding:\n%s" % f, file=sys.stderr)
-    print("cadence tests: %d run, %d failed, %d findings, %.1fs" %
-          (len(chosen), len(failed), len(dt.findings),
-           time.monotonic() - t_all))
-    return 1 if failed or dt.findings else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(dt.run_scenarios("cadence", SCENARIOS, sys.argv))
