@@ -146,8 +146,20 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 # make install: DESTDIR is prepended only when copying, so the paths written
-# into the units (@SBINDIR@, @BINDIR@) are the final ones. The example configuration
-# goes to the doc directory: /etc is never touched. Man pages: man/*.1 *.5 *.8.
+# into the units (@SBINDIR@, @BINDIR@) are the final ones. Man pages:
+# man/*.1 *.5 *.8. The configuration lives in /etc/smcal whatever PREFIX is
+# (the units name it: ConfigurationDirectory=smcal, -c /etc/smcal/smcal.conf):
+# conf/smcal-service.conf becomes /etc/smcal/smcal.conf and conf/content.ics
+# /etc/smcal/content.ics (the calendar it names), each only when the file
+# is absent; an existing one, changed or not, is never overwritten (nor
+# removed by uninstall). The full example, every key documented, goes to the
+# doc directory as smcal.conf.example.
+SMCAL_CONFDIR  := /etc/smcal
+# $(call install_once,SRC,DST,MODE): SRC to DST unless DST exists (or is a
+# link, even a dangling one).
+install_once = if [ -e $(2) ] || [ -L $(2) ]; then \
+	echo "$(2) exists: kept as it is (the examples: $(PREFIX)/share/doc/smcal)"; \
+	else echo "install -m $(3) $(1) $(2)" && install -m $(3) $(1) $(2); fi
 SBINDIR        ?= $(PREFIX)/sbin
 BINDIR         ?= $(PREFIX)/bin
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -166,6 +178,9 @@ install: all
 	install -Dm644 systemd/smcal.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/smcal.conf
 	install -Dm644 conf/smcal.conf $(DESTDIR)$(PREFIX)/share/doc/smcal/smcal.conf.example
 	install -Dm644 conf/content.ics $(DESTDIR)$(PREFIX)/share/doc/smcal/content.ics
+	[ -d $(DESTDIR)$(SMCAL_CONFDIR) ] || install -d -m 750 $(DESTDIR)$(SMCAL_CONFDIR)
+	@$(call install_once,conf/smcal-service.conf,$(DESTDIR)$(SMCAL_CONFDIR)/smcal.conf,640)
+	@$(call install_once,conf/content.ics,$(DESTDIR)$(SMCAL_CONFDIR)/content.ics,644)
 	install -Dm644 completion/smctl.bash $(DESTDIR)$(COMPLETIONDIR)/smctl
 	for mo in $(MO_FILES:$(BUILD)/locale/%=%); do \
 		install -Dm644 $(BUILD)/locale/$$mo $(DESTDIR)$(LOCALEDIR)/$$mo || exit 1; \
@@ -189,6 +204,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(filter %.5,$(MANPAGES)))) \
 		$(addprefix $(DESTDIR)$(PREFIX)/share/man/man8/,$(notdir $(filter %.8,$(MANPAGES))))
 	rmdir $(DESTDIR)$(PREFIX)/share/doc/smcal 2>/dev/null || true
+	@echo "uninstall: $(DESTDIR)$(SMCAL_CONFDIR) (the configuration, secrets, calendars) and the state (/var/lib/smcal) are kept"
 
 clean:
 	rm -rf build build-san build-vg build-fuzz

@@ -11,11 +11,7 @@
  * ISO 8601 (2026-01-01 is a Thursday, so 2026 has 53 weeks), never copied
  * from the implementation.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,31 +336,6 @@ static const char *const BASE_CONF = "[daemon]\n"
 				     "interactive = 20\n"
 				     "offer = 10\n";
 
-static struct sm_config *
-load_conf(const char *text)
-{
-	char path[256];
-	const char *dir = getenv("TMPDIR");
-	snprintf(path, sizeof(path), "%s/smcal-cadence-XXXXXX",
-		 dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *f = fdopen(fd, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-	struct sm_config *cfg = NULL;
-	struct sm_diag_list d = {0};
-	int rc = sm_config_load(path, &cfg, &d);
-	unlink(path);
-	if (rc != 0 || d.nwarnings) {
-		sm_diag_print(&d, stderr);
-		fail_msg("the test config does not load cleanly");
-	}
-	sm_diag_clear(&d);
-	return cfg;
-}
-
 /* Fixtures that a failed test's teardown frees. */
 struct fx {
 	struct sm_config *cfg;
@@ -381,7 +352,7 @@ fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	f->cfg = load_conf(BASE_CONF);
+	f->cfg = config_text_clean(BASE_CONF);
 	*state = f;
 	return 0;
 }
@@ -869,8 +840,9 @@ static void
 test_mix_without_targets(void **state)
 {
 	(void)state;
-	struct sm_config *cfg = load_conf("[platform:x]\ncadence = 1/day\n"
-					  "[cadence]\nmix_window = 0\n");
+	struct sm_config *cfg =
+		config_text_clean("[platform:x]\ncadence = 1/day\n"
+				  "[cadence]\nmix_window = 0\n");
 	struct sm_cadence_posts l = {0};
 	const char *x[] = {"x"};
 	sm_cadence_posts_add(&l, cfg, T("2026-12-07T08:00:00Z"), x, 1, "news",

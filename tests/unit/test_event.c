@@ -7,17 +7,9 @@
  * The events come from a real calendar through sched, so the occurrence
  * and post they point to are what the daemon would hand over.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <jansson.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "calendar.h"
 #include "civil.h"
@@ -27,24 +19,6 @@
 #include "jsonw.h"
 #include "occur.h"
 #include "sched.h"
-
-#define LINES(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-static char *
-join(const char *const *lines)
-{
-	size_t len = 1;
-	for (size_t i = 0; lines[i]; i++)
-		len += strlen(lines[i]) + 2;
-	char *s = malloc(len);
-	assert_non_null(s);
-	s[0] = '\0';
-	for (size_t i = 0; lines[i]; i++) {
-		strcat(s, lines[i]);
-		strcat(s, "\r\n");
-	}
-	return s;
-}
 
 static sm_time
 at(const char *s)
@@ -148,31 +122,6 @@ fx_fini(void)
 	fx_live = 0;
 }
 
-static struct sm_config *
-config_text(const char *ini)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[256];
-	snprintf(path, sizeof(path), "%s/smcal-event-XXXXXX",
-		 dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	size_t n = strlen(ini);
-	ssize_t w = write(fd, ini, n);
-	close(fd);
-	assert_int_equal(w, (ssize_t)n);
-	struct sm_diag_list d = {0};
-	struct sm_config *cfg = NULL;
-	int rc = sm_config_load(path, &cfg, &d);
-	unlink(path);
-	if (rc != 0)
-		sm_diag_print(&d, stderr);
-	sm_diag_clear(&d);
-	if (rc != 0)
-		fail_msg("test config does not load");
-	return cfg;
-}
-
 /* Loads the calendar and takes every event of December 2026. */
 static void
 fx_load(void)
@@ -181,7 +130,7 @@ fx_load(void)
 	sm_calendar_init(&fx.cal, "main");
 	fx_live = 1;
 	fx.cfg = config_text(CONF);
-	char *text = join(calendar_lines);
+	char *text = ics_join(calendar_lines);
 	assert_int_equal(sm_calendar_load_buffer(&fx.cal, text, strlen(text),
 						 "t.ics", &fx.d),
 			 0);
@@ -471,14 +420,6 @@ teardown(void **state)
 	return 0;
 }
 
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	sm_calendar_zones_cleanup();
-	return 0;
-}
-
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int
@@ -490,5 +431,5 @@ main(void)
 		T(test_draft_nulls),
 		T(test_override),
 	};
-	return cmocka_run_group_tests(tests, NULL, group_teardown);
+	return cmocka_run_group_tests(tests, NULL, zones_teardown);
 }

@@ -11,11 +11,7 @@
  * hand: a 10-day goal from 0 to 100 expects 10 a day.  Paris is CET (UTC+1)
  * in winter and CEST from 2027-03-28 01:00Z.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,36 +27,11 @@
 #include "jsonw.h"
 #include "metrics.h"
 
-static sm_time
-T(const char *s)
-{
-	sm_time t;
-	int off = 0, date_only = 0;
-	assert_int_equal(sm_civil_parse(s, &t, &off, &date_only), 0);
-	assert_true(off);
-	return t;
-}
-
 /* A civil date, as the config stores start and deadline. */
 static sm_time
 D(int y, int m, int d)
 {
 	return sm_civil_days(y, m, d) * SM_DAY;
-}
-
-static const struct sm_tz *
-paris(void)
-{
-	const struct sm_tz *z = sm_calendar_system_zone("Europe/Paris");
-	assert_non_null(z);
-	return z;
-}
-
-static void
-assert_near(double got, double want)
-{
-	if (got < want - 1e-9 || got > want + 1e-9)
-		fail_msg("got %.12g, expected %.12g", got, want);
 }
 
 /* A string literal where struct sm_goal wants a char * (never written). */
@@ -84,7 +55,7 @@ post(const char *id, const char *at, const char *const *pl, size_t npl)
 	struct sm_metrics_post p;
 	memset(&p, 0, sizeof(p));
 	p.id = id;
-	p.at = T(at);
+	p.at = utc(at);
 	p.platforms = pl;
 	p.nplatforms = npl;
 	return p;
@@ -121,34 +92,34 @@ test_span(void **state)
 	/* From the start of the start day to the end of the deadline day, in
 	 * Paris. */
 	assert_int_equal(sm_goal_span(&g, paris(), 0, &s, &e), 0);
-	assert_int_equal(s, T("2026-11-30T23:00:00Z"));
-	assert_int_equal(e, T("2027-03-01T23:00:00Z"));
+	assert_int_equal(s, utc("2026-11-30T23:00:00Z"));
+	assert_int_equal(e, utc("2027-03-01T23:00:00Z"));
 	/* The end of a day that ends in summer time. */
 	g.deadline = D(2027, 3, 28);
 	assert_int_equal(sm_goal_span(&g, paris(), 0, &s, &e), 0);
-	assert_int_equal(e, T("2027-03-28T22:00:00Z"));
+	assert_int_equal(e, utc("2027-03-28T22:00:00Z"));
 	/* In UTC. */
 	assert_int_equal(sm_goal_span(&g, NULL, 0, &s, &e), 0);
-	assert_int_equal(s, T("2026-12-01T00:00:00Z"));
-	assert_int_equal(e, T("2027-03-29T00:00:00Z"));
+	assert_int_equal(s, utc("2026-12-01T00:00:00Z"));
+	assert_int_equal(e, utc("2027-03-29T00:00:00Z"));
 
 	/* No start in the config: the day the daemon first saw the goal
 	 * (16:00 Paris on 5 December). */
 	g.start_set = 0;
 	g.start = 0;
 	assert_int_equal(
-		sm_goal_span(&g, paris(), T("2026-12-05T15:00:00Z"), &s, &e),
+		sm_goal_span(&g, paris(), utc("2026-12-05T15:00:00Z"), &s, &e),
 		0);
-	assert_int_equal(s, T("2026-12-04T23:00:00Z"));
+	assert_int_equal(s, utc("2026-12-04T23:00:00Z"));
 	/* First seen on its deadline day: a one-day goal; after: not
 	 * SMART. */
 	g.deadline = D(2026, 12, 5);
 	assert_int_equal(
-		sm_goal_span(&g, paris(), T("2026-12-05T15:00:00Z"), &s, &e),
+		sm_goal_span(&g, paris(), utc("2026-12-05T15:00:00Z"), &s, &e),
 		0);
-	assert_int_equal(e, T("2026-12-05T23:00:00Z"));
+	assert_int_equal(e, utc("2026-12-05T23:00:00Z"));
 	assert_int_equal(
-		sm_goal_span(&g, paris(), T("2026-12-05T23:30:00Z"), &s, &e),
+		sm_goal_span(&g, paris(), utc("2026-12-05T23:30:00Z"), &s, &e),
 		-1);
 	/* A configured deadline before the start. */
 	g.start_set = 1;
@@ -185,7 +156,7 @@ static enum sm_goal_status
 status_at(const struct sm_goal *g, const struct sm_goal_data *d,
 	  const char *now, struct sm_goal_eval *e)
 {
-	assert_int_equal(sm_goal_evaluate(e, g, NULL, 0, d, T(now)), 0);
+	assert_int_equal(sm_goal_evaluate(e, g, NULL, 0, d, utc(now)), 0);
 	return e->status;
 }
 
@@ -370,12 +341,12 @@ static void
 test_followers_goal(void **state)
 {
 	struct sm_metrics_followers f[6] = {
-		{"instagram", T("2027-01-05T00:00:00Z"), 1080},
-		{"instagram", T("2027-01-01T00:00:00Z"), 1000},
-		{"Instagram", T("2027-01-03T00:00:00Z"), 1050},
-		{"instagram", T("2027-01-07T00:00:00Z"), 1250},
-		{"facebook", T("2026-12-20T00:00:00Z"), 300},
-		{"facebook", T("2027-01-04T00:00:00Z"), 310},
+		{"instagram", utc("2027-01-05T00:00:00Z"), 1080},
+		{"instagram", utc("2027-01-01T00:00:00Z"), 1000},
+		{"Instagram", utc("2027-01-03T00:00:00Z"), 1050},
+		{"instagram", utc("2027-01-07T00:00:00Z"), 1250},
+		{"facebook", utc("2026-12-20T00:00:00Z"), 300},
+		{"facebook", utc("2027-01-04T00:00:00Z"), 310},
 	};
 	struct sm_goal_data d = {NULL, 0, f, 6};
 	struct sm_goal g = goal("followers", "instagram", 1000, 1200,
@@ -405,23 +376,26 @@ test_followers_goal(void **state)
 			 SM_GOAL_ACHIEVED);
 	/* A count before the start is the current count. */
 	g.platform = mut("facebook");
-	assert_int_equal(sm_goal_value(&g, T("2027-01-01T00:00:00Z"),
-				       T("2027-01-11T00:00:00Z"),
-				       T("2027-01-02T00:00:00Z"), &d, &v, NULL),
+	assert_int_equal(sm_goal_value(&g, utc("2027-01-01T00:00:00Z"),
+				       utc("2027-01-11T00:00:00Z"),
+				       utc("2027-01-02T00:00:00Z"), &d, &v,
+				       NULL),
 			 1);
 	assert_near(v, 300);
 	/* All platforms: 1080 + 310 on the 6th. */
 	g.platform = mut("all");
-	assert_int_equal(sm_goal_value(&g, T("2027-01-01T00:00:00Z"),
-				       T("2027-01-11T00:00:00Z"),
-				       T("2027-01-06T00:00:00Z"), &d, &v, NULL),
+	assert_int_equal(sm_goal_value(&g, utc("2027-01-01T00:00:00Z"),
+				       utc("2027-01-11T00:00:00Z"),
+				       utc("2027-01-06T00:00:00Z"), &d, &v,
+				       NULL),
 			 1);
 	assert_near(v, 1390);
 	/* Nothing recorded yet on a platform: unknown. */
 	g.platform = mut("linkedin");
-	assert_int_equal(sm_goal_value(&g, T("2027-01-01T00:00:00Z"),
-				       T("2027-01-11T00:00:00Z"),
-				       T("2027-01-06T00:00:00Z"), &d, &v, NULL),
+	assert_int_equal(sm_goal_value(&g, utc("2027-01-01T00:00:00Z"),
+				       utc("2027-01-11T00:00:00Z"),
+				       utc("2027-01-06T00:00:00Z"), &d, &v,
+				       NULL),
 			 0);
 	/* Followers that aim lower (a list to clean): 1000 to 900. */
 	g = goal("followers", "instagram", 1000, 900, D(2027, 1, 1),
@@ -432,66 +406,37 @@ test_followers_goal(void **state)
 			 SM_GOAL_MISSED);
 }
 
-/* Writes text to a temporary config file and loads it. */
-static struct sm_config *
-load(const char *text)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[256];
-	struct sm_config *cfg = NULL;
-	struct sm_diag_list dl = {0};
-	FILE *f;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/smcal-goals-XXXXXX",
-		 dir && *dir ? dir : "/tmp");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	int rc = sm_config_load(path, &cfg, &dl);
-	if (rc != 0 || dl.n != 0)
-		sm_diag_print(&dl, stderr);
-	unlink(path);
-	assert_int_equal(rc, 0);
-	assert_int_equal(dl.n, 0);
-	sm_diag_clear(&dl);
-	return cfg;
-}
-
 /* The three ways to write a target, from the config file. */
 static void
 test_targets(void **state)
 {
-	struct sm_config *cfg = load("[platform:instagram]\n"
-				     "[goal:abs]\n"
-				     "metric = posts\n"
-				     "platform = instagram\n"
-				     "baseline = 0\n"
-				     "target = 10\n"
-				     "start = 2027-01-01\n"
-				     "deadline = 2027-01-10\n"
-				     "[goal:plus]\n"
-				     "metric = reach\n"
-				     "platform = all\n"
-				     "baseline = 1000\n"
-				     "target = +500\n"
-				     "start = 2027-01-01\n"
-				     "deadline = 2027-01-10\n"
-				     "[goal:pct]\n"
-				     "metric = followers\n"
-				     "platform = instagram\n"
-				     "baseline = 1000\n"
-				     "target = +20%\n"
-				     "start = 2027-01-01\n"
-				     "deadline = 2027-01-10\n"
-				     "tolerance = 5%\n");
+	struct sm_config *cfg = config_text_clean("[platform:instagram]\n"
+						  "[goal:abs]\n"
+						  "metric = posts\n"
+						  "platform = instagram\n"
+						  "baseline = 0\n"
+						  "target = 10\n"
+						  "start = 2027-01-01\n"
+						  "deadline = 2027-01-10\n"
+						  "[goal:plus]\n"
+						  "metric = reach\n"
+						  "platform = all\n"
+						  "baseline = 1000\n"
+						  "target = +500\n"
+						  "start = 2027-01-01\n"
+						  "deadline = 2027-01-10\n"
+						  "[goal:pct]\n"
+						  "metric = followers\n"
+						  "platform = instagram\n"
+						  "baseline = 1000\n"
+						  "target = +20%\n"
+						  "start = 2027-01-01\n"
+						  "deadline = 2027-01-10\n"
+						  "tolerance = 5%\n");
 	struct sm_metrics_post p[4];
 	struct sm_metrics_followers f[2] = {
-		{"instagram", T("2027-01-05T00:00:00Z"), 1080},
-		{"instagram", T("2027-01-07T00:00:00Z"), 1250},
+		{"instagram", utc("2027-01-05T00:00:00Z"), 1080},
+		{"instagram", utc("2027-01-07T00:00:00Z"), 1250},
 	};
 	struct sm_goal_data d = {p, 4, f, 2};
 	struct sm_goal_eval e;
@@ -509,7 +454,7 @@ test_targets(void **state)
 	/* abs: 4 posts by the 6th, the line at 5, 1 behind is 10% of 10. */
 	assert_int_equal(cfg->goals[0].target_kind, SM_GOAL_TARGET_ABSOLUTE);
 	assert_int_equal(sm_goal_evaluate(&e, &cfg->goals[0], NULL, 0, &d,
-					  T("2027-01-06T00:00:00Z")),
+					  utc("2027-01-06T00:00:00Z")),
 			 0);
 	assert_near(e.value, 4);
 	assert_near(e.expected, 5);
@@ -517,7 +462,7 @@ test_targets(void **state)
 	/* plus: 1000 + 500 = 1500; 1100 against 1250, 150 behind > 50. */
 	assert_int_equal(cfg->goals[1].target_kind, SM_GOAL_TARGET_DELTA);
 	assert_int_equal(sm_goal_evaluate(&e, &cfg->goals[1], NULL, 0, &d,
-					  T("2027-01-06T00:00:00Z")),
+					  utc("2027-01-06T00:00:00Z")),
 			 0);
 	assert_near(e.goal->target, 1500);
 	assert_near(e.value, 1100);
@@ -527,12 +472,12 @@ test_targets(void **state)
 	 * 1250 on the 7th. */
 	assert_int_equal(cfg->goals[2].target_kind, SM_GOAL_TARGET_PERCENT);
 	assert_int_equal(sm_goal_evaluate(&e, &cfg->goals[2], NULL, 0, &d,
-					  T("2027-01-06T00:00:00Z")),
+					  utc("2027-01-06T00:00:00Z")),
 			 0);
 	assert_near(e.goal->target, 1200);
 	assert_int_equal(e.status, SM_GOAL_OFF_TRACK);
 	assert_int_equal(sm_goal_evaluate(&e, &cfg->goals[2], NULL, 0, &d,
-					  T("2027-01-07T00:00:00Z")),
+					  utc("2027-01-07T00:00:00Z")),
 			 0);
 	assert_int_equal(e.status, SM_GOAL_ACHIEVED);
 	sm_config_free(cfg);
@@ -606,7 +551,7 @@ test_json_and_ids(void **state)
 	count_posts(p);
 	g.name = mut("ig-clicks");
 	assert_int_equal(sm_goal_evaluate(&e, &g, NULL, 0, &d,
-					  T("2027-01-05T12:00:00Z")),
+					  utc("2027-01-05T12:00:00Z")),
 			 0);
 	sm_goal_json(&w, &e);
 	/* 30 in 4.5 days: 66.67 in 10. */
@@ -629,8 +574,8 @@ test_json_and_ids(void **state)
 	 * fires it again with it). */
 	sm_goal_event_id(&e, type, &s, id2);
 	assert_string_equal(id1, id2);
-	sm_goal_event_json(&w, type, id1, T("2027-01-05T09:00:00Z"),
-			   (int64_t)T("2027-01-05T12:00:00Z") * 1000 + 7, 1,
+	sm_goal_event_json(&w, type, id1, utc("2027-01-05T09:00:00Z"),
+			   (int64_t)utc("2027-01-05T12:00:00Z") * 1000 + 7, 1,
 			   &e);
 	char want[1024];
 	snprintf(want, sizeof(want),
@@ -656,8 +601,8 @@ test_json_and_ids(void **state)
 	g = goal("ctr", "all", 0.01, 0.02, 0, D(2027, 1, 10));
 	g.type = mut("offer");
 	assert_int_equal(sm_goal_evaluate(&e, &g, paris(),
-					  T("2027-01-03T23:30:00Z"), &d,
-					  T("2027-01-05T00:00:00Z")),
+					  utc("2027-01-03T23:30:00Z"), &d,
+					  utc("2027-01-05T00:00:00Z")),
 			 0);
 	sm_jsonw_reset(&w);
 	sm_goal_json(&w, &e);
@@ -679,24 +624,24 @@ test_next_check(void **state)
 {
 	(void)state;
 	/* 09:00 in Paris: 08:00Z in winter, 07:00Z in summer. */
-	assert_int_equal(
-		sm_goal_next_check(paris(), 9 * 60, T("2026-12-01T07:00:00Z")),
-		T("2026-12-01T08:00:00Z"));
+	assert_int_equal(sm_goal_next_check(paris(), 9 * 60,
+					    utc("2026-12-01T07:00:00Z")),
+			 utc("2026-12-01T08:00:00Z"));
 	/* At the check itself: the next day's. */
-	assert_int_equal(
-		sm_goal_next_check(paris(), 9 * 60, T("2026-12-01T08:00:00Z")),
-		T("2026-12-02T08:00:00Z"));
+	assert_int_equal(sm_goal_next_check(paris(), 9 * 60,
+					    utc("2026-12-01T08:00:00Z")),
+			 utc("2026-12-02T08:00:00Z"));
 	/* The day of the spring change. */
-	assert_int_equal(
-		sm_goal_next_check(paris(), 9 * 60, T("2027-03-27T09:00:00Z")),
-		T("2027-03-28T07:00:00Z"));
+	assert_int_equal(sm_goal_next_check(paris(), 9 * 60,
+					    utc("2027-03-27T09:00:00Z")),
+			 utc("2027-03-28T07:00:00Z"));
 	/* Late in the local day, early in UTC's next. */
 	assert_int_equal(
-		sm_goal_next_check(paris(), 0, T("2026-12-01T23:30:00Z")),
-		T("2026-12-02T23:00:00Z"));
+		sm_goal_next_check(paris(), 0, utc("2026-12-01T23:30:00Z")),
+		utc("2026-12-02T23:00:00Z"));
 	assert_int_equal(
-		sm_goal_next_check(NULL, 30, T("2026-12-01T00:29:59Z")),
-		T("2026-12-01T00:30:00Z"));
+		sm_goal_next_check(NULL, 30, utc("2026-12-01T00:29:59Z")),
+		utc("2026-12-01T00:30:00Z"));
 }
 
 static void
@@ -704,12 +649,12 @@ test_pace(void **state)
 {
 	struct sm_metrics_post p[5];
 	struct sm_metrics_followers f[6] = {
-		{"instagram", T("2026-12-01T00:00:00Z"), 1000},
-		{"instagram", T("2026-12-03T00:00:00Z"), 1010},
-		{"instagram", T("2026-12-09T00:00:00Z"), 1040},
-		{"instagram", T("2026-12-10T00:00:00Z"), 1045},
-		{"instagram", T("2026-12-15T00:00:00Z"), 1050},
-		{"facebook", T("2026-12-10T00:00:00Z"), 9000},
+		{"instagram", utc("2026-12-01T00:00:00Z"), 1000},
+		{"instagram", utc("2026-12-03T00:00:00Z"), 1010},
+		{"instagram", utc("2026-12-09T00:00:00Z"), 1040},
+		{"instagram", utc("2026-12-10T00:00:00Z"), 1045},
+		{"instagram", utc("2026-12-15T00:00:00Z"), 1050},
+		{"facebook", utc("2026-12-10T00:00:00Z"), 9000},
 	};
 	struct sm_goal_data d = {p, 5, f, 6};
 	/* 4 January (a Monday) to 31 January: 4 weeks. */
@@ -735,7 +680,7 @@ test_pace(void **state)
 	sm_metric_set(&p[4].values, SM_KPI_CLICKS, 900);
 	assert_int_equal(sm_goal_span(&g, NULL, 0, &s, &e), 0);
 	assert_int_equal(sm_goal_best_week(&g, &d, NULL, 0,
-					   T("2027-01-01T00:00:00Z"), &best),
+					   utc("2027-01-01T00:00:00Z"), &best),
 			 0);
 	assert_near(best, 90);
 	/* 1200 in 4 weeks is 300 a week, more than 3 x 90. */
@@ -750,12 +695,12 @@ test_pace(void **state)
 			 0);
 	/* With Sunday weeks, b's Sunday 13th joins c: 120. */
 	assert_int_equal(sm_goal_best_week(&g, &d, NULL, 6,
-					   T("2027-01-01T00:00:00Z"), &best),
+					   utc("2027-01-01T00:00:00Z"), &best),
 			 0);
 	assert_near(best, 120);
 	/* No data before: nothing to judge by. */
 	assert_int_equal(sm_goal_best_week(&g, &d, NULL, 0,
-					   T("2026-12-01T00:00:00Z"), &best),
+					   utc("2026-12-01T00:00:00Z"), &best),
 			 -1);
 
 	/* Followers: gains between consecutive counts, in the week of the
@@ -763,7 +708,7 @@ test_pace(void **state)
 	g = goal("followers", "instagram", 1050, 1250, D(2027, 1, 4),
 		 D(2027, 1, 31));
 	assert_int_equal(sm_goal_best_week(&g, &d, NULL, 0,
-					   T("2027-01-01T00:00:00Z"), &best),
+					   utc("2027-01-01T00:00:00Z"), &best),
 			 0);
 	assert_near(best, 35);
 	/* 200 in 4 weeks: 50 a week, less than 105. */
@@ -797,7 +742,7 @@ test_pace(void **state)
 		 D(2027, 1, 31));
 	/* Week of 7 Dec: 80 / 2000 = 4%; of 14 Dec: 3%. */
 	assert_int_equal(sm_goal_best_week(&g, &d, NULL, 0,
-					   T("2027-01-01T00:00:00Z"), &best),
+					   utc("2027-01-01T00:00:00Z"), &best),
 			 0);
 	assert_near(best, 0.04);
 	assert_int_equal(

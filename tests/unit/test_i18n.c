@@ -9,11 +9,7 @@
  * header, two tables of (length, offset) pairs and the strings), so each
  * test controls every byte.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -259,10 +255,7 @@ static int
 tree_setup(void **state)
 {
 	(void)state;
-	const char *t = getenv("TMPDIR");
-	snprintf(tmpdir, sizeof(tmpdir), "%s/smcal-i18n-XXXXXX",
-		 t && *t ? t : "/tmp");
-	if (!mkdtemp(tmpdir))
+	if (tmpdir_make(tmpdir, sizeof(tmpdir), "i18n") != 0)
 		return -1;
 	sm_i18n_cleanup();
 	return 0;
@@ -272,11 +265,9 @@ static int
 tree_teardown(void **state)
 {
 	(void)state;
-	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	int rc = system(cmd);
+	int rc = tmpdir_remove(tmpdir);
 	sm_i18n_cleanup();
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static void

@@ -5,11 +5,7 @@
  * without errors, and done marks as VJOURNALs that the calendar reader
  * skips.  libical is used here as an independent reader of the output.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,16 +16,6 @@
 #include "calendar.h"
 #include "civil.h"
 #include "ics.h"
-
-static sm_time
-utc(const char *s)
-{
-	sm_time t = 0;
-	int has_offset = 0, date_only = 0;
-	if (sm_civil_parse(s, &t, &has_offset, &date_only) != 0 || !has_offset)
-		fail_msg("bad UTC literal in test: %s", s);
-	return t;
-}
 
 /* Checks every physical line: CRLF-terminated, at most 75 octets, not
  * starting inside a UTF-8 character. */
@@ -333,14 +319,6 @@ test_done_journal(void **state)
 	sm_ics_free(&w);
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	sm_calendar_zones_cleanup();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -351,5 +329,5 @@ main(void)
 		cmocka_unit_test(test_refuses_other_posts),
 		cmocka_unit_test(test_done_journal),
 	};
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, zones_teardown);
 }

@@ -10,11 +10,7 @@
  * UTC+1, in November and December 2026; 2026-11-30 is the Monday of ISO
  * week 2026-W49), never copied from the implementation.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,31 +22,6 @@
 #include "jsonw.h"
 #include "kpi.h"
 #include "metrics.h"
-
-static sm_time
-T(const char *s)
-{
-	sm_time t;
-	int off = 0, date_only = 0;
-	assert_int_equal(sm_civil_parse(s, &t, &off, &date_only), 0);
-	assert_true(off);
-	return t;
-}
-
-static const struct sm_tz *
-paris(void)
-{
-	const struct sm_tz *z = sm_calendar_system_zone("Europe/Paris");
-	assert_non_null(z);
-	return z;
-}
-
-static void
-assert_near(double got, double want)
-{
-	if (got < want - 1e-9 || got > want + 1e-9)
-		fail_msg("got %.12g, expected %.12g", got, want);
-}
 
 /* The first problem of that severity at that line whose message holds
  * needle, or NULL. */
@@ -212,7 +183,7 @@ make_posts(struct sm_metrics_post *p)
 	memset(p, 0, 6 * sizeof(*p));
 	p[0] = (struct sm_metrics_post){.id = "a",
 					.title = "A",
-					.at = T("2026-11-29T23:30:00Z"),
+					.at = utc("2026-11-29T23:30:00Z"),
 					.platforms = IG_FB,
 					.nplatforms = 2,
 					.type = "informative",
@@ -226,7 +197,7 @@ make_posts(struct sm_metrics_post *p)
 	p[1] = (struct sm_metrics_post){.id = "b",
 					.recurrence_id = "2026-12-02T10:00:00Z",
 					.title = "B",
-					.at = T("2026-12-02T10:00:00Z"),
+					.at = utc("2026-12-02T10:00:00Z"),
 					.platforms = IG_TWICE,
 					.nplatforms = 2,
 					.type = "inspiring",
@@ -237,7 +208,7 @@ make_posts(struct sm_metrics_post *p)
 	sm_metric_set(&p[1].values, SM_KPI_CLICKS, 0);
 	p[2] = (struct sm_metrics_post){.id = "c",
 					.title = "C",
-					.at = T("2026-12-08T12:00:00Z"),
+					.at = utc("2026-12-08T12:00:00Z"),
 					.platforms = FB,
 					.nplatforms = 1,
 					.type = "informative"};
@@ -246,16 +217,16 @@ make_posts(struct sm_metrics_post *p)
 	sm_metric_set(&p[2].values, SM_KPI_CLICKS, 5);
 	sm_metric_set(&p[2].values, SM_KPI_CONVERSIONS, 0);
 	p[3] = (struct sm_metrics_post){.id = "d",
-					.at = T("2026-12-09T08:00:00Z"),
+					.at = utc("2026-12-09T08:00:00Z"),
 					.platforms = IG,
 					.nplatforms = 1};
 	p[4] = (struct sm_metrics_post){.id = "e",
-					.at = T("2026-12-14T00:00:00Z"),
+					.at = utc("2026-12-14T00:00:00Z"),
 					.platforms = IG,
 					.nplatforms = 1};
 	sm_metric_set(&p[4].values, SM_KPI_ENGAGEMENT, 1000);
 	p[5] = (struct sm_metrics_post){.id = "f",
-					.at = T("2026-11-29T22:59:00Z"),
+					.at = utc("2026-11-29T22:59:00Z"),
 					.platforms = IG,
 					.nplatforms = 1};
 	sm_metric_set(&p[5].values, SM_KPI_ENGAGEMENT, 1000);
@@ -269,8 +240,8 @@ weeks(enum sm_metrics_by by)
 		.week_start = 0,
 		.unit = SM_CADENCE_WEEK,
 		.by = by,
-		.from = T("2026-11-29T23:00:00Z"), /* Mon 30 Nov, Paris */
-		.to = T("2026-12-13T23:00:00Z"),   /* Mon 14 Dec */
+		.from = utc("2026-11-29T23:00:00Z"), /* Mon 30 Nov, Paris */
+		.to = utc("2026-12-13T23:00:00Z"),   /* Mon 14 Dec */
 		.nbest = 3,
 	};
 	return o;
@@ -325,8 +296,8 @@ test_report_by_platform(void **state)
 	assert_string_equal(r.rows[1].period.label, "2026-W50");
 	assert_string_equal(r.rows[2].group, "facebook");
 	assert_string_equal(r.rows[4].group, "linkedin");
-	assert_int_equal(r.rows[0].period.start, T("2026-11-29T23:00:00Z"));
-	assert_int_equal(r.rows[0].period.end, T("2026-12-06T23:00:00Z"));
+	assert_int_equal(r.rows[0].period.start, utc("2026-11-29T23:00:00Z"));
+	assert_int_equal(r.rows[0].period.end, utc("2026-12-06T23:00:00Z"));
 
 	/* instagram W49: a and b (b once although listed twice). */
 	row = row_of(&r, "instagram", "2026-W49");
@@ -445,8 +416,8 @@ test_report_periods(void **state)
 	/* Months of Paris: November holds f (Sun 29, 23:59) and a (Mon 30,
 	 * 00:30); December the rest, e included. */
 	o.unit = SM_CADENCE_MONTH;
-	o.from = T("2026-10-31T23:00:00Z");
-	o.to = T("2026-12-31T23:00:00Z");
+	o.from = utc("2026-10-31T23:00:00Z");
+	o.to = utc("2026-12-31T23:00:00Z");
 	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), 0);
 	assert_int_equal(r.nrows, 2);
 	assert_string_equal(r.rows[0].period.label, "2026-11");
@@ -482,8 +453,8 @@ test_report_periods(void **state)
 	/* Too many rows: a century of days is refused; so are 200,000 days of
 	 * two groups, but not 100,000 days of one. */
 	o.unit = SM_CADENCE_DAY;
-	o.from = T("1950-01-01T00:00:00Z");
-	o.to = T("2500-01-01T00:00:00Z");
+	o.from = utc("1950-01-01T00:00:00Z");
+	o.to = utc("2500-01-01T00:00:00Z");
 	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), -1);
 	o.zone = NULL;
 	o.to = o.from + (sm_time)SM_METRICS_MAX_ROWS * SM_DAY;
@@ -867,36 +838,36 @@ test_when(void **state)
 	assert_int_equal(
 		sm_metrics_parse_when("2026-12-01T08:00:00Z", paris(), &t, &d),
 		0);
-	assert_int_equal(t, T("2026-12-01T08:00:00Z"));
+	assert_int_equal(t, utc("2026-12-01T08:00:00Z"));
 	assert_int_equal(d, 0);
 	assert_int_equal(sm_metrics_parse_when("2026-12-01T09:00:00+02:00",
 					       paris(), &t, &d),
 			 0);
-	assert_int_equal(t, T("2026-12-01T07:00:00Z"));
+	assert_int_equal(t, utc("2026-12-01T07:00:00Z"));
 	/* Local times are in the zone: 09:00 in Paris is 08:00Z. */
 	assert_int_equal(
 		sm_metrics_parse_when(" 2026-12-01 09:00 ", paris(), &t, &d),
 		0);
-	assert_int_equal(t, T("2026-12-01T08:00:00Z"));
+	assert_int_equal(t, utc("2026-12-01T08:00:00Z"));
 	assert_int_equal(
 		sm_metrics_parse_when("2026-12-01T09:00", NULL, &t, &d), 0);
-	assert_int_equal(t, T("2026-12-01T09:00:00Z"));
+	assert_int_equal(t, utc("2026-12-01T09:00:00Z"));
 	/* A date is the start of that local day. */
 	assert_int_equal(sm_metrics_parse_when("2026-12-01", paris(), &t, &d),
 			 0);
-	assert_int_equal(t, T("2026-11-30T23:00:00Z"));
+	assert_int_equal(t, utc("2026-11-30T23:00:00Z"));
 	assert_int_equal(d, 1);
 	/* Meta's month-first dates, day first when the first is over 12. */
 	assert_int_equal(
 		sm_metrics_parse_when("12/01/2026 09:00", paris(), &t, &d), 0);
-	assert_int_equal(t, T("2026-12-01T08:00:00Z"));
+	assert_int_equal(t, utc("2026-12-01T08:00:00Z"));
 	assert_int_equal(d, 0);
 	assert_int_equal(
 		sm_metrics_parse_when("3/4/2026 9:05:30", NULL, &t, &d), 0);
-	assert_int_equal(t, T("2026-03-04T09:05:30Z"));
+	assert_int_equal(t, utc("2026-03-04T09:05:30Z"));
 	assert_int_equal(sm_metrics_parse_when("25/12/2026", paris(), &t, &d),
 			 0);
-	assert_int_equal(t, T("2026-12-24T23:00:00Z"));
+	assert_int_equal(t, utc("2026-12-24T23:00:00Z"));
 	assert_int_equal(d, 1);
 	assert_int_equal(sm_metrics_parse_when("yesterday", paris(), &t, &d),
 			 -1);
@@ -926,22 +897,22 @@ static void
 make_candidates(struct sm_metrics_candidate *c)
 {
 	memset(c, 0, 7 * sizeof(*c));
-	c[0] = (struct sm_metrics_candidate){"q_1",
-					     "https://www.instagram.com/p/AAA/",
-					     T("2026-12-01T08:00:00Z"), IG, 1};
-	c[1] = (struct sm_metrics_candidate){"q_2", NULL,
-					     T("2026-12-01T12:00:00Z"), IG, 1};
-	c[2] = (struct sm_metrics_candidate){"q_3", "",
-					     T("2026-12-01T12:20:00Z"), IG, 1};
-	c[3] = (struct sm_metrics_candidate){"series", NULL,
-					     T("2026-12-02T09:00:00Z"), IG, 1};
-	c[4] = (struct sm_metrics_candidate){"series", NULL,
-					     T("2026-12-09T09:00:00Z"), IG, 1};
-	c[5] = (struct sm_metrics_candidate){"q_5", NULL,
-					     T("2026-12-03T15:00:00Z"), FB, 1};
+	c[0] = (struct sm_metrics_candidate){
+		"q_1", "https://www.instagram.com/p/AAA/",
+		utc("2026-12-01T08:00:00Z"), IG, 1};
+	c[1] = (struct sm_metrics_candidate){
+		"q_2", NULL, utc("2026-12-01T12:00:00Z"), IG, 1};
+	c[2] = (struct sm_metrics_candidate){
+		"q_3", "", utc("2026-12-01T12:20:00Z"), IG, 1};
+	c[3] = (struct sm_metrics_candidate){
+		"series", NULL, utc("2026-12-02T09:00:00Z"), IG, 1};
+	c[4] = (struct sm_metrics_candidate){
+		"series", NULL, utc("2026-12-09T09:00:00Z"), IG, 1};
+	c[5] = (struct sm_metrics_candidate){
+		"q_5", NULL, utc("2026-12-03T15:00:00Z"), FB, 1};
 	c[6] = (struct sm_metrics_candidate){
-		"q_6", "http://instagram.com/p/BBB", T("2026-12-04T10:00:00Z"),
-		IGFB, 2};
+		"q_6", "http://instagram.com/p/BBB",
+		utc("2026-12-04T10:00:00Z"), IGFB, 2};
 }
 
 static void
@@ -1000,7 +971,8 @@ test_match(void **state)
 	/* c5 is on facebook only. */
 	expect_match(m, NULL, NULL, "2026-12-03T15:00:00Z", SM_MATCH_NONE, 0);
 	/* Two posts in the window: 12:10 is 10 minutes from c1 and c2. */
-	sm_metrics_match(m, NULL, NULL, 1, T("2026-12-01T12:10:00Z"), 0, 0, &r);
+	sm_metrics_match(m, NULL, NULL, 1, utc("2026-12-01T12:10:00Z"), 0, 0,
+			 &r);
 	assert_int_equal(r.how, SM_MATCH_AMBIGUOUS);
 	assert_int_equal(r.nfound, 2);
 	assert_int_equal(r.first, 1);
@@ -1018,8 +990,8 @@ test_match(void **state)
 		     SM_MATCH_AMBIGUOUS, 0);
 	/* A date: the platform's posts of that local day. */
 	expect_match(m, NULL, NULL, "2026-12-04", SM_MATCH_TIME, 6);
-	sm_metrics_match(m, NULL, NULL, 1, T("2026-11-30T23:00:00Z"), 1,
-			 T("2026-12-01T23:00:00Z"), &r);
+	sm_metrics_match(m, NULL, NULL, 1, utc("2026-11-30T23:00:00Z"), 1,
+			 utc("2026-12-01T23:00:00Z"), &r);
 	assert_int_equal(r.how, SM_MATCH_AMBIGUOUS);
 	assert_int_equal(r.nfound, 3);
 	/* Nothing to go by. */
@@ -1185,9 +1157,9 @@ test_import_followers(void **state)
 	assert_int_equal(im.nok, 2);
 	assert_int_equal(im.rows[0].has_followers, 1);
 	assert_int_equal(im.rows[0].followers, 1500);
-	assert_int_equal(im.rows[0].day_start, T("2026-11-30T23:00:00Z"));
+	assert_int_equal(im.rows[0].day_start, utc("2026-11-30T23:00:00Z"));
 	assert_int_equal(im.rows[1].followers, 1510);
-	assert_int_equal(im.rows[1].day_start, T("2026-12-01T23:00:00Z"));
+	assert_int_equal(im.rows[1].day_start, utc("2026-12-01T23:00:00Z"));
 	assert_int_equal(im.rows[1].values.have, 0);
 	/* Many days: the day set grows. */
 	for (int d = 0; d < 400; d++) {

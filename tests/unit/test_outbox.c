@@ -7,19 +7,8 @@
  * a reopen.  Each test works in its own mkdtemp directory, removed in
  * teardown.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "config.h"
 #include "outbox.h"
 #include "store.h"
 
@@ -34,10 +23,7 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -1;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(f->dir, sizeof(f->dir), "%s/smcal-outbox-XXXXXX",
-		 tmp && strlen(tmp) < 32 ? tmp : "/tmp");
-	if (!mkdtemp(f->dir)) {
+	if (tmpdir_make(f->dir, sizeof(f->dir), "outbox") != 0) {
 		free(f);
 		return -1;
 	}
@@ -57,20 +43,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 	sm_store_close(f->st);
-	DIR *d = opendir(f->dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			char p[512];
-			snprintf(p, sizeof(p), "%s/%s", f->dir, e->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	int rc = rmdir(f->dir);
+	int rc = tmpdir_remove(f->dir);
 	free(f);
 	return rc;
 }
@@ -689,7 +662,7 @@ test_prune(void **state)
 {
 	struct fixture *f = *state;
 	struct sm_store *st = f->st;
-	char id[16];
+	char id[32];
 	for (int i = 0; i < 10; i++) {
 		snprintf(id, sizeof(id), "evt_d%d", i);
 		add(st, id, "w", 50, "{\"body\": \"kept too long\"}", 10);

@@ -8,11 +8,7 @@
  * what a receiver reads rather than the bytes' layout.  Events come from
  * the real pipeline (config file, calendar text, occur, sched).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -202,7 +198,6 @@ static const char ics_text[] = ICS(
  */
 #define MAX_EVENTS 64
 static struct {
-	char path[256];
 	struct sm_config *cfg;
 	struct sm_diag_list diags;
 	struct sm_calendar cal;
@@ -217,26 +212,11 @@ static struct {
 	char *text;
 } fx;
 
-static void
-write_temp(char *path, size_t len, const char *text)
-{
-	const char *dir = getenv("TMPDIR");
-	snprintf(path, len, "%s/smcal-payload-XXXXXX",
-		 dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *f = fdopen(fd, "w");
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
-
 /* Loads the config and a calendar (ics NULL: the shared one). */
 static void
 load(const char *ics)
 {
-	write_temp(fx.path, sizeof(fx.path), conf_text);
-	if (sm_config_load(fx.path, &fx.cfg, &fx.diags) != 0) {
+	if (config_load_text(conf_text, &fx.cfg, &fx.diags) != 0) {
 		sm_diag_print(&fx.diags, stderr);
 		fail_msg("the test config does not load");
 	}
@@ -283,8 +263,6 @@ teardown(void **state)
 		sm_calendar_fini(&fx.cal);
 	sm_config_free(fx.cfg);
 	sm_diag_clear(&fx.diags);
-	if (fx.path[0])
-		unlink(fx.path);
 	memset(&fx, 0, sizeof(fx));
 	return 0;
 }

@@ -2,15 +2,11 @@
  * test_post: a post's platforms, content type and status under a config
  * (SPEC section 3: X-SMCAL-* first, else CATEGORIES naming configured ones).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "support.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "calendar.h"
 #include "config.h"
@@ -47,19 +43,8 @@ static int
 setup(void **state)
 {
 	static struct fx f;
-	char path[] = "/tmp/test_post.XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, conf_text, sizeof(conf_text) - 1),
-			 (ssize_t)(sizeof(conf_text) - 1));
-	close(fd);
+	f.cfg = config_text(conf_text);
 	struct sm_diag_list d = {0};
-	int rc = sm_config_load(path, &f.cfg, &d);
-	if (rc < 0)
-		sm_diag_print(&d, stderr);
-	sm_diag_clear(&d);
-	unlink(path);
-	assert_int_equal(rc, 0);
 	sm_calendar_init(&f.cal, "main");
 	assert_int_equal(sm_calendar_load_buffer(&f.cal, cal_text,
 						 sizeof(cal_text) - 1, "t.ics",

@@ -5,11 +5,7 @@
  * time placed in successive free slots, after the rows with one.  The zone
  * is Europe/Paris (+01:00 in December).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,16 +17,6 @@
 #include "postfile.h"
 #include "queue.h"
 #include "slots.h"
-
-static sm_time
-utc(const char *s)
-{
-	sm_time t = 0;
-	int has_offset = 0, date_only = 0;
-	if (sm_civil_parse(s, &t, &has_offset, &date_only) != 0 || !has_offset)
-		fail_msg("bad UTC literal in test: %s", s);
-	return t;
-}
 
 static const char conf_text[] = "[daemon]\n"
 				"webhook = none\n"
@@ -49,22 +35,8 @@ static int
 setup(void **state)
 {
 	(void)state;
-	const char *dir = getenv("TMPDIR");
-	char path[256];
-	snprintf(path, sizeof(path), "%s/smcal-postfile-XXXXXX",
-		 dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return -1;
-	ssize_t w = write(fd, conf_text, sizeof(conf_text) - 1);
-	close(fd);
-	struct sm_diag_list d = {0};
-	int rc = sm_config_load(path, &cfg, &d);
-	if (rc != 0)
-		sm_diag_print(&d, stderr);
-	sm_diag_clear(&d);
-	unlink(path);
-	return w == (ssize_t)(sizeof(conf_text) - 1) && rc == 0 ? 0 : -1;
+	cfg = config_text(conf_text);
+	return 0;
 }
 
 static int

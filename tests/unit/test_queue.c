@@ -9,20 +9,10 @@
  * an .ics file, and the export reads back to the same posts.  Each test
  * works in its own mkdtemp directory.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <libical/ical.h>
 #include <sqlite3.h>
@@ -35,16 +25,6 @@
 #include "queue.h"
 #include "sched.h"
 #include "store.h"
-
-static sm_time
-utc(const char *s)
-{
-	sm_time t = 0;
-	int has_offset = 0, date_only = 0;
-	if (sm_civil_parse(s, &t, &has_offset, &date_only) != 0 || !has_offset)
-		fail_msg("bad UTC literal in test: %s", s);
-	return t;
-}
 
 /* ---------------------------------------------------------------------
  * Fixture: a state directory and its store.
@@ -62,10 +42,7 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -1;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(f->dir, sizeof(f->dir), "%s/smcal-queue-XXXXXX",
-		 tmp && strlen(tmp) < 32 ? tmp : "/tmp");
-	if (!mkdtemp(f->dir)) {
+	if (tmpdir_make(f->dir, sizeof(f->dir), "queue") != 0) {
 		free(f);
 		return -1;
 	}
@@ -79,20 +56,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 	sm_store_close(f->st);
 	sm_config_free(f->cfg);
-	DIR *d = opendir(f->dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			char p[512];
-			snprintf(p, sizeof(p), "%s/%s", f->dir, e->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	int rc = rmdir(f->dir);
+	int rc = tmpdir_remove(f->dir);
 	free(f);
 	sm_calendar_zones_cleanup();
 	return rc;
@@ -139,29 +103,6 @@ static const char conf_text[] = "[daemon]\n"
 				"[mix]\n"
 				"informative = 60\n"
 				"offer = 40\n";
-
-static struct sm_config *
-load_config(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[256];
-	snprintf(path, sizeof(path), "%s/smcal-queue-conf-XXXXXX",
-		 dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, conf_text, sizeof(conf_text) - 1),
-			 (ssize_t)(sizeof(conf_text) - 1));
-	close(fd);
-	struct sm_diag_list d = {0};
-	struct sm_config *cfg = NULL;
-	int rc = sm_config_load(path, &cfg, &d);
-	if (rc != 0)
-		sm_diag_print(&d, stderr);
-	sm_diag_clear(&d);
-	unlink(path);
-	assert_int_equal(rc, 0);
-	return cfg;
-}
 
 /* A post with every field set. */
 static struct sm_queue_post
@@ -793,7 +734,7 @@ static void
 test_validate(void **state)
 {
 	struct fixture *f = *state;
-	f->cfg = load_config();
+	f->cfg = config_text(conf_text);
 	struct sm_diag_list d = {0};
 	struct sm_queue_post q = full_post();
 	assert_int_equal(validate(f, &q, 0, &d, NULL), 0);
@@ -955,7 +896,7 @@ test_as_calendar(void **state)
 {
 	struct fixture *f = *state;
 	f->st = open_store(f);
-	f->cfg = load_config();
+	f->cfg = config_text(conf_text);
 	add_three(f);
 
 	struct sm_calendar cal;
@@ -1059,7 +1000,7 @@ test_export(void **state)
 {
 	struct fixture *f = *state;
 	f->st = open_store(f);
-	f->cfg = load_config();
+	f->cfg = config_text(conf_text);
 	add_three(f);
 	struct sm_queue_post q = full_post();
 	q.draft = 1;

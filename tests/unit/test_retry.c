@@ -4,11 +4,7 @@
  * 9110), Discord's retry_after, and when sm_retry_next gives up (SPEC
  * section 5).  Expected delays are worked out by hand.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,35 +20,20 @@
 /* Wed, 21 Oct 2015 07:27:30 GMT: 30 s before RFC 9110's example date. */
 #define DATE_NOW ((sm_time)1445412450)
 
-static char conf_path[256];
 static struct sm_config *cfg;
 
 static int
 setup(void **state)
 {
 	(void)state;
-	const char *dir = getenv("TMPDIR");
-	snprintf(conf_path, sizeof(conf_path), "%s/smcal-retry-XXXXXX",
-		 dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(conf_path);
-	if (fd < 0)
-		return -1;
-	static const char text[] = "[webhook:w]\n"
-				   "url = https://example.com/w\n"
-				   "backoff = 10s, 1m, 5m\n"
-				   "max_attempts = 3\n"
-				   "max_age = 2h\n"
-				   "[webhook:defaults]\n"
-				   "url = https://example.com/d\n";
-	FILE *f = fdopen(fd, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-		return -1;
-	struct sm_diag_list d = {0};
-	int rc = sm_config_load(conf_path, &cfg, &d);
-	if (rc != 0)
-		sm_diag_print(&d, stderr);
-	sm_diag_clear(&d);
-	return rc;
+	cfg = config_text("[webhook:w]\n"
+			  "url = https://example.com/w\n"
+			  "backoff = 10s, 1m, 5m\n"
+			  "max_attempts = 3\n"
+			  "max_age = 2h\n"
+			  "[webhook:defaults]\n"
+			  "url = https://example.com/d\n");
+	return 0;
 }
 
 static int
@@ -60,7 +41,6 @@ teardown(void **state)
 {
 	(void)state;
 	sm_config_free(cfg);
-	unlink(conf_path);
 	return 0;
 }
 

@@ -7,11 +7,7 @@
  * Events come from the real pipeline (config file, calendar text, occur,
  * sched), so the routes are those of events the daemon would fire.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +73,6 @@ static const char conf_main[] = "[daemon]\n"
  */
 #define MAX_EVENTS 64
 struct fx {
-	char path[256];
 	struct sm_config *cfg;
 	struct sm_diag_list diags;
 	struct sm_calendar cal;
@@ -93,28 +88,13 @@ struct fx {
 static struct fx fixtures[MAX_FX];
 static int nfx;
 
-static void
-write_temp(char *path, size_t len, const char *text)
-{
-	const char *dir = getenv("TMPDIR");
-	snprintf(path, len, "%s/smcal-route-XXXXXX",
-		 dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *f = fdopen(fd, "w");
-	assert_non_null(f);
-	assert_true(fputs(text, f) >= 0);
-	assert_int_equal(fclose(f), 0);
-}
-
 static struct fx *
 fx_load(const char *conf, const char *calname, const char *ics)
 {
 	assert_true(nfx < MAX_FX);
 	struct fx *f = &fixtures[nfx++];
 	memset(f, 0, sizeof(*f));
-	write_temp(f->path, sizeof(f->path), conf);
-	if (sm_config_load(f->path, &f->cfg, &f->diags) != 0) {
+	if (config_load_text(conf, &f->cfg, &f->diags) != 0) {
 		sm_diag_print(&f->diags, stderr);
 		fail_msg("the test config does not load");
 	}
@@ -152,8 +132,6 @@ teardown(void **state)
 			sm_calendar_fini(&f->cal);
 		sm_config_free(f->cfg);
 		sm_diag_clear(&f->diags);
-		if (f->path[0])
-			unlink(f->path);
 		memset(f, 0, sizeof(*f));
 	}
 	nfx = 0;

@@ -6,11 +6,7 @@
  * a Monday; Paris is +01:00 in winter, +02:00 in summer, and changes on
  * 2026-03-29 and 2026-10-25 at 01:00Z.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,24 +19,6 @@
 #include "tz.h"
 
 #define HOUR 3600
-
-static sm_time
-utc(const char *s)
-{
-	sm_time t = 0;
-	int has_offset = 0, date_only = 0;
-	if (sm_civil_parse(s, &t, &has_offset, &date_only) != 0 || !has_offset)
-		fail_msg("bad UTC literal in test: %s", s);
-	return t;
-}
-
-static const struct sm_tz *
-paris(void)
-{
-	const struct sm_tz *z = sm_calendar_system_zone("Europe/Paris");
-	assert_non_null(z);
-	return z;
-}
 
 /* A platform with slots written as in the config ("mon 09:00, ..."). */
 struct plat {
@@ -523,14 +501,6 @@ test_matches_brute_force(void **state)
 	}
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	sm_calendar_zones_cleanup();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -547,5 +517,5 @@ main(void)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_matches_brute_force),
 	};
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, zones_teardown);
 }

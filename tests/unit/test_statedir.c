@@ -9,24 +9,12 @@
  * another user is tested by passing another uid; where only root can set
  * the scene (a file of uid 65534), the test needs root, as in CI.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include "config.h"
-#include "diag.h"
 #include "statedir.h"
 
 #define OTHER_UID 65534
@@ -42,10 +30,7 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -1;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(f->dir, sizeof(f->dir), "%s/smcal-statedir-XXXXXX",
-		 tmp && strlen(tmp) < 32 ? tmp : "/tmp");
-	if (!mkdtemp(f->dir)) {
+	if (tmpdir_make(f->dir, sizeof(f->dir), "statedir") != 0) {
 		free(f);
 		return -1;
 	}
@@ -57,12 +42,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "chmod -R u+rwx '%s' && rm -rf '%s'", f->dir,
-		 f->dir);
-	int rc = system(cmd);
+	int rc = tmpdir_remove(f->dir);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return rc;
 }
 
 static void

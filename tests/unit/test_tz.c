@@ -12,11 +12,7 @@
  * also checks that conversion, zone by zone, against an independent reader of
  * the same files.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,17 +37,6 @@ civ(int y, int mo, int d, int h, int mi)
 {
 	struct sm_civil c = {y, mo, d, h, mi, 0};
 	return sm_civil_make(&c);
-}
-
-/* An instant from an ISO 8601 literal ending in Z. */
-static sm_time
-utc(const char *s)
-{
-	sm_time t = 0;
-	int has_offset = 0, date_only = 0;
-	if (sm_civil_parse(s, &t, &has_offset, &date_only) != 0 || !has_offset)
-		fail_msg("bad UTC literal in test: %s", s);
-	return t;
 }
 
 static const char *
@@ -820,14 +805,6 @@ test_system_zone_names(void **state)
 	assert_string_equal(sys("Europe/Paris")->name, "Europe/Paris");
 }
 
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	sm_calendar_zones_cleanup();
-	return 0;
-}
-
 /* One test per zone, named after it. */
 #define GLIBC(zone)                                                            \
 	{                                                                      \
@@ -933,5 +910,5 @@ main(void)
 		cmocka_unit_test(test_system_zone_names),
 		cmocka_unit_test(test_format),
 	};
-	return cmocka_run_group_tests(tests, NULL, group_teardown);
+	return cmocka_run_group_tests(tests, NULL, zones_teardown);
 }

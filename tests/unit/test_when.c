@@ -6,11 +6,7 @@
  * out by hand from Europe/Paris's rules (CET +01:00, CEST +02:00; 2026's
  * changes on March 29 and October 25 at 01:00Z).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "support.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,24 +15,6 @@
 #include "civil.h"
 #include "tz.h"
 #include "when.h"
-
-static sm_time
-utc(const char *s)
-{
-	sm_time t = 0;
-	int has_offset = 0, date_only = 0;
-	if (sm_civil_parse(s, &t, &has_offset, &date_only) != 0 || !has_offset)
-		fail_msg("bad UTC literal in test: %s", s);
-	return t;
-}
-
-static const struct sm_tz *
-paris(void)
-{
-	const struct sm_tz *z = sm_calendar_system_zone("Europe/Paris");
-	assert_non_null(z);
-	return z;
-}
 
 /* Parses s and checks it gives the instant written as expect. */
 static void
@@ -199,14 +177,6 @@ test_small_error_buffer(void **state)
 			 -1);
 }
 
-static int
-teardown(void **state)
-{
-	(void)state;
-	sm_calendar_zones_cleanup();
-	return 0;
-}
-
 int
 main(void)
 {
@@ -218,5 +188,5 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_small_error_buffer),
 	};
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, zones_teardown);
 }
