@@ -4,32 +4,13 @@
  * cadence.gap and a cadence.behind due from a real report, its id, routing
  * platform, values and dates.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "support.h"
 
 #include <jansson.h>
 
 #include "alert.h"
-#include "calendar.h"
-#include "config.h"
 
-static sm_time
-T(const char *s)
-{
-	sm_time t;
-	int off = 0, date_only = 0;
-	assert_int_equal(sm_civil_parse(s, &t, &off, &date_only), 0);
-	assert_true(off);
-	return t;
-}
+#define T(s) utc(s)
 
 static const char *const CONF = "[daemon]\n"
 				"timezone = Europe/Paris\n"
@@ -53,21 +34,7 @@ setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	char path[256];
-	const char *dir = getenv("TMPDIR");
-	snprintf(path, sizeof(path), "%s/smcal-alert-XXXXXX",
-		 dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *fp = fdopen(fd, "w");
-	assert_non_null(fp);
-	fputs(CONF, fp);
-	assert_int_equal(fclose(fp), 0);
-	struct sm_diag_list d = {0};
-	int rc = sm_config_load(path, &f->cfg, &d);
-	unlink(path);
-	sm_diag_clear(&d);
-	assert_int_equal(rc, 0);
+	f->cfg = config_text_clean(CONF);
 	*state = f;
 	return 0;
 }
@@ -106,7 +73,7 @@ static size_t
 dues(struct fx *f, const char *now)
 {
 	struct sm_cadence_opts o = {
-		.zone = sm_calendar_system_zone("Europe/Paris"),
+		.zone = paris(),
 		.unit = SM_CADENCE_NONE,
 		.now = T(now),
 	};
@@ -284,7 +251,5 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cadence_behind, setup,
 						teardown),
 	};
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	sm_calendar_zones_cleanup();
-	return rc;
+	return cmocka_run_group_tests(tests, NULL, zones_teardown);
 }
