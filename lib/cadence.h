@@ -163,6 +163,14 @@ void sm_cadence_gather(struct sm_cadence_posts *l, const struct sm_config *cfg,
 		       const struct sm_occur_opts *opts, sm_time from,
 		       sm_time to, sm_cadence_done_fn done, void *ctx);
 
+/* sm_cadence_gather for one series (a queued post's, which belongs to no
+ * set). */
+void sm_cadence_gather_series(struct sm_cadence_posts *l,
+			      const struct sm_config *cfg,
+			      const struct sm_series *series,
+			      const struct sm_occur_opts *opts, sm_time from,
+			      sm_time to, sm_cadence_done_fn done, void *ctx);
+
 enum sm_cadence_status {
 	SM_CADENCE_OK,
 	SM_CADENCE_SHORT,

@@ -665,6 +665,16 @@ test_gather_asks_before_append(void **state)
 			  record_index, &a);
 	assert_int_equal(f->posts.n, 5);
 	assert_int_equal(a.n, 4); /* not the cancelled one */
+	/* Series by series, the same list. */
+	struct sm_cadence_posts one = {0};
+	for (size_t i = 0; i < f->set.n; i++)
+		sm_cadence_gather_series(&one, f->cfg, &f->set.series[i], &opts,
+					 T("2026-11-30T00:00:00Z"),
+					 T("2026-12-07T00:00:00Z"), NULL, NULL);
+	assert_int_equal(one.n, f->posts.n);
+	for (size_t i = 0; i < one.n; i++)
+		assert_int_equal(one.v[i].at, f->posts.v[i].at);
+	sm_cadence_posts_free(&one);
 	char buf[40];
 	for (int i = 0; i < a.n; i++) {
 		const struct sm_cadence_post *p = &f->posts.v[a.index[i]];
