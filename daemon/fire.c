@@ -167,6 +167,7 @@ firer_close(struct firer *f)
 	free(f->acts);
 	clear_deliveries(f);
 	free(f->deliveries);
+	sm_sched_cap_fini(&f->cap);
 	memset(f, 0, sizeof(*f));
 	f->log_fd = -1;
 }
@@ -347,6 +348,27 @@ route(struct firer *f, const struct world *w, const struct sm_sched_event *ev,
 	}
 }
 
+/*
+ * A series reached its cap this minute: say so once, and drop its events
+ * due up to now at once (a backlog of a SECONDLY rule after a restart
+ * would otherwise be taken and refused one by one).
+ */
+static void
+over_cap(struct firer *f, struct sm_sched *s, const struct sm_sched_event *ev,
+	 sm_time now, int64_t now_ms)
+{
+	const struct sm_series *ser = ev->occ.series;
+	size_t dropped = sm_sched_skip(s, ev->series, now);
+	f->total_skipped += dropped;
+	int64_t next = (now_ms / 60000 + 1) * 60;
+	char until[SM_TZ_RFC3339_MAX];
+	log_warning("calendar %s: UID %s fired %d events this minute "
+		    "(series_cap): its events until %s are skipped",
+		    ser->calendar ? ser->calendar : "",
+		    ser->master ? ser->master->uid : ev->occ.post->uid,
+		    f->cap.limit, log_time(next, until));
+}
+
 /* The fate of one event taken from the schedule. */
 static enum sm_fire_action
 decide(struct firer *f, const struct sm_sched_event *ev, int64_t now_ms,
@@ -377,10 +399,17 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	sm_time now = now_ms / 1000;
 	firer_begin(f);
 	f->catchup = catchup;
-	/* The whole batch first: whether a late reminder fires depends on
-	 * the later reminders of its occurrence due now (collapse). */
+	f->cap.limit = w->cfg->series_cap;
+	/*
+	 * The whole batch first, at most FIRE_BATCH_MAX events: whether a
+	 * late reminder fires depends on the later reminders of its
+	 * occurrence due now (collapse).  The cap is checked as events are
+	 * taken and counted as they are decided (what fires or is recorded),
+	 * so a series' share of one batch stays within it.
+	 */
 	size_t n = 0;
-	for (;;) {
+	int cut = 0;
+	for (size_t taken = 0;; taken++) {
 		if (n == f->cap_batch) {
 			f->cap_batch = f->cap_batch ? f->cap_batch * 2 : 64;
 			f->batch = realloc(f->batch,
@@ -390,12 +419,35 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 			if (!f->batch || !f->acts)
 				abort();
 		}
-		if (!sm_sched_pop(s, now, &f->batch[n]))
+		if (taken == FIRE_BATCH_MAX) {
+			cut = 1;
 			break;
-		f->acts[n] = decide(f, &f->batch[n], now_ms, catchup);
+		}
+		struct sm_sched_event *ev = &f->batch[n];
+		if (!sm_sched_pop(s, now, ev))
+			break;
+		enum sm_cap_verdict cv =
+			sm_sched_cap_check(&f->cap, ev, now_ms);
+		if (cv != SM_CAP_OK) {
+			f->total_skipped++;
+			if (cv == SM_CAP_FIRST)
+				over_cap(f, s, ev, now, now_ms);
+			continue;
+		}
+		f->acts[n] = decide(f, ev, now_ms, catchup);
+		if (f->acts[n] != SM_SKIP)
+			sm_sched_cap_count(&f->cap, ev);
 		n++;
 	}
 	sm_sched_collapse(f->batch, f->acts, n);
+	/* A cut batch leaves due events to the next wake-up: a late reminder
+	 * whose occurrence has a later reminder among them collapses too. */
+	sm_time rest;
+	if (cut && sm_sched_peek(s, &rest) && rest <= now)
+		for (size_t i = 0; i < n; i++)
+			if (f->acts[i] == SM_FIRE_LATE &&
+			    sm_sched_later_reminder(s, &f->batch[i], rest, now))
+				f->acts[i] = SM_COLLAPSED;
 	for (size_t i = 0; i < n; i++) {
 		const struct sm_sched_event *ev = &f->batch[i];
 		enum sm_fire_action act = f->acts[i];

@@ -14,6 +14,15 @@
  * and a late reminder whose occurrence has a later reminder due in the same
  * batch is recorded as collapsed (sched.h: sm_sched_action and
  * sm_sched_collapse decide).
+ *
+ * Bounds (a calendar must never stop the daemon): at most `series_cap`
+ * events of one series fire or are recorded per minute, the rest are
+ * skipped with one log line per series and minute (and the series' events
+ * due up to now are dropped at once, so a backlog of a dense rule costs
+ * nothing); one wake-up takes at most FIRE_BATCH_MAX events, and the loop
+ * (signals, deliveries) turns before the next batch.  A late reminder
+ * whose later reminder is left to the next batch by that cut collapses as
+ * if both were in one batch (sm_sched_later_reminder).
  */
 #ifndef SMCALD_FIRE_H
 #define SMCALD_FIRE_H
@@ -47,8 +56,12 @@ struct firer {
 	sm_time catchup; /* the batch's catch-up window, for missed lines */
 	struct sm_delivery *deliveries; /* the batch's webhook deliveries */
 	size_t ndeliveries, cap_deliveries;
-	unsigned long total_fired, total_missed;
+	unsigned long total_fired, total_missed, total_skipped;
+	struct sm_sched_cap cap; /* series_cap's counts this minute */
 };
+
+/* Events taken from the scheduler at one wake-up, at most. */
+#define FIRE_BATCH_MAX 5000
 
 /* Opens the event log (append, created 0640), which must be a regular
  * file of the daemon's user that others cannot write, never a symbolic link
@@ -69,10 +82,11 @@ int firer_rotate(struct firer *f, char *err, size_t errlen);
 void firer_close(struct firer *f);
 
 /*
- * Fires every event of s due at or before now_ms; events more than catchup
- * seconds old are recorded as missed (sm_sched_action decides).  Returns the number of
- * events fired, or -1 when the event log or the ledger could not be
- * written (the events are then left to fire again).
+ * Fires the events of s due at or before now_ms (FIRE_BATCH_MAX at most:
+ * the rest stay due); events more than catchup seconds old are recorded as
+ * missed (sm_sched_action decides), events over a series' cap are skipped.
+ * Returns the number of events fired, or -1 when the event log or the
+ * ledger could not be written (the events are then left to fire again).
  */
 long firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	       int64_t now_ms, sm_time catchup);

@@ -19,6 +19,15 @@
  * 027 whatever the caller's.  SIGUSR1 reopens the event log after a
  * rotation by rename; delivered outbox rows are pruned after `retention`
  * (prune.c).
+ *
+ * SIGTERM is honoured within a second at every stage: the first load runs
+ * on the pool too (after the lock, the control socket and the database,
+ * which stay synchronous), with the loop serving signals, and every load
+ * checks a cancellation flag (set on SIGTERM) within each line of calendar
+ * text, so uv_run, which waits for the pool, ends promptly.  A wake-up
+ * fires a bounded batch (fire.h) and a scheduler load costs a bounded
+ * amount per series (sched.h), so the loop turns often whatever the
+ * calendars hold.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -92,6 +101,10 @@ struct daemon {
 	struct pruner prune;
 	struct control control;
 	struct plan plan; /* the cadence: alerts and their timer */
+	atomic_int cancel;	     /* stops a load in progress (SIGTERM) */
+	struct sm_config *first_cfg; /* the first load's, until it is done */
+	int serving;		     /* the first load is done: handles live */
+	int exit_code;
 };
 
 static void tick(struct daemon *d);
@@ -128,10 +141,10 @@ notify_status(struct daemon *d, const char *prefix)
 		snprintf(head, sizeof(head), "calendar %s: %s; ", name, text);
 	sd_notifyf(0,
 		   "%sSTATUS=%s%zu post%s in %zu calendar%s; next event %s; "
-		   "%lu fired, %lu missed",
+		   "%lu fired, %lu missed, %lu skipped",
 		   prefix, head, w->nposts, PLURAL(w->nposts), w->ncals,
-		   PLURAL(w->ncals), next,
-		   d->firer.total_fired, d->firer.total_missed);
+		   PLURAL(w->ncals), next, d->firer.total_fired,
+		   d->firer.total_missed, d->firer.total_skipped);
 }
 
 /* ---------------------------------------------------------------------
@@ -164,6 +177,11 @@ tick(struct daemon *d)
 		wallclock_arm(d->clock_fd, now + RETRY_S);
 		return;
 	}
+	/* A batch cut at FIRE_BATCH_MAX leaves events due: processed only
+	 * up to the first of them (arm() wakes again at once for it). */
+	sm_time left;
+	if (sm_sched_peek(d->sched, &left) && left <= now)
+		now = left - 1;
 	if (now > d->processed_until) {
 		d->processed_until = now;
 		if (sm_store_set_time(d->store, PROCESSED_KEY, now) < 0)
@@ -307,6 +325,8 @@ reload_work(uv_work_t *req)
 	struct sm_config *cfg = NULL;
 	struct sm_diag_list diags = {0};
 	d->built = NULL;
+	if (atomic_load(&d->cancel))
+		return; /* stopping: reload_done frees nothing, says so */
 	int rc = sm_config_load(d->config_path, &cfg, &diags);
 	if (rc < 0) {
 		for (size_t i = 0; i < diags.n; i++)
@@ -324,10 +344,10 @@ reload_work(uv_work_t *req)
 		log_error("reload: %s has errors: the running configuration "
 			  "stays, the calendars are read again",
 			  d->config_path);
-		d->built = world_rebuild(d->world);
+		d->built = world_rebuild(d->world, &d->cancel);
 		d->reload_cfg_failed = 1;
 	} else {
-		d->built = world_build(cfg, d->world);
+		d->built = world_build(cfg, d->world, &d->cancel);
 		if (!d->built)
 			log_error("reload: unknown time zone; everything stays "
 				  "as it was");
@@ -409,7 +429,7 @@ start_reload(struct daemon *d, int notify)
 {
 	if (d->stopping)
 		return;
-	if (d->reloading) {
+	if (d->reloading || !d->serving) {
 		d->reload_again = 1;
 		d->reload_notify |= notify;
 		return;
@@ -449,6 +469,32 @@ on_close_noop(uv_handle_t *h)
 	(void)h;
 }
 
+/* Closes every handle so that uv_run returns; a load in progress on the
+ * pool is told to stop. */
+static void
+shutdown_loop(struct daemon *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	atomic_store(&d->cancel, 1);
+	uv_close((uv_handle_t *)&d->sighup, on_close_noop);
+	uv_close((uv_handle_t *)&d->sigterm, on_close_noop);
+	uv_close((uv_handle_t *)&d->sigint, on_close_noop);
+	uv_close((uv_handle_t *)&d->sigusr1, on_close_noop);
+	control_fini(&d->control); /* safe when it was never set up */
+	if (!d->serving)
+		return; /* the first load has not started the rest */
+	uv_poll_stop(&d->clock_poll);
+	uv_close((uv_handle_t *)&d->clock_poll, on_close_noop);
+	pruner_fini(&d->prune);
+	uv_close((uv_handle_t *)&d->watchdog, on_close_noop);
+	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
+	stop_watches(d);
+	plan_fini(&d->plan);
+	deliver_fini(&d->deliver);
+}
+
 static void
 on_signal(uv_signal_t *h, int signum)
 {
@@ -461,20 +507,7 @@ on_signal(uv_signal_t *h, int signum)
 	}
 	log_info("%s: stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
 	sd_notify(0, "STOPPING=1");
-	d->stopping = 1;
-	uv_poll_stop(&d->clock_poll);
-	uv_close((uv_handle_t *)&d->clock_poll, on_close_noop);
-	uv_close((uv_handle_t *)&d->sighup, on_close_noop);
-	uv_close((uv_handle_t *)&d->sigterm, on_close_noop);
-	uv_close((uv_handle_t *)&d->sigint, on_close_noop);
-	uv_close((uv_handle_t *)&d->sigusr1, on_close_noop);
-	pruner_fini(&d->prune);
-	uv_close((uv_handle_t *)&d->watchdog, on_close_noop);
-	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
-	stop_watches(d);
-	plan_fini(&d->plan);
-	deliver_fini(&d->deliver);
-	control_fini(&d->control);
+	shutdown_loop(d);
 }
 
 /* For the pruner: the instant (ms) of the next event due. */
@@ -660,71 +693,16 @@ check(const struct sm_config *cfg)
 	return errors ? EXIT_CONFIG : 0;
 }
 
+/*
+ * The rest of start-up, once the first load is done: the event log, where
+ * to resume, the scheduler, the clock, watches, deliveries, then the
+ * catch-up tick and READY.  Returns 0, or an exit code.
+ */
 static int
-run(struct daemon *d, struct sm_config *cfg)
+start_serving(struct daemon *d)
 {
 	char err[512];
-	/* Signals first: a SIGHUP or SIGTERM that arrives while the first
-	 * load runs waits for the loop instead of killing the process. */
-	uv_loop_init(&d->loop);
-	d->loop.data = d;
-	uv_signal_init(&d->loop, &d->sighup);
-	uv_signal_init(&d->loop, &d->sigterm);
-	uv_signal_init(&d->loop, &d->sigint);
-	d->sighup.data = d->sigterm.data = d->sigint.data = d;
-	uv_signal_start(&d->sighup, on_signal, SIGHUP);
-	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
-	uv_signal_start(&d->sigint, on_signal, SIGINT);
-	uv_signal_init(&d->loop, &d->sigusr1);
-	d->sigusr1.data = d;
-	uv_signal_start(&d->sigusr1, on_sigusr1, SIGUSR1);
-
-	int rc = open_state(d, cfg);
-	if (rc != 0) {
-		sm_config_free(cfg);
-		return rc;
-	}
-	if (cfg->socket) {
-		char *copy = strdup(cfg->socket);
-		if (copy && mkdir_p(dirname(copy), 0750) < 0)
-			log_warning("cannot create the socket's directory for "
-				    "%s: %s",
-				    cfg->socket, strerror(errno));
-		free(copy);
-	}
-	/* The socket after the state's lock and before the database: a
-	 * second daemon on the same state stopped at the lock; one on another
-	 * state but the same socket stops here, before it opens a database. */
-	const struct control_host host = {
-		.world = &d->world,
-		.sched = &d->sched,
-		.store = &d->store,
-		.firer = &d->firer,
-		.deliver = &d->deliver,
-		.reloading = &d->reloading,
-		.config_path = d->config_path,
-		.data = d,
-		.reload = control_reload,
-		.plan = &d->plan,
-	};
-	int crc = control_init(&d->control, &d->loop, cfg, &host, err,
-			       sizeof(err));
-	if (crc < 0) {
-		log_error("%s", err);
-		sm_config_free(cfg);
-		return crc == CONTROL_ERR_CONFIG ? EXIT_CONFIG : 1;
-	}
-	rc = open_store(d, cfg);
-	if (rc != 0) {
-		sm_config_free(cfg);
-		return rc;
-	}
-	d->world = world_build(cfg, NULL);
-	if (!d->world) {
-		log_error("unknown time zone in %s", d->config_path);
-		return EXIT_CONFIG;
-	}
-	cfg = d->world->cfg;
+	const struct sm_config *cfg = d->world->cfg;
 	if (firer_open(&d->firer, cfg->event_log, d->store, err, sizeof(err)) <
 	    0) {
 		log_error("%s; smcald does not start", err);
@@ -755,6 +733,13 @@ run(struct daemon *d, struct sm_config *cfg)
 		log_error("timerfd: %s", strerror(errno));
 		return 1;
 	}
+	if (deliver_init(&d->deliver, &d->loop, d->store, d->world) < 0) {
+		log_error("cannot set up libcurl");
+		close(d->clock_fd);
+		d->clock_fd = -1;
+		return 1;
+	}
+	d->serving = 1;
 	uv_poll_init(&d->loop, &d->clock_poll, d->clock_fd);
 	d->clock_poll.data = d;
 	uv_poll_start(&d->clock_poll, UV_READABLE, on_clock);
@@ -766,10 +751,6 @@ run(struct daemon *d, struct sm_config *cfg)
 		uv_timer_start(&d->watchdog, on_watchdog, usec / 2000,
 			       usec / 2000);
 	start_watches(d);
-	if (deliver_init(&d->deliver, &d->loop, d->store, d->world) < 0) {
-		log_error("cannot set up libcurl");
-		return 1;
-	}
 	pruner_init(&d->prune, &d->loop, d->store, cfg->retention, next_due_ms,
 		    d);
 
@@ -782,15 +763,144 @@ run(struct daemon *d, struct sm_config *cfg)
 	tick(d); /* catch-up: late events fire, older ones are missed */
 	plan_changed(&d->plan); /* cadence alerts due now, then the timer */
 	notify_status(d, "READY=1\n");
+	return 0;
+}
+
+static void
+first_load_work(uv_work_t *req)
+{
+	struct daemon *d = req->data;
+	d->built = world_build(d->first_cfg, NULL, &d->cancel);
+	d->first_cfg = NULL; /* owned by the world, or freed */
+}
+
+static void
+first_load_done(uv_work_t *req, int status)
+{
+	struct daemon *d = req->data;
+	struct world *w = d->built;
+	d->built = NULL;
+	d->reloading = 0;
+	if (d->stopping || status != 0) {
+		world_free(w);
+		if (!d->stopping) { /* never started (only uv_cancel does) */
+			d->exit_code = 1;
+			shutdown_loop(d);
+		}
+		return;
+	}
+	if (!w) {
+		log_error("unknown time zone in %s", d->config_path);
+		d->exit_code = EXIT_CONFIG;
+		shutdown_loop(d);
+		return;
+	}
+	d->world = w;
+	/* The load's scratch memory was freed in the pool thread's malloc
+	 * arena, where the loop thread cannot reuse it: give it back. */
+	malloc_trim(0);
+	int rc = start_serving(d);
+	if (rc != 0) {
+		d->exit_code = rc;
+		shutdown_loop(d);
+		return;
+	}
+	if (d->reload_again) { /* a SIGHUP or a save during the load */
+		int notify = d->reload_notify;
+		d->reload_again = d->reload_notify = 0;
+		start_reload(d, notify);
+	}
+}
+
+static int
+run(struct daemon *d, struct sm_config *cfg)
+{
+	char err[512];
+	/* Signals first: a SIGHUP or SIGTERM that arrives while the first
+	 * load runs waits for the loop instead of killing the process, and
+	 * SIGTERM stops the load. */
+	uv_loop_init(&d->loop);
+	d->loop.data = d;
+	uv_signal_init(&d->loop, &d->sighup);
+	uv_signal_init(&d->loop, &d->sigterm);
+	uv_signal_init(&d->loop, &d->sigint);
+	d->sighup.data = d->sigterm.data = d->sigint.data = d;
+	uv_signal_start(&d->sighup, on_signal, SIGHUP);
+	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d->sigint, on_signal, SIGINT);
+	uv_signal_init(&d->loop, &d->sigusr1);
+	d->sigusr1.data = d;
+	uv_signal_start(&d->sigusr1, on_sigusr1, SIGUSR1);
+
+	/* The state's lock, the socket and the database are taken here, in
+	 * order and synchronously, so that a second daemon or an unusable
+	 * state stops the start at once; only the calendars are read on the
+	 * pool. */
+	int rc = open_state(d, cfg);
+	if (rc == 0 && cfg->socket) {
+		char *copy = strdup(cfg->socket);
+		if (copy && mkdir_p(dirname(copy), 0750) < 0)
+			log_warning("cannot create the socket's directory for "
+				    "%s: %s",
+				    cfg->socket, strerror(errno));
+		free(copy);
+	}
+	/* The socket after the state's lock and before the database: a
+	 * second daemon on the same state stopped at the lock; one on another
+	 * state but the same socket stops here, before it opens a database.
+	 * Connections wait in the backlog until the first load is done
+	 * (start_serving): `smctl status` during a slow load answers once
+	 * there is a world to describe. */
+	const struct control_host host = {
+		.world = &d->world,
+		.sched = &d->sched,
+		.store = &d->store,
+		.firer = &d->firer,
+		.deliver = &d->deliver,
+		.reloading = &d->reloading,
+		.config_path = d->config_path,
+		.data = d,
+		.reload = control_reload,
+		.plan = &d->plan,
+	};
+	if (rc == 0) {
+		int crc = control_init(&d->control, &d->loop, cfg, &host, err,
+				       sizeof(err));
+		if (crc < 0) {
+			log_error("%s", err);
+			rc = crc == CONTROL_ERR_CONFIG ? EXIT_CONFIG : 1;
+		}
+	}
+	if (rc == 0)
+		rc = open_store(d, cfg);
+	if (rc == 0) {
+		/* The calendars are read on the pool, the loop serving
+		 * signals meanwhile. */
+		d->first_cfg = cfg;
+		d->reloading = 1;
+		d->work.data = d;
+		int qrc = uv_queue_work(&d->loop, &d->work, first_load_work,
+					first_load_done);
+		if (qrc < 0) {
+			log_error("cannot start loading: %s", uv_strerror(qrc));
+			d->first_cfg = NULL;
+			rc = 1;
+		}
+	}
+	if (rc != 0) {
+		sm_config_free(cfg);
+		shutdown_loop(d); /* closes what was opened, for uv_run */
+	}
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 
-	/* Stopped: a reload in flight has finished (uv_run waits for it). */
-	close(d->clock_fd);
-	rc = uv_loop_close(&d->loop);
-	if (rc != 0)
+	/* Stopped: a load in flight has finished (uv_run waits for it). */
+	if (d->clock_fd >= 0)
+		close(d->clock_fd);
+	int lrc = uv_loop_close(&d->loop);
+	if (lrc != 0)
 		log_error("event loop closed with handles open: %s",
-			  uv_strerror(rc));
-	return 0;
+			  uv_strerror(lrc));
+	return rc ? rc : d->exit_code;
 }
 
 int
@@ -869,6 +979,7 @@ main(int argc, char **argv)
 	static struct daemon d;
 	d.config_path = path;
 	d.clock_fd = -1;
+	d.firer.log_fd = -1;
 	d.lock_fd = -1;
 	d.control.fd = -1;
 	rc = run(&d, cfg);
@@ -879,7 +990,7 @@ main(int argc, char **argv)
 	sm_store_close(d.store);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd); /* the next daemon may take the state */
-	log_set_zone(NULL); /* the zones go: log times in UTC from here */
+	log_set_zone(NULL);	  /* the zones go: log times in UTC from here */
 	sm_calendar_zones_cleanup();
 	sm_i18n_cleanup();
 	curl_global_cleanup();

@@ -44,6 +44,13 @@ textf(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Has the daemon asked the load to stop (cancel may be NULL)? */
+static int
+cancelled(const atomic_int *cancel)
+{
+	return cancel && atomic_load(cancel);
+}
+
 /* Logs a load's problems and counts them in st (when given: the first
  * errors kept); returns 1 when the version must not serve, with the first
  * error in why. */
@@ -147,7 +154,7 @@ format_time(time_t t, char *buf, size_t len)
 static int
 load_file(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 	  struct loaded_calendar *lc, char *why, size_t whylen,
-	  struct calendar_status *st)
+	  struct calendar_status *st, const atomic_int *cancel)
 {
 	char dir[4096], final[4200], tmp[4200];
 	copy_paths(cfg, cc->name, dir, final, tmp, sizeof(dir));
@@ -189,6 +196,7 @@ load_file(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 			cp = -1;
 		}
 	}
+	lc->cal.cancel = cancel;
 	if (rc == 0)
 		rc = sm_calendar_load_fd(&lc->cal, cp >= 0 ? cp : src, cc->path,
 					 &d);
@@ -231,7 +239,7 @@ load_file(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
  * reason in why) when there is none or it does not load cleanly. */
 static struct loaded_calendar *
 load_copy(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
-	  char *why, size_t whylen)
+	  char *why, size_t whylen, const atomic_int *cancel)
 {
 	char dir[4096], final[4200], tmp[4200];
 	copy_paths(cfg, cc->name, dir, final, tmp, sizeof(dir));
@@ -246,6 +254,7 @@ load_copy(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 	lc->refs = 1;
 	sm_calendar_init(&lc->cal, cc->name);
 	struct sm_diag_list d = {0};
+	lc->cal.cancel = cancel;
 	int rc = sm_calendar_load_file(&lc->cal, final, &d);
 	char err[384];
 	int bad = report(cc->name, final, &d, rc, err, sizeof(err), NULL);
@@ -264,27 +273,43 @@ load_copy(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 	return lc;
 }
 
+/* A load stopped because the daemon is stopping: lc is an empty or
+ * partial stand-in, and the world it goes into is freed, never served. */
+static struct loaded_calendar *
+stopped(struct loaded_calendar *lc, struct calendar_status *st)
+{
+	st->served = CAL_NOT_SERVED;
+	textf(st->text, sizeof(st->text), "not loaded: the daemon is stopping");
+	return lc;
+}
+
 /*
  * The version of a calendar a new world serves, and its status line:
  * the file when it loads cleanly; else the previous world's version; else
- * the last clean copy; else what loaded of the file.
+ * the last clean copy; else what loaded of the file.  Once cancel is set,
+ * an empty stand-in, quietly.
  */
 static struct loaded_calendar *
 load_calendar(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
-	      const struct world *prev, struct calendar_status *st)
+	      const struct world *prev, struct calendar_status *st,
+	      const atomic_int *cancel)
 {
 	struct loaded_calendar *lc = calloc(1, sizeof(*lc));
 	if (!lc)
 		abort();
 	lc->refs = 1;
 	sm_calendar_init(&lc->cal, cc->name);
+	if (cancelled(cancel))
+		return stopped(lc, st);
 	char why[384];
-	if (load_file(cfg, cc, lc, why, sizeof(why), st)) {
+	if (load_file(cfg, cc, lc, why, sizeof(why), st, cancel)) {
 		st->served = CAL_SERVED_FILE;
 		textf(st->text, sizeof(st->text), "%zu post%s %s",
 		      lc->cal.nposts, PLURAL(lc->cal.nposts), lc->origin);
 		return lc;
 	}
+	if (lc->cal.cancelled || cancelled(cancel))
+		return stopped(lc, st);
 	const char *how = lc->cal.unterminated ? "cut short" : "errors above";
 	struct loaded_calendar *old = find_prev(prev, cc->name);
 	if (old) {
@@ -304,7 +329,14 @@ load_calendar(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 	}
 	char nocopy[256];
 	struct loaded_calendar *copy =
-		load_copy(cfg, cc, nocopy, sizeof(nocopy));
+		load_copy(cfg, cc, nocopy, sizeof(nocopy), cancel);
+	if (cancelled(cancel)) {
+		if (copy) {
+			sm_calendar_fini(&copy->cal);
+			free(copy);
+		}
+		return stopped(lc, st);
+	}
 	if (copy) {
 		log_error("calendar %s: %s did not load cleanly (%s); serving "
 			  "%s instead: %zu post%s",
@@ -451,7 +483,7 @@ load_keys(const struct sm_webhook *wh, struct webhook_keys *k)
 
 static struct world *
 build(struct sm_config *cfg, int *cfg_refs, const struct world *prev,
-      int same_config)
+      int same_config, const atomic_int *cancel)
 {
 	const struct sm_tz *zone = sm_calendar_system_zone(cfg->timezone);
 	if (!zone)
@@ -471,7 +503,8 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev,
 	for (size_t i = 0; i < cfg->ncalendars; i++) {
 		const struct sm_calendar_conf *cc = &cfg->calendars[i];
 		struct calendar_status *st = &w->status[w->ncals];
-		struct loaded_calendar *lc = load_calendar(cfg, cc, prev, st);
+		struct loaded_calendar *lc =
+			load_calendar(cfg, cc, prev, st, cancel);
 		/* Posts naming a webhook the config lacks: their events go
 		 * to the log sink (route.c); said now, not only when they
 		 * fire.  smcald --check fails on them. */
@@ -498,7 +531,7 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev,
 	else
 		for (size_t i = 0; i < cfg->nwebhooks; i++)
 			load_keys(&cfg->webhooks[i], &w->keys[i]);
-	for (size_t i = 0; i < w->ncals; i++) {
+	for (size_t i = 0; i < w->ncals && !cancelled(cancel); i++) {
 		struct sm_diag_list d = {0};
 		sm_occur_index(&w->set, &w->cals[i]->cal, &w->opts, &d);
 		for (size_t k = 0; k < d.n; k++)
@@ -512,12 +545,13 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev,
 }
 
 struct world *
-world_build(struct sm_config *cfg, const struct world *prev)
+world_build(struct sm_config *cfg, const struct world *prev,
+	    const atomic_int *cancel)
 {
 	int *refs = calloc(1, sizeof(*refs));
 	if (!refs)
 		abort();
-	struct world *w = build(cfg, refs, prev, 0);
+	struct world *w = build(cfg, refs, prev, 0, cancel);
 	if (!w) {
 		sm_config_free(cfg);
 		free(refs);
@@ -526,11 +560,11 @@ world_build(struct sm_config *cfg, const struct world *prev)
 }
 
 struct world *
-world_rebuild(const struct world *prev)
+world_rebuild(const struct world *prev, const atomic_int *cancel)
 {
 	/* The loop thread does not touch the count while a reload runs: the
 	 * previous world is freed only after this returns. */
-	return build(prev->cfg, prev->cfg_refs, prev, 1);
+	return build(prev->cfg, prev->cfg_refs, prev, 1, cancel);
 }
 
 size_t

@@ -85,16 +85,21 @@ struct world {
  * has errors or is cut short is taken from prev when prev has one of that
  * name, else from its last clean copy, else loaded as far as it goes; each
  * case is logged at error level and recorded in the world's status.
- * Returns NULL only when the config's time zone is unknown.
+ * Returns NULL only when the config's time zone is unknown.  When *cancel
+ * becomes nonzero (the daemon is stopping; cancel may be NULL) the load
+ * stops within a line of calendar text, keeps no copy, and the world it
+ * returns is incomplete: free it, never serve it.
  */
-struct world *world_build(struct sm_config *cfg, const struct world *prev);
+struct world *world_build(struct sm_config *cfg, const struct world *prev,
+			  const atomic_int *cancel);
 
 /*
  * Builds a world with prev's config (shared), its webhook keys (not read
  * again) and its calendars read again: a calendar save while the config
- * file, or a secret file, has an error still takes effect.
+ * file, or a secret file, has an error still takes effect.  cancel as for
+ * world_build.
  */
-struct world *world_rebuild(const struct world *prev);
+struct world *world_rebuild(const struct world *prev, const atomic_int *cancel);
 
 /* The number of calendars not served from their file (status not
  * CAL_SERVED_FILE). */

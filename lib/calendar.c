@@ -238,7 +238,8 @@ struct loader {
 	size_t nspliced, spliced_cap;
 	int latin_warned;
 	unsigned derived_seq;
-	int x_wr_seen; /* this file's X-WR-TIMEZONE is recorded */
+	int chunk_skip; /* the component being collected is too large */
+	int x_wr_seen;	/* this file's X-WR-TIMEZONE is recorded */
 };
 
 static void warn(struct loader *ld, int line, const char *fmt, ...)
@@ -1001,6 +1002,29 @@ new_post(struct sm_calendar *cal)
 	return p;
 }
 
+/* More occurrences a day than a content calendar needs (hourly is the
+ * most a team posts): lint says so, the daemon caps what fires. */
+#define DENSE_PER_DAY 24
+
+static void
+warn_dense(struct loader *ld, int line, const struct sm_rrule *rule)
+{
+	static const char *const freq[] = {"",	      "SECONDLY", "MINUTELY",
+					   "HOURLY",  "DAILY",	  "WEEKLY",
+					   "MONTHLY", "YEARLY"};
+	int64_t n = sm_rrule_max_per_day(rule);
+	if (rule->freq > SM_FREQ_MINUTELY && n <= DENSE_PER_DAY)
+		return;
+	if (rule->count && rule->count <= DENSE_PER_DAY)
+		return; /* a handful in all */
+	warn(ld, line,
+	     "RRULE FREQ=%s can fire up to %lld times a day: denser than a "
+	     "content calendar needs (use HOURLY or coarser, or fewer "
+	     "BYMINUTE/BYSECOND values); the daemon fires at most series_cap "
+	     "events of a series a minute",
+	     freq[rule->freq], (long long)n);
+}
+
 static void
 convert_rules(struct loader *ld, struct sm_post *post)
 {
@@ -1035,6 +1059,7 @@ convert_rules(struct loader *ld, struct sm_post *post)
 			warn(ld, r->line,
 			     "RRULE has both COUNT and UNTIL (RFC 5545 allows "
 			     "one): the series ends at whichever comes first");
+		warn_dense(ld, r->line, &rule);
 		post->rrules[post->nrrules++] = rule;
 	}
 }
@@ -1374,7 +1399,10 @@ report_lic_errors(struct loader *ld, icalcomponent *c)
 static void
 finish_chunk(struct loader *ld)
 {
-	icalcomponent *c = icalparser_parse_string(ld->chunk.s);
+	icalcomponent *c = NULL;
+	if (ld->chunk_skip)
+		goto done; /* reported when it went over a limit */
+	c = icalparser_parse_string(ld->chunk.s);
 	if (c && icalcomponent_isa(c) == ICAL_XROOT_COMPONENT) {
 		/* Several components in one string come back under a root. */
 		icalcomponent *inner = icalcomponent_get_first_component(
@@ -1405,6 +1433,8 @@ finish_chunk(struct loader *ld)
 		}
 		icalcomponent_free(c);
 	}
+done:
+	ld->chunk_skip = 0;
 	ld->chunk.len = 0;
 	if (ld->chunk.s)
 		ld->chunk.s[0] = '\0';
@@ -1419,9 +1449,36 @@ finish_chunk(struct loader *ld)
  * Structure walker.
  */
 
+/* Pieces of a long line handed to libical: it reads lines in small
+ * pieces and rescans what it has for each, so an unfolded megabyte costs
+ * it seconds; folded, it is linear. */
+#define FOLD_AT 960
+
 static void
 chunk_add_line(struct loader *ld, const char *s, size_t len)
 {
+	if (ld->chunk_skip)
+		return;
+	if (ld->chunk.len + len > SM_CALENDAR_MAX_COMPONENT) {
+		error_at(ld, ld->chunk_line,
+			 "BEGIN:%s: the component is over %d MiB: skipped "
+			 "(a post's text and attachments fit in far less)",
+			 ld->stack[ld->collecting],
+			 SM_CALENDAR_MAX_COMPONENT >> 20);
+		ld->chunk_skip = 1;
+		return;
+	}
+	while (len > FOLD_AT) {
+		/* Never between the bytes of one UTF-8 character. */
+		size_t cut = FOLD_AT;
+		while (cut > FOLD_AT - 4 &&
+		       ((unsigned char)s[cut] & 0xC0) == 0x80)
+			cut--;
+		sb_add(&ld->chunk, s, cut);
+		sb_add(&ld->chunk, "\r\n ", 3);
+		s += cut;
+		len -= cut;
+	}
 	sb_add(&ld->chunk, s, len);
 	sb_add(&ld->chunk, "\r\n", 2);
 }
@@ -1743,9 +1800,56 @@ looks_like_content_line(const char *s, size_t len)
 struct unfolder {
 	struct strbuf pending; /* the previous logical line */
 	int pending_line;
-	struct strbuf cur; /* the logical line being unfolded */
+	size_t pending_total; /* its length; only the first bytes are kept
+				 when it is over the limit */
+	struct strbuf cur;    /* the logical line being unfolded */
 	int cur_line;
+	size_t cur_total;
 };
+
+/* Bytes kept beyond the value limit for the name and parameters. */
+#define LINE_HEAD_MAX 4096
+
+/* Appends to a logical line, keeping at most a little more than the value
+ * limit: an endless line costs no memory. */
+static void
+line_add(struct strbuf *b, size_t *total, const char *s, size_t n)
+{
+	*total += n;
+	size_t keep = SM_CALENDAR_MAX_PROPERTY + LINE_HEAD_MAX;
+	if (b->len < keep)
+		sb_add(b, s, n < keep - b->len ? n : keep - b->len);
+}
+
+/* Hands a complete logical line on, unless it is over the limit: then its
+ * component is skipped. */
+static void
+line_done(struct loader *ld, const char *s, size_t len, size_t total, int line)
+{
+	size_t vlen;
+	const char *v = line_value(s, len, &vlen);
+	size_t value = total - (v ? (size_t)(v - s) : 0);
+	if (value <= SM_CALENDAR_MAX_PROPERTY && total == len) {
+		handle_line(ld, s, len, line);
+		return;
+	}
+	char name[24];
+	if (line_name(s, len, name, sizeof(name)) == 0)
+		snprintf(name, sizeof(name), "a line");
+	if (ld->collecting >= 0) {
+		error_at(ld, line,
+			 "%s is %zu bytes long, over the limit of %d MiB for "
+			 "one property: the %s at line %d is skipped",
+			 name, value, SM_CALENDAR_MAX_PROPERTY >> 20,
+			 ld->stack[ld->collecting], ld->chunk_line);
+		ld->chunk_skip = 1;
+	} else {
+		warn(ld, line,
+		     "%s is %zu bytes long, over the limit of %d MiB for "
+		     "one property: ignored",
+		     name, value, SM_CALENDAR_MAX_PROPERTY >> 20);
+	}
+}
 
 static void
 unfolder_complete(struct loader *ld, struct unfolder *u)
@@ -1758,24 +1862,29 @@ unfolder_complete(struct loader *ld, struct unfolder *u)
 		     "line does not start with a property name: joined to "
 		     "the line before (a folded line missing its leading "
 		     "space?)");
-		sb_add(&u->pending, u->cur.s, u->cur.len);
+		line_add(&u->pending, &u->pending_total, u->cur.s, u->cur.len);
+		u->pending_total += u->cur_total - u->cur.len;
 	} else {
 		if (u->pending.len)
-			handle_line(ld, u->pending.s, u->pending.len,
-				    u->pending_line);
+			line_done(ld, u->pending.s, u->pending.len,
+				  u->pending_total, u->pending_line);
 		u->pending.len = 0;
-		sb_add(&u->pending, u->cur.s, u->cur.len);
+		u->pending_total = 0;
+		line_add(&u->pending, &u->pending_total, u->cur.s, u->cur.len);
+		u->pending_total = u->cur_total;
 		u->pending_line = u->cur_line;
 		/* BEGIN and END change the structure at once. */
 		if (u->pending.len > 3 &&
 		    (strncasecmp(u->pending.s, "BEGIN:", 6) == 0 ||
 		     strncasecmp(u->pending.s, "END:", 4) == 0)) {
-			handle_line(ld, u->pending.s, u->pending.len,
-				    u->pending_line);
+			line_done(ld, u->pending.s, u->pending.len,
+				  u->pending_total, u->pending_line);
 			u->pending.len = 0;
+			u->pending_total = 0;
 		}
 	}
 	u->cur.len = 0;
+	u->cur_total = 0;
 }
 
 /* A load in progress: the loader plus the line walker's state, so that a
@@ -1873,6 +1982,13 @@ reader_feed(struct reader *r, const char *data, size_t len, int final)
 		}
 	}
 	while (p < end) {
+		if (ld->cal->cancel &&
+		    atomic_load_explicit(ld->cal->cancel,
+					 memory_order_relaxed)) {
+			/* Stop here: the rest is taken as read. */
+			ld->cal->cancelled = 1;
+			return len;
+		}
 		const char *eol = p;
 		while (eol < end && *eol != '\n' && *eol != '\r')
 			eol++;
@@ -1892,14 +2008,15 @@ reader_feed(struct reader *r, const char *data, size_t len, int final)
 			unfolder_complete(ld, &r->u);
 		} else if (p[0] == ' ' || p[0] == '\t') {
 			if (r->u.cur.len)
-				sb_add(&r->u.cur, p + 1, n - 1);
+				line_add(&r->u.cur, &r->u.cur_total, p + 1,
+					 n - 1);
 			else
 				warn(ld, r->lineno,
 				     "continuation line with nothing to "
 				     "continue: ignored");
 		} else {
 			unfolder_complete(ld, &r->u);
-			sb_add(&r->u.cur, p, n);
+			line_add(&r->u.cur, &r->u.cur_total, p, n);
 			r->u.cur_line = r->lineno;
 			r->saw_content = 1;
 		}
@@ -1912,10 +2029,18 @@ static void
 reader_finish(struct reader *r)
 {
 	struct loader *ld = &r->ld;
+	if (ld->cal->cancelled) {
+		/* Stopped in the middle: what was being read is dropped
+		 * without a word (the caller discards the load anyway). */
+		r->u.cur.len = r->u.pending.len = 0;
+		ld->chunk_skip = 1;
+		ld->depth = 0;
+		ld->collecting = -1;
+	}
 	unfolder_complete(ld, &r->u);
 	if (r->u.pending.len)
-		handle_line(ld, r->u.pending.s, r->u.pending.len,
-			    r->u.pending_line);
+		line_done(ld, r->u.pending.s, r->u.pending.len,
+			  r->u.pending_total, r->u.pending_line);
 	free(r->u.pending.s);
 	free(r->u.cur.s);
 	/*
@@ -1936,7 +2061,11 @@ reader_finish(struct reader *r)
 		ld->cal->unterminated++;
 		close_to(ld, 0);
 	}
-	if (r->rejected)
+	if (ld->cal->cancelled)
+		error_at(ld, r->lineno,
+			 "load cancelled (the daemon is "
+			 "stopping): the rest is not read");
+	else if (r->rejected)
 		; /* reported by check_start */
 	else if (!r->saw_content)
 		error_at(ld, 0,
@@ -2026,6 +2155,8 @@ sm_calendar_load_fd(struct sm_calendar *cal, int fd, const char *label,
 		size_t used = reader_feed(&r, b.s, b.len, 0);
 		memmove(b.s, b.s + used, b.len - used);
 		b.len -= used;
+		if (cal->cancelled)
+			break;
 	}
 	if (err)
 		sm_diag_add(diags, SM_ERROR, path, 0, "cannot read: %s",

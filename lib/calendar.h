@@ -20,10 +20,20 @@
  * Messy input is loaded as far as it goes: every problem is reported in the
  * caller's diagnostics with file and line, and nothing aborts the load but an
  * unreadable file.  Text that is not UTF-8 is read as Windows-1252.
+ *
+ * Loading is linear in the file's size whatever it holds.  A property whose
+ * value (unfolded) is longer than SM_CALENDAR_MAX_PROPERTY, or a
+ * component longer than SM_CALENDAR_MAX_COMPONENT, is an error naming its
+ * line, and its component is skipped: never held whole in memory, never
+ * given to libical.  Long lines are handed to libical folded (libical
+ * rescans an unfolded line for each piece it reads: quadratic).  A load can
+ * be cancelled from another thread (cal->cancel): it stops within a line
+ * and reports it.
  */
 #ifndef SM_CALENDAR_H
 #define SM_CALENDAR_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "arena.h"
@@ -126,7 +136,14 @@ struct sm_calendar {
 	struct sm_x_wr_timezone *x_wr_timezones;
 	int unterminated; /* components still open at the end of a file: the
 			     file may be cut short (a save in progress) */
+	const atomic_int *cancel; /* set by the caller, may be NULL: nonzero
+				     stops a load in progress */
+	int cancelled;		  /* a load stopped because of it */
 };
+
+/* The longest property value (unfolded) and component read. */
+#define SM_CALENDAR_MAX_PROPERTY (1 << 20)
+#define SM_CALENDAR_MAX_COMPONENT (8 << 20)
 
 /* Starts an empty calendar with a name (copied). */
 void sm_calendar_init(struct sm_calendar *cal, const char *name);

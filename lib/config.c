@@ -1050,6 +1050,11 @@ static const struct key_spec daemon_keys[] = {
 	 .names = log_level_names},
 	{.name = "watchdog", .kind = K_BOOL, .off = CFG(watchdog)},
 	{.name = "fire_drafts", .kind = K_BOOL, .off = CFG(fire_drafts)},
+	{.name = "series_cap",
+	 .kind = K_INT,
+	 .off = CFG(series_cap),
+	 .min = 1,
+	 .max = 1000000},
 	{.name = "retention", .kind = K_DURATION, .off = CFG(retention)},
 };
 
@@ -2385,6 +2390,7 @@ sm_config_defaults(void)
 	cfg->log_level = SM_LOG_INFO;
 	cfg->watchdog = 1;
 	cfg->fire_drafts = 0;
+	cfg->series_cap = 60;
 	cfg->retention = 30 * 86400;
 	durations_copy(&cfg->lead, default_lead, NKEYS(default_lead));
 	cfg->overdue = 2 * 3600;

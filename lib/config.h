@@ -236,6 +236,7 @@ struct sm_config {
 	enum sm_log_level log_level;
 	int watchdog;	 /* ping systemd's watchdog when the unit asks */
 	int fire_drafts; /* post.due for drafts too */
+	int series_cap;	 /* events one series may fire per minute */
 
 	/* Delivered outbox rows are deleted this long (seconds) after. */
 	int64_t retention;

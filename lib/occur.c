@@ -140,7 +140,7 @@ struct stream {
 	enum domain dom;
 	struct resolve_ctx rc;
 	int nrules;
-	struct sm_rrule_iter rules[MAX_RULES];
+	struct sm_rrule_iter *rules; /* nrules of them; owned */
 	int has_peek[MAX_RULES];
 	sm_time peek[MAX_RULES]; /* key */
 	sm_time *rdate_keys;	 /* sorted; owned */
@@ -153,7 +153,24 @@ struct stream {
 	sm_time dtstart_key;
 	sm_time recent[8]; /* the last keys emitted, for duplicates */
 	int nrecent;
+	/* Capacities of the owned arrays above, kept by stream_init for a
+	 * stream set up again (an iterator reset). */
+	int rules_cap, rdates_cap, exdates_cap;
 };
+
+/* Makes *p hold n elements of size sz at least (keeping its capacity). */
+static void
+reserve(void *p, int *cap, int n, size_t sz)
+{
+	void **pp = p;
+	if (n <= *cap)
+		return;
+	void *q = realloc(*pp, (size_t)n * sz);
+	if (!q)
+		abort();
+	*pp = q;
+	*cap = n;
+}
 
 static int
 cmp_time(const void *a, const void *b)
@@ -190,22 +207,34 @@ static void
 stream_init(struct stream *st, const struct sm_post *m,
 	    const struct sm_occur_opts *o)
 {
+	/* The arrays of a stream set up before are used again. */
+	struct sm_rrule_iter *rules = st->rules;
+	sm_time *rk = st->rdate_keys, *xk = st->exdate_keys;
+	int64_t *xd = st->exdate_days;
+	int rc = st->rules_cap, rdc = st->rdates_cap, xc = st->exdates_cap;
 	memset(st, 0, sizeof(*st));
+	st->rules = rules;
+	st->rdate_keys = rk;
+	st->exdate_keys = xk;
+	st->exdate_days = xd;
+	st->rules_cap = rc;
+	st->rdates_cap = rdc;
+	st->exdates_cap = xc;
 	st->m = m;
 	st->dom = domain_of(m);
 	st->rc.master = m;
 	st->rc.o = o;
 	int all_day = m->start.kind == SM_DT_DATE;
 	st->nrules = m->nrrules < MAX_RULES ? m->nrrules : MAX_RULES;
+	reserve(&st->rules, &st->rules_cap, st->nrules, sizeof(*st->rules));
 	for (int i = 0; i < st->nrules; i++) {
 		sm_rrule_iter_init(&st->rules[i], &m->rrules[i], m->start.civil,
 				   all_day, resolve_civil, &st->rc);
 		rule_advance(st, i);
 	}
 	if (m->nrdates) {
-		st->rdate_keys = malloc((size_t)m->nrdates * sizeof(sm_time));
-		if (!st->rdate_keys)
-			abort();
+		reserve(&st->rdate_keys, &st->rdates_cap, m->nrdates,
+			sizeof(sm_time));
 		for (int i = 0; i < m->nrdates; i++)
 			st->rdate_keys[i] = key_of(&m->rdates[i], st->dom, o);
 		qsort(st->rdate_keys, (size_t)m->nrdates, sizeof(sm_time),
@@ -213,10 +242,10 @@ stream_init(struct stream *st, const struct sm_post *m,
 		st->nrdates = m->nrdates;
 	}
 	if (m->nexdates) {
-		st->exdate_keys = malloc((size_t)m->nexdates * sizeof(sm_time));
-		st->exdate_days = malloc((size_t)m->nexdates * sizeof(int64_t));
-		if (!st->exdate_keys || !st->exdate_days)
-			abort();
+		int xc2 = st->exdates_cap;
+		reserve(&st->exdate_keys, &st->exdates_cap, m->nexdates,
+			sizeof(sm_time));
+		reserve(&st->exdate_days, &xc2, m->nexdates, sizeof(int64_t));
 		for (int i = 0; i < m->nexdates; i++) {
 			const struct sm_dt *x = &m->exdates[i];
 			if (x->kind == SM_DT_DATE && st->dom != DOM_DATE)
@@ -242,6 +271,7 @@ stream_init(struct stream *st, const struct sm_post *m,
 static void
 stream_fini(struct stream *st)
 {
+	free(st->rules);
 	free(st->rdate_keys);
 	free(st->exdate_keys);
 	free(st->exdate_days);
@@ -323,10 +353,12 @@ stream_next(struct stream *st, sm_time *key)
 	}
 }
 
-/* Moves the stream so that it yields keys at or after key (roughly: a
- * margin of two days is kept for zone shifts; the caller filters). */
+/* Moves the stream so that it yields keys at or after key: rules restart
+ * `margin` seconds of local time before key's local time (a zone's offsets
+ * can put an instance whose local time is earlier at a later instant) and
+ * step to key from there. */
 static void
-stream_skip(struct stream *st, sm_time key)
+stream_skip(struct stream *st, sm_time key, sm_time margin)
 {
 	sm_time civil = key;
 	if (st->dom == DOM_INSTANT) {
@@ -334,7 +366,7 @@ stream_skip(struct stream *st, sm_time key)
 		if (s->kind == SM_DT_ZONED && s->zone && s->zone->tz)
 			civil = sm_tz_to_local(s->zone->tz, key);
 	}
-	civil -= 2 * SM_DAY;
+	civil -= margin;
 	for (int i = 0; i < st->nrules; i++) {
 		if (st->has_peek[i] && st->peek[i] >= key)
 			continue;
@@ -477,14 +509,31 @@ standalone_occurrence(const struct sm_series *s, const struct sm_post *p,
 	out->cancelled = p->status == SM_POST_CANCELLED;
 }
 
-/* Is key an instance of the master's recurrence set? */
+/* The local time margin stream_skip needs at key: the spread of the
+ * master's zone's offsets around it (0 for UTC and civil-time series). */
+static sm_time
+skip_margin(const struct stream *st, sm_time key)
+{
+	const struct sm_dt *s = &st->m->start;
+	if (st->dom != DOM_INSTANT || s->kind != SM_DT_ZONED)
+		return 0;
+	sm_time g =
+		sm_tz_spread(s->zone->tz, key - 5 * SM_DAY, key + 7 * SM_DAY);
+	return g < 2 * SM_DAY
+		       ? g
+		       : sm_tz_spread(s->zone->tz, SM_TIME_MIN, SM_TIME_MAX);
+}
+
+/* Is key an instance of the master's recurrence set?  (Once per override
+ * at index time: positioned by the tight margin, so a SECONDLY series'
+ * overrides do not walk two days of seconds each.) */
 static int
 master_has(const struct sm_series *s, sm_time key,
 	   const struct sm_occur_opts *o)
 {
-	struct stream st;
+	struct stream st = {0};
 	stream_init(&st, s->master, o);
-	stream_skip(&st, key);
+	stream_skip(&st, key, skip_margin(&st, key));
 	sm_time k;
 	int found = 0;
 	while (stream_next(&st, &k) && k <= key)
@@ -510,7 +559,7 @@ sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
 		}
 		return rc;
 	}
-	struct stream st;
+	struct stream st = {0};
 	stream_init(&st, s->master, o);
 	/* Unshifted starts of instances that can land in the window. */
 	sm_time lo = from - s->max_shift, hi = to + s->max_shift;
@@ -519,7 +568,7 @@ sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
 		skip_key = floating_local(o, lo) - SM_DAY;
 	if (st.dom == DOM_DATE)
 		skip_key = sm_civil_day_of(skip_key) * SM_DAY - SM_DAY;
-	stream_skip(&st, skip_key);
+	stream_skip(&st, skip_key, 2 * SM_DAY);
 	sm_time key;
 	while (rc == 0 && stream_next(&st, &key)) {
 		sm_time base = key_start(st.dom, key, o);
@@ -547,54 +596,377 @@ sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
 	return rc;
 }
 
-struct first_ctx {
-	int found;
-	struct sm_occurrence best;
+/* ---------------------------------------------------------------------
+ * Iterators.
+ */
+
+/* Offsets near an instant are looked at over this window (the local times
+ * that resolve near it lie within a day or two of it). */
+#define NEAR_BEFORE (5 * SM_DAY)
+#define NEAR_AFTER (7 * SM_DAY)
+/* Keys equal at one start that are remembered to drop duplicates. */
+#define SAME_START_KEYS 8
+
+struct cand {
+	struct sm_occurrence occ;
+	sm_time key;
+	uint64_t seq; /* order of reading: ties keep it */
 };
 
-static int
-keep_first(void *ctx, const struct sm_occurrence *occ)
+struct sm_occur_iter {
+	const struct sm_series *s;
+	struct sm_occur_opts o;
+	sm_time t; /* earlier starts are dropped */
+	int part;
+	enum domain dom;
+	struct stream st;
+	int streaming;		  /* st may still yield keys */
+	sm_time key_lo, key_hi;	  /* the part's keys: [key_lo, key_hi) */
+	sm_time shift;		  /* the part's THISANDFUTURE shift */
+	const struct sm_tz *zone; /* whose offsets may reorder starts */
+	int pulled;
+	sm_time last_key; /* the key read last */
+	int64_t spread_day;
+	sm_time spread; /* the zone's spread around spread_day */
+	struct cand *heap;
+	size_t nheap, capheap;
+	uint64_t seq;
+	int with_overrides;
+	int ov_pos; /* next in s->override_order */
+	sm_time same_start;
+	sm_time same_keys[SAME_START_KEYS];
+	int nsame;
+	int has_peek;
+	struct sm_occurrence peek;
+	uint64_t work;
+};
+
+sm_time
+sm_occur_length(const struct sm_post *p, const struct sm_occur_opts *o)
 {
-	struct first_ctx *fc = ctx;
-	if (!fc->found || occ->start < fc->best.start) {
-		fc->best = *occ;
-		fc->found = 1;
+	return post_length(p, o);
+}
+
+const struct sm_post *
+sm_occur_part_post(const struct sm_series *s, int part)
+{
+	if (part <= 0 || part > s->nfutures)
+		return s->master;
+	return s->futures[part - 1];
+}
+
+int
+sm_occur_part_cancelled(const struct sm_series *s, int part)
+{
+	const struct sm_post *p = sm_occur_part_post(s, part);
+	return (p && p->status == SM_POST_CANCELLED) ||
+	       (s->master && s->master->status == SM_POST_CANCELLED);
+}
+
+/* The spread of the iterator's zone's offsets around instant b (per day,
+ * cached); a spread of days (hostile zone data) falls back to the zone's
+ * whole range, which bounds any reordering. */
+static sm_time
+spread_near(struct sm_occur_iter *it, sm_time b)
+{
+	if (!it->zone)
+		return 0;
+	int64_t day = sm_civil_day_of(b);
+	if (day != it->spread_day) {
+		sm_time d0 = day * SM_DAY;
+		it->spread = sm_tz_spread(it->zone, d0 - NEAR_BEFORE,
+					  d0 + NEAR_AFTER);
+		if (it->spread >= 2 * SM_DAY)
+			it->spread = sm_tz_spread(it->zone, SM_TIME_MIN,
+						  SM_TIME_MAX);
+		it->spread_day = day;
 	}
+	return it->spread;
+}
+
+static int
+cand_less(const struct cand *a, const struct cand *b)
+{
+	if (a->occ.start != b->occ.start)
+		return a->occ.start < b->occ.start;
+	return a->seq < b->seq;
+}
+
+static void
+heap_push(struct sm_occur_iter *it, const struct cand *c)
+{
+	if (it->nheap == it->capheap) {
+		it->capheap = it->capheap ? it->capheap * 2 : 4;
+		it->heap = realloc(it->heap, it->capheap * sizeof(*it->heap));
+		if (!it->heap)
+			abort();
+	}
+	size_t i = it->nheap++;
+	while (i > 0 && cand_less(c, &it->heap[(i - 1) / 2])) {
+		it->heap[i] = it->heap[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	it->heap[i] = *c;
+}
+
+static void
+heap_pop(struct sm_occur_iter *it)
+{
+	struct cand last = it->heap[--it->nheap];
+	size_t i = 0, n = it->nheap;
+	for (;;) {
+		size_t l = 2 * i + 1, m = l;
+		if (l >= n)
+			break;
+		if (l + 1 < n && cand_less(&it->heap[l + 1], &it->heap[l]))
+			m = l + 1;
+		if (!cand_less(&it->heap[m], &last))
+			break;
+		it->heap[i] = it->heap[m];
+		i = m;
+	}
+	if (n > 0)
+		it->heap[i] = last;
+}
+
+/* Reads one key of the instance stream; a key of the part that no override
+ * replaces becomes a candidate. */
+static void
+iter_pull(struct sm_occur_iter *it)
+{
+	sm_time key;
+	if (!stream_next(&it->st, &key)) {
+		it->streaming = 0;
+		return;
+	}
+	it->work++;
+	it->pulled = 1;
+	it->last_key = key;
+	if (key >= it->key_hi) {
+		/* Keys come in order but for zone shifts (instants only):
+		 * this far past the part's end, none of its keys is left. */
+		sm_time slack =
+			it->dom == DOM_INSTANT ? spread_near(it, key) : 0;
+		if (key - slack >= it->key_hi)
+			it->streaming = 0;
+		return;
+	}
+	if (key < it->key_lo)
+		return;
+	const struct sm_series *s = it->s;
+	if (find_key(s->override_keys, s->noverrides, key) >= 0)
+		return; /* the override comes from the sorted list */
+	struct cand c;
+	make_occurrence(s, it->dom, key, &it->o, &c.occ);
+	if (c.occ.start < it->t)
+		return;
+	c.key = key;
+	c.seq = it->seq++;
+	heap_push(it, &c);
+}
+
+/* No instance still to be read starts before this. */
+static sm_time
+iter_floor(struct sm_occur_iter *it)
+{
+	if (!it->pulled)
+		return SM_TIME_MIN;
+	sm_time base = key_start(it->dom, it->last_key, &it->o);
+	sm_time lb = base - spread_near(it, base);
+	return it->part == SM_OCCUR_ALL ? lb - it->s->max_shift
+					: lb + it->shift;
+}
+
+/* The earliest instance candidate once it is known to be the earliest. */
+static const struct cand *
+stream_top(struct sm_occur_iter *it)
+{
+	while (it->streaming &&
+	       (it->nheap == 0 || it->heap[0].occ.start > iter_floor(it)))
+		iter_pull(it);
+	return it->nheap ? &it->heap[0] : NULL;
+}
+
+/* Has this key already been yielded at this start?  (Two local times can
+ * resolve to one instant around a DST gap.) */
+static int
+seen_at_start(struct sm_occur_iter *it, sm_time start, sm_time key)
+{
+	if (start != it->same_start) {
+		it->same_start = start;
+		it->nsame = 0;
+	}
+	for (int i = 0; i < it->nsame; i++)
+		if (it->same_keys[i] == key)
+			return 1;
+	if (it->nsame < SAME_START_KEYS)
+		it->same_keys[it->nsame++] = key;
 	return 0;
 }
 
-/* A series without any RRULE has a handful of instances (DTSTART, RDATEs,
- * overrides): one window finds the next at once.  A rule, even a bounded
- * one (MINUTELY until 2099), is searched with widening windows so a scan
- * never walks all its remaining instances. */
 static int
-is_small(const struct sm_series *s)
+first_at_or_after(const sm_time *v, int n, sm_time t)
 {
-	return !s->master || s->master->nrrules == 0;
+	int lo = 0, hi = n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (v[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Sets an iterator up (again: the arrays of its stream and its heap are
+ * kept, so a reset allocates nothing). */
+static void
+iter_setup(struct sm_occur_iter *it, const struct sm_series *s,
+	   const struct sm_occur_opts *o, sm_time t, int part)
+{
+	struct stream st = it->st;
+	struct cand *heap = it->heap;
+	size_t capheap = it->capheap;
+	memset(it, 0, sizeof(*it));
+	it->st = st;
+	it->heap = heap;
+	it->capheap = capheap;
+	it->s = s;
+	it->o = *o;
+	it->t = t;
+	it->part = part;
+	it->key_lo = SM_TIME_MIN;
+	it->key_hi = SM_TIME_MAX;
+	it->same_start = SM_TIME_MIN;
+	it->spread_day = INT64_MIN;
+	it->with_overrides = part == SM_OCCUR_ALL || part == SM_OCCUR_OVERRIDES;
+	if (it->with_overrides)
+		it->ov_pos =
+			first_at_or_after(s->override_starts, s->noverrides, t);
+	if (!s->master || part == SM_OCCUR_OVERRIDES || part > s->nfutures)
+		return;
+	const struct sm_post *m = s->master;
+	it->dom = domain_of(m);
+	it->zone = it->dom == DOM_INSTANT
+			   ? (m->start.kind == SM_DT_ZONED ? m->start.zone->tz
+							   : NULL)
+			   : o->zone;
+	if (part > 0) {
+		it->key_lo = s->future_keys[part - 1];
+		it->shift = future_shift(s, part - 1, o);
+	}
+	if (part >= 0 && part < s->nfutures)
+		it->key_hi = s->future_keys[part];
+	stream_init(&it->st, m, &it->o);
+	it->streaming = 1;
+	/* Keys of instances that can start at or after t. */
+	sm_time lo = part == SM_OCCUR_ALL ? t - s->max_shift : t - it->shift;
+	sm_time key = lo, margin = 0;
+	switch (it->dom) {
+	case DOM_INSTANT:
+		margin = spread_near(it, lo);
+		break;
+	case DOM_FLOATING:
+		key = floating_local(o, lo) - spread_near(it, lo);
+		break;
+	case DOM_DATE:
+		key = sm_civil_day_of(floating_local(o, lo) - SM_DAY) * SM_DAY -
+		      SM_DAY;
+		break;
+	}
+	if (key < it->key_lo)
+		key = it->key_lo;
+	stream_skip(&it->st, key, margin);
+}
+
+struct sm_occur_iter *
+sm_occur_iter_new(const struct sm_series *s, const struct sm_occur_opts *o,
+		  sm_time t, int part)
+{
+	struct sm_occur_iter *it = calloc(1, sizeof(*it));
+	if (!it)
+		abort();
+	iter_setup(it, s, o, t, part);
+	return it;
+}
+
+void
+sm_occur_iter_reset(struct sm_occur_iter *it, const struct sm_series *s,
+		    const struct sm_occur_opts *o, sm_time t, int part)
+{
+	iter_setup(it, s, o, t, part);
+}
+
+void
+sm_occur_iter_free(struct sm_occur_iter *it)
+{
+	if (!it)
+		return;
+	stream_fini(&it->st);
+	free(it->heap);
+	free(it);
+}
+
+int
+sm_occur_iter_next(struct sm_occur_iter *it, struct sm_occurrence *out)
+{
+	if (it->has_peek) {
+		*out = it->peek;
+		it->has_peek = 0;
+		return 1;
+	}
+	const struct sm_series *s = it->s;
+	for (;;) {
+		const struct cand *c = stream_top(it);
+		int ov = it->with_overrides && it->ov_pos < s->noverrides;
+		if (!c && !ov)
+			return 0;
+		if (c &&
+		    (!ov || c->occ.start <= s->override_starts[it->ov_pos])) {
+			struct cand x = *c;
+			heap_pop(it);
+			if (seen_at_start(it, x.occ.start, x.key))
+				continue;
+			*out = x.occ;
+			return 1;
+		}
+		int i = s->override_order[it->ov_pos++];
+		it->work++;
+		if (s->master)
+			make_occurrence(s, domain_of(s->master),
+					s->override_keys[i], &it->o, out);
+		else
+			standalone_occurrence(s, s->overrides[i], &it->o, out);
+		return 1;
+	}
+}
+
+int
+sm_occur_iter_peek(struct sm_occur_iter *it, struct sm_occurrence *out)
+{
+	if (!it->has_peek) {
+		if (!sm_occur_iter_next(it, &it->peek))
+			return 0;
+		it->has_peek = 1;
+	}
+	*out = it->peek;
+	return 1;
+}
+
+uint64_t
+sm_occur_iter_work(const struct sm_occur_iter *it)
+{
+	return it->work;
 }
 
 int
 sm_occur_next(const struct sm_series *s, const struct sm_occur_opts *o,
 	      sm_time t, struct sm_occurrence *out)
 {
-	/* Widen the window until something turns up; a series that yields
-	 * nothing for 400 years has ended (rrule.c stops it too). */
-	sm_time span = 7 * SM_DAY;
-	sm_time from = t;
-	const sm_time last = sm_civil_days(10000, 1, 1) * SM_DAY;
-	if (is_small(s))
-		span = last - from;
-	while (from < last) {
-		struct first_ctx fc = {0};
-		sm_occur_window(s, o, from, from + span, keep_first, &fc);
-		if (fc.found) {
-			*out = fc.best;
-			return 1;
-		}
-		from += span;
-		span *= 4;
-	}
-	return 0;
+	struct sm_occur_iter *it = sm_occur_iter_new(s, o, t, SM_OCCUR_ALL);
+	int found = sm_occur_iter_next(it, out);
+	sm_occur_iter_free(it);
+	return found;
 }
 
 int
@@ -702,6 +1074,45 @@ warn_not_instance(struct sm_diag_list *diags, const struct sm_post *p,
 		    sm_occur_format_rid(&tmp, buf, sizeof(buf)), p->uid);
 }
 
+struct start_ix {
+	sm_time start;
+	int ix;
+};
+
+static int
+cmp_start_ix(const void *a, const void *b)
+{
+	const struct start_ix *x = a, *y = b;
+	if (x->start != y->start)
+		return (x->start > y->start) - (x->start < y->start);
+	return (x->ix > y->ix) - (x->ix < y->ix);
+}
+
+/* Orders the overrides by their actual start (equal starts in key order),
+ * for iterators. */
+static void
+sort_override_starts(struct sm_series *s, const struct sm_occur_opts *o)
+{
+	int n = s->noverrides;
+	if (n == 0)
+		return;
+	struct start_ix *v = malloc((size_t)n * sizeof(*v));
+	s->override_starts = malloc((size_t)n * sizeof(sm_time));
+	s->override_order = malloc((size_t)n * sizeof(int));
+	if (!v || !s->override_starts || !s->override_order)
+		abort();
+	for (int i = 0; i < n; i++) {
+		v[i].start = dt_instant(&s->overrides[i]->start, o);
+		v[i].ix = i;
+	}
+	qsort(v, (size_t)n, sizeof(*v), cmp_start_ix);
+	for (int i = 0; i < n; i++) {
+		s->override_starts[i] = v[i].start;
+		s->override_order[i] = v[i].ix;
+	}
+	free(v);
+}
+
 /*
  * Installs a series' overrides: one per identity (the higher SEQUENCE, else
  * the later one), and, when there is a master, only those that name one of
@@ -754,6 +1165,7 @@ attach_overrides(struct sm_series *s, struct keyed *ov, int n,
 				s->max_shift = sh;
 		}
 	}
+	sort_override_starts(s, o);
 }
 
 int
@@ -871,6 +1283,8 @@ sm_occur_set_free(struct sm_series_set *set)
 		free(set->series[i].override_keys);
 		free(set->series[i].futures);
 		free(set->series[i].future_keys);
+		free(set->series[i].override_starts);
+		free(set->series[i].override_order);
 	}
 	free(set->series);
 	memset(set, 0, sizeof(*set));

@@ -18,7 +18,23 @@
  * - A date-time RECURRENCE-ID on an all-day series matches by local date.
  * - Floating and all-day values are read in the caller's zone.
  *
- * Nothing here allocates per occurrence; iteration state lives on the stack.
+ * Two ways to walk a series.  sm_occur_window calls back for every
+ * occurrence in a window (smctl expand).  An iterator (sm_occur_iter_new)
+ * is a persistent, lazy stream of occurrences in order of actual start,
+ * from any instant on: it merges the instance stream (RRULEs, RDATEs,
+ * DTSTART, minus EXDATEs, each instance given its override or
+ * THISANDFUTURE shift) with the overrides, which are kept sorted by their
+ * own start.  A zone's offsets can put an instance whose local time is
+ * earlier at a later instant (a time in a DST gap), and a THISANDFUTURE
+ * shift can move instances past each other, so instances wait in a small
+ * heap until no instance still to come can start earlier: by the spread of
+ * the zone's offsets near there (0 away from transitions) and the largest
+ * shift.  Cost per occurrence is O(1) amortised (plus O(log) for the
+ * override and heap look-ups) whatever the rule's frequency; the scheduler
+ * keeps iterators alive across wake-ups.  sm_occur_next is one step of a
+ * fresh iterator.
+ *
+ * Nothing here allocates per occurrence.
  */
 #ifndef SM_OCCUR_H
 #define SM_OCCUR_H
@@ -33,8 +49,10 @@ struct sm_series {
 	const struct sm_post **futures; /* THISANDFUTURE, by key */
 	sm_time *future_keys;
 	int nfutures;
-	sm_time max_shift;    /* largest |shift| of a THISANDFUTURE */
-	const char *calendar; /* the calendar's name */
+	sm_time max_shift;	  /* largest |shift| of a THISANDFUTURE */
+	const char *calendar;	  /* the calendar's name */
+	sm_time *override_starts; /* the overrides' actual starts, ascending */
+	int *override_order;	  /* index in overrides of each of those */
 };
 
 struct sm_series_set {
@@ -89,6 +107,60 @@ int sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
  */
 int sm_occur_next(const struct sm_series *s, const struct sm_occur_opts *o,
 		  sm_time t, struct sm_occurrence *out);
+
+/*
+ * Iterators.  A part of a series is what an iterator can be restricted to:
+ * SM_OCCUR_ALL (every occurrence), SM_OCCUR_OVERRIDES (the overrides' own
+ * occurrences), 0 (the master's instances that no override replaces and no
+ * THISANDFUTURE override takes over) or i in 1..nfutures (the instances
+ * THISANDFUTURE override futures[i - 1] takes over, but for those replaced
+ * by an override of their own).  Within parts 0..nfutures every occurrence
+ * has the same post and the same shift.
+ */
+#define SM_OCCUR_ALL (-1)
+#define SM_OCCUR_OVERRIDES (-2)
+
+struct sm_occur_iter;
+
+/*
+ * A stream of the occurrences of part `part` of series s whose actual start
+ * is at or after t (cancelled ones included), in ascending start order;
+ * equal starts come instances first, then overrides.  o must be the options
+ * the series was indexed with; s must outlive the iterator.
+ */
+struct sm_occur_iter *sm_occur_iter_new(const struct sm_series *s,
+					const struct sm_occur_opts *o,
+					sm_time t, int part);
+
+/* Sets an iterator up again, as sm_occur_iter_new would, reusing its
+ * memory (the scheduler scans many sparse series with one iterator). */
+void sm_occur_iter_reset(struct sm_occur_iter *it, const struct sm_series *s,
+			 const struct sm_occur_opts *o, sm_time t, int part);
+
+/* Frees an iterator; NULL is a no-op. */
+void sm_occur_iter_free(struct sm_occur_iter *it);
+
+/* Takes the next occurrence into *out and returns 1, or returns 0 at the
+ * end of the series. */
+int sm_occur_iter_next(struct sm_occur_iter *it, struct sm_occurrence *out);
+
+/* Like sm_occur_iter_next, but leaves the occurrence to be taken again. */
+int sm_occur_iter_peek(struct sm_occur_iter *it, struct sm_occurrence *out);
+
+/* Steps taken so far (instances read from the rules, RDATEs and DTSTART,
+ * and overrides): what the iterator cost, for tests and statistics. */
+uint64_t sm_occur_iter_work(const struct sm_occur_iter *it);
+
+/* The post whose fields part (0..nfutures) of series s has: the master or
+ * a THISANDFUTURE override. */
+const struct sm_post *sm_occur_part_post(const struct sm_series *s, int part);
+
+/* Is every occurrence of part (0..nfutures) cancelled? */
+int sm_occur_part_cancelled(const struct sm_series *s, int part);
+
+/* Seconds from an occurrence's start to its end for post p (DTEND or
+ * DURATION, a day for all-day posts without either, else 0). */
+sm_time sm_occur_length(const struct sm_post *p, const struct sm_occur_opts *o);
 
 /*
  * Fills out with the instants of the occurrence's reminders (its post's

@@ -318,6 +318,38 @@ sm_rrule_parse(const char *text, struct sm_rrule *out, char *err, size_t errlen)
 	return rc == 0 ? rc_soft : rc;
 }
 
+static int
+popcount64(uint64_t v)
+{
+	int n = 0;
+	for (; v; v &= v - 1)
+		n++;
+	return n;
+}
+
+int64_t
+sm_rrule_max_per_day(const struct sm_rrule *r)
+{
+	/* Times within a day: each BY list present multiplies (absent ones
+	 * take DTSTART's single value at levels coarser than FREQ). */
+	int64_t hours = (r->present & SM_BY_HOUR) ? popcount64(r->byhour) : 1;
+	int64_t mins =
+		(r->present & SM_BY_MINUTE) ? popcount64(r->byminute) : 1;
+	int64_t secs =
+		(r->present & SM_BY_SECOND) ? popcount64(r->bysecond) : 1;
+	int64_t iv = r->interval > 0 ? r->interval : 1;
+	switch (r->freq) {
+	case SM_FREQ_SECONDLY:
+		return (86400 + iv - 1) / iv;
+	case SM_FREQ_MINUTELY:
+		return (1440 + iv - 1) / iv * secs;
+	case SM_FREQ_HOURLY:
+		return (24 + iv - 1) / iv * mins * secs;
+	default:
+		return hours * mins * secs;
+	}
+}
+
 /* First day of week 1 of a year under the given week start. */
 static int64_t
 week1_start(int year, int wkst)
@@ -793,6 +825,11 @@ past_until(const struct sm_rrule_iter *it, sm_time t)
 int
 sm_rrule_iter_next(struct sm_rrule_iter *it, sm_time *out)
 {
+	if (it->has_back) {
+		it->has_back = 0;
+		*out = it->back;
+		return 1;
+	}
 	while (!it->done) {
 		if (!it->loaded && load_period(it) < 0) {
 			it->done = 1;
@@ -823,11 +860,196 @@ sm_rrule_iter_next(struct sm_rrule_iter *it, sm_time *out)
 	return 0;
 }
 
+/* ---------------------------------------------------------------------
+ * Counting ahead (skip_to with COUNT).
+ */
+
+/* Instances in one period of a rule finer than DAILY whose unit passes the
+ * filters: the BY lists finer than FREQ, less BYSETPOS. */
+static int64_t
+subday_per_period(const struct sm_rrule_iter *it)
+{
+	const struct sm_rrule *e = &it->eff;
+	int64_t total = (int64_t)it->nhours * it->nminutes * it->nseconds;
+	if (!(e->present & SM_BY_SETPOS))
+		return total;
+	int32_t seen[SM_RRULE_MAX_SETPOS];
+	int n = 0;
+	for (int i = 0; i < e->nbysetpos; i++) {
+		int64_t sp = e->bysetpos[i];
+		int64_t idx = sp > 0 ? sp - 1 : total + sp;
+		if (idx < 0 || idx >= total)
+			continue;
+		int dup = 0;
+		for (int k = 0; k < n; k++)
+			dup |= seen[k] == idx;
+		if (!dup)
+			seen[n++] = (int32_t)idx;
+	}
+	return n;
+}
+
+/* Does a sub-day unit starting at civil second b pass BYHOUR, BYMINUTE
+ * and BYSECOND (as far as they limit at the rule's FREQ)? */
+static int
+subday_time_matches(const struct sm_rrule *e, sm_time b)
+{
+	sm_time in_day = b - sm_civil_day_of(b) * SM_DAY;
+	int h = (int)(in_day / 3600), mi = (int)(in_day / 60 % 60),
+	    s = (int)(in_day % 60);
+	if ((e->present & SM_BY_HOUR) && !((e->byhour >> h) & 1))
+		return 0;
+	if (e->freq <= SM_FREQ_MINUTELY && (e->present & SM_BY_MINUTE) &&
+	    !((e->byminute >> mi) & 1))
+		return 0;
+	if (e->freq == SM_FREQ_SECONDLY && (e->present & SM_BY_SECOND) &&
+	    !((e->bysecond >> s) & 1))
+		return 0;
+	return 1;
+}
+
+static int64_t
+gcd64(int64_t a, int64_t b)
+{
+	while (b) {
+		int64_t r = a % b;
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
+/* Days a sub-day rule's grid takes to come back to the same times of day;
+ * beyond this, counting by days is not worth its table. */
+#define MAX_CYCLE_DAYS 1024
+
+/*
+ * A rule finer than DAILY: counts whole days before t's.  The units of a
+ * day that pass the time filters are the same every cycle of days (the
+ * grid of periods comes back to the same times of day), so each day that
+ * passes the day filters adds its cycle position's count.  The day of the
+ * position (and DTSTART's) is stepped first, instance by instance.
+ */
+static void
+count_days(struct sm_rrule_iter *it, sm_time t)
+{
+	const struct sm_rrule *e = &it->eff;
+	sm_time unit = unit_seconds(e->freq);
+	int64_t grid = (int64_t)e->interval * unit;
+	int64_t cycle = grid / gcd64(grid, SM_DAY);
+	if (cycle > MAX_CYCLE_DAYS)
+		return;
+	/* Step to the first instance of a day after DTSTART's and the
+	 * current one, keeping it back. */
+	sm_time base;
+	int nd;
+	period_first_day(it, it->period, &base, &nd);
+	int64_t first_day = sm_civil_day_of(base);
+	if (first_day < sm_civil_day_of(it->dtstart))
+		first_day = sm_civil_day_of(it->dtstart);
+	sm_time x;
+	for (;;) {
+		struct sm_rrule_iter saved = *it;
+		if (!sm_rrule_iter_next(it, &x))
+			return;
+		if (x >= t || sm_civil_day_of(x) > first_day) {
+			*it = saved;
+			break;
+		}
+	}
+	if (x >= t)
+		return;
+	int64_t day = sm_civil_day_of(x), end = sm_civil_day_of(t);
+	if (day >= end)
+		return;
+	/* Counts per position in the cycle, from the grid's first day. */
+	sm_time origin = floor_div64(it->dtstart, unit) * unit;
+	int64_t ref = sm_civil_day_of(origin);
+	int64_t per = subday_per_period(it);
+	int64_t counts[MAX_CYCLE_DAYS];
+	for (int64_t k = 0; k < cycle; k++) {
+		sm_time d0 = (ref + k) * SM_DAY;
+		sm_time b = origin + ceil_div64(d0 - origin, grid) * grid;
+		counts[k] = 0;
+		for (; b < d0 + SM_DAY; b += grid)
+			counts[k] += subday_time_matches(e, b) ? per : 0;
+	}
+	const struct sm_rrule *r = it->rule;
+	for (; day < end; day++) {
+		if (day - it->last_hit_day > SILENCE_DAYS)
+			break;
+		if (!day_matches(e, day))
+			continue;
+		int64_t c = counts[(day - ref) % cycle];
+		if (c == 0)
+			continue;
+		if (it->emitted + c >= r->count)
+			break;
+		/* UNTIL: counted days end two days before it (a UTC UNTIL
+		 * is an instant, its local day within one of it). */
+		if (r->until_kind != SM_UNTIL_NONE &&
+		    day + 2 >= sm_civil_day_of(r->until))
+			break;
+		it->emitted += (int)c;
+		it->last_hit_day = day;
+	}
+	it->period = subday_period_at(it, day * SM_DAY);
+	it->loaded = 0;
+}
+
+/*
+ * DAILY and coarser: counts whole periods before t, each by its instance
+ * set, without making every instance.
+ */
+static void
+count_periods(struct sm_rrule_iter *it, sm_time t)
+{
+	const struct sm_rrule *r = it->rule;
+	while (!it->done && !(it->loaded && it->pos != 0)) {
+		if (!it->loaded && load_period(it) < 0) {
+			it->done = 1;
+			return;
+		}
+		int setpos = (it->eff.present & SM_BY_SETPOS) != 0;
+		int64_t fi = setpos ? it->setpos_idx[0] : 0;
+		int64_t li =
+			setpos ? it->setpos_idx[it->npos - 1] : it->npos - 1;
+		sm_time a = instance_at(it, fi), b = instance_at(it, li);
+		if (b >= t || a < it->dtstart ||
+		    it->emitted + it->npos >= r->count ||
+		    (r->until_kind != SM_UNTIL_NONE && past_until(it, b)))
+			return; /* stepped instance by instance */
+		it->emitted += (int)it->npos;
+		it->last_hit_day = sm_civil_day_of(b);
+		it->period++;
+		it->loaded = 0;
+	}
+}
+
+static void
+count_ahead(struct sm_rrule_iter *it, sm_time t)
+{
+	if (it->loaded && it->pos >= it->npos) {
+		/* The period is used up: start at the next one. */
+		it->period++;
+		it->loaded = 0;
+	}
+	if (it->eff.freq >= SM_FREQ_DAILY)
+		count_periods(it, t);
+	else
+		count_days(it, t);
+}
+
 void
 sm_rrule_iter_skip_to(struct sm_rrule_iter *it, sm_time t)
 {
 	if (it->done)
 		return;
+	if (it->has_back) {
+		if (it->back >= t)
+			return;
+		it->has_back = 0;
+	}
 	if (!it->rule->count && t > it->dtstart) {
 		const struct sm_rrule *e = &it->eff;
 		int64_t d0 = sm_civil_day_of(it->dtstart);
@@ -869,14 +1091,14 @@ sm_rrule_iter_skip_to(struct sm_rrule_iter *it, sm_time t)
 			it->last_hit_day = dt;
 		}
 	}
-	for (;;) {
-		struct sm_rrule_iter saved = *it;
-		sm_time x;
-		if (!sm_rrule_iter_next(it, &x))
-			return;
+	if (it->rule->count && !it->has_back)
+		count_ahead(it, t);
+	/* Step to the first instance at or after t, and keep it back. */
+	sm_time x;
+	while (sm_rrule_iter_next(it, &x))
 		if (x >= t) {
-			*it = saved;
+			it->back = x;
+			it->has_back = 1;
 			return;
 		}
-	}
 }

@@ -108,6 +108,13 @@ enum {
 int sm_rrule_parse(const char *text, struct sm_rrule *out, char *err,
 		   size_t errlen);
 
+/*
+ * An upper bound of the instances the rule can have within one day (86400
+ * for FREQ=SECONDLY, 1440 x BYSECOND values for MINUTELY, ...): how dense
+ * a series is, for the scheduler and lint.
+ */
+int64_t sm_rrule_max_per_day(const struct sm_rrule *rule);
+
 /* Converts a civil time of the series to its UTC instant (for UNTIL=...Z). */
 typedef sm_time (*sm_rrule_resolve_fn)(void *ctx, sm_time civil);
 
@@ -138,7 +145,9 @@ struct sm_rrule_iter {
 	int64_t pos, npos;   /* cursor in the period's instance list */
 	int32_t setpos_idx[SM_RRULE_MAX_SETPOS];
 	int nsetpos_idx;
-	int loaded; /* the period's set is computed */
+	int loaded;   /* the period's set is computed */
+	int has_back; /* skip_to stepped one instance too far: */
+	sm_time back; /* the next to return */
 };
 
 /*
@@ -157,7 +166,9 @@ int sm_rrule_iter_next(struct sm_rrule_iter *it, sm_time *out);
 /*
  * Moves ahead so that the next instance returned is the first one at or after
  * civil time t.  Without COUNT this jumps straight to t's period; with COUNT it
- * has to step through the earlier instances to count them.
+ * has to count the earlier instances: whole periods at a time (whole days for
+ * rules finer than DAILY), so even FREQ=SECONDLY;COUNT=100000000 skips years
+ * in milliseconds.
  */
 void sm_rrule_iter_skip_to(struct sm_rrule_iter *it, sm_time t);
 

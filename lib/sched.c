@@ -16,36 +16,84 @@
 #define MAX_LEADS 64
 #define ABSOLUTE_ALARM_SPAN (30 * SM_DAY)
 
-/* A buffered event: sm_sched_event without its id (made when taken), so a
- * 100k-series schedule stays small. */
+/* Series whose occurrences within the span of one occurrence's events may
+ * exceed this are scheduled by lanes (see sched.h). */
+#define DEFAULT_LANE_MIN 64
+/* More event classes than this in one part: one buffered lane for it. */
+#define MAX_CLASSES 64
+
+/* A buffered event: sm_sched_event without what can be derived when it is
+ * taken (its id, series, end and lead; only occurrences that are not
+ * cancelled are buffered), so a 100k-series schedule stays small. */
 struct pending {
 	sm_time at;
-	sm_time lead;
-	struct sm_occurrence occ;
-	enum sm_event_type type;
+	sm_time start; /* the occurrence's */
+	sm_time rid;
+	const struct sm_post *post;
+	uint32_t seq;	  /* order of buffering, for ties */
+	uint8_t type;	  /* enum sm_event_type */
+	uint8_t rid_kind; /* enum sm_dt_kind */
+};
+
+/* A reminder's lead is the time from it to publish; due and overdue have
+ * none. */
+static sm_time
+pending_lead(const struct pending *p)
+{
+	return p->type == SM_EV_REMINDER ? p->start - p->at : 0;
+}
+
+/* One kind of event of a part's occurrences (lanes only). */
+struct event_class {
+	uint8_t type;	  /* enum sm_event_type */
+	uint8_t absolute; /* a reminder at a fixed instant */
+	union {
+		sm_time off; /* at - start, for relative classes */
+		sm_time at;  /* the instant, for absolute ones */
+	};
+};
+
+/* Kept small: a 100k-post calendar has 100k lanes. */
+struct lane {
+	size_t series;	/* index in st */
+	unsigned order; /* among the series' lanes */
+	int part;	/* SM_OCCUR_ALL, SM_OCCUR_OVERRIDES or a part */
+	struct event_class cls;
+	uint8_t all;	   /* every event of the occurrences; else cls only */
+	uint8_t keep_iter; /* the iterator lives between scans */
+	uint8_t exhausted;
+	uint32_t seq;
+	int npending, cap;
+	struct sm_occur_iter *it;
+	sm_time scanned_until;	 /* occurrences starting earlier are buffered */
+	sm_time scan_limit;	 /* no event comes from later occurrences */
+	struct pending *pending; /* a binary heap in event order */
+	size_t heap_pos; /* index in the scheduler's heap, or SIZE_MAX */
 };
 
 struct series_state {
-	sm_time scan_limit; /* no event can come from occurrences
-				   starting later (SM_TIME_MAX: none) */
-	const struct sm_series *series;
+	const struct sm_series *series; /* NULL: a free slot */
 	sm_time before,
-		after; /* events lie in [start - before, start + after] */
-	sm_time scanned_until; /* occurrences starting earlier are buffered */
-	int exhausted;
-	struct pending *pending; /* sorted by instant */
-	int npending, cap;
-	size_t heap_pos; /* index in the heap, or SIZE_MAX */
+		after;	    /* events lie in [start - before, start + after] */
+	sm_time from;	    /* earlier events are not produced */
+	struct lane *lanes; /* &one for a sparse series */
+	int nlanes;
+	int sparse; /* lanes is &one */
+	struct lane one;
 };
 
 struct sm_sched {
 	const struct sm_config *cfg;
 	struct sm_occur_opts opts;
-	sm_time from;
 	struct series_state *st;
-	size_t n;
-	size_t *heap; /* indexes into st */
-	size_t nheap;
+	size_t n, cap, live;
+	size_t *free_slots; /* removed series' slots, reused by add */
+	size_t nfree;
+	struct lane **heap; /* by first event */
+	size_t nheap, capheap;
+	int lane_min;
+	uint64_t work; /* iterator steps of freed iterators, and scans */
+	struct sm_occur_iter *spare; /* lent to sparse lanes for a scan */
 };
 
 const char *
@@ -222,7 +270,7 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
 }
 
 /* ---------------------------------------------------------------------
- * Event buffers.
+ * Event buffers: a binary heap per lane.
  */
 
 static int
@@ -230,56 +278,128 @@ event_before(const struct pending *a, const struct pending *b)
 {
 	if (a->at != b->at)
 		return a->at < b->at;
-	if (a->occ.start != b->occ.start)
-		return a->occ.start < b->occ.start;
+	if (a->start != b->start)
+		return a->start < b->start;
 	if (a->type != b->type)
 		return a->type < b->type;
-	return a->lead > b->lead;
+	if (pending_lead(a) != pending_lead(b))
+		return pending_lead(a) > pending_lead(b);
+	return a->seq < b->seq;
 }
 
+/* Inserts an event into a lane's buffer, keeping its seq. */
 static void
-buffer_add(struct series_state *ss, const struct pending *ev)
+buffer_insert(struct lane *ln, const struct pending *ev)
 {
-	if (ss->npending == ss->cap) {
-		/* Most series buffer the three events of one occurrence: grow
-		 * in small steps, a 100k-post calendar has 100k buffers. */
-		ss->cap = ss->cap ? ss->cap + 3 : 3;
-		void *q = realloc(ss->pending, (size_t)ss->cap * sizeof(*ev));
+	if (ln->npending == ln->cap) {
+		/* Most lanes buffer the few events of one occurrence (four
+		 * with the default leads): grow one by one at first, a
+		 * 100k-post calendar has 100k buffers. */
+		ln->cap = ln->cap < 8 ? ln->cap + 1 : ln->cap * 2;
+		void *q = realloc(ln->pending, (size_t)ln->cap * sizeof(*ev));
 		if (!q)
 			abort();
-		ss->pending = q;
+		ln->pending = q;
 	}
-	int i = ss->npending++;
-	while (i > 0 && event_before(ev, &ss->pending[i - 1])) {
-		ss->pending[i] = ss->pending[i - 1];
-		i--;
+	int i = ln->npending++;
+	while (i > 0 && event_before(ev, &ln->pending[(i - 1) / 2])) {
+		ln->pending[i] = ln->pending[(i - 1) / 2];
+		i = (i - 1) / 2;
 	}
-	ss->pending[i] = *ev;
+	ln->pending[i] = *ev;
 }
 
 static void
-emit(struct sm_sched *s, struct series_state *ss,
-     const struct sm_occurrence *occ, enum sm_event_type type, sm_time at,
-     sm_time lead)
+buffer_add(struct lane *ln, struct pending *ev)
 {
-	if (at < s->from)
+	ev->seq = ln->seq++;
+	buffer_insert(ln, ev);
+}
+
+static void
+buffer_sift_down(struct lane *ln, int i)
+{
+	struct pending x = ln->pending[i];
+	int n = ln->npending;
+	for (;;) {
+		int l = 2 * i + 1, m = l;
+		if (l >= n)
+			break;
+		if (l + 1 < n &&
+		    event_before(&ln->pending[l + 1], &ln->pending[l]))
+			m = l + 1;
+		if (!event_before(&ln->pending[m], &x))
+			break;
+		ln->pending[i] = ln->pending[m];
+		i = m;
+	}
+	ln->pending[i] = x;
+}
+
+static void
+buffer_pop(struct lane *ln)
+{
+	ln->pending[0] = ln->pending[--ln->npending];
+	if (ln->npending > 0)
+		buffer_sift_down(ln, 0);
+}
+
+/* Buffers an event of occ at `at` (its lead is start - at for reminders,
+ * 0 else: derived when it is taken). */
+static void
+emit(struct series_state *ss, struct lane *ln, const struct sm_occurrence *occ,
+     enum sm_event_type type, sm_time at)
+{
+	if (at < ss->from)
 		return;
 	struct pending ev;
 	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
+	ev.type = (uint8_t)type;
 	ev.at = at;
-	ev.lead = lead;
-	ev.occ = *occ;
-	buffer_add(ss, &ev); /* the id is made when the event is taken */
+	ev.start = occ->start;
+	ev.rid = occ->rid;
+	ev.rid_kind = (uint8_t)occ->rid_kind;
+	ev.post = occ->post;
+	buffer_add(ln, &ev); /* the id is made when the event is taken */
 }
 
+/* Is t one of the post's absolute alarm instants? */
 static int
-occurrence_events(void *ctx, const struct sm_occurrence *occ)
+is_absolute_alarm(const struct sm_post *p, sm_time t)
 {
-	struct sm_sched *s = ((void **)ctx)[0];
-	struct series_state *ss = ((void **)ctx)[1];
-	if (occ->cancelled)
+	for (int i = 0; i < p->nalarms; i++)
+		if (p->alarms[i].kind == SM_ALARM_ABSOLUTE &&
+		    p->alarms[i].value == t)
+			return 1;
+	return 0;
+}
+
+/* Does the lane take this event?  A reminder at one of the post's absolute
+ * alarm instants is the absolute class's, even when a relative alarm falls
+ * there too (they are one reminder). */
+static int
+lane_takes(const struct lane *ln, const struct sm_post *p,
+	   enum sm_event_type type, sm_time at, sm_time start)
+{
+	if (ln->all)
+		return 1;
+	const struct event_class *c = &ln->cls;
+	if (type != c->type)
 		return 0;
+	int abs = type == SM_EV_REMINDER && p->nalarms > 0 &&
+		  is_absolute_alarm(p, at);
+	if (c->absolute)
+		return abs && at == c->at;
+	return !abs && at - start == c->off;
+}
+
+/* Buffers the events of one occurrence that the lane takes. */
+static void
+occurrence_events(struct sm_sched *s, struct series_state *ss, struct lane *ln,
+		  const struct sm_occurrence *occ)
+{
+	if (occ->cancelled)
+		return;
 	const struct sm_post *p = occ->post;
 	int publishes = p->status != SM_POST_DRAFT || s->cfg->fire_drafts;
 	sm_time at[MAX_LEADS];
@@ -293,42 +413,87 @@ occurrence_events(void *ctx, const struct sm_occurrence *occ)
 		int n = sm_occur_alarms(occ, all, total);
 		for (int i = 0; i < n; i++)
 			if (all[i] >= occ->start - ss->before &&
-			    all[i] <= occ->start + ss->after)
-				emit(s, ss, occ, SM_EV_REMINDER, all[i],
-				     occ->start - all[i]);
+			    all[i] <= occ->start + ss->after &&
+			    lane_takes(ln, p, SM_EV_REMINDER, all[i],
+				       occ->start))
+				emit(ss, ln, occ, SM_EV_REMINDER, all[i]);
 		free(all);
 	} else {
 		int n = config_leads(s->cfg, p, at);
 		for (int i = 0; i < n; i++)
-			if (at[i] > 0)
-				emit(s, ss, occ, SM_EV_REMINDER,
-				     occ->start - at[i], at[i]);
+			if (at[i] > 0 &&
+			    lane_takes(ln, p, SM_EV_REMINDER,
+				       occ->start - at[i], occ->start))
+				emit(ss, ln, occ, SM_EV_REMINDER,
+				     occ->start - at[i]);
 	}
 	if (publishes) {
-		emit(s, ss, occ, SM_EV_DUE, occ->start, 0);
+		if (lane_takes(ln, p, SM_EV_DUE, occ->start, occ->start))
+			emit(ss, ln, occ, SM_EV_DUE, occ->start);
 		sm_time overdue = post_overdue(s->cfg, p);
-		if (overdue > 0)
-			emit(s, ss, occ, SM_EV_OVERDUE, occ->start + overdue,
-			     0);
+		sm_time od = occ->start + overdue;
+		if (overdue > 0 &&
+		    lane_takes(ln, p, SM_EV_OVERDUE, od, occ->start))
+			emit(ss, ln, occ, SM_EV_OVERDUE, od);
 	}
-	return 0;
 }
 
-/* Buffers the events of the next occurrences (all those sharing the next
- * start instant); marks the series exhausted when there are none. */
 static void
-scan_next(struct sm_sched *s, struct series_state *ss)
+drop_iter(struct sm_sched *s, struct lane *ln)
 {
-	struct sm_occurrence occ;
-	if (ss->exhausted || ss->scanned_until > ss->scan_limit ||
-	    !sm_occur_next(ss->series, &s->opts, ss->scanned_until, &occ)) {
-		ss->exhausted = 1;
+	if (!ln->it)
+		return;
+	s->work += sm_occur_iter_work(ln->it);
+	if (!ln->keep_iter && !s->spare)
+		s->spare = ln->it; /* for the next sparse scan */
+	else
+		sm_occur_iter_free(ln->it);
+	ln->it = NULL;
+}
+
+static void
+exhaust(struct sm_sched *s, struct lane *ln)
+{
+	ln->exhausted = 1;
+	drop_iter(s, ln);
+}
+
+/* Buffers the events of the lane's next occurrences (all those sharing the
+ * next start instant); marks the lane exhausted when there are none. */
+static void
+scan_next(struct sm_sched *s, struct series_state *ss, struct lane *ln)
+{
+	if (ln->exhausted)
+		return;
+	if (ln->scanned_until > ln->scan_limit) {
+		exhaust(s, ln);
 		return;
 	}
-	void *ctx[2] = {s, ss};
-	sm_occur_window(ss->series, &s->opts, occ.start, occ.start + 1,
-			occurrence_events, ctx);
-	ss->scanned_until = occ.start + 1;
+	if (!ln->it && !ln->keep_iter && s->spare) {
+		/* Sparse lanes share one iterator's memory: a 100k-series
+		 * load allocates nothing per scan. */
+		ln->it = s->spare;
+		s->spare = NULL;
+		sm_occur_iter_reset(ln->it, ss->series, &s->opts,
+				    ln->scanned_until, ln->part);
+	} else if (!ln->it) {
+		ln->it = sm_occur_iter_new(ss->series, &s->opts,
+					   ln->scanned_until, ln->part);
+	}
+	struct sm_occurrence occ;
+	if (!sm_occur_iter_next(ln->it, &occ)) {
+		exhaust(s, ln);
+		return;
+	}
+	s->work++;
+	sm_time start = occ.start;
+	for (;;) {
+		occurrence_events(s, ss, ln, &occ);
+		if (!sm_occur_iter_peek(ln->it, &occ) || occ.start != start)
+			break;
+		sm_occur_iter_next(ln->it, &occ);
+	}
+	ln->scanned_until = start + 1;
 }
 
 /* Can any occurrence of this post produce an event? */
@@ -372,38 +537,54 @@ scan_limit(const struct sm_sched *s, const struct sm_series *ser)
 	return limit;
 }
 
-/* Scans until the first buffered event is the series' earliest. */
-static void
-make_ready(struct sm_sched *s, struct series_state *ss)
+/* No event of an occurrence not scanned yet comes before this. */
+static sm_time
+lane_floor(const struct series_state *ss, const struct lane *ln)
 {
-	while (!ss->exhausted &&
-	       (ss->npending == 0 ||
-		ss->pending[0].at > ss->scanned_until - ss->before))
-		scan_next(s, ss);
+	if (ln->all)
+		return ln->scanned_until - ss->before;
+	if (ln->cls.absolute)
+		return ln->cls.at;
+	return ln->scanned_until + ln->cls.off;
+}
+
+/* Scans until the first buffered event is the lane's earliest. */
+static void
+make_ready(struct sm_sched *s, struct series_state *ss, struct lane *ln)
+{
+	while (!ln->exhausted &&
+	       (ln->npending == 0 || ln->pending[0].at > lane_floor(ss, ln)))
+		scan_next(s, ss, ln);
+	if (!ln->keep_iter)
+		drop_iter(s, ln); /* made again at the next scan */
 }
 
 /* ---------------------------------------------------------------------
- * The heap of series, by their first event.
+ * The heap of lanes, by their first event.
  */
 
 static int
 heap_less(const struct sm_sched *s, size_t a, size_t b)
 {
-	const struct series_state *x = &s->st[s->heap[a]],
-				  *y = &s->st[s->heap[b]];
-	if (x->pending[0].at != y->pending[0].at)
-		return x->pending[0].at < y->pending[0].at;
-	return s->heap[a] < s->heap[b];
+	const struct lane *x = s->heap[a], *y = s->heap[b];
+	const struct pending *p = &x->pending[0], *q = &y->pending[0];
+	if (p->at != q->at)
+		return p->at < q->at;
+	if (x->series != y->series)
+		return x->series < y->series;
+	if (event_before(p, q) != event_before(q, p))
+		return event_before(p, q);
+	return x->order < y->order;
 }
 
 static void
 heap_swap(struct sm_sched *s, size_t a, size_t b)
 {
-	size_t t = s->heap[a];
+	struct lane *t = s->heap[a];
 	s->heap[a] = s->heap[b];
 	s->heap[b] = t;
-	s->st[s->heap[a]].heap_pos = a;
-	s->st[s->heap[b]].heap_pos = b;
+	s->heap[a]->heap_pos = a;
+	s->heap[b]->heap_pos = b;
 }
 
 static void
@@ -423,15 +604,285 @@ heap_down(struct sm_sched *s, size_t i)
 }
 
 static void
-heap_remove_top(struct sm_sched *s)
+heap_up(struct sm_sched *s, size_t i)
 {
-	s->st[s->heap[0]].heap_pos = SIZE_MAX;
-	s->nheap--;
-	if (s->nheap > 0) {
-		s->heap[0] = s->heap[s->nheap];
-		s->st[s->heap[0]].heap_pos = 0;
-		heap_down(s, 0);
+	while (i > 0 && heap_less(s, i, (i - 1) / 2)) {
+		heap_swap(s, i, (i - 1) / 2);
+		i = (i - 1) / 2;
 	}
+}
+
+static void
+heap_insert(struct sm_sched *s, struct lane *ln)
+{
+	if (s->nheap == s->capheap) {
+		s->capheap = s->capheap ? s->capheap * 2 : 64;
+		s->heap = realloc(s->heap, s->capheap * sizeof(*s->heap));
+		if (!s->heap)
+			abort();
+	}
+	ln->heap_pos = s->nheap;
+	s->heap[s->nheap++] = ln;
+	heap_up(s, ln->heap_pos);
+}
+
+static void
+heap_remove(struct sm_sched *s, struct lane *ln)
+{
+	size_t i = ln->heap_pos;
+	ln->heap_pos = SIZE_MAX;
+	s->nheap--;
+	if (i == s->nheap)
+		return;
+	struct lane *m = s->heap[s->nheap];
+	s->heap[i] = m;
+	m->heap_pos = i;
+	heap_up(s, i);
+	heap_down(s, m->heap_pos);
+}
+
+/* Puts a lane where its first event says, in or out of the heap. */
+static void
+heap_update(struct sm_sched *s, struct lane *ln)
+{
+	if (ln->npending == 0) {
+		if (ln->heap_pos != SIZE_MAX)
+			heap_remove(s, ln);
+		return;
+	}
+	if (ln->heap_pos == SIZE_MAX) {
+		heap_insert(s, ln);
+		return;
+	}
+	heap_up(s, ln->heap_pos);
+	heap_down(s, ln->heap_pos);
+}
+
+/* ---------------------------------------------------------------------
+ * Series and their lanes.
+ */
+
+static void
+add_class(struct event_class *v, int *n, const struct event_class *c)
+{
+	for (int i = 0; i < *n; i++)
+		if (v[i].type == c->type && v[i].absolute == c->absolute &&
+		    (c->absolute ? v[i].at == c->at : v[i].off == c->off))
+			return;
+	if (*n <= MAX_CLASSES)
+		v[(*n)++] = *c;
+}
+
+/* The kinds of events the occurrences of post p produce (p is the master
+ * or a THISANDFUTURE override, with the same events at every occurrence);
+ * returns how many, MAX_CLASSES + 1 when there are too many. */
+static int
+post_classes(const struct sm_sched *s, const struct series_state *ss,
+	     const struct sm_post *p, struct event_class *v)
+{
+	int n = 0;
+	struct event_class c;
+	memset(&c, 0, sizeof(c));
+	c.type = SM_EV_REMINDER;
+	if (p->nalarms > 0) {
+		sm_time len = sm_occur_length(p, &s->opts);
+		for (int i = 0; i < p->nalarms && n <= MAX_CLASSES; i++) {
+			const struct sm_alarm *a = &p->alarms[i];
+			if (a->kind == SM_ALARM_ABSOLUTE) {
+				c.absolute = 1;
+				c.at = a->value;
+				add_class(v, &n, &c);
+				continue;
+			}
+			c.absolute = 0;
+			sm_time base =
+				(a->kind == SM_ALARM_BEFORE_END ? len : 0) +
+				a->value;
+			for (int k = 0; k <= a->repeat && n <= MAX_CLASSES;
+			     k++) {
+				c.off = base + (sm_time)k * a->repeat_gap;
+				if (c.off >= -ss->before && c.off <= ss->after)
+					add_class(v, &n, &c);
+			}
+		}
+	} else {
+		sm_time leads[MAX_LEADS];
+		int nl = config_leads(s->cfg, p, leads);
+		for (int i = 0; i < nl; i++) {
+			if (leads[i] <= 0)
+				continue;
+			c.off = -leads[i];
+			add_class(v, &n, &c);
+		}
+	}
+	c.absolute = 0;
+	if (p->status != SM_POST_DRAFT || s->cfg->fire_drafts) {
+		c.type = SM_EV_DUE;
+		c.off = 0;
+		add_class(v, &n, &c);
+		sm_time overdue = post_overdue(s->cfg, p);
+		if (overdue > 0) {
+			c.type = SM_EV_OVERDUE;
+			c.off = overdue;
+			add_class(v, &n, &c);
+		}
+	}
+	return n;
+}
+
+/*
+ * Is the series dense: can it have more than lane_min occurrences within
+ * the span of one occurrence's events?  Counted from its rules' densest
+ * possible day and its RDATEs.
+ */
+static int
+is_dense(const struct sm_sched *s, const struct series_state *ss)
+{
+	const struct sm_post *m = ss->series->master;
+	if (!m)
+		return 0;
+	if (s->lane_min == 0)
+		return 1;
+	int64_t days = (ss->before + ss->after) / SM_DAY + 2;
+	int64_t est = m->nrdates;
+	for (int i = 0; i < m->nrrules; i++)
+		est += sm_rrule_max_per_day(&m->rrules[i]) * days;
+	return est > s->lane_min;
+}
+
+static struct lane *
+new_lane(struct series_state *ss, size_t idx, int part)
+{
+	struct lane *ln = &ss->lanes[ss->nlanes];
+	memset(ln, 0, sizeof(*ln));
+	ln->series = idx;
+	ln->order = (unsigned)ss->nlanes++;
+	ln->part = part;
+	ln->all = 1;
+	ln->heap_pos = SIZE_MAX;
+	ln->scan_limit = SM_TIME_MAX;
+	return ln;
+}
+
+/* Where a lane starts scanning to produce its events at or after from. */
+static void
+lane_start(struct series_state *ss, struct lane *ln, sm_time from)
+{
+	if (ln->all) {
+		if (ln->scanned_until < from - ss->after)
+			ln->scanned_until = from - ss->after;
+	} else if (ln->cls.absolute) {
+		/* Occurrences whose reminders may fall at that instant. */
+		if (ln->cls.at < from)
+			ln->exhausted = 1;
+		if (ln->scanned_until < ln->cls.at - ss->after)
+			ln->scanned_until = ln->cls.at - ss->after;
+		ln->scan_limit = ln->cls.at + ss->before;
+	} else if (ln->scanned_until < from - ln->cls.off) {
+		ln->scanned_until = from - ln->cls.off;
+	}
+}
+
+/* Builds the lanes of the series in slot idx and buffers their first
+ * events. */
+static void
+series_setup(struct sm_sched *s, size_t idx, const struct sm_series *ser,
+	     sm_time from)
+{
+	struct series_state *ss = &s->st[idx];
+	memset(ss, 0, sizeof(*ss));
+	ss->series = ser;
+	ss->from = from;
+	ss->after = s->cfg->overdue;
+	if (ser->master)
+		bound_post(ss, s->cfg, ser->master);
+	for (int k = 0; k < ser->noverrides; k++)
+		bound_post(ss, s->cfg, ser->overrides[k]);
+	ss->before += ser->max_shift;
+	ss->after += ser->max_shift;
+	s->live++;
+
+	if (!is_dense(s, ss)) {
+		/* One lane for everything: its buffer holds the events of the
+		 * few occurrences within one event span. */
+		ss->lanes = &ss->one;
+		ss->sparse = 1;
+		struct lane *ln = new_lane(ss, idx, SM_OCCUR_ALL);
+		ln->scanned_until = SM_TIME_MIN;
+		ln->scan_limit = scan_limit(s, ser);
+		lane_start(ss, ln, from);
+	} else {
+		/* A lane per part and kind of event, each with its own
+		 * iterator: every lane's events come in order, so a lane
+		 * buffers one occurrence's event, however dense the rule. */
+		struct event_class cls[MAX_CLASSES + 1];
+		int total = 1, nparts = ser->nfutures + 1;
+		int *counts = malloc((size_t)nparts * sizeof(int));
+		if (!counts)
+			abort();
+		for (int part = 0; part < nparts; part++) {
+			counts[part] = 0;
+			if (sm_occur_part_cancelled(ser, part))
+				continue;
+			int c = post_classes(
+				s, ss, sm_occur_part_post(ser, part), cls);
+			counts[part] = c;
+			total += c > MAX_CLASSES ? 1 : c;
+		}
+		ss->lanes = calloc((size_t)total, sizeof(*ss->lanes));
+		if (!ss->lanes)
+			abort();
+		if (ser->noverrides > 0) {
+			struct lane *ln = new_lane(ss, idx, SM_OCCUR_OVERRIDES);
+			ln->scanned_until = SM_TIME_MIN;
+			lane_start(ss, ln, from);
+		}
+		for (int part = 0; part < nparts; part++) {
+			if (counts[part] == 0)
+				continue;
+			int c = post_classes(
+				s, ss, sm_occur_part_post(ser, part), cls);
+			if (c > MAX_CLASSES) {
+				struct lane *ln = new_lane(ss, idx, part);
+				ln->keep_iter = 1;
+				ln->scanned_until = SM_TIME_MIN;
+				lane_start(ss, ln, from);
+				continue;
+			}
+			for (int k = 0; k < c; k++) {
+				struct lane *ln = new_lane(ss, idx, part);
+				ln->all = 0;
+				ln->cls = cls[k];
+				ln->keep_iter = 1;
+				ln->scanned_until = SM_TIME_MIN;
+				lane_start(ss, ln, from);
+			}
+		}
+		free(counts);
+	}
+	for (int i = 0; i < ss->nlanes; i++) {
+		struct lane *ln = &ss->lanes[i];
+		make_ready(s, ss, ln);
+		if (ln->npending > 0)
+			heap_insert(s, ln);
+	}
+}
+
+static void
+series_clear(struct sm_sched *s, struct series_state *ss)
+{
+	for (int i = 0; i < ss->nlanes; i++) {
+		struct lane *ln = &ss->lanes[i];
+		if (ln->heap_pos != SIZE_MAX)
+			heap_remove(s, ln);
+		drop_iter(s, ln);
+		free(ln->pending);
+	}
+	if (!ss->sparse)
+		free(ss->lanes);
+	if (ss->series)
+		s->live--;
+	memset(ss, 0, sizeof(*ss));
 }
 
 /* ---------------------------------------------------------------------
@@ -445,19 +896,30 @@ sm_sched_new(const struct sm_config *cfg)
 	if (!s)
 		abort();
 	s->cfg = cfg;
+	s->lane_min = DEFAULT_LANE_MIN;
 	return s;
+}
+
+void
+sm_sched_set_lanes(struct sm_sched *s, int min)
+{
+	s->lane_min = min < 0 ? 0 : min;
 }
 
 static void
 unload(struct sm_sched *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		free(s->st[i].pending);
+		series_clear(s, &s->st[i]);
 	free(s->st);
 	free(s->heap);
+	free(s->free_slots);
+	sm_occur_iter_free(s->spare);
+	s->spare = NULL;
 	s->st = NULL;
 	s->heap = NULL;
-	s->n = s->nheap = 0;
+	s->free_slots = NULL;
+	s->n = s->cap = s->nheap = s->capheap = s->nfree = s->live = 0;
 }
 
 void
@@ -475,35 +937,95 @@ sm_sched_load(struct sm_sched *s, const struct sm_series_set *set,
 {
 	unload(s);
 	s->opts = *opts;
-	s->from = from;
-	s->n = set->n;
+	s->n = s->cap = set->n;
 	s->st = calloc(s->n ? s->n : 1, sizeof(*s->st));
-	s->heap = calloc(s->n ? s->n : 1, sizeof(*s->heap));
-	if (!s->st || !s->heap)
+	if (!s->st)
 		abort();
+	for (size_t i = 0; i < s->n; i++)
+		series_setup(s, i, &set->series[i], from);
+}
+
+/* The series states moved (realloc): their inline lanes too, which the
+ * heap points to. */
+static void
+relocate_inline_lanes(struct sm_sched *s)
+{
 	for (size_t i = 0; i < s->n; i++) {
 		struct series_state *ss = &s->st[i];
-		const struct sm_series *ser = &set->series[i];
-		ss->series = ser;
-		ss->heap_pos = SIZE_MAX;
-		ss->after = s->cfg->overdue;
-		if (ser->master)
-			bound_post(ss, s->cfg, ser->master);
-		for (int k = 0; k < ser->noverrides; k++)
-			bound_post(ss, s->cfg, ser->overrides[k]);
-		ss->before += ser->max_shift;
-		ss->after += ser->max_shift;
-		ss->scanned_until = from - ss->after;
-		ss->scan_limit = scan_limit(s, ser);
-		make_ready(s, ss);
-		if (ss->npending > 0) {
-			ss->heap_pos = s->nheap;
-			s->heap[s->nheap++] = i;
-		}
+		if (!ss->series || !ss->sparse)
+			continue;
+		ss->lanes = &ss->one;
+		if (ss->one.heap_pos != SIZE_MAX)
+			s->heap[ss->one.heap_pos] = &ss->one;
 	}
-	/* Heapify bottom-up. */
-	for (size_t i = s->nheap / 2; i-- > 0;)
-		heap_down(s, i);
+}
+
+size_t
+sm_sched_add(struct sm_sched *s, const struct sm_series *ser, sm_time from)
+{
+	size_t idx;
+	if (s->nfree > 0) {
+		idx = s->free_slots[--s->nfree];
+	} else {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 16;
+			void *p = realloc(s->st, cap * sizeof(*s->st));
+			if (!p)
+				abort();
+			s->st = p;
+			s->cap = cap;
+			relocate_inline_lanes(s);
+		}
+		idx = s->n++;
+	}
+	series_setup(s, idx, ser, from);
+	return idx;
+}
+
+void
+sm_sched_remove(struct sm_sched *s, size_t handle)
+{
+	if (handle >= s->n || !s->st[handle].series)
+		return;
+	series_clear(s, &s->st[handle]);
+	s->free_slots = realloc(s->free_slots, (s->nfree + 1) * sizeof(size_t));
+	if (!s->free_slots)
+		abort();
+	s->free_slots[s->nfree++] = handle;
+}
+
+size_t
+sm_sched_skip(struct sm_sched *s, size_t handle, sm_time upto)
+{
+	if (handle >= s->n || !s->st[handle].series)
+		return 0;
+	struct series_state *ss = &s->st[handle];
+	size_t dropped = 0;
+	if (ss->from <= upto)
+		ss->from = upto + 1;
+	for (int i = 0; i < ss->nlanes; i++) {
+		struct lane *ln = &ss->lanes[i];
+		int w = 0;
+		for (int k = 0; k < ln->npending; k++) {
+			if (ln->pending[k].at <= upto)
+				dropped++;
+			else
+				ln->pending[w++] = ln->pending[k];
+		}
+		ln->npending = w;
+		for (int k = w / 2; k-- > 0;)
+			buffer_sift_down(ln, k);
+		/* Restart scanning where events after upto begin, unless the
+		 * lane is there already. */
+		sm_time before = ln->scanned_until;
+		lane_start(ss, ln, ss->from);
+		if (ln->scanned_until != before)
+			drop_iter(s, ln);
+		if (!ln->exhausted)
+			make_ready(s, ss, ln);
+		heap_update(s, ln);
+	}
+	return dropped;
 }
 
 int
@@ -511,53 +1033,52 @@ sm_sched_peek(const struct sm_sched *s, sm_time *at)
 {
 	if (s->nheap == 0)
 		return 0;
-	*at = s->st[s->heap[0]].pending[0].at;
+	*at = s->heap[0]->pending[0].at;
 	return 1;
+}
+
+/* Fills out from a lane's buffered event. */
+static void
+event_of(const struct sm_sched *s, const struct lane *ln,
+	 const struct pending *p, struct sm_sched_event *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = (enum sm_event_type)p->type;
+	out->at = p->at;
+	out->lead = pending_lead(p);
+	out->occ.series = s->st[ln->series].series;
+	out->occ.post = p->post;
+	out->occ.start = p->start;
+	out->occ.end = p->start + sm_occur_length(p->post, &s->opts);
+	out->occ.rid = p->rid;
+	out->occ.rid_kind = (enum sm_dt_kind)p->rid_kind;
+	out->series = ln->series;
+	sm_event_make_id(out);
+}
+
+/* Takes the first lane's first event into *p (and its lane into *from),
+ * scanning the lane on as far as its next event needs. */
+static void
+take_first(struct sm_sched *s, struct lane **from, struct pending *p)
+{
+	struct lane *ln = s->heap[0];
+	*from = ln;
+	*p = ln->pending[0];
+	buffer_pop(ln);
+	make_ready(s, &s->st[ln->series], ln);
+	heap_update(s, ln);
 }
 
 int
 sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out)
 {
-	if (s->nheap == 0)
+	if (s->nheap == 0 || s->heap[0]->pending[0].at > upto)
 		return 0;
-	struct series_state *ss = &s->st[s->heap[0]];
-	if (ss->pending[0].at > upto)
-		return 0;
-	const struct pending *p = &ss->pending[0];
-	memset(out, 0, sizeof(*out));
-	out->type = p->type;
-	out->at = p->at;
-	out->lead = p->lead;
-	out->occ = p->occ;
-	sm_event_make_id(out);
-	ss->npending--;
-	memmove(ss->pending, ss->pending + 1,
-		(size_t)ss->npending * sizeof(*ss->pending));
-	make_ready(s, ss);
-	if (ss->npending == 0)
-		heap_remove_top(s);
-	else
-		heap_down(s, 0);
+	struct lane *ln;
+	struct pending p;
+	take_first(s, &ln, &p);
+	event_of(s, ln, &p, out);
 	return 1;
-}
-
-/* A look-ahead candidate: the k-th buffered event of series st. */
-struct ahead {
-	size_t st;
-	int k;
-};
-
-static int
-ahead_before(const struct sm_sched *s, const struct ahead *a,
-	     const struct ahead *b)
-{
-	sm_time x = s->st[a->st].pending[a->k].at,
-		y = s->st[b->st].pending[b->k].at;
-	if (x != y)
-		return x < y;
-	if (a->st != b->st)
-		return a->st < b->st; /* the heap's tie-break */
-	return a->k < b->k;
 }
 
 int
@@ -566,51 +1087,130 @@ sm_sched_upcoming(struct sm_sched *s, struct sm_sched_event *out, int n)
 	if (n <= 0 || s->nheap == 0)
 		return 0;
 	/*
-	 * Best-first walk: a heap entry is never earlier than its parent, and
-	 * a series' buffered events are in order, so the next event is always
-	 * among the candidates: the heap's root, the children of every series
-	 * whose first event was taken, and the event after each one taken.
-	 * Each event taken adds at most three candidates.
+	 * Taken as pop takes them, then put back.  Taking scans lanes on
+	 * (their buffers grow, with events after those taken); putting an
+	 * event back with its own seq restores every lane's order, so pop
+	 * afterwards gives exactly what it would have.
 	 */
-	struct ahead *c = malloc((3 * (size_t)n + 1) * sizeof(*c));
-	if (!c)
+	struct lane **lanes = malloc((size_t)n * sizeof(*lanes));
+	struct pending *taken = malloc((size_t)n * sizeof(*taken));
+	if (!lanes || !taken)
 		abort();
-	int nc = 0, got = 0;
-	c[nc++] = (struct ahead){s->heap[0], 0};
-	while (got < n && nc > 0) {
-		int best = 0;
-		for (int i = 1; i < nc; i++)
-			if (ahead_before(s, &c[i], &c[best]))
-				best = i;
-		struct ahead x = c[best];
-		c[best] = c[--nc];
-		struct series_state *ss = &s->st[x.st];
-		const struct pending *p = &ss->pending[x.k];
-		struct sm_sched_event *ev = &out[got++];
-		memset(ev, 0, sizeof(*ev));
-		ev->type = p->type;
-		ev->at = p->at;
-		ev->lead = p->lead;
-		ev->occ = p->occ;
-		sm_event_make_id(ev);
-		if (x.k == 0) {
-			size_t l = 2 * ss->heap_pos + 1;
-			for (size_t h = l; h < l + 2 && h < s->nheap; h++)
-				c[nc++] = (struct ahead){s->heap[h], 0};
-		}
-		/* The series' next event is known once nothing unscanned can
-		 * come before it (as make_ready, one event further).  Scans
-		 * only add events after those already taken here. */
-		int k = x.k + 1;
-		while (!ss->exhausted &&
-		       (ss->npending <= k ||
-			ss->pending[k].at > ss->scanned_until - ss->before))
-			scan_next(s, ss);
-		if (k < ss->npending)
-			c[nc++] = (struct ahead){x.st, k};
+	int got = 0;
+	while (got < n && s->nheap > 0) {
+		take_first(s, &lanes[got], &taken[got]);
+		event_of(s, lanes[got], &taken[got], &out[got]);
+		got++;
 	}
-	free(c);
+	for (int i = got; i-- > 0;) {
+		buffer_insert(lanes[i], &taken[i]);
+		heap_update(s, lanes[i]);
+	}
+	free(lanes);
+	free(taken);
 	return got;
+}
+
+void
+sm_sched_stats(const struct sm_sched *s, struct sm_sched_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->work = s->work;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct series_state *ss = &s->st[i];
+		for (int k = 0; k < ss->nlanes; k++) {
+			const struct lane *ln = &ss->lanes[k];
+			out->lanes++;
+			out->buffered += (size_t)ln->npending;
+			if (ln->it) {
+				out->iterators++;
+				out->work += sm_occur_iter_work(ln->it);
+			}
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * The firing cap.
+ */
+
+static uint64_t
+cap_key(const struct sm_sched_event *ev)
+{
+	const struct sm_series *s = ev->occ.series;
+	const char *uid = s->master ? s->master->uid : ev->occ.post->uid;
+	uint64_t h = 1469598103934665603ULL;
+	h = fnv(h, s->calendar ? s->calendar : "",
+		strlen(s->calendar ? s->calendar : "") + 1);
+	h = fnv(h, uid, strlen(uid) + 1);
+	return h ? h : 1;
+}
+
+/* The slot of ev's series in the current minute (made when missing). */
+static struct sm_cap_slot *
+cap_slot(struct sm_sched_cap *c, const struct sm_sched_event *ev,
+	 int64_t now_ms)
+{
+	int64_t minute = now_ms / 60000;
+	if (minute != c->minute || !c->slots) {
+		/* A new minute: every budget starts again. */
+		if (c->slots)
+			memset(c->slots, 0, c->nslots * sizeof(*c->slots));
+		c->used = 0;
+		c->minute = minute;
+	}
+	if (!c->slots || (c->used + 1) * 2 > c->nslots) {
+		size_t n = c->nslots ? c->nslots * 2 : 64;
+		struct sm_cap_slot *v = calloc(n, sizeof(*v));
+		if (!v)
+			abort();
+		for (size_t i = 0; i < c->nslots; i++) {
+			if (!c->slots[i].key)
+				continue;
+			size_t h = c->slots[i].key & (n - 1);
+			while (v[h].key)
+				h = (h + 1) & (n - 1);
+			v[h] = c->slots[i];
+		}
+		free(c->slots);
+		c->slots = v;
+		c->nslots = n;
+	}
+	uint64_t key = cap_key(ev);
+	size_t h = key & (c->nslots - 1);
+	while (c->slots[h].key && c->slots[h].key != key)
+		h = (h + 1) & (c->nslots - 1);
+	if (!c->slots[h].key) {
+		c->slots[h].key = key;
+		c->used++;
+	}
+	return &c->slots[h];
+}
+
+enum sm_cap_verdict
+sm_sched_cap_check(struct sm_sched_cap *c, const struct sm_sched_event *ev,
+		   int64_t now_ms)
+{
+	struct sm_cap_slot *sl = cap_slot(c, ev, now_ms);
+	if (sl->count < c->limit)
+		return SM_CAP_OK;
+	return sl->skipped++ == 0 ? SM_CAP_FIRST : SM_CAP_OVER;
+}
+
+void
+sm_sched_cap_count(struct sm_sched_cap *c, const struct sm_sched_event *ev)
+{
+	if (!c->slots)
+		return; /* never checked: nothing to count against */
+	cap_slot(c, ev, c->minute * 60000)->count++;
+}
+
+void
+sm_sched_cap_fini(struct sm_sched_cap *c)
+{
+	free(c->slots);
+	c->slots = NULL;
+	c->nslots = c->used = 0;
 }
 
 enum sm_fire_action
@@ -702,8 +1302,49 @@ sm_sched_collapse(const struct sm_sched_event *evs, enum sm_fire_action *acts,
 	free(r);
 }
 
+int
+sm_sched_later_reminder(const struct sm_sched *s,
+			const struct sm_sched_event *ev, sm_time from,
+			sm_time upto)
+{
+	if (ev->type != SM_EV_REMINDER)
+		return 0;
+	const struct sm_post *p = ev->occ.post;
+	sm_time lo = ev->at + 1 > from ? ev->at + 1 : from;
+	if (p->nalarms == 0) {
+		sm_time leads[MAX_LEADS];
+		int n = config_leads(s->cfg, p, leads);
+		for (int i = 0; i < n; i++) {
+			sm_time t = ev->occ.start - leads[i];
+			if (leads[i] > 0 && t >= lo && t <= upto)
+				return 1;
+		}
+		return 0;
+	}
+	/* As occurrence_events buffers them: within the series' bounds. */
+	sm_time before = SM_TIME_MAX, after = SM_TIME_MAX;
+	if (ev->series < s->n && s->st[ev->series].series == ev->occ.series) {
+		before = s->st[ev->series].before;
+		after = s->st[ev->series].after;
+	}
+	int total = 0;
+	for (int i = 0; i < p->nalarms; i++)
+		total += 1 + p->alarms[i].repeat;
+	sm_time *all = malloc((size_t)total * sizeof(*all));
+	if (!all)
+		abort();
+	int n = sm_occur_alarms(&ev->occ, all, total), found = 0;
+	for (int i = 0; i < n && !found; i++)
+		found = all[i] >= lo && all[i] <= upto &&
+			(before == SM_TIME_MAX ||
+			 (all[i] >= ev->occ.start - before &&
+			  all[i] <= ev->occ.start + after));
+	free(all);
+	return found;
+}
+
 size_t
 sm_sched_size(const struct sm_sched *s)
 {
-	return s->n;
+	return s->live;
 }

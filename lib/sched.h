@@ -41,6 +41,7 @@ struct sm_sched_event {
 	struct sm_occurrence occ;
 	char id[SM_EVENT_ID_LEN]; /* "evt_" + 32 hex digits, filled by
 				     sm_sched_pop */
+	size_t series;		  /* the scheduler's handle of its series */
 };
 
 struct sm_sched;
@@ -59,6 +60,43 @@ void sm_sched_free(struct sm_sched *s);
 void sm_sched_load(struct sm_sched *s, const struct sm_series_set *set,
 		   const struct sm_occur_opts *opts, sm_time from);
 
+/*
+ * Schedules one more series (borrowed until it is removed, or the next load
+ * or free), producing only its events at or after `from`, with the
+ * options of the last load; returns its handle.  The other series are left
+ * as they are.
+ */
+size_t sm_sched_add(struct sm_sched *s, const struct sm_series *ser,
+		    sm_time from);
+
+/* Stops scheduling a series (a handle from sm_sched_add, or an index of the
+ * loaded set) and drops its buffered events. */
+void sm_sched_remove(struct sm_sched *s, size_t handle);
+
+/*
+ * Drops a series' events at or before upto and moves its scanning past
+ * them without producing them (a series over its firing cap); returns how
+ * many buffered events were dropped.
+ */
+size_t sm_sched_skip(struct sm_sched *s, size_t handle, sm_time upto);
+
+/*
+ * Series that can have more than min occurrences within the span of one
+ * occurrence's events get a lane per kind of event (default 64; 0: every
+ * series with a master, for tests).  Applies to later loads and adds.
+ */
+void sm_sched_set_lanes(struct sm_sched *s, int min);
+
+struct sm_sched_stats {
+	uint64_t work;	  /* iterator steps and scans so far */
+	size_t buffered;  /* events held in lane buffers now */
+	size_t lanes;	  /* lanes of the live series */
+	size_t iterators; /* iterators alive now */
+};
+
+/* What the scheduler holds and has done: for tests and statistics. */
+void sm_sched_stats(const struct sm_sched *s, struct sm_sched_stats *out);
+
 /* The instant of the next event; returns 0 when nothing is left. */
 int sm_sched_peek(const struct sm_sched *s, sm_time *at);
 
@@ -73,7 +111,7 @@ int sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out);
  * order sm_sched_pop would take them, ids made, without taking them: for
  * status displays.  Looking ahead may scan series further than pop has
  * (their buffers grow), which changes nothing pop returns.  Costs
- * O(n^2 + n log series) plus the scans.  Returns how many were filled.
+ * O(n log lanes) plus the scans.  Returns how many were filled.
  */
 int sm_sched_upcoming(struct sm_sched *s, struct sm_sched_event *out, int n);
 
@@ -131,7 +169,55 @@ enum sm_fire_action sm_sched_action(const struct sm_sched_event *ev,
 void sm_sched_collapse(const struct sm_sched_event *evs,
 		       enum sm_fire_action *acts, size_t n);
 
-/* The number of series scheduled. */
+/*
+ * Whether the occurrence of ev, a reminder, has another reminder later
+ * than ev->at at an instant within [from, upto]: a wake-up whose batch was
+ * cut leaves the events from `from` on to the next one, and a late
+ * reminder collapses into a later one there as it would within a batch.
+ */
+int sm_sched_later_reminder(const struct sm_sched *s,
+			    const struct sm_sched_event *ev, sm_time from,
+			    sm_time upto);
+
+/*
+ * The firing cap of SPEC section 9 (`[daemon] series_cap`): at most `limit`
+ * events of one series (a UID in a calendar, across reloads) fire or are
+ * recorded as missed within one minute of the wall clock; the rest are
+ * skipped.  Pure bookkeeping: the time is passed in.
+ */
+struct sm_cap_slot {
+	uint64_t key; /* 0: empty */
+	int count;    /* events counted this minute */
+	long skipped; /* events refused this minute */
+};
+
+struct sm_sched_cap {
+	int limit;
+	int64_t minute; /* the minute counted (ms / 60000) */
+	struct sm_cap_slot *slots;
+	size_t nslots, used;
+};
+
+enum sm_cap_verdict {
+	SM_CAP_OK,    /* within the cap: decide and fire as usual */
+	SM_CAP_FIRST, /* over it, the series' first refusal this minute */
+	SM_CAP_OVER,  /* over it again */
+};
+
+/* Whether ev's series may fire one more event in the minute of now_ms
+ * under c->limit; a refusal is counted as skipped. */
+enum sm_cap_verdict sm_sched_cap_check(struct sm_sched_cap *c,
+				       const struct sm_sched_event *ev,
+				       int64_t now_ms);
+
+/* Counts an event that fired or was recorded against its series. */
+void sm_sched_cap_count(struct sm_sched_cap *c,
+			const struct sm_sched_event *ev);
+
+/* Frees the cap's table (the struct may be reused after). */
+void sm_sched_cap_fini(struct sm_sched_cap *c);
+
+/* The number of series scheduled (loaded and added, less removed). */
 size_t sm_sched_size(const struct sm_sched *s);
 
 /* The name of an event type ("post.reminder", ...). */

@@ -544,6 +544,30 @@ sm_tz_to_local(const struct sm_tz *tz, sm_time utc)
 	return utc + sm_tz_offset_at(tz, utc);
 }
 
+sm_time
+sm_tz_spread(const struct sm_tz *tz, sm_time from, sm_time to)
+{
+	/* The first transition after from; the offset before it is in force
+	 * at from. */
+	size_t lo = 0, hi = tz->ntrans;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (tz->trans[mid].at <= from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	int first = lo == 0 ? tz->initial_offset : tz->trans[lo - 1].offset;
+	int min = first, max = first;
+	for (size_t i = lo; i < tz->ntrans && tz->trans[i].at <= to; i++) {
+		if (tz->trans[i].offset < min)
+			min = tz->trans[i].offset;
+		if (tz->trans[i].offset > max)
+			max = tz->trans[i].offset;
+	}
+	return (sm_time)max - min;
+}
+
 char *
 sm_tz_format(const struct sm_tz *tz, int64_t ms, int frac, char *buf,
 	     size_t len)

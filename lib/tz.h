@@ -87,6 +87,13 @@ sm_time sm_tz_resolve(const struct sm_tz *tz, sm_time local);
 sm_time sm_tz_to_local(const struct sm_tz *tz, sm_time utc);
 
 /*
+ * The largest difference between two UTC offsets in force at instants
+ * within [from, to] (0 when no transition falls inside): how far local
+ * times near there can be out of order once resolved to instants.
+ */
+sm_time sm_tz_spread(const struct sm_tz *tz, sm_time from, sm_time to);
+
+/*
  * Writes the instant ms (milliseconds since the epoch) as RFC 3339 in the
  * zone's local time with its UTC offset, "2026-12-01T09:00:00+01:00" ("Z"
  * when the offset is zero; NULL tz is UTC), with ".mmm" before the offset

@@ -1500,6 +1500,229 @@ test_load_two_files(void **state)
 	free(t2);
 }
 
+/* ---------------------------------------------------------------------
+ * Huge text and dense rules: a calendar author must not be able to stop a
+ * load (issue 13).
+ */
+
+/* Appends a content line folded at 75 octets (never inside a UTF-8
+ * character), as calendar programs write them. */
+static size_t
+put_folded(char *out, const char *line, size_t len)
+{
+	size_t o = 0, limit = 75;
+	while (len > limit) {
+		size_t cut = limit;
+		while (((unsigned char)line[cut] & 0xC0) == 0x80)
+			cut--;
+		memcpy(out + o, line, cut);
+		o += cut;
+		memcpy(out + o, "\r\n ", 3);
+		o += 3;
+		line += cut;
+		len -= cut;
+		limit = 74;
+	}
+	memcpy(out + o, line, len);
+	o += len;
+	memcpy(out + o, "\r\n", 2);
+	return o + 2;
+}
+
+/* A calendar of three posts; the second has a DESCRIPTION of `value`
+ * bytes (text with escapes and two-byte characters), folded. */
+static char *
+huge_calendar(size_t value, size_t *len)
+{
+	static const char pattern[] = "Caf\xc3\xa9 copy \\, with escapes\\; "
+				      "and spaces  ";
+	char *line = malloc(value + 32);
+	assert_non_null(line);
+	size_t n = (size_t)sprintf(line, "DESCRIPTION:");
+	for (size_t i = 0; i < value;) {
+		size_t k = sizeof(pattern) - 1;
+		if (k > value - i)
+			k = value - i;
+		/* Do not cut the é or an escape in two. */
+		while (k > 0 && (((unsigned char)pattern[k] & 0xC0) == 0x80 ||
+				 pattern[k - 1] == '\\'))
+			k--;
+		if (k == 0) {
+			line[n++] = 'x';
+			i++;
+			continue;
+		}
+		memcpy(line + n, pattern, k);
+		n += k;
+		i += k;
+	}
+	char *text = malloc(value * 2 + 4096);
+	assert_non_null(text);
+	size_t o = (size_t)sprintf(
+		text,
+		"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+		"BEGIN:VEVENT\r\nUID:before\r\nDTSTART:20270101T090000Z\r\n"
+		"END:VEVENT\r\n"
+		"BEGIN:VEVENT\r\nUID:huge\r\nDTSTART:20270102T090000Z\r\n");
+	o += put_folded(text + o, line, n);
+	o += (size_t)sprintf(text + o,
+			     "SUMMARY:huge\r\nEND:VEVENT\r\n"
+			     "BEGIN:VEVENT\r\nUID:after\r\n"
+			     "DTSTART:20270103T090000Z\r\nEND:VEVENT\r\n"
+			     "END:VCALENDAR\r\n");
+	free(line);
+	*len = o;
+	return text;
+}
+
+/* A value just under the limit loads whole, its text exact (libical is
+ * handed the line folded at its own places: nothing may be lost or added
+ * at them). */
+static void
+test_huge_value_under_limit(void **state)
+{
+	(void)state;
+	size_t len, value = SM_CALENDAR_MAX_PROPERTY - 100;
+	char *text = huge_calendar(value, &len);
+	static struct fx f;
+	fx_load_len(&f, text, len);
+	free(text);
+	expect_clean(&f);
+	assert_int_equal(f.cal.nposts, 3);
+	const struct sm_post *p = find_post(&f, "huge");
+	assert_non_null(p->body);
+	/* Unescaped: "\\," and "\\;" lose their backslash. */
+	static const char plain[] = "Caf\xc3\xa9 copy , with escapes; and "
+				    "spaces  ";
+	size_t blen = strlen(p->body), k = 0;
+	assert_true(blen > value - value / 10 && blen <= value);
+	for (size_t i = 0; i + sizeof(plain) - 1 <= blen;
+	     i += sizeof(plain) - 1, k++)
+		if (memcmp(p->body + i, plain, sizeof(plain) - 1) != 0)
+			fail_msg("body differs at byte %zu: %.40s", i,
+				 p->body + i);
+	assert_true(k > 1000);
+	assert_string_equal(p->title, "huge");
+	fx_fini(&f);
+}
+
+/* Over the limit: an error naming the property's line and the component's,
+ * the post skipped, the posts around it loaded. */
+static void
+test_huge_value_over_limit(void **state)
+{
+	(void)state;
+	size_t len;
+	char *text = huge_calendar(SM_CALENDAR_MAX_PROPERTY + 10, &len);
+	static struct fx f;
+	fx_load_len(&f, text, len);
+	free(text);
+	assert_int_equal(f.rc, 0);
+	assert_int_equal(f.cal.nposts, 2);
+	assert_non_null(find_post(&f, "before"));
+	assert_non_null(find_post(&f, "after"));
+	expect_diag(&f, SM_ERROR, 10, "DESCRIPTION is 1048586 bytes long");
+	expect_diag(&f, SM_ERROR, 10, "the VEVENT at line 7 is skipped");
+	assert_int_equal(f.d.nerrors, 1);
+	fx_fini(&f);
+}
+
+/* 50 MB of text in one property, unfolded, and a component of many
+ * properties over 8 MiB: errors, nothing else lost. */
+static void
+test_huge_component(void **state)
+{
+	(void)state;
+	const size_t big = 50u << 20;
+	size_t cap = big + (9u << 20) + 4096, o = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	o += (size_t)sprintf(text + o, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+				       "BEGIN:VEVENT\r\nUID:one\r\n"
+				       "DTSTART:20270101T090000Z\r\n"
+				       "DESCRIPTION:");
+	memset(text + o, 'a', big);
+	o += big;
+	o += (size_t)sprintf(text + o, "\r\nEND:VEVENT\r\n"
+				       "BEGIN:VEVENT\r\nUID:many\r\n"
+				       "DTSTART:20270102T090000Z\r\n");
+	/* 9 MiB of 1000-byte comments. */
+	for (int i = 0; i < 9 * 1024; i++) {
+		memcpy(text + o, "COMMENT:", 8);
+		memset(text + o + 8, 'c', 1016 - 8);
+		memcpy(text + o + 1016, "\r\n", 2);
+		o += 1018;
+	}
+	o += (size_t)sprintf(text + o,
+			     "END:VEVENT\r\n"
+			     "BEGIN:VEVENT\r\nUID:fine\r\n"
+			     "DTSTART:20270103T090000Z\r\nEND:VEVENT\r\n"
+			     "END:VCALENDAR\r\n");
+	assert_true(o < cap);
+	static struct fx f;
+	fx_load_len(&f, text, o);
+	free(text);
+	assert_int_equal(f.cal.nposts, 1);
+	assert_non_null(find_post(&f, "fine"));
+	expect_diag(&f, SM_ERROR, 6, "DESCRIPTION is 52428800 bytes long");
+	expect_diag(&f, SM_ERROR, 8, "over 8 MiB: skipped");
+	assert_int_equal(f.d.nerrors, 2);
+	fx_fini(&f);
+}
+
+/* A load whose cancel flag is set stops and says so. */
+static void
+test_load_cancelled(void **state)
+{
+	(void)state;
+	static struct fx f;
+	static atomic_int cancel;
+	memset(&f, 0, sizeof(f));
+	live_add(&f);
+	sm_calendar_init(&f.cal, "main");
+	atomic_store(&cancel, 1);
+	f.cal.cancel = &cancel;
+	char *text = join(plain_lines, "\r\n");
+	f.rc = sm_calendar_load_buffer(&f.cal, text, strlen(text), "t.ics",
+				       &f.d);
+	free(text);
+	assert_int_equal(f.cal.cancelled, 1);
+	assert_int_equal(f.cal.nposts, 0);
+	expect_diag(&f, SM_ERROR, 0, "load cancelled");
+	fx_fini(&f);
+}
+
+/* Rules denser than hourly are a lint warning at the RRULE's line. */
+static void
+test_dense_rules_warned(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", "UID:s",
+		      "DTSTART:20270101T090000Z", "RRULE:FREQ=SECONDLY", /* 6 */
+		      "END:VEVENT", "BEGIN:VEVENT", "UID:m",
+		      "DTSTART:20270101T090000Z",
+		      "RRULE:FREQ=MINUTELY;INTERVAL=30", /* 11 */
+		      "END:VEVENT", "BEGIN:VEVENT", "UID:d",
+		      "DTSTART:20270101T090000Z",
+		      "RRULE:FREQ=DAILY;BYHOUR=9,10,11;BYMINUTE=0,10,20,"
+		      "30,40,50;BYSECOND=0,30", /* 16 */
+		      "END:VEVENT", "BEGIN:VEVENT", "UID:h",
+		      "DTSTART:20270101T090000Z", "RRULE:FREQ=HOURLY", /* 21 */
+		      "END:VEVENT", "BEGIN:VEVENT", "UID:c",
+		      "DTSTART:20270101T090000Z",
+		      "RRULE:FREQ=SECONDLY;COUNT=10", /* 26 */
+		      "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.cal.nposts, 5);
+	assert_int_equal(f.d.nerrors, 0);
+	expect_diag(&f, SM_WARNING, 6, "FREQ=SECONDLY can fire up to 86400");
+	expect_diag(&f, SM_WARNING, 11, "FREQ=MINUTELY can fire up to 48");
+	expect_diag(&f, SM_WARNING, 16, "FREQ=DAILY can fire up to 36");
+	assert_int_equal(f.d.nwarnings, 3);
+	fx_fini(&f);
+}
+
 static int
 teardown_live(void **state)
 {
@@ -1565,6 +1788,11 @@ main(void)
 		T(test_zone_system_names),
 		T(test_load_file_missing),
 		T(test_load_two_files),
+		T(test_huge_value_under_limit),
+		T(test_huge_value_over_limit),
+		T(test_huge_component),
+		T(test_load_cancelled),
+		T(test_dense_rules_warned),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

@@ -499,6 +499,7 @@ check_defaults(const struct sm_config *c)
 	assert_int_equal(c->log_level, SM_LOG_INFO);
 	assert_int_equal(c->watchdog, 1);
 	assert_int_equal(c->fire_drafts, 0);
+	assert_int_equal(c->series_cap, 60);
 	assert_int_equal(c->retention, 30 * 86400);
 	assert_int_equal(c->state_dir_line, 0);
 	assert_int_equal(c->event_log_line, 0);
@@ -806,6 +807,9 @@ test_good_values(void **state)
 	l = expect_good("cadence", "lookahead", "0");
 	assert_int_equal(l.cfg->lookahead, 0);
 	unload(&l);
+	l = expect_good("daemon", "series_cap", "5");
+	assert_int_equal(l.cfg->series_cap, 5);
+	unload(&l);
 	l = expect_good("cadence", "mix_window", "2w");
 	assert_int_equal(l.cfg->mix_window, 14 * 86400);
 	unload(&l);
@@ -878,6 +882,8 @@ test_bad_values(void **state)
 		   "or none (also 0) for no post.overdue");
 	expect_bad("cadence", "week_start", "funday", "expected a weekday");
 	expect_bad("cadence", "lookahead", "-1", "from 0 to 520");
+	expect_bad("daemon", "series_cap", "0", "from 1 to 1000000");
+	expect_bad("daemon", "series_cap", "lots", "from 1 to 1000000");
 	expect_bad("cadence", "lookahead", "4 weeks", "from 0 to 520");
 	expect_bad("cadence", "mix_window", "4 weeks", "expected a duration");
 	expect_bad("cadence", "mix_window", "-1w", "expected a duration");

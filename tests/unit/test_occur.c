@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <glob.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1191,6 +1192,293 @@ test_alarms_max(void **state)
 	ofx_fini(&f);
 }
 
+/* ---------------------------------------------------------------------
+ * Iterators: the same occurrences as windows, in start order, at a cost
+ * per occurrence that does not depend on the rule's frequency.
+ */
+
+#define MAX_CMP 6000
+
+struct occ_list {
+	int n;
+	char item[MAX_CMP][96];
+};
+
+static void
+occ_item(const struct sm_occurrence *occ, char *buf, size_t len)
+{
+	char s[40], r[40];
+	/* Starts as 20-digit numbers sort like instants; the post tells
+	 * which component's fields apply. */
+	snprintf(buf, len, "%020lld|%s|%s|%d|%p",
+		 (long long)(occ->start + 100000000000LL),
+		 sm_civil_format(occ->start, SM_CIVIL_UTC, s, sizeof(s)),
+		 sm_occur_format_rid(occ, r, sizeof(r)), occ->cancelled,
+		 (const void *)occ->post);
+}
+
+static int
+list_add_fn(void *ctx, const struct sm_occurrence *occ)
+{
+	struct occ_list *l = ctx;
+	if (l->n >= MAX_CMP)
+		fail_msg("window: too many occurrences");
+	occ_item(occ, l->item[l->n++], sizeof(l->item[0]));
+	return 0;
+}
+
+/* Sorts and drops duplicates (windows report an instant twice when two
+ * local times around a DST gap resolve to it; iterators do not). */
+static void
+list_unique(struct occ_list *l)
+{
+	qsort(l->item, (size_t)l->n, sizeof(l->item[0]), cmp_item);
+	int w = 0;
+	for (int i = 0; i < l->n; i++)
+		if (w == 0 || strcmp(l->item[w - 1], l->item[i]) != 0)
+			memmove(l->item[w++], l->item[i], sizeof(l->item[0]));
+	l->n = w;
+}
+
+/*
+ * Takes occurrences of part `part` from an iterator at t until one starts
+ * at or after `to` (or max have been taken, then up to the end of that
+ * start): checks start order and no duplicates; returns the end of the
+ * span covered.
+ */
+static sm_time
+iter_collect(const struct sm_series *s, const struct sm_occur_opts *o, int part,
+	     sm_time t, sm_time to, int max, struct occ_list *l)
+{
+	struct sm_occur_iter *it = sm_occur_iter_new(s, o, t, part);
+	struct sm_occurrence occ;
+	sm_time prev = SM_TIME_MIN, end = to;
+	int taken = 0;
+	while (sm_occur_iter_next(it, &occ)) {
+		if (occ.start >= to)
+			break;
+		if (taken >= max && occ.start != prev) {
+			end = prev + 1;
+			break;
+		}
+		if (occ.start < t)
+			fail_msg("iterator from %lld gave a start at %lld",
+				 (long long)t, (long long)occ.start);
+		if (occ.start < prev)
+			fail_msg("iterator out of order: %lld after %lld",
+				 (long long)occ.start, (long long)prev);
+		if (part >= 0 && occ.post != sm_occur_part_post(s, part))
+			fail_msg("part %d gave an occurrence of another post",
+				 part);
+		if (l->n >= MAX_CMP)
+			fail_msg("iterator: too many occurrences");
+		occ_item(&occ, l->item[l->n++], sizeof(l->item[0]));
+		prev = occ.start;
+		taken++;
+	}
+	sm_occur_iter_free(it);
+	return end;
+}
+
+static void
+check_lists(const struct occ_list *a, const struct occ_list *b,
+	    const char *what, const char *uid, sm_time t)
+{
+	int i = 0;
+	while (i < a->n && i < b->n && strcmp(a->item[i], b->item[i]) == 0)
+		i++;
+	if (i < a->n || i < b->n)
+		fail_msg("%s of %s from %lld differ at item %d: %s vs %s", what,
+			 uid ? uid : "?", (long long)t, i,
+			 i < a->n ? a->item[i] : "(none)",
+			 i < b->n ? b->item[i] : "(none)");
+}
+
+/* The iterator (whole, and part by part) against the window. */
+static void
+check_iter(const struct sm_series *s, const struct sm_occur_opts *o, sm_time t,
+	   sm_time to, int max)
+{
+	static struct occ_list win, all, parts;
+	const char *uid = s->master	  ? s->master->uid
+			  : s->noverrides ? s->overrides[0]->uid
+					  : NULL;
+	all.n = win.n = parts.n = 0;
+	sm_time end = iter_collect(s, o, SM_OCCUR_ALL, t, to, max, &all);
+	list_unique(&all);
+	sm_occur_window(s, o, t, end, list_add_fn, &win);
+	list_unique(&win);
+	check_lists(&all, &win, "iterator and window", uid, t);
+	/* The parts partition the series. */
+	iter_collect(s, o, SM_OCCUR_OVERRIDES, t, end, MAX_CMP, &parts);
+	if (s->master)
+		for (int part = 0; part <= s->nfutures; part++)
+			iter_collect(s, o, part, t, end, MAX_CMP, &parts);
+	list_unique(&parts);
+	check_lists(&parts, &win, "parts and window", uid, t);
+}
+
+#define ITER_ICS                                                               \
+	LINES(HEAD, "BEGIN:VEVENT", "UID:lh",                                  \
+	      "DTSTART;TZID=Australia/Lord_Howe:20261003T021500",              \
+	      "RRULE:FREQ=DAILY;BYHOUR=2;BYMINUTE=15,30;COUNT=60",             \
+	      "END:VEVENT", "BEGIN:VEVENT", "UID:par",                         \
+	      "DTSTART;TZID=Europe/Paris:20260329T015000",                     \
+	      "RRULE:FREQ=MINUTELY;INTERVAL=25", "EXDATE:20260329T021500Z",    \
+	      "END:VEVENT", "BEGIN:VEVENT", "UID:sec",                         \
+	      "DTSTART;TZID=Europe/Paris:20261025T015950",                     \
+	      "RRULE:FREQ=SECONDLY;INTERVAL=7;COUNT=2000", "END:VEVENT",       \
+	      "BEGIN:VEVENT", "UID:gap",                                       \
+	      "DTSTART;TZID=Europe/Paris:"                                     \
+	      "20260329T015900",                                               \
+	      "RRULE:FREQ=SECONDLY;INTERVAL=3;COUNT=1500", "END:VEVENT",       \
+	      "BEGIN:VEVENT", "UID:taf", "SUMMARY:Master",                     \
+	      "DTSTART:20260304T090000Z", "RRULE:FREQ=HOURLY;INTERVAL=5",      \
+	      "RDATE:20260305T093000Z,20260306T093000Z", "END:VEVENT",         \
+	      "BEGIN:VEVENT", "UID:taf", "SUMMARY:Later",                      \
+	      "RECURRENCE-ID;RANGE=THISANDFUTURE:20260307T090000Z",            \
+	      "DTSTART:20260307T230000Z", "END:VEVENT", "BEGIN:VEVENT",        \
+	      "UID:taf", "SUMMARY:Back",                                       \
+	      "RECURRENCE-ID;RANGE=THISANDFUTURE:20260310T040000Z",            \
+	      "DTSTART:20260309T210000Z", "END:VEVENT", "BEGIN:VEVENT",        \
+	      "UID:taf", "SUMMARY:Moved", "RECURRENCE-ID:20260308T070000Z",    \
+	      "DTSTART:20260301T070000Z", "END:VEVENT", "BEGIN:VEVENT",        \
+	      "UID:taf", "SUMMARY:Off", "STATUS:CANCELLED",                    \
+	      "RECURRENCE-ID:20260311T020000Z", "DTSTART:20260311T020000Z",    \
+	      "END:VEVENT", "BEGIN:VEVENT", "UID:fl",                          \
+	      "DTSTART:20260328T023000", "RRULE:FREQ=HOURLY;BYMINUTE=0,30",    \
+	      "EXDATE:20260329T003000", "END:VEVENT", "BEGIN:VEVENT",          \
+	      "UID:ad", "DTSTART;VALUE=DATE:20260325",                         \
+	      "RRULE:FREQ=DAILY;COUNT=20", "EXDATE;VALUE=DATE:20260329",       \
+	      "END:VEVENT", "BEGIN:VEVENT", "UID:orph",                        \
+	      "RECURRENCE-ID:20260310T090000Z", "DTSTART:20260310T100000Z",    \
+	      "END:VEVENT", "BEGIN:VEVENT", "UID:orph",                        \
+	      "RECURRENCE-ID:20260309T090000Z", "DTSTART:20260311T100000Z",    \
+	      "END:VEVENT", TAIL)
+
+/* Every series above, from many instants: gaps and overlaps of three
+ * zones, shifts forward and back, moved and cancelled overrides, floating
+ * and all-day values, orphan overrides. */
+static void
+test_iter_matches_window(void **state)
+{
+	(void)state;
+	static struct ofx f;
+	ofx_load(&f, ITER_ICS, "Europe/Paris");
+	for (size_t i = 0; i < f.set.n; i++)
+		for (sm_time t = at("2026-02-27T00:00:00Z");
+		     t < at("2026-04-02T00:00:00Z"); t += 17 * 3600 + 1)
+			check_iter(&f.set.series[i], &f.opts, t, t + 3 * SM_DAY,
+				   1500);
+	/* Around the gaps and overlaps, second by second. */
+	for (sm_time t = at("2026-03-29T00:59:00Z");
+	     t < at("2026-03-29T01:02:00Z"); t += 7) {
+		check_iter(series(&f, "gap"), &f.opts, t, t + 7200, 3000);
+		check_iter(series(&f, "par"), &f.opts, t, t + SM_DAY, 3000);
+	}
+	for (sm_time t = at("2026-10-25T00:59:00Z");
+	     t < at("2026-10-25T01:02:00Z"); t += 11)
+		check_iter(series(&f, "sec"), &f.opts, t, t + 7200, 3000);
+	ofx_fini(&f);
+}
+
+/* The same on every calendar of the shared corpus, from several years,
+ * with floating times read in Paris. */
+static void
+test_iter_matches_window_corpus(void **state)
+{
+	(void)state;
+	const char *shared = getenv("SMCAL_SHARED");
+	char pattern[512];
+	snprintf(pattern, sizeof(pattern), "%s/corpus/ics/*/*.ics",
+		 shared && *shared ? shared : "../shared");
+	glob_t g;
+	if (glob(pattern, 0, NULL, &g) != 0) {
+		printf("no corpus at %s: skipped\n", pattern);
+		return;
+	}
+	static const char *const starts[] = {
+		"1995-06-01T00:00:00Z", "2007-03-10T00:00:00Z",
+		"2014-10-20T00:00:00Z", "2021-01-01T00:00:00Z",
+		"2026-03-28T00:00:00Z"};
+	size_t nseries = 0;
+	for (size_t k = 0; k < g.gl_pathc; k++) {
+		static struct ofx f;
+		memset(&f, 0, sizeof(f));
+		live_add(&f);
+		sm_calendar_init(&f.cal, "main");
+		sm_calendar_load_file(&f.cal, g.gl_pathv[k], &f.d);
+		f.opts.zone = sm_calendar_system_zone("Europe/Paris");
+		f.opts.allday_offset = 9 * 3600;
+		sm_occur_index(&f.set, &f.cal, &f.opts, &f.d);
+		for (size_t i = 0; i < f.set.n; i++)
+			for (size_t j = 0; j < sizeof(starts) / sizeof(*starts);
+			     j++)
+				check_iter(&f.set.series[i], &f.opts,
+					   at(starts[j]),
+					   at(starts[j]) + 400 * SM_DAY, 300);
+		nseries += f.set.n;
+		ofx_fini(&f);
+	}
+	printf("corpus: %zu files, %zu series: iterators match windows\n",
+	       g.gl_pathc, nseries);
+	globfree(&g);
+}
+
+/* 100,000 occurrences of a SECONDLY rule (and of a zoned one across a DST
+ * gap) cost about one step each: the work counter, not the clock. */
+static void
+test_iter_dense_cost(void **state)
+{
+	(void)state;
+	static struct ofx f;
+	ofx_load(&f,
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:s",
+		       "DTSTART:20260101T000000Z", "RRULE:FREQ=SECONDLY",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:z",
+		       "DTSTART;TZID=Europe/Paris:20260329T000000",
+		       "RRULE:FREQ=SECONDLY", "END:VEVENT", TAIL),
+		 "UTC");
+	static const char *const uids[] = {"s", "z"};
+	for (int u = 0; u < 2; u++) {
+		const struct sm_series *s = series(&f, uids[u]);
+		sm_time t = at("2026-03-29T00:30:00Z");
+		struct sm_occur_iter *it =
+			sm_occur_iter_new(s, &f.opts, t, SM_OCCUR_ALL);
+		uint64_t w0 = sm_occur_iter_work(it);
+		struct sm_occurrence occ;
+		sm_time prev = t - 1;
+		for (int i = 0; i < 100000; i++) {
+			assert_int_equal(sm_occur_iter_next(it, &occ), 1);
+			/* Every second once, in order (Paris skips its gap
+			 * hour: 02:00 CET is 03:00 CEST, one instant). */
+			assert_int_equal(occ.start, prev + 1);
+			prev = occ.start;
+		}
+		uint64_t work = sm_occur_iter_work(it) - w0;
+		/* Zoned: the gap's hour of local times is read too (its
+		 * instants are those of the next hour), and near a
+		 * transition the iterator reads an hour (the zone's spread)
+		 * ahead before it can be sure of the order. */
+		printf("%s: 100000 occurrences, %llu steps (%llu to start)\n",
+		       uids[u], (unsigned long long)work,
+		       (unsigned long long)w0);
+		assert_true(work <= 100000 + 2 * 3600 + 16);
+		assert_true(w0 <= 2 * 3600);
+		sm_occur_iter_free(it);
+	}
+	/* sm_occur_next is as cheap: a year of them a second apart would
+	 * time out if each one scanned a window. */
+	const struct sm_series *s = series(&f, "s");
+	struct sm_occurrence occ;
+	for (sm_time t = at("2026-06-01T00:00:00Z");
+	     t < at("2026-06-01T00:00:00Z") + 20000; t++) {
+		assert_int_equal(sm_occur_next(s, &f.opts, t, &occ), 1);
+		assert_int_equal(occ.start, t);
+	}
+	ofx_fini(&f);
+}
+
 static int
 teardown_live(void **state)
 {
@@ -1243,6 +1531,9 @@ main(void)
 		T(test_next_far_single),
 		T(test_alarms),
 		T(test_alarms_max),
+		T(test_iter_matches_window),
+		T(test_iter_matches_window_corpus),
+		T(test_iter_dense_cost),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

@@ -1835,6 +1835,125 @@ test_skip_to_with_count(void **state)
 		   0, "2024-03-01T00:00:00", 15);
 }
 
+/* check_skip after `taken` instances were taken from both iterators (a
+ * series' stream takes each rule's first instance before it skips). */
+static void
+check_skip_taken(const char *rule, const char *dtstart, const char *to,
+		 int taken)
+{
+	struct sm_rrule r;
+	struct sm_rrule_iter plain, skip;
+	sm_time target = parse_time(to), a = 0, b = 0;
+	int ha = 1, hb = 1;
+	parse_rule(rule, &r);
+	sm_rrule_iter_init(&plain, &r, parse_time(dtstart), 0, resolve_identity,
+			   NULL);
+	sm_rrule_iter_init(&skip, &r, parse_time(dtstart), 0, resolve_identity,
+			   NULL);
+	for (int i = 0; i < taken && ha && hb; i++) {
+		ha = sm_rrule_iter_next(&plain, &a);
+		hb = sm_rrule_iter_next(&skip, &b);
+	}
+	do {
+		ha = sm_rrule_iter_next(&plain, &a);
+	} while (ha && a < target);
+	sm_rrule_iter_skip_to(&skip, target);
+	for (int i = 0; i < 3; i++) {
+		hb = sm_rrule_iter_next(&skip, &b);
+		if (ha != hb || (ha && a != b))
+			fail_msg("%s from %s, %d taken, skip to %s: instance "
+				 "%d: plain %lld, skipped %lld",
+				 rule, dtstart, taken, to, i,
+				 ha ? (long long)a : -1LL,
+				 hb ? (long long)b : -1LL);
+		if (!ha)
+			break;
+		ha = sm_rrule_iter_next(&plain, &a);
+	}
+}
+
+/* With COUNT, skip_to counts whole days (finer than DAILY) or periods
+ * ahead instead of stepping: the same instances as plain iteration, near
+ * the start, in the middle, at the COUNT's end and with UNTIL too. */
+static void
+test_skip_to_with_count_dense(void **state)
+{
+	(void)state;
+	static const char *const tos[] = {
+		"2024-01-01T09:00:06", "2024-01-01T23:59:59",
+		"2024-01-02T00:00:00", "2024-01-05T03:00:00",
+		"2024-01-12T22:46:00", "2024-01-12T22:46:46",
+		"2024-01-12T22:46:47", "2024-02-20T00:00:00",
+		"2024-03-04T10:59:59", "2024-06-30T23:59:58"};
+	static const char *const rules[] = {
+		"FREQ=SECONDLY;COUNT=1000000",
+		"FREQ=SECONDLY;INTERVAL=7;BYHOUR=9,17;COUNT=200000",
+		"FREQ=SECONDLY;INTERVAL=50;BYMINUTE=1,2,58;BYDAY=TU,SA;"
+		"COUNT=40000",
+		"FREQ=MINUTELY;INTERVAL=13;BYSECOND=0,30;BYDAY=MO,WE;"
+		"COUNT=30000",
+		"FREQ=HOURLY;INTERVAL=5;BYMINUTE=0,15;BYSECOND=1,2;"
+		"BYMONTH=1,3;COUNT=5000",
+		"FREQ=HOURLY;BYMINUTE=0,20,40;BYSETPOS=2,-1;COUNT=7000",
+		"FREQ=SECONDLY;COUNT=900000;UNTIL=20240105T120000",
+		"FREQ=SECONDLY;INTERVAL=3;COUNT=900000;UNTIL=20240105T120000Z",
+		"FREQ=DAILY;BYHOUR=9,10,11;BYMINUTE=0,10,20,30,40,50;"
+		"BYSECOND=0,1;COUNT=20000",
+		"FREQ=DAILY;BYHOUR=8,12;BYMINUTE=0,30;BYSETPOS=1,-1;"
+		"COUNT=300",
+		"FREQ=WEEKLY;BYDAY=MO,TU;BYHOUR=9,10;COUNT=1000",
+		"FREQ=MONTHLY;BYMONTHDAY=1,15,31;BYHOUR=6,18;COUNT=400",
+	};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(*rules); i++)
+		for (size_t k = 0; k < sizeof(tos) / sizeof(*tos); k++)
+			check_skip(rules[i], "2024-01-01T09:00:07", 0, tos[k],
+				   3);
+	check_skip("FREQ=DAILY;COUNT=5000", "2024-01-01", 1,
+		   "2030-02-03T00:00:00", 3);
+	for (size_t i = 0; i < sizeof(rules) / sizeof(*rules); i++)
+		for (int taken = 1; taken <= 3; taken += 2)
+			for (size_t k = 0; k < sizeof(tos) / sizeof(*tos);
+			     k += 3)
+				check_skip_taken(rules[i],
+						 "2024-01-01T09:00:07", tos[k],
+						 taken);
+}
+
+/* COUNT counted by periods on the rules of week-numbering years (YEARLY
+ * with BYWEEKNO: a period is a week-year, whose days straddle calendar
+ * years) and of YEARLY BYMONTHDAY without BYMONTH (DTSTART's month): the
+ * same instances as plain iteration, across year boundaries. */
+static void
+test_skip_to_with_count_years(void **state)
+{
+	(void)state;
+	static const char *const tos[] = {
+		"2024-12-29T00:00:00", "2024-12-30T09:00:00",
+		"2025-01-01T00:00:00", "2026-12-28T00:00:00",
+		"2027-01-03T09:00:01", "2031-06-01T00:00:00",
+		"2037-12-31T00:00:00", "2060-01-01T00:00:00"};
+	static const char *const rules[] = {
+		"FREQ=YEARLY;BYWEEKNO=1;BYDAY=MO;COUNT=30",
+		"FREQ=YEARLY;BYWEEKNO=1,52,53;BYDAY=MO,SU;COUNT=60",
+		"FREQ=YEARLY;BYWEEKNO=-1;BYDAY=TH,FR;COUNT=25",
+		"FREQ=YEARLY;BYWEEKNO=1;BYDAY=SU;WKST=SU;COUNT=40",
+		"FREQ=YEARLY;INTERVAL=2;BYWEEKNO=53;BYDAY=MO;COUNT=12",
+		"FREQ=YEARLY;BYMONTHDAY=1;BYWEEKNO=1;COUNT=10",
+		"FREQ=YEARLY;BYMONTHDAY=-1;COUNT=40",
+		"FREQ=YEARLY;INTERVAL=2;BYMONTHDAY=1,10,20;COUNT=50",
+		"FREQ=YEARLY;BYMONTHDAY=13;BYDAY=FR;COUNT=8",
+	};
+	for (size_t i = 0; i < sizeof(rules) / sizeof(*rules); i++)
+		for (size_t k = 0; k < sizeof(tos) / sizeof(*tos); k++) {
+			check_skip(rules[i], "2024-01-01T09:00:00", 0, tos[k],
+				   4);
+			check_skip(rules[i], "2024-12-30T09:00:00", 0, tos[k],
+				   4);
+			check_skip_taken(rules[i], "2024-12-30T09:00:00",
+					 tos[k], 2);
+		}
+}
+
 /* skip_to after some instances were taken, inside the current period. */
 static void
 test_skip_to_mid_iteration(void **state)
@@ -2432,6 +2551,8 @@ main(void)
 		cmocka_unit_test(test_until_utc_uses_resolve),
 		cmocka_unit_test(test_skip_to_without_count),
 		cmocka_unit_test(test_skip_to_with_count),
+		cmocka_unit_test(test_skip_to_with_count_dense),
+		cmocka_unit_test(test_skip_to_with_count_years),
 		cmocka_unit_test(test_skip_to_mid_iteration),
 		cmocka_unit_test(test_iterator_copy),
 		cmocka_unit_test(test_never_matching_rule_ends),

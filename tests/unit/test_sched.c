@@ -122,6 +122,10 @@ struct sfx {
 #define MAX_LIVE 4
 static struct sfx *live[MAX_LIVE];
 
+/* Nonzero: every series is scheduled by lanes (sched.h), so that the second
+ * run of the tests checks that lanes produce the same events. */
+static int force_lanes;
+
 static void
 live_add(struct sfx *f)
 {
@@ -169,6 +173,8 @@ sfx_load_text(struct sfx *f, const char *ini, const char *text, size_t len,
 	}
 	f->s = sm_sched_new(f->cfg);
 	assert_non_null(f->s);
+	if (force_lanes)
+		sm_sched_set_lanes(f->s, 0);
 	sm_sched_load(f->s, &f->set, &f->opts, from);
 }
 
@@ -1331,9 +1337,105 @@ test_upcoming(void **state)
 	check_upcoming(&f, 1);
 	sfx_fini(&f);
 
+	/* Dense series on lanes (a SECONDLY rule with a reminder and an
+	 * override moved onto another occurrence's instant, a MINUTELY one
+	 * in a zone) beside a weekly series whose override ties with one of
+	 * its occurrences in its one lane: looking ahead puts what it took
+	 * back in the same order. */
+	sfx_load(&f, "[daemon]\ntimezone = UTC\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:sec",
+		       "DTSTART:20260105T000000Z", "RRULE:FREQ=SECONDLY",
+		       ALARM("TRIGGER:-PT2S"), "END:VEVENT", "BEGIN:VEVENT",
+		       "UID:sec", "RECURRENCE-ID:20260105T000010Z",
+		       "DTSTART:20260105T000020Z", "END:VEVENT", "BEGIN:VEVENT",
+		       "UID:min", "DTSTART;TZID=Europe/Paris:20260105T000000",
+		       "RRULE:FREQ=MINUTELY;BYSECOND=0,15,30,45", "END:VEVENT",
+		       "BEGIN:VEVENT", "UID:wk", "DTSTART:20260105T000000Z",
+		       "RRULE:FREQ=WEEKLY", "END:VEVENT", "BEGIN:VEVENT",
+		       "UID:wk", "RECURRENCE-ID:20260112T000000Z",
+		       "DTSTART:20260105T000000Z", "END:VEVENT", TAIL),
+		 "2026-01-04T23:00:00Z");
+	check_upcoming(&f, 300);
+	check_upcoming(&f, 50);
+	check_upcoming(&f, 300);
+	sfx_fini(&f);
+
 	/* Nothing left. */
 	sfx_load(&f, WEEKLY_CONF, LINES(HEAD, TAIL), "2026-01-05T00:00:00Z");
 	assert_int_equal(sm_sched_upcoming(f.s, ev, 4), 0);
+	sfx_fini(&f);
+}
+
+/* A batch cut before all due events: does a reminder's occurrence have a
+ * later reminder among those left (from `from` to `upto`)?  Config leads,
+ * VALARMs (a repeat too), and one occurrence of a series never answering
+ * for another. */
+static void
+test_later_reminder(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	sfx_load(&f,
+		 "[daemon]\ntimezone = UTC\n[reminders]\nlead = 1h, 5m\n"
+		 "overdue = none\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:c",
+		       "DTSTART:20260601T120000Z", "END:VEVENT", "BEGIN:VEVENT",
+		       "UID:v", "DTSTART:20260602T120000Z",
+		       ALARM("TRIGGER:-PT2H"), "BEGIN:VALARM", "ACTION:DISPLAY",
+		       "DESCRIPTION:r", "TRIGGER:-PT30M", "REPEAT:1",
+		       "DURATION:PT20M", "END:VALARM", "END:VEVENT",
+		       "BEGIN:VEVENT", "UID:h", "DTSTART:20260603T120000Z",
+		       "RRULE:FREQ=MINUTELY", "END:VEVENT", TAIL),
+		 "2026-05-01T00:00:00Z");
+	struct sm_sched_event ev;
+	const sm_time max = SM_TIME_MAX;
+	/* c: 11:00 and 11:55. */
+	assert_int_equal(sm_sched_pop(f.s, max, &ev), 1);
+	assert_int_equal(ev.at, at("2026-06-01T11:00:00Z"));
+	assert_int_equal(sm_sched_later_reminder(f.s, &ev, 0, max), 1);
+	assert_int_equal(sm_sched_later_reminder(f.s, &ev,
+						 at("2026-06-01T11:55:00Z"),
+						 at("2026-06-01T11:55:00Z")),
+			 1);
+	assert_int_equal(sm_sched_later_reminder(f.s, &ev, 0,
+						 at("2026-06-01T11:54:59Z")),
+			 0);
+	assert_int_equal(sm_sched_later_reminder(
+				 f.s, &ev, at("2026-06-01T11:55:01Z"), max),
+			 0);
+	assert_int_equal(sm_sched_pop(f.s, max, &ev), 1);
+	assert_int_equal(ev.at, at("2026-06-01T11:55:00Z"));
+	assert_int_equal(sm_sched_later_reminder(f.s, &ev, 0, max), 0);
+	assert_int_equal(sm_sched_pop(f.s, max, &ev), 1);
+	assert_int_equal(ev.type, SM_EV_DUE);
+	assert_int_equal(sm_sched_later_reminder(f.s, &ev, 0, max), 0);
+	/* v: 10:00, 11:30 and its repeat at 11:50. */
+	assert_int_equal(sm_sched_pop(f.s, max, &ev), 1);
+	assert_int_equal(ev.at, at("2026-06-02T10:00:00Z"));
+	assert_int_equal(sm_sched_later_reminder(f.s, &ev,
+						 at("2026-06-02T11:31:00Z"),
+						 at("2026-06-02T11:50:00Z")),
+			 1);
+	assert_int_equal(sm_sched_later_reminder(f.s, &ev,
+						 at("2026-06-02T11:31:00Z"),
+						 at("2026-06-02T11:49:00Z")),
+			 0);
+	assert_int_equal(sm_sched_pop(f.s, max, &ev), 1);
+	assert_int_equal(ev.at, at("2026-06-02T11:30:00Z"));
+	assert_int_equal(sm_sched_later_reminder(f.s, &ev, 0, max), 1);
+	/* h: each minute's 5m reminder is later than the previous minute's
+	 * 1h one, but of another occurrence: only its own 5m one counts. */
+	while (sm_sched_pop(f.s, max, &ev) && strcmp(event_uid(&ev), "h") != 0)
+		;
+	assert_string_equal(event_uid(&ev), "h");
+	assert_int_equal(ev.at, at("2026-06-03T11:00:00Z"));
+	assert_int_equal(sm_sched_later_reminder(f.s, &ev,
+						 at("2026-06-03T11:00:01Z"),
+						 at("2026-06-03T11:54:59Z")),
+			 0);
+	assert_int_equal(sm_sched_later_reminder(f.s, &ev, 0,
+						 at("2026-06-03T11:55:00Z")),
+			 1);
 	sfx_fini(&f);
 }
 
@@ -1816,6 +1918,210 @@ test_scale(void **state)
 }
 
 /* ---------------------------------------------------------------------
+ * Dense rules, and one series at a time.
+ */
+
+/* A SECONDLY post (its four events a second, two of them reminders a day
+ * and an hour ahead) and a MINUTELY one with four seconds a minute, zoned
+ * across the DST change: 100,000 events in order at a few steps each, with
+ * a handful of events buffered, and a plain post beside them still gets
+ * its events.  Counters, not the clock: the old scheduler scanned a week of
+ * instances for each occurrence and buffered a day of them. */
+static void
+test_dense_cost(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	sfx_load(&f, "[daemon]\ntimezone = UTC\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:sec",
+		       "DTSTART:20260101T000000Z", "RRULE:FREQ=SECONDLY",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:min",
+		       "DTSTART;TZID=Europe/Paris:20260301T000000",
+		       "RRULE:FREQ=MINUTELY;BYSECOND=0,15,30,45", "END:VEVENT",
+		       "BEGIN:VEVENT", "UID:plain", "DTSTART:20260329T020000Z",
+		       "END:VEVENT", TAIL),
+		 "2026-03-29T00:00:00Z");
+	struct sm_sched_stats st;
+	sm_sched_stats(f.s, &st);
+	uint64_t w0 = st.work;
+	assert_true(st.buffered <= 32);
+	int n = 0, plain = 0, sec_due = 0;
+	sm_time prev = SM_TIME_MIN;
+	struct sm_sched_event ev;
+	while (n < 100000 && sm_sched_pop(f.s, SM_TIME_MAX, &ev)) {
+		if (ev.at < prev)
+			fail_msg("dense: event %d out of order", n);
+		prev = ev.at;
+		const char *uid = event_uid(&ev);
+		plain += strcmp(uid, "plain") == 0;
+		sec_due += strcmp(uid, "sec") == 0 && ev.type == SM_EV_DUE;
+		if (++n % 1000 == 0) {
+			sm_sched_stats(f.s, &st);
+			if (st.buffered > 32)
+				fail_msg("dense: %zu events buffered",
+					 st.buffered);
+		}
+	}
+	assert_int_equal(n, 100000);
+	sm_sched_stats(f.s, &st);
+	printf("dense: 100000 events, %llu steps (%llu at load), %zu lanes, "
+	       "%zu buffered\n",
+	       (unsigned long long)(st.work - w0), (unsigned long long)w0,
+	       st.lanes, st.buffered);
+	/* Each lane reads an occurrence and scans it for each of its events:
+	 * about two steps an event, plus the hour a zoned lane reads ahead
+	 * near the transition. */
+	assert_true(st.work - w0 <= 3 * 100000 + 8 * 7200);
+	assert_true(w0 <= 8 * 7200);
+	/* 2026-03-29T00:00Z + ~5.5 h of seconds: the plain post's reminder
+	 * an hour before, its due and its overdue are among them. */
+	assert_int_equal(plain, 3);
+	assert_true(sec_due > 15000);
+	sfx_fini(&f);
+}
+
+/* An event of q2 (seconds given in full; its RID second by SS). */
+#define Q2(type, when, lead, ss)                                               \
+	"post." type "|2026-01-" when "Z|" lead "|q2|2026-01-06T10:00:" ss "Z\n"
+
+/* Adding a series schedules it beside the others from its own `from`;
+ * removing one drops its events; the rest are untouched. */
+static void
+test_add_remove(void **state)
+{
+	(void)state;
+	static struct sfx f, g;
+	sfx_load(&f, WEEKLY_CONF, LINES(HEAD, WEEKLY_POSTS, TAIL),
+		 "2026-01-05T00:00:00Z");
+	sfx_load(&g, WEEKLY_CONF,
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:q1",
+		       "DTSTART:20260105T100000Z", "END:VEVENT", "BEGIN:VEVENT",
+		       "UID:q2", "DTSTART:20260106T100000Z",
+		       "RRULE:FREQ=SECONDLY;COUNT=3", "END:VEVENT", TAIL),
+		 "2026-01-05T00:00:00Z");
+	assert_int_equal(g.set.n, 2);
+	size_t h1 =
+		sm_sched_add(f.s, &g.set.series[0], at("2026-01-05T09:30:00Z"));
+	size_t h2 =
+		sm_sched_add(f.s, &g.set.series[1], at("2026-01-05T00:00:00Z"));
+	assert_true(h1 != h2);
+	assert_int_equal(sm_sched_size(f.s), 5);
+	/* q1's reminder (2026-01-04T10:00) is before its from: not made. */
+	CHECK_TEXT(drain(&f, "2026-01-05T12:00:00Z", MAX_EV),
+		   W01 E("due", "05T10:00", "0", "q1", "05T10:00")
+			   Q2("reminder", "05T10:00:00", "86400",
+			      "00") Q2("reminder", "05T10:00:01", "86400", "01")
+				   Q2("reminder", "05T10:00:02", "86400", "02")
+					   W02 E("overdue", "05T12:00", "0",
+						 "q1", "05T10:00") W03);
+	/* Removing w2 (index 1 of the loaded set) and q1. */
+	sm_sched_remove(f.s, 1);
+	sm_sched_remove(f.s, h1);
+	sm_sched_remove(f.s, h1); /* twice: nothing */
+	assert_int_equal(sm_sched_size(f.s), 3);
+	CHECK_TEXT(drain(&f, "2026-01-07T09:00:00Z", MAX_EV),
+		   W04 Q2("due", "06T10:00:00", "0",
+			  "00") Q2("due", "06T10:00:01", "0",
+				   "01") Q2("due", "06T10:00:02", "0", "02")
+			   Q2("overdue", "06T12:00:00", "0",
+			      "00") Q2("overdue", "06T12:00:01", "0", "01")
+				   Q2("overdue", "06T12:00:02", "0", "02") W07);
+	/* A slot freed by a removal is used again. */
+	size_t h3 =
+		sm_sched_add(f.s, &g.set.series[0], at("2026-01-05T00:00:00Z"));
+	assert_true(h3 == 1 || h3 == h1);
+	assert_int_equal(sm_sched_size(f.s), 4);
+	sfx_fini(&f); /* the scheduler first: it borrows g's series */
+	sfx_fini(&g);
+}
+
+/* Skipping a series moves it past `upto` without producing what lies
+ * before; other series keep their events. */
+static void
+test_skip(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	sfx_load(&f, "[daemon]\ntimezone = UTC\n[reminders]\nlead = 1h\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:sec",
+		       "DTSTART:20260101T000000Z", "RRULE:FREQ=SECONDLY",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:plain",
+		       "DTSTART:20260301T003000Z", "END:VEVENT", TAIL),
+		 "2026-03-01T00:00:00Z");
+	struct sm_sched_event ev;
+	assert_int_equal(sm_sched_pop(f.s, SM_TIME_MAX, &ev), 1);
+	assert_string_equal(event_uid(&ev), "sec");
+	size_t h = ev.series;
+	size_t dropped = sm_sched_skip(f.s, h, at("2026-03-01T01:00:00Z"));
+	assert_true(dropped > 0);
+	int plain = 0;
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(sm_sched_pop(f.s, SM_TIME_MAX, &ev), 1);
+		if (strcmp(event_uid(&ev), "plain") == 0) {
+			plain++;
+			continue;
+		}
+		if (ev.at <= at("2026-03-01T01:00:00Z"))
+			fail_msg("skip: an event at %lld was produced",
+				 (long long)ev.at);
+	}
+	/* plain's due at 00:30; its reminder (23:30 the day before) was
+	 * before from, its overdue at 02:30 comes later. */
+	assert_int_equal(plain, 1);
+	struct sm_sched_stats st;
+	sm_sched_stats(f.s, &st);
+	assert_true(st.buffered <= 16);
+	sfx_fini(&f);
+}
+
+/* The firing cap: `limit` events a series a minute, counted per UID and
+ * calendar, refusals reported once per series and minute. */
+static void
+test_cap(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	sfx_load(&f, "[daemon]\ntimezone = UTC\n[reminders]\nlead = none\n",
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:sec",
+		       "DTSTART:20260101T000000Z", "RRULE:FREQ=SECONDLY",
+		       "END:VEVENT", "BEGIN:VEVENT", "UID:min",
+		       "DTSTART:20260101T000000Z", "RRULE:FREQ=MINUTELY",
+		       "END:VEVENT", TAIL),
+		 "2026-03-01T00:00:00Z");
+	struct sm_sched_cap cap = {.limit = 5};
+	int64_t now = (int64_t)at("2026-03-01T00:00:00Z") * 1000;
+	struct sm_sched_event ev;
+	int fired_sec = 0, fired_min = 0, first = 0, over = 0;
+	/* Two minutes of events, popped as the clock goes. */
+	for (int64_t t = now; t < now + 120000; t += 1000) {
+		while (sm_sched_pop(f.s, (sm_time)(t / 1000), &ev)) {
+			enum sm_cap_verdict v =
+				sm_sched_cap_check(&cap, &ev, t);
+			if (v == SM_CAP_FIRST)
+				first++;
+			if (v == SM_CAP_OVER)
+				over++;
+			if (v != SM_CAP_OK)
+				continue;
+			sm_sched_cap_count(&cap, &ev);
+			if (strcmp(event_uid(&ev), "sec") == 0)
+				fired_sec++;
+			else
+				fired_min++;
+		}
+	}
+	/* sec: 5 of each minute's 120 (a due and, for the occurrence two
+	 * hours before, an overdue each second); min: its two dues and two
+	 * overdues, never capped. */
+	assert_int_equal(fired_sec, 10);
+	assert_int_equal(fired_min, 4);
+	assert_int_equal(first, 2); /* one report per series and minute */
+	assert_int_equal(over, 2 * (120 - 5) - 2);
+	sm_sched_cap_fini(&cap);
+	sfx_fini(&f);
+}
+
+/* ---------------------------------------------------------------------
  * Runner.
  */
 
@@ -1867,7 +2173,16 @@ main(void)
 		T(test_load_from),
 		T(test_late_additions),
 		T(test_collapse),
+		T(test_later_reminder),
 		T(test_scale),
+		T(test_dense_cost),
+		T(test_add_remove),
+		T(test_skip),
+		T(test_cap),
 	};
-	return cmocka_run_group_tests(tests, NULL, group_teardown);
+	int failed = cmocka_run_group_tests(tests, NULL, group_teardown);
+	force_lanes = 1;
+	failed += cmocka_run_group_tests_name("lanes", tests, NULL,
+					      group_teardown);
+	return failed;
 }
