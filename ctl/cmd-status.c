@@ -160,7 +160,7 @@ print_status(json_t *p)
 		       ctl_paint(CTL_WARN), shortp, shortp == 1 ? "" : "s",
 		       ctl_unpaint(), num(p, "lookahead"),
 		       num(p, "lookahead") == 1 ? "" : "s");
-	else if (json_object_get(p, "cadence_short"))
+	else if (num(p, "cadence_platforms") > 0)
 		printf("cadence: no platform short in the current or next "
 		       "%lld period%s\n",
 		       num(p, "lookahead"),

@@ -131,6 +131,10 @@ method_status(struct control_call *call)
 		json_integer(h->plan ? (json_int_t)h->plan->short_platforms
 				     : 0));
 	json_object_set_new(o, "lookahead", json_integer(w->cfg->lookahead));
+	json_int_t planned = 0;
+	for (size_t i = 0; i < w->cfg->nplatforms; i++)
+		planned += w->cfg->platforms[i].cadence.unit != SM_CADENCE_NONE;
+	json_object_set_new(o, "cadence_platforms", json_integer(planned));
 	control_reply(call, o);
 	return CONTROL_DONE;
 }

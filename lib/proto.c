@@ -850,6 +850,8 @@ static const char smcal_idl[] =
 	"  # next lookahead periods of their plans, at the daemon's last "
 	"look.\n"
 	"  cadence_short: int,\n"
+	"  # Platforms with a cadence, and the periods ahead looked at.\n"
+	"  cadence_platforms: int,\n"
 	"  lookahead: int\n"
 	")\n"
 	"\n"

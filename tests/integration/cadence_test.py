@@ -598,6 +598,8 @@ def s_table():
     short = {r["platform"] for r in table(plats, posts, now(), paris, 2)
              if r["scheduled"] < r["target"]}
     s = ct.status_json(sock)
+    check(s["cadence_platforms"] == 3, "status cadence_platforms %s, expected "
+          "3 (ig, li, x)" % s["cadence_platforms"])
     check(s["cadence_short"] == len(short),
           "status cadence_short %s, expected %d (%s)" %
           (s["cadence_short"], len(short), sorted(short)))
