@@ -83,8 +83,16 @@ $(LIBSMCAL): $(LIB_OBJS)
 $(BUILD)/smcald: $(DAEMON_OBJS) $(LIBSMCAL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# smctl runs once per command, and scripts run it once per post (smctl
+# add): libical linked statically has its relocations done at link time,
+# which halves smctl's start (3.0 ms of CPU to 1.5 ms on the development
+# machine; libical-dev ships libical.a).  ICU stays shared.
+ICAL_LIBS   := -lical -licalss -licalvcal
+CTL_LDLIBS  := $(filter-out $(ICAL_LIBS),$(LDLIBS)) -Wl,-Bstatic -lical \
+	-Wl,-Bdynamic $(filter-out $(ICAL_LIBS),$(shell pkg-config --libs --static libical 2>/dev/null))
+
 $(BUILD)/smctl: $(CTL_OBJS) $(LIBSMCAL)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBSMCAL) | $(MO_FILES)
 	@mkdir -p $(dir $@)

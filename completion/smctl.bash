@@ -7,19 +7,22 @@ _smctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="status reload deliveries retry lint expand cadence calendar"
+	local commands="status add list show cancel done next export reload deliveries retry lint expand cadence calendar"
 	local global="-c -s --help --version"
 
 	# The command is the first word that is neither an option nor the
-	# value of -c or -s.
-	local i cmd=""
+	# value of -c or -s; the config is -c's (anywhere), else the default.
+	local i cmd="" conf=/etc/smcal/smcal.conf
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-c | -s) ((i++)) ;;
+		-c | --config)
+			conf=${words[i + 1]}
+			((i++))
+			;;
+		-s) ((i++)) ;;
 		-*) ;;
 		*)
-			cmd=${words[i]}
-			break
+			[[ -z $cmd ]] && cmd=${words[i]}
 			;;
 		esac
 	done
@@ -33,7 +36,18 @@ _smctl()
 		_filedir sock
 		return
 		;;
-	--from | --to | --limit | --history)
+	--from | --to | --limit | --at | --title | --body | --type | \
+		--persona | --campaign | --url | --occurrence | --history)
+		return
+		;;
+	--platform | --calendar)
+		# Names from the config's [platform:NAME] or [calendar:NAME]
+		# sections (and the queue, a calendar of its own).
+		local kind=${prev#--} names=""
+		[[ -r $conf ]] && names=$(sed -n "s/^[[:space:]]*\[[[:space:]]*$kind:[[:space:]]*\([^][:space:]]*\)[[:space:]]*\].*/\1/Ip" \
+			"$conf" | tr '[:upper:]' '[:lower:]')
+		[[ $kind == calendar ]] && names="$names queue"
+		COMPREPLY=($(compgen -W "$names" -- "$cur"))
 		return
 		;;
 	--period)
@@ -42,15 +56,20 @@ _smctl()
 		fi
 		return
 		;;
-	--platform)
-		# The platforms of the config named by -c, when it is readable.
-		local conf="" j
-		for ((j = 1; j < cword; j++)); do
-			[[ ${words[j]} == -c ]] && conf=${words[j + 1]}
-		done
-		[[ -r $conf ]] && COMPREPLY=($(compgen -W "$(sed -n \
-			's/^[[:space:]]*\[platform:\([^]]*\)\].*/\1/p' "$conf")" \
-			-- "$cur"))
+	--status)
+		COMPREPLY=($(compgen -W "draft scheduled cancelled done" -- "$cur"))
+		return
+		;;
+	--file)
+		_filedir '@(csv|jsonl|ndjson|json)'
+		return
+		;;
+	--body-file)
+		_filedir
+		return
+		;;
+	-o | --output)
+		_filedir ics
 		return
 		;;
 	--tz)
@@ -78,6 +97,12 @@ _smctl()
 	status | reload) opts="--json --help" ;;
 	deliveries) opts="--failed --pending --limit --json --help" ;;
 	retry) opts="--json --help" ;;
+	add) opts="--at --platform --title --body --body-file --type --persona --campaign --url --draft --allow-past --file --json --help" ;;
+	list) opts="--from --to --platform --status --calendar --json --help" ;;
+	show | cancel) opts="--occurrence --calendar --json --help" ;;
+	done) opts="--occurrence --url --calendar --json --help" ;;
+	next) opts="--platform --json --help" ;;
+	export) opts="--from --to --output --help" ;;
 	lint) opts="--json --help" ;;
 	expand) opts="--from --to --tz --all --json --help" ;;
 	cadence) opts="--period --history --platform --json --help" ;;

@@ -133,6 +133,10 @@ print_status(json_t *p)
 	       json_is_true(json_object_get(p, "reloading")) ? ", reloading"
 							     : "");
 	print_calendars(json_object_get(p, "calendars"));
+	if (json_object_get(p, "queued"))
+		printf("queue: %lld post%s to publish (smctl list --calendar "
+		       "queue)\n",
+		       num(p, "queued"), num(p, "queued") == 1 ? "" : "s");
 	print_events(json_object_get(p, "next_events"), str(p, "timezone"));
 
 	long long pending = num(p, "deliveries_pending");

@@ -380,14 +380,20 @@ decide(struct firer *f, const struct sm_sched_event *ev, int64_t now_ms,
 	if (!known && now_ms - (int64_t)ev->at * 1000 > SM_LATE_MS)
 		known = sm_store_has_missed(f->store, ev->id) > 0;
 	int done = 0;
-	if (!known && ev->type == SM_EV_OVERDUE) {
+	if (!known) {
 		char rid[40];
 		sm_occur_format_rid(&ev->occ, rid, sizeof(rid));
 		const struct sm_series *ser = ev->occ.series;
-		done = sm_store_is_done(f->store, ser->calendar,
-					ser->master ? ser->master->uid
-						    : ev->occ.post->uid,
-					rid) > 0;
+		const char *uid =
+			ser->master ? ser->master->uid : ev->occ.post->uid;
+		/* An occurrence of a calendar post cancelled through the
+		 * socket (smctl cancel) fires nothing. */
+		if (sm_store_is_cancelled(f->store, ser->calendar, uid, rid) >
+		    0)
+			return SM_SKIP;
+		if (ev->type == SM_EV_OVERDUE)
+			done = sm_store_is_done(f->store, ser->calendar, uid,
+						rid) > 0;
 	}
 	return sm_sched_action(ev, now_ms, catchup, known, done);
 }

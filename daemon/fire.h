@@ -29,7 +29,6 @@
 
 #include <stddef.h>
 
-#include "alert.h"
 #include "jsonw.h"
 #include "outbox.h"
 #include "sched.h"
@@ -128,6 +127,8 @@ long firer_commit(struct firer *f, int64_t now_ms,
  * the outbox rows and the caller's state changes commit in one
  * transaction.  An event counts as told once that commit is durable.
  */
+
+struct sm_alert; /* alert.h */
 
 /* A daemon fact to write with the events (the alert states: one packed
  * integer per key), or to delete when remove is set. */

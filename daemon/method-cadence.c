@@ -176,7 +176,7 @@ method_cadence(struct control_call *call)
 	sm_cadence_span(w->cfg, &o, &from, &to);
 	struct sm_cadence_posts posts = {0};
 	struct sm_cadence_report rep = {0};
-	if (plan_gather(w, st, from, to, &posts) < 0) {
+	if (plan_gather(w, h->queue, st, from, to, &posts) < 0) {
 		sm_cadence_posts_free(&posts);
 		control_fail(call, SM_PROTO_E_INTERNAL, NULL,
 			     "the state database: %s", sm_store_error(st));
@@ -333,7 +333,7 @@ method_grid(struct control_call *call)
 		}
 	}
 	struct sm_cadence_posts posts = {0};
-	if (plan_gather(w, st, from, to, &posts) < 0) {
+	if (plan_gather(w, h->queue, st, from, to, &posts) < 0) {
 		free(shown);
 		free(periods);
 		free(period_plat);

@@ -13,7 +13,8 @@
  * kept as (index, 64-bit hash of calendar, UID and identity), with the
  * smallest and largest identity asked; one query then reads the marks in
  * that identity range, and the occurrences whose hash is among them are
- * flagged done.  An override moved weeks away from its original date is
+ * flagged done.  A second query reads the calendar occurrences cancelled
+ * through the socket in the same range: those are flagged cancelled.  An override moved weeks away from its original date is
  * asked under its identity like any other, so the range holds it.
  */
 #include "plan.h"
@@ -127,40 +128,85 @@ collect_mark(void *ctx, const char *calendar, const char *uid, const char *rid)
 	m->v[m->n++] = hash3(calendar, uid, rid);
 }
 
+struct queue_walk {
+	struct sm_cadence_posts *out;
+	const struct world *w;
+	sm_time from, to;
+	struct done_ctx *dc;
+};
+
+static int
+gather_queued(void *ctx, const struct sm_series *series)
+{
+	struct queue_walk *qw = ctx;
+	sm_cadence_gather_series(qw->out, qw->w->cfg, series, &qw->w->opts,
+				 qw->from, qw->to, ask_done, qw->dc);
+	return 0;
+}
+
+/* The set of the hashes of the rows listed: done marks, cancellations. */
+static int
+read_set(struct sm_store *st, const struct done_ctx *dc,
+	 int (*list)(struct sm_store *, const char *, const char *,
+		     void (*)(void *, const char *, const char *,
+			      const char *),
+		     void *),
+	 struct done_ctx *set)
+{
+	struct mark_list marks = {0};
+	if (list(st, dc->lo, dc->hi, collect_mark, &marks) < 0) {
+		free(marks.v);
+		return -1;
+	}
+	set->set_cap = 16;
+	while (set->set_cap < 2 * marks.n)
+		set->set_cap *= 2;
+	set->set = calloc(set->set_cap, sizeof(*set->set));
+	if (!set->set)
+		abort();
+	for (size_t i = 0; i < marks.n; i++)
+		set_add(set, marks.v[i]);
+	free(marks.v);
+	return 0;
+}
+
 int
-plan_gather(const struct world *w, struct sm_store *st, sm_time from,
-	    sm_time to, struct sm_cadence_posts *out)
+plan_gather(const struct world *w, const struct queued *queue,
+	    struct sm_store *st, sm_time from, sm_time to,
+	    struct sm_cadence_posts *out)
 {
 	struct done_ctx dc = {.l = out};
-	/* Every series set of the world: the calendars' (the queue's joins
-	 * this list when the queue is a set of its own). */
+	/* Every series set of the world (the calendars), then the queue's
+	 * posts, each a series of its own. */
 	const struct sm_series_set *sets[] = {&w->set};
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
 		sm_cadence_gather(out, w->cfg, sets[i], &w->opts, from, to,
 				  ask_done, &dc);
+	if (queue) {
+		struct queue_walk qw = {out, w, from, to, &dc};
+		queued_each_series(queue, gather_queued, &qw);
+	}
 	int rc = 0;
 	if (dc.n > 0) {
-		struct mark_list marks = {0};
-		if (sm_store_list_done(st, dc.lo, dc.hi, collect_mark, &marks) <
-		    0) {
+		/* Done marks, and calendar occurrences cancelled through the
+		 * socket (smctl cancel UID --occurrence), which no longer
+		 * count as scheduled. */
+		struct done_ctx done = {0}, gone = {0};
+		if (read_set(st, &dc, sm_store_list_done, &done) < 0 ||
+		    read_set(st, &dc, sm_store_list_cancelled, &gone) < 0) {
 			rc = -1;
-		} else if (marks.n > 0) {
-			dc.set_cap = 16;
-			while (dc.set_cap < 2 * marks.n)
-				dc.set_cap *= 2;
-			dc.set = calloc(dc.set_cap, sizeof(*dc.set));
-			if (!dc.set)
-				abort();
-			for (size_t i = 0; i < marks.n; i++)
-				set_add(&dc, marks.v[i]);
-			for (size_t i = 0; i < dc.n; i++)
-				if (set_has(&dc, dc.v[i].hash))
-					out->v[dc.v[i].index].flags |=
-						SM_CADENCE_DONE;
+		} else {
+			for (size_t i = 0; i < dc.n; i++) {
+				uint16_t *flags = &out->v[dc.v[i].index].flags;
+				if (set_has(&gone, dc.v[i].hash))
+					*flags = SM_CADENCE_CANCELLED;
+				else if (set_has(&done, dc.v[i].hash))
+					*flags |= SM_CADENCE_DONE;
+			}
 		}
-		free(marks.v);
+		free(done.set);
+		free(gone.set);
 	}
-	free(dc.set);
 	free(dc.v);
 	return rc;
 }
@@ -327,6 +373,7 @@ plan_check(struct plan *p)
 	uv_timer_stop(&p->settle);
 	const struct world *w = *p->world;
 	struct sm_store *st = *p->store;
+	const struct queued *queue = p->queue;
 	int64_t t0 = wallclock_now_ms(), now_ms = t0;
 	sm_time now = now_ms / 1000;
 	if (!w || !st)
@@ -351,7 +398,7 @@ plan_check(struct plan *p)
 	sm_time next = SM_TIME_MAX;
 	size_t ndue = 0;
 	long n = -1;
-	if (plan_gather(w, st, from, to, &posts) == 0 &&
+	if (plan_gather(w, queue, st, from, to, &posts) == 0 &&
 	    sm_cadence_report_build(&rep, w->cfg, &o, &posts) == 0 &&
 	    sm_store_list_facts(st, KEY_PREFIX, collect_state, &stored) >= 0) {
 		ndue = sm_cadence_alerts(&rep, get_state, &stored, &due, &next);
@@ -413,12 +460,13 @@ on_settle(uv_timer_t *t)
 
 int
 plan_init(struct plan *p, uv_loop_t *loop, struct world *const *world,
-	  struct sm_store *const *store, struct firer *firer,
-	  struct deliverer *deliver)
+	  const struct queued *queue, struct sm_store *const *store,
+	  struct firer *firer, struct deliverer *deliver)
 {
 	memset(p, 0, sizeof(*p));
 	p->loop = loop;
 	p->world = world;
+	p->queue = queue;
 	p->store = store;
 	p->firer = firer;
 	p->deliver = deliver;

@@ -12,7 +12,7 @@
  * the timer's instants (a gap's notice, a period falling behind, the end
  * of the current period), after a clock step, and when a change through the
  * socket may change the answer (an add, a cancel, a done mark: the
- * handler calls plan_changed).  Changes that come together are looked at
+ * queue's `changed` calls plan_changed).  Changes that come together are looked at
  * once: plan_changed waits twice the last evaluation's time (0 for small
  * calendars), so a burst of adds costs the loop at most a third of its
  * time.
@@ -32,12 +32,14 @@
 #include "cadence.h"
 #include "deliver.h"
 #include "fire.h"
+#include "queued.h"
 #include "store.h"
 #include "world.h"
 
 struct plan {
 	uv_loop_t *loop;
 	struct world *const *world; /* the daemon's, read at each look */
+	const struct queued *queue;  /* the post queue (may be NULL) */
 	struct sm_store *const *store;
 	struct firer *firer;
 	struct deliverer *deliver;
@@ -56,8 +58,8 @@ struct plan {
 /* Sets up the timer and the settle timer on loop; nothing is looked at
  * before plan_changed.  Returns 0 or -1 (no timerfd) with errno. */
 int plan_init(struct plan *p, uv_loop_t *loop, struct world *const *world,
-	      struct sm_store *const *store, struct firer *firer,
-	      struct deliverer *deliver);
+	      const struct queued *queue, struct sm_store *const *store,
+	      struct firer *firer, struct deliverer *deliver);
 
 /* The data or the config changed: look again soon (in this loop's next
  * turns, after the settle time). */
@@ -70,12 +72,14 @@ void plan_check(struct plan *p);
 void plan_fini(struct plan *p);
 
 /*
- * Appends to out the occurrences of every series set of w (the calendars;
- * the queue's when it has one) publishing in [from, to), with their done
- * marks read from st in one query.  Returns 0, or -1 when the store
- * failed (out then has the posts, none marked done).
+ * Appends to out the occurrences of every series set of w (the calendars)
+ * and of the queue's posts (queue may be NULL) publishing in [from, to),
+ * with their done marks, and the calendar occurrences cancelled through
+ * the socket flagged cancelled, read from st in one query each.  Returns
+ * 0, or -1 when the store failed (out then has the posts, none marked).
  */
-int plan_gather(const struct world *w, struct sm_store *st, sm_time from,
-		sm_time to, struct sm_cadence_posts *out);
+int plan_gather(const struct world *w, const struct queued *queue,
+		struct sm_store *st, sm_time from, sm_time to,
+		struct sm_cadence_posts *out);
 
 #endif

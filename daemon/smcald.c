@@ -55,6 +55,7 @@
 #include "plan.h"
 #include "post.h"
 #include "prune.h"
+#include "queued.h"
 #include "route.h"
 #include "sched.h"
 #include "statedir.h"
@@ -100,6 +101,7 @@ struct daemon {
 	uv_signal_t sigusr1;
 	struct pruner prune;
 	struct control control;
+	struct queued queue;	     /* posts added through the socket */
 	struct plan plan; /* the cadence: alerts and their timer */
 	atomic_int cancel;	     /* stops a load in progress (SIGTERM) */
 	struct sm_config *first_cfg; /* the first load's, until it is done */
@@ -174,6 +176,7 @@ tick(struct daemon *d)
 		 * what is known to be done, and retry shortly. */
 		sm_sched_load(d->sched, &d->world->set, &d->world->opts,
 			      d->processed_until + 1);
+		queued_schedule(&d->queue, d->sched, d->processed_until + 1);
 		wallclock_arm(d->clock_fd, now + RETRY_S);
 		return;
 	}
@@ -371,10 +374,12 @@ reload_done(uv_work_t *req, int status)
 		 * within the catch-up window and unknown to the ledger fires
 		 * late at the tick below, what is older (as far back as
 		 * sm_sched_load_from looks) is recorded as missed. */
-		sm_sched_load(d->sched, &w->set, &w->opts,
-			      sm_sched_load_from(wallclock_now_ms() / 1000,
-						 w->cfg->catchup,
-						 d->processed_until + 1));
+		sm_time from = sm_sched_load_from(wallclock_now_ms() / 1000,
+						  w->cfg->catchup,
+						  d->processed_until + 1);
+		sm_sched_load(d->sched, &w->set, &w->opts, from);
+		queued_schedule(&d->queue, d->sched,
+				from); /* the queue stays */
 		char err[256];
 		if (firer_reopen(&d->firer, w->cfg->event_log, err,
 				 sizeof(err)) < 0)
@@ -482,6 +487,9 @@ shutdown_loop(struct daemon *d)
 	uv_close((uv_handle_t *)&d->sigterm, on_close_noop);
 	uv_close((uv_handle_t *)&d->sigint, on_close_noop);
 	uv_close((uv_handle_t *)&d->sigusr1, on_close_noop);
+	/* Adds in flight are committed and answered before the connections
+	 * close (safe when the queue was never set up). */
+	queued_fini(&d->queue);
 	control_fini(&d->control); /* safe when it was never set up */
 	if (!d->serving)
 		return; /* the first load has not started the rest */
@@ -508,6 +516,16 @@ on_signal(uv_signal_t *h, int signum)
 	log_info("%s: stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
 	sd_notify(0, "STOPPING=1");
 	shutdown_loop(d);
+}
+
+/* The queue changed (an add, a cancel, a done mark): fire what is already
+ * late and re-arm for the next instant; look at the posting plan again. */
+static void
+queue_changed(void *data)
+{
+	struct daemon *d = data;
+	tick(d);
+	plan_changed(&d->plan);
 }
 
 /* For the pruner: the instant (ms) of the next event due. */
@@ -719,9 +737,30 @@ start_serving(struct daemon *d)
 	else
 		d->processed_until = now - cfg->catchup - 1;
 	sm_time from = sm_sched_load_from(now, cfg->catchup, resume);
+	/* The queue (posts added through the socket): in memory and in the
+	 * scheduler beside the calendars', kept across reloads. */
+	const struct queued_host qhost = {
+		.store = &d->store,
+		.sched = &d->sched,
+		.world = &d->world,
+		.deliver = &d->deliver,
+		.processed_until = &d->processed_until,
+		.data = d,
+		.changed = queue_changed,
+	};
+	queued_init(&d->queue, &d->loop, &qhost);
+	long queued = queued_load(&d->queue);
+	if (queued < 0) {
+		log_error("the queue: %s; smcald does not start",
+			  sm_store_error(d->store));
+		return 1;
+	}
 	d->sched = sm_sched_new(cfg);
 	sm_sched_load(d->sched, &d->world->set, &d->world->opts, from);
+	queued_schedule(&d->queue, d->sched, from);
 	char since[SM_TZ_RFC3339_MAX];
+	log_info("queue: %ld post%s added with smctl add still to fire", queued,
+		 PLURAL(queued));
 	log_info("loaded %zu post%s in %zu calendar%s (%zu series); events "
 		 "since %s not yet fired or recorded are decided now",
 		 d->world->nposts, PLURAL(d->world->nposts), d->world->ncals,
@@ -754,8 +793,8 @@ start_serving(struct daemon *d)
 	pruner_init(&d->prune, &d->loop, d->store, cfg->retention, next_due_ms,
 		    d);
 
-	if (plan_init(&d->plan, &d->loop, &d->world, &d->store, &d->firer,
-		      &d->deliver) < 0) {
+	if (plan_init(&d->plan, &d->loop, &d->world, &d->queue, &d->store,
+		      &d->firer, &d->deliver) < 0) {
 		log_error("timerfd: %s", strerror(errno));
 		return 1;
 	}
@@ -858,6 +897,7 @@ run(struct daemon *d, struct sm_config *cfg)
 		.firer = &d->firer,
 		.deliver = &d->deliver,
 		.reloading = &d->reloading,
+		.queue = &d->queue,
 		.config_path = d->config_path,
 		.data = d,
 		.reload = control_reload,
@@ -986,6 +1026,7 @@ main(int argc, char **argv)
 	control_fini(&d.control); /* after a failed start: the socket file */
 	firer_close(&d.firer);
 	sm_sched_free(d.sched);
+	queued_free(&d.queue); /* after the scheduler that borrowed it */
 	world_free(d.world);
 	sm_store_close(d.store);
 	if (d.lock_fd >= 0)

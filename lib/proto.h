@@ -20,8 +20,8 @@
  * - Interfaces: org.varlink.service (GetInfo, GetInterfaceDescription),
  *   io.smcal (the daemon: Status, Reload, Deliveries, Retry, Export, and
  *   the posting plan: Cadence, Grid) and
- *   io.smcal.Posts (the queue and the calendars' posts: Add, List, Get,
- *   Cancel, Done, Next).  Their descriptions in varlink's interface
+ *   io.smcal.Posts (the queue and the calendars' posts: Add, AddMany, List,
+ *   Get, Cancel, Done, Next).  Their descriptions in varlink's interface
  *   language are sm_proto_description(); they are the reference for every
  *   parameter and reply field.
  * - Errors of io.smcal carry a human "message" parameter besides their own
@@ -33,8 +33,9 @@
  * Version history (SM_PROTO_VERSION, reported by io.smcal.Status):
  *
  *   1  smcal 0.1.0.  org.varlink.service; io.smcal with Status, Reload,
- *      Deliveries, Retry, Export, Cadence and Grid; io.smcal.Posts with Add, List, Get,
- *      Cancel, Done and Next; the errors below.  A later version only adds
+ *      Deliveries, Retry, Export, Cadence and Grid; io.smcal.Posts with
+ *      Add, AddMany, List, Get, Cancel, Done and Next; the errors below.  A
+ *      later version only adds
  *      methods, optional parameters, reply fields and errors: a version 1
  *      client keeps working.
  */
@@ -82,6 +83,7 @@
 #define SM_PROTO_E_TOO_MANY_CLIENTS "io.smcal.TooManyClients"
 #define SM_PROTO_E_SHUTTING_DOWN "io.smcal.ShuttingDown"
 #define SM_PROTO_E_INTERNAL "io.smcal.InternalError"
+#define SM_PROTO_E_INVALID_FILE "io.smcal.InvalidFile"
 
 /* ---------------------------------------------------------------------
  * Framing.

@@ -143,6 +143,18 @@ static const char *const migrations[] = {
 	 * fired instead). */
 	"ALTER TABLE missed ADD COLUMN reason TEXT NOT NULL"
 	" DEFAULT 'missed';",
+	/* 4 -> 5: occurrences of calendar posts cancelled through the
+	 * control socket (smctl cancel UID --occurrence RID): the daemon
+	 * skips their events.  A calendar file is never written by smcal,
+	 * so the cancellation lives here, keyed like a done mark; queued
+	 * posts are cancelled in `queue` itself. */
+	"CREATE TABLE cancelled ("
+	" calendar TEXT NOT NULL,"
+	" uid TEXT NOT NULL,"
+	" recurrence_id TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (calendar, uid, recurrence_id)"
+	") STRICT, WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -159,6 +171,9 @@ enum stmt_id {
 	ST_LIST_MISSED,
 	ST_MARK_DONE,
 	ST_IS_DONE,
+	ST_GET_DONE,
+	ST_CANCEL,
+	ST_IS_CANCELLED,
 	ST_GET_META,
 	ST_SET_META,
 	ST_COUNT
@@ -198,6 +213,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" DO UPDATE SET url = excluded.url, at = excluded.at",
 	[ST_IS_DONE] = "SELECT 1 FROM done WHERE calendar = ?1 AND uid = ?2"
 		       " AND recurrence_id = ?3",
+	[ST_GET_DONE] = "SELECT at, url FROM done WHERE calendar = ?1"
+			" AND uid = ?2 AND recurrence_id = ?3",
+	[ST_CANCEL] = "INSERT INTO cancelled (calendar, uid, recurrence_id, at)"
+		      " VALUES (?1, ?2, ?3, ?4)"
+		      " ON CONFLICT (calendar, uid, recurrence_id) DO NOTHING",
+	[ST_IS_CANCELLED] = "SELECT 1 FROM cancelled WHERE calendar = ?1"
+			    " AND uid = ?2 AND recurrence_id = ?3",
 	[ST_GET_META] = "SELECT value FROM meta WHERE key = ?1",
 	[ST_SET_META] =
 		"INSERT INTO meta (key, value) VALUES (?1, ?2)"
@@ -824,18 +846,82 @@ sm_store_is_done(struct sm_store *st, const char *calendar, const char *uid,
 }
 
 int
-sm_store_list_done(struct sm_store *st, const char *rid_from,
-		   const char *rid_to,
-		   void (*fn)(void *ctx, const char *calendar, const char *uid,
-			      const char *recurrence_id),
-		   void *ctx)
+sm_store_get_done(struct sm_store *st, const char *calendar, const char *uid,
+		  const char *recurrence_id, sm_time *at, char **url)
+{
+	sqlite3_stmt *s = st->stmt[ST_GET_DONE];
+	bind_text(s, 1, calendar);
+	bind_text(s, 2, uid);
+	bind_text(s, 3, recurrence_id);
+	int rc = sqlite3_step(s);
+	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (ret == 1) {
+		if (at)
+			*at = sqlite3_column_int64(s, 0);
+		if (url) {
+			const char *u = column_text(s, 1);
+			*url = u ? strdup(u) : NULL;
+			if (u && !*url)
+				abort();
+		}
+	} else if (ret < 0) {
+		db_fail(st, "reading a done mark");
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+int
+sm_store_cancel(struct sm_store *st, const char *calendar, const char *uid,
+		const char *recurrence_id, sm_time at)
+{
+	const char *what = "cancelling an occurrence";
+	sqlite3_stmt *s = st->stmt[ST_CANCEL];
+	int rc = bind_text(s, 1, calendar);
+	if (rc == SQLITE_OK)
+		rc = bind_text(s, 2, uid);
+	if (rc == SQLITE_OK)
+		rc = bind_text(s, 3, recurrence_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 4, at);
+	if (rc != SQLITE_OK) {
+		db_fail(st, what);
+		sqlite3_reset(s);
+		return -1;
+	}
+	if (run(st, ST_CANCEL, what) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 0;
+}
+
+int
+sm_store_is_cancelled(struct sm_store *st, const char *calendar,
+		      const char *uid, const char *recurrence_id)
+{
+	sqlite3_stmt *s = st->stmt[ST_IS_CANCELLED];
+	bind_text(s, 1, calendar);
+	bind_text(s, 2, uid);
+	bind_text(s, 3, recurrence_id);
+	int rc = sqlite3_step(s);
+	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (ret < 0)
+		db_fail(st, "looking up a cancelled occurrence");
+	sqlite3_reset(s);
+	return ret;
+}
+
+/* Lists (calendar, uid, recurrence_id) of a table's rows whose identity
+ * lies in [rid_from, rid_to]: done marks or cancelled occurrences. */
+static int
+list_range(struct sm_store *st, const char *sql, const char *what,
+	   const char *rid_from, const char *rid_to,
+	   void (*fn)(void *ctx, const char *calendar, const char *uid,
+		      const char *recurrence_id),
+	   void *ctx)
 {
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT calendar, uid, recurrence_id FROM done"
-			       " WHERE recurrence_id BETWEEN ?1 AND ?2",
-			       -1, &s, NULL) != SQLITE_OK) {
-		db_fail(st, "listing done marks");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, what);
 		sqlite3_finalize(s);
 		return -1;
 	}
@@ -849,9 +935,36 @@ sm_store_list_done(struct sm_store *st, const char *rid_from,
 		count++;
 	}
 	if (rc != SQLITE_DONE)
-		db_fail(st, "listing done marks");
+		db_fail(st, what);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? count : -1;
+}
+
+int
+sm_store_list_done(struct sm_store *st, const char *rid_from,
+		   const char *rid_to,
+		   void (*fn)(void *ctx, const char *calendar, const char *uid,
+			      const char *recurrence_id),
+		   void *ctx)
+{
+	return list_range(st,
+			  "SELECT calendar, uid, recurrence_id FROM done"
+			  " WHERE recurrence_id BETWEEN ?1 AND ?2",
+			  "listing done marks", rid_from, rid_to, fn, ctx);
+}
+
+int
+sm_store_list_cancelled(struct sm_store *st, const char *rid_from,
+			const char *rid_to,
+			void (*fn)(void *ctx, const char *calendar,
+				   const char *uid, const char *recurrence_id),
+			void *ctx)
+{
+	return list_range(st,
+			  "SELECT calendar, uid, recurrence_id FROM cancelled"
+			  " WHERE recurrence_id BETWEEN ?1 AND ?2",
+			  "listing cancelled occurrences", rid_from, rid_to, fn,
+			  ctx);
 }
 
 int

@@ -3,7 +3,8 @@
  * (smcal.db, WAL journal, synchronous=FULL), with a versioned schema.
  *
  * It owns the fired-event ledger (every event that counted as fired, by its
- * id), done marks (an occurrence published, with the posted URL), missed
+ * id), done marks (an occurrence published, with the posted URL),
+ * cancelled occurrences of calendar posts (schema version 5), missed
  * events (older than the catch-up window when first seen, or late reminders
  * collapsed into a later one of the same occurrence) and small daemon facts
  * (the instant up to which events were processed).  The webhook outbox
@@ -108,6 +109,24 @@ int sm_store_mark_done(struct sm_store *st, const char *calendar,
 int sm_store_is_done(struct sm_store *st, const char *calendar, const char *uid,
 		     const char *recurrence_id);
 
+/* Reads an occurrence's done mark: 1 with *at and *url (malloc'd, NULL
+ * when none was given; the caller frees) filled when it is marked done, 0
+ * when not, -1 on error.  at and url may be NULL. */
+int sm_store_get_done(struct sm_store *st, const char *calendar,
+		      const char *uid, const char *recurrence_id, sm_time *at,
+		      char **url);
+
+/* Cancels one occurrence of a calendar post (smctl cancel UID
+ * --occurrence RID), at instant at: the daemon no longer fires its events.
+ * Returns 0, 1 when it already was (nothing changes), or -1. */
+int sm_store_cancel(struct sm_store *st, const char *calendar, const char *uid,
+		    const char *recurrence_id, sm_time at);
+
+/* 1 when the occurrence was cancelled with sm_store_cancel, 0 when not, -1
+ * on error. */
+int sm_store_is_cancelled(struct sm_store *st, const char *calendar,
+			  const char *uid, const char *recurrence_id);
+
 /* Calls fn for each done mark whose identity (recurrence_id) lies in
  * [rid_from, rid_to] as strings compare (one query: identities start with
  * the date, so a span's marks are a range); returns the number listed or
@@ -117,6 +136,16 @@ int sm_store_list_done(struct sm_store *st, const char *rid_from,
 		       void (*fn)(void *ctx, const char *calendar,
 				  const char *uid, const char *recurrence_id),
 		       void *ctx);
+
+/* Calls fn for each occurrence cancelled with sm_store_cancel whose
+ * identity lies in [rid_from, rid_to], as sm_store_list_done does; returns
+ * the number listed or -1. */
+int sm_store_list_cancelled(struct sm_store *st, const char *rid_from,
+			    const char *rid_to,
+			    void (*fn)(void *ctx, const char *calendar,
+				       const char *uid,
+				       const char *recurrence_id),
+			    void *ctx);
 
 /* Reads a daemon fact (e.g. "processed_until"); returns 1 and fills *out,
  * 0 when unset, -1 on error. */

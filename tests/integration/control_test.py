@@ -613,6 +613,11 @@ def s_limits():
     # the one stuck inside a message is told why.
     for c in idle + [slow]:
         c.s.settimeout(0.2)
+    # The slow client's 3000 calls are served over several loop turns
+    # (CONTROL_TURN_CALLS each), so its 30 s start up to a moment after
+    # `opened`: reading its replies before then would be progress that
+    # keeps it open.  Read nothing until every timer has surely run out.
+    time.sleep(max(0, opened + IDLE_S + 2 * TM - time.monotonic()))
     deadline = opened + IDLE_S + 15 * TM
     for c in idle + [stuck, slow]:
         left = deadline - time.monotonic()

@@ -130,8 +130,8 @@ event(const char *id, sm_time at)
 }
 
 /* The schema version this code creates: ledger, outbox, queue, why a
- * missed event did not fire. */
-#define SCHEMA 4
+ * missed event did not fire, cancelled occurrences of calendar posts. */
+#define SCHEMA 5
 
 static void
 test_open_creates_schema(void **state)
@@ -413,6 +413,7 @@ test_migrate_reason(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "ALTER TABLE missed DROP COLUMN reason;"
+				      "DROP TABLE cancelled;"
 				      "PRAGMA user_version = 3",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -457,6 +458,58 @@ test_done(void **state)
 			 1);
 	assert_int_equal(sm_store_is_done(f->st, "main", "u1", "2026-12-01"),
 			 1);
+	/* The mark reads back with its instant and URL. */
+	sm_time at = 0;
+	char *url = NULL;
+	assert_int_equal(
+		sm_store_get_done(f->st, "main", "u1", "2026-12-01", &at, &url),
+		1);
+	assert_int_equal(at, 20);
+	assert_string_equal(url, "https://example.org/p/9");
+	free(url);
+	char untouched[] = "untouched";
+	url = untouched;
+	assert_int_equal(
+		sm_store_get_done(f->st, "main", "u1", "2026-12-08", &at, &url),
+		0);
+	assert_ptr_equal(url, untouched);
+	assert_int_equal(
+		sm_store_mark_done(f->st, "main", "u2", "2026-12-01", NULL, 30),
+		0);
+	assert_int_equal(sm_store_get_done(f->st, "main", "u2", "2026-12-01",
+					   NULL, &url),
+			 1);
+	assert_null(url);
+}
+
+static void
+test_cancel(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	assert_int_equal(
+		sm_store_is_cancelled(f->st, "main", "u1", "2026-12-01"), 0);
+	assert_int_equal(sm_store_cancel(f->st, "main", "u1", "2026-12-01", 10),
+			 0);
+	assert_int_equal(
+		sm_store_is_cancelled(f->st, "main", "u1", "2026-12-01"), 1);
+	/* One occurrence only: not the series' others, nor another
+	 * calendar's post with the same UID, nor a done mark. */
+	assert_int_equal(
+		sm_store_is_cancelled(f->st, "main", "u1", "2026-12-08"), 0);
+	assert_int_equal(
+		sm_store_is_cancelled(f->st, "other", "u1", "2026-12-01"), 0);
+	assert_int_equal(sm_store_is_done(f->st, "main", "u1", "2026-12-01"),
+			 0);
+	/* Again: nothing changes, the first instant stays. */
+	assert_int_equal(sm_store_cancel(f->st, "main", "u1", "2026-12-01", 20),
+			 1);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM cancelled"), 1);
+	assert_int_equal(query_int(f, "SELECT at FROM cancelled"), 10);
+	/* Durable across a reopen. */
+	reopen(f);
+	assert_int_equal(
+		sm_store_is_cancelled(f->st, "main", "u1", "2026-12-01"), 1);
 }
 
 static void
@@ -585,6 +638,21 @@ test_done_range(void **state)
 			 4);
 	assert_int_equal(sm_store_list_done(f->st, "2027", "2028", NULL, NULL),
 			 0);
+	/* Cancelled occurrences, the same way. */
+	assert_int_equal(sm_store_cancel(f->st, "main", "s",
+					 "2026-12-04T09:00:00Z", 1),
+			 0);
+	assert_int_equal(sm_store_cancel(f->st, "main", "s",
+					 "2026-12-11T09:00:00Z", 1),
+			 0);
+	buf[0] = '\0';
+	assert_int_equal(sm_store_list_cancelled(f->st, "2026-12-01",
+						 "2026-12-07", count_done, buf),
+			 1);
+	assert_string_equal(buf, "main/s/2026-12-04T09:00:00Z");
+	assert_int_equal(sm_store_list_cancelled(f->st, "2026", "2027", NULL,
+						 NULL),
+			 2);
 }
 
 static void
@@ -855,6 +923,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_reason, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_facts_prefix, setup,
 						teardown),
