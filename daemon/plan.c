@@ -148,8 +148,7 @@ gather_queued(void *ctx, const struct sm_series *series)
 static int
 read_set(struct sm_store *st, const struct done_ctx *dc,
 	 int (*list)(struct sm_store *, const char *, const char *,
-		     void (*)(void *, const char *, const char *,
-			      const char *),
+		     void (*)(void *, const char *, const char *, const char *),
 		     void *),
 	 struct done_ctx *set)
 {

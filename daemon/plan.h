@@ -39,7 +39,7 @@
 struct plan {
 	uv_loop_t *loop;
 	struct world *const *world; /* the daemon's, read at each look */
-	const struct queued *queue;  /* the post queue (may be NULL) */
+	const struct queued *queue; /* the post queue (may be NULL) */
 	struct sm_store *const *store;
 	struct firer *firer;
 	struct deliverer *deliver;

@@ -102,7 +102,7 @@ struct daemon {
 	struct pruner prune;
 	struct control control;
 	struct queued queue;	     /* posts added through the socket */
-	struct plan plan; /* the cadence: alerts and their timer */
+	struct plan plan;	     /* the cadence: alerts and their timer */
 	atomic_int cancel;	     /* stops a load in progress (SIGTERM) */
 	struct sm_config *first_cfg; /* the first load's, until it is done */
 	int serving;		     /* the first load is done: handles live */

@@ -19,6 +19,10 @@ Scenarios:
            seen at once (smctl cadence, the stored state recovered); the
            post removed again: the gap fires again, with a new id; once
            more after a restart: nothing
+  add      the missing post added through smctl add clears the gap at once
+           (smctl cadence, the stored state, status); cancelled through
+           smctl cancel, the gap is told again; a calendar post cancelled
+           through the socket no longer counts
   behind   cadence.behind at the instant the current day falls behind its
            pro-rata target (done marks in the store), to the log sink,
            once, not again after a restart
@@ -449,6 +453,68 @@ def s_edit():
                       "after the save" % seen)
 
 
+def s_add():
+    d = dt.scenario_dir("add")
+    away_from_midnight(120)
+    t0 = now()
+    today = t0 - t0 % 86400
+    # As in edit: the day after tomorrow is short, told at start.
+    posts = [{"uid": "ig-%d" % off, "at": today + off * 86400 + 43200,
+              "platforms": ["ig"]} for off in (0, 1, 3)]
+    dt.write(os.path.join(d, "main.ics"), ics(posts))
+    dt.write(os.path.join(d, "smcal.conf"), conf(
+        d, cadence="lookahead = 3\ngap_notice = 3d\n",
+        platforms="[platform:ig]\ncadence = 1/day\n"))
+    dm = dt.Daemon(d).start()
+    sock = os.path.join(d, "run", "smcal.sock")
+    day2 = today + 2 * 86400
+    label = datetime.datetime.fromtimestamp(day2, UTC).date().isoformat()
+    key = "cadence.gap:ig:" + label
+    evs = wait_for(lambda: cadence_events(d, "cadence.gap"), 10,
+                   "the gap told at start")
+    check(len(evs) == 1 and evs[0]["cadence"]["period"] == label,
+          "the gap at start: %s" % evs)
+    check(ct.status_json(sock)["cadence_short"] == 1, "status: not short")
+
+    def day_status(want):
+        def pred():
+            rows = smctl_json(sock, ["cadence", "--platform", "ig"])
+            r = [x for x in rows if x["period"] == label]
+            return r and r[0]["status"] == want
+        return pred
+
+    # The missing post through smctl add: the gap is seen filled at once
+    # (the queue's posts count like the calendars'), recovered in the
+    # store, and status counts no platform short.
+    out, _ = ct.expect(["-s", sock, "add", "--platform", "ig", "--at",
+                        dt.iso_s(day2 + 43200), "--title", "the missing "
+                        "post", "--json"], 0, "smctl add")
+    qid = json.loads(out)["id"]
+    wait_for(day_status("ok"), 10, "the added post in smctl cadence")
+    wait_for(lambda: facts(d, key).get(key) == 3, 10,
+             "the state recovered after the add")
+    check(ct.status_json(sock)["cadence_short"] == 0,
+          "status after the add: %s" % ct.status_json(sock)["cadence_short"])
+    check(len(cadence_events(d, "cadence.gap")) == 1,
+          "a gap was told after the add")
+    # Cancelled through smctl cancel: short again, told again.
+    ct.expect(["-s", sock, "cancel", qid], 0, "smctl cancel")
+    evs = wait_for(lambda: (lambda e: e if len(e) == 2 else None)(
+        cadence_events(d, "cadence.gap")), 10, "the gap after the cancel")
+    check(evs[1]["cadence"]["period"] == label and
+          evs[1]["id"] != evs[0]["id"] and evs[1]["cadence"]["gap"] == 1,
+          "the gap after the cancel: %s" % evs[1])
+    # A calendar occurrence cancelled through the socket no longer counts
+    # either: tomorrow falls short too.
+    day1 = today + 86400
+    ct.expect(["-s", sock, "cancel", "ig-1"], 0, "cancel a calendar post")
+    label1 = datetime.datetime.fromtimestamp(day1, UTC).date().isoformat()
+    wait_for(lambda: any(e["cadence"]["period"] == label1 for e in
+                         cadence_events(d, "cadence.gap")), 10,
+             "the gap of the cancelled calendar post's day")
+    dm.stop()
+
+
 def s_behind():
     d = dt.scenario_dir("behind")
     away_from_midnight(600)
@@ -671,6 +737,7 @@ def s_table():
 SCENARIOS = [
     ("gap", s_gap),
     ("edit", s_edit),
+    ("add", s_add),
     ("behind", s_behind),
     ("table", s_table),
 ]

@@ -639,20 +639,19 @@ test_done_range(void **state)
 	assert_int_equal(sm_store_list_done(f->st, "2027", "2028", NULL, NULL),
 			 0);
 	/* Cancelled occurrences, the same way. */
-	assert_int_equal(sm_store_cancel(f->st, "main", "s",
-					 "2026-12-04T09:00:00Z", 1),
-			 0);
-	assert_int_equal(sm_store_cancel(f->st, "main", "s",
-					 "2026-12-11T09:00:00Z", 1),
-			 0);
+	assert_int_equal(
+		sm_store_cancel(f->st, "main", "s", "2026-12-04T09:00:00Z", 1),
+		0);
+	assert_int_equal(
+		sm_store_cancel(f->st, "main", "s", "2026-12-11T09:00:00Z", 1),
+		0);
 	buf[0] = '\0';
 	assert_int_equal(sm_store_list_cancelled(f->st, "2026-12-01",
 						 "2026-12-07", count_done, buf),
 			 1);
 	assert_string_equal(buf, "main/s/2026-12-04T09:00:00Z");
-	assert_int_equal(sm_store_list_cancelled(f->st, "2026", "2027", NULL,
-						 NULL),
-			 2);
+	assert_int_equal(
+		sm_store_list_cancelled(f->st, "2026", "2027", NULL, NULL), 2);
 }
 
 static void
