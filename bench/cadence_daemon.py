@@ -5,10 +5,12 @@
     python3 bench/cadence_daemon.py --smcald B/smcald --smctl B/smctl \\
         --out DIR [--posts N] [--rounds R]
 
-Writes a calendar of N posts (default 100000) over the current week and the
-12 after it, relative to now, in Europe/Paris: 8 platforms, one post in five
-on two of them, one in seven a draft, one in fifty cancelled, one in twenty
-an open-ended weekly series with an EXDATE.  A third of the occurrences
+Writes N posts (default 100000) over the current week and the 12 after it,
+relative to now, in Europe/Paris: 8 platforms, one post in five on two of
+them, one in seven a draft, one in fifty cancelled, one in twenty an
+open-ended weekly series with an EXDATE.  One single post in ten goes to
+the queue (smctl add --file, in files of 2,000 posts, before anything is
+measured), the rest to the calendar.  A third of the occurrences
 already past are marked done in the store.  The config gives every
 platform cadence = 3/week, lookahead = 12 (13 weeks a platform, 104 rows),
 and Instagram's guardrails, min_spacing = 4h and daily_cap = 25, which a
@@ -30,6 +32,7 @@ run.
 """
 import argparse
 import datetime as dt
+import json
 import os
 import random
 import re
@@ -57,7 +60,7 @@ def rid(t):
 
 def generate(path, n, seed=7):
     """The calendar; returns the (uid, rid) of past occurrences to mark
-    done."""
+    done, and the queue's posts as JSON Lines rows."""
     rnd = random.Random(seed)
     today = dt.datetime.now(PARIS).date()
     monday = today - dt.timedelta(days=today.weekday())
@@ -65,25 +68,36 @@ def generate(path, n, seed=7):
                             tzinfo=PARIS).timestamp())
     span = 13 * 7 * 86400
     now = time.time()
-    done = []
+    done, queue = [], []
     out = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//smcal bench//EN"]
     for i in range(n):
         at = start + rnd.randrange(span // 60) * 60
         plats = [PLATFORMS[i % 8]]
         if i % 5 == 0:
             plats.append(PLATFORMS[(i + 3) % 8])
+        typ = TYPES[i % 5]
+        series = i % 20 == 2
+        cancelled = i % 50 == 1 and i % 7 != 0
+        if i % 10 == 9 and not series and not cancelled:
+            row = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                       time.gmtime(at)),
+                   "platforms": plats, "title": "queued %d" % i}
+            if typ:
+                row["type"] = typ
+            if i % 7 == 0:
+                row["draft"] = True
+            queue.append(row)
+            continue
         uid = "b%06d" % i
         ev = ["BEGIN:VEVENT", "UID:" + uid, "DTSTAMP:20260101T000000Z",
               "DTSTART:" + ical(at), "SUMMARY:post %d" % i,
               "X-SMCAL-PLATFORM:" + ",".join(plats)]
-        typ = TYPES[i % 5]
         if typ:
             ev.append("X-SMCAL-TYPE:" + typ)
         if i % 7 == 0:
             ev.append("STATUS:TENTATIVE")
-        elif i % 50 == 1:
+        elif cancelled:
             ev.append("STATUS:CANCELLED")
-        series = i % 20 == 2
         if series:
             at = start + rnd.randrange(7 * 1440) * 60
             ev[3] = "DTSTART:" + ical(at)
@@ -91,7 +105,6 @@ def generate(path, n, seed=7):
             ev.append("EXDATE:" + ical(at + 3 * 7 * 86400))
         ev.append("END:VEVENT")
         out += ev
-        cancelled = i % 50 == 1 and i % 7 != 0
         occ = [at + k * 7 * 86400 for k in range(13) if k != 3] \
             if series else [at]
         for t in occ:
@@ -100,7 +113,22 @@ def generate(path, n, seed=7):
     out.append("END:VCALENDAR")
     with open(path, "w", newline="") as f:
         f.write("\r\n".join(out) + "\r\n")
-    return done
+    return done, queue
+
+
+def add_queue(args, d, sock, queue):
+    """The queue's posts through smctl add --file, 2,000 a call."""
+    for k in range(0, len(queue), 2000):
+        path = os.path.join(d, "queue-%d.jsonl" % k)
+        with open(path, "w") as f:
+            for row in queue[k:k + 2000]:
+                f.write(json.dumps(row) + "\n")
+        p = subprocess.run([args.smctl] + sock + ["add", "--file", path,
+                                                  "--allow-past"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if p.returncode != 0:
+            raise SystemExit("cadence bench: smctl add --file: exit %d: %s"
+                             % (p.returncode, p.stderr.decode()[:300]))
 
 
 def conf(d, cal, plans):
@@ -156,7 +184,7 @@ def timed(cmd, rounds):
     return times
 
 
-def run_daemon(args, name, cal, plans, done):
+def run_daemon(args, name, cal, plans, done, queue):
     d = os.path.join(args.out, name)
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d, mode=0o750)
@@ -180,9 +208,12 @@ def run_daemon(args, name, cal, plans, done):
                        "url, at) VALUES ('main', ?, ?, NULL, 0)", done)
         db.commit()
         db.close()
+        sock = ["-s", os.path.join(d, "smcal.sock")]
+        t0 = time.monotonic()
+        add_queue(args, d, sock, queue)
+        res["queue_s"] = time.monotonic() - t0
         time.sleep(2)
         res["rss_loaded"] = status_kb(proc.pid, "VmRSS")
-        sock = ["-s", os.path.join(d, "smcal.sock")]
         res["cadence"] = timed([args.smctl] + sock + ["cadence"],
                                args.rounds)
         res["json"] = timed([args.smctl] + sock + ["cadence", "--json"],
@@ -219,15 +250,15 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     cal = os.path.join(os.path.abspath(args.out), "cadence-posts.ics")
-    done = generate(cal, args.posts)
+    done, queue = generate(cal, args.posts)
     args.out = os.path.abspath(args.out)
-    a = run_daemon(args, "cadence-a", cal, False, done)
-    b = run_daemon(args, "cadence-b", cal, True, done)
+    a = run_daemon(args, "cadence-a", cal, False, done, queue)
+    b = run_daemon(args, "cadence-b", cal, True, done, queue)
     print("smctl cadence end to end: %d posts (13 weeks from this one, 8 "
-          "platforms), %d done marks, %d rounds" %
-          (args.posts, len(done), args.rounds))
-    print("  load: %.1f s without plans, %.1f s with" %
-          (a["load_s"], b["load_s"]))
+          "platforms; %d of them queued), %d done marks, %d rounds" %
+          (args.posts, len(queue), len(done), args.rounds))
+    print("  load: %.1f s without plans, %.1f s with; the queue's adds "
+          "%.1f s" % (a["load_s"], b["load_s"], b["queue_s"]))
     print("  daemon's look at start: %d occurrences in %d ms" % b["look"])
     print("  smctl cadence (table, %d rows, %s): %s" % (
         b["rows"], b["warnings"], ms(b["cadence"])))
