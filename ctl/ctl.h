@@ -51,6 +51,8 @@ extern const struct ctl_cmd ctl_cmd_cancel;
 extern const struct ctl_cmd ctl_cmd_done;
 extern const struct ctl_cmd ctl_cmd_next;
 extern const struct ctl_cmd ctl_cmd_export;
+extern const struct ctl_cmd ctl_cmd_cadence;
+extern const struct ctl_cmd ctl_cmd_calendar;
 
 /* Prints "usage: smctl CMD ..." to stderr and returns CTL_USAGE. */
 int ctl_usage(const struct ctl_cmd *cmd);

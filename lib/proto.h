@@ -18,7 +18,8 @@
  *   of a stream but the last; an error is {"error": "NAME", "parameters":
  *   {...}}.  Calls on one connection are answered in the order they came.
  * - Interfaces: org.varlink.service (GetInfo, GetInterfaceDescription),
- *   io.smcal (the daemon: Status, Reload, Deliveries, Retry, Export) and
+ *   io.smcal (the daemon: Status, Reload, Deliveries, Retry, Export, and
+ *   the posting plan: Cadence, Grid) and
  *   io.smcal.Posts (the queue and the calendars' posts: Add, AddMany, List,
  *   Get, Cancel, Done, Next).  Their descriptions in varlink's interface
  *   language are sm_proto_description(); they are the reference for every
@@ -32,8 +33,9 @@
  * Version history (SM_PROTO_VERSION, reported by io.smcal.Status):
  *
  *   1  smcal 0.1.0.  org.varlink.service; io.smcal with Status, Reload,
- *      Deliveries, Retry and Export; io.smcal.Posts with Add, AddMany,
- *      List, Get, Cancel, Done and Next; the errors below.  A later version only adds
+ *      Deliveries, Retry, Export, Cadence and Grid; io.smcal.Posts with
+ *      Add, AddMany, List, Get, Cancel, Done and Next; the errors below.  A
+ *      later version only adds
  *      methods, optional parameters, reply fields and errors: a version 1
  *      client keeps working.
  */

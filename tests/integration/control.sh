@@ -37,7 +37,7 @@ c() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="$*"
 c smctl ""; c smctl -; c smctl -s x.sock del; c smctl deliveries --f
 c smctl retry --; c smctl expand --tz Europe/Pari
 ' sh "$TOP/completion/smctl.bash" 2>&1)
-want="status add list show cancel done next export reload deliveries retry lint expand
+want="status add list show cancel done next export reload deliveries retry lint expand cadence calendar
 -c -s --help --version
 deliveries
 --failed
