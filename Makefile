@@ -72,7 +72,7 @@ pot:
 	xgettext --from-code=UTF-8 --keyword=N_ --add-comments=TRANSLATORS \
 		--package-name=smcal --package-version=$(VERSION) \
 		--msgid-bugs-address=smcal --no-location --sort-output \
-		-o po/smcal.pot lib/payload.c
+		-o po/smcal.pot lib/payload.c lib/alert.c
 	for po in $(PO_FILES); do msgmerge -q -U --backup=none $$po po/smcal.pot || exit 1; done
 
 $(LIBSMCAL): $(LIB_OBJS)
@@ -111,7 +111,7 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p run && mkdir -p -m 0750 run/state
 	@python3 scripts/demo-calendar.py run/demo.ics run/insights.csv
-	@echo "smcald: posts due in 45 s, 90 s and 150 s (run/demo.ics), reminders before them; Ctrl-C stops"
+	@echo "smcald: posts due in 45 s, 90 s, 150 s, 210 s and 270 s (run/demo.ics), reminders before them; TikTok is one post short next week (smctl -s run/smcal.sock cadence); Ctrl-C stops"
 	$(BUILD)/smcald -f -c conf/smcal-dev.conf
 
 # GCC's -fsanitize=undefined leaves out float-cast-overflow (a double out

@@ -7,7 +7,7 @@ _smctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="status add list show cancel done next export reload deliveries retry metric report goals lint expand"
+	local commands="status add list show cancel done next export reload deliveries retry metric report goals lint expand cadence calendar"
 	local global="-c -s --help --version"
 
 	# The command is the first word that is neither an option nor the
@@ -37,7 +37,7 @@ _smctl()
 		return
 		;;
 	--from | --to | --limit | --at | --title | --body | --type | \
-		--persona | --campaign | --url | --occurrence | --map)
+		--persona | --campaign | --url | --occurrence | --history | --map)
 		return
 		;;
 	--platform | --calendar)
@@ -48,6 +48,12 @@ _smctl()
 			"$conf" | tr '[:upper:]' '[:lower:]')
 		[[ $kind == calendar ]] && names="$names queue"
 		COMPREPLY=($(compgen -W "$names" -- "$cur"))
+		return
+		;;
+	--period)
+		if [[ $cmd == cadence ]]; then
+			COMPREPLY=($(compgen -W "day week month" -- "$cur"))
+		fi
 		return
 		;;
 	--status)
@@ -110,6 +116,8 @@ _smctl()
 	goals) opts="--json --help" ;;
 	lint) opts="--json --help" ;;
 	expand) opts="--from --to --tz --all --json --help" ;;
+	cadence) opts="--period --history --platform --json --help" ;;
+	calendar) opts="--week --month --from --platform --json --help" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))

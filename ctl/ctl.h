@@ -51,6 +51,8 @@ extern const struct ctl_cmd ctl_cmd_cancel;
 extern const struct ctl_cmd ctl_cmd_done;
 extern const struct ctl_cmd ctl_cmd_next;
 extern const struct ctl_cmd ctl_cmd_export;
+extern const struct ctl_cmd ctl_cmd_cadence;
+extern const struct ctl_cmd ctl_cmd_calendar;
 extern const struct ctl_cmd ctl_cmd_metric;
 extern const struct ctl_cmd ctl_cmd_report;
 extern const struct ctl_cmd ctl_cmd_goals;

@@ -119,6 +119,23 @@ static const struct sm_proto_field deliveries_params[] = {
 	{.name = NULL},
 };
 
+static const char *const cadence_periods[] = {"day", "week", "month", NULL};
+static const char *const grid_periods[] = {"week", "month", NULL};
+
+static const struct sm_proto_field cadence_params[] = {
+	{.name = "period", .type = SM_PT_STRING, .values = cadence_periods},
+	{.name = "history", .type = SM_PT_INT, .min = 0, .max = 1000},
+	{.name = "platform", .type = SM_PT_STRING, .max_len = 256},
+	{.name = NULL},
+};
+
+static const struct sm_proto_field grid_params[] = {
+	{.name = "from", .type = SM_PT_STRING, .max_len = 64},
+	{.name = "period", .type = SM_PT_STRING, .values = grid_periods},
+	{.name = "platform", .type = SM_PT_STRING, .max_len = 256},
+	{.name = NULL},
+};
+
 static const struct sm_proto_field retry_params[] = {
 	{.name = "id",
 	 .type = SM_PT_INT,
@@ -297,6 +314,10 @@ static const struct control_method methods[] = {
 	{{"io.smcal.Posts.Next", next_params, SM_PM_MORE},
 	 CONTROL_READ,
 	 method_posts_next},
+	{{"io.smcal.Cadence", cadence_params, SM_PM_MORE},
+	 CONTROL_READ,
+	 method_cadence},
+	{{"io.smcal.Grid", grid_params, 0}, CONTROL_READ, method_grid},
 	{{"io.smcal.Metrics.Record", metric_record_params, 0},
 	 CONTROL_ADMIN,
 	 method_metric_record},

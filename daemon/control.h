@@ -47,6 +47,7 @@
 #define CONTROL_OUT_HIGH (4u << 20)
 #define CONTROL_OUT_LOW (1u << 20)
 
+struct plan; /* plan.h: the cadence */
 struct goalcheck;
 
 /*
@@ -67,6 +68,9 @@ struct control_host {
 	/* Starts a reload: 1 when it started now, 0 when one is running and
 	 * this one will follow it, -1 when the daemon is stopping. */
 	int (*reload)(void *data);
+	/* The cadence (plan.h): its last look for Status; plan_changed after
+	 * a change of posts or done marks (an add, a cancel, a done). */
+	struct plan *plan;
 };
 
 /* How a reload ended, for the callers waiting on it. */
@@ -247,6 +251,8 @@ int method_posts_get(struct control_call *call);
 int method_posts_cancel(struct control_call *call);
 int method_posts_done(struct control_call *call);
 int method_posts_next(struct control_call *call);
+int method_cadence(struct control_call *call);
+int method_grid(struct control_call *call);
 int method_metric_record(struct control_call *call);
 int method_metric_import(struct control_call *call);
 int method_metric_report(struct control_call *call);

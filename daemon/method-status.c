@@ -2,13 +2,15 @@
  * method-status: io.smcal.Status, the daemon's health in one reply:
  * version and uptime, the calendars and how their loads went, the next
  * events (looked ahead in the scheduler without taking them), the ledger's
- * fired and missed counts, deliveries waiting or failed, and webhooks
- * disabled by a 410.
+ * fired and missed counts, deliveries waiting or failed, webhooks
+ * disabled by a 410, and how many platforms are short of their posting
+ * plan (plan.c's last look).
  */
 #include "control.h"
 
 #include <unistd.h>
 
+#include "plan.h"
 #include "post.h"
 
 #define NEXT_EVENTS 10
@@ -128,6 +130,15 @@ method_status(struct control_call *call)
 	json_object_set_new(o, "deliveries_pending", json_integer(pending));
 	json_object_set_new(o, "deliveries_failed", json_integer(failed));
 	json_object_set_new(o, "disabled_webhooks", disabled);
+	json_object_set_new(
+		o, "cadence_short",
+		json_integer(h->plan ? (json_int_t)h->plan->short_platforms
+				     : 0));
+	json_object_set_new(o, "lookahead", json_integer(w->cfg->lookahead));
+	json_int_t planned = 0;
+	for (size_t i = 0; i < w->cfg->nplatforms; i++)
+		planned += w->cfg->platforms[i].cadence.unit != SM_CADENCE_NONE;
+	json_object_set_new(o, "cadence_platforms", json_integer(planned));
 	control_reply(call, o);
 	return CONTROL_DONE;
 }

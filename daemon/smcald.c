@@ -54,6 +54,7 @@
 #include "i18n.h"
 #include "log.h"
 #include "occur.h"
+#include "plan.h"
 #include "post.h"
 #include "prune.h"
 #include "queued.h"
@@ -103,6 +104,7 @@ struct daemon {
 	struct pruner prune;
 	struct control control;
 	struct queued queue;	     /* posts added through the socket */
+	struct plan plan;	     /* the cadence: alerts and their timer */
 	atomic_int cancel;	     /* stops a load in progress (SIGTERM) */
 	struct sm_config *first_cfg; /* the first load's, until it is done */
 	int serving;		     /* the first load is done: handles live */
@@ -397,6 +399,7 @@ reload_done(uv_work_t *req, int status)
 		log_info("reloaded: %zu post%s in %zu calendar%s", w->nposts,
 			 PLURAL(w->nposts), w->ncals, PLURAL(w->ncals));
 		tick(d);
+		plan_changed(&d->plan);
 		/* The status line follows what is served now. */
 		if (!d->notify_pending)
 			notify_status(d, "");
@@ -498,6 +501,7 @@ shutdown_loop(struct daemon *d)
 	uv_close((uv_handle_t *)&d->watchdog, on_close_noop);
 	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
 	stop_watches(d);
+	plan_fini(&d->plan);
 	deliver_fini(&d->deliver);
 }
 
@@ -517,11 +521,13 @@ on_signal(uv_signal_t *h, int signum)
 }
 
 /* The queue changed (an add, a cancel, a done mark): fire what is already
- * late and re-arm for the next instant. */
+ * late and re-arm for the next instant; look at the posting plan again. */
 static void
 queue_changed(void *data)
 {
-	tick(data);
+	struct daemon *d = data;
+	tick(d);
+	plan_changed(&d->plan);
 }
 
 /* For the pruner: the instant (ms) of the next event due. */
@@ -790,8 +796,14 @@ start_serving(struct daemon *d)
 	pruner_init(&d->prune, &d->loop, d->store, cfg->retention, next_due_ms,
 		    d);
 
+	if (plan_init(&d->plan, &d->loop, &d->world, &d->queue, &d->store,
+		      &d->firer, &d->deliver) < 0) {
+		log_error("timerfd: %s", strerror(errno));
+		return 1;
+	}
 	control_start(&d->control);
 	tick(d); /* catch-up: late events fire, older ones are missed */
+	plan_changed(&d->plan); /* cadence alerts due now, then the timer */
 	notify_status(d, "READY=1\n");
 	return 0;
 }
@@ -892,6 +904,7 @@ run(struct daemon *d, struct sm_config *cfg)
 		.config_path = d->config_path,
 		.data = d,
 		.reload = control_reload,
+		.plan = &d->plan,
 	};
 	if (rc == 0) {
 		int crc = control_init(&d->control, &d->loop, cfg, &host, err,

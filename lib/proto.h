@@ -18,7 +18,8 @@
  *   of a stream but the last; an error is {"error": "NAME", "parameters":
  *   {...}}.  Calls on one connection are answered in the order they came.
  * - Interfaces: org.varlink.service (GetInfo, GetInterfaceDescription),
- *   io.smcal (the daemon: Status, Reload, Deliveries, Retry, Export) and
+ *   io.smcal (the daemon: Status, Reload, Deliveries, Retry, Export, and
+ *   the posting plan: Cadence, Grid) and
  *   io.smcal.Posts (the queue and the calendars' posts: Add, AddMany, List,
  *   Get, Cancel, Done, Next) and io.smcal.Metrics (KPIs and goals: Record,
  *   Import, Report, Goals).  Their descriptions in varlink's interface
@@ -33,11 +34,11 @@
  * Version history (SM_PROTO_VERSION, reported by io.smcal.Status):
  *
  *   1  smcal 0.1.0.  org.varlink.service; io.smcal with Status, Reload,
- *      Deliveries, Retry and Export; io.smcal.Posts with Add, AddMany,
- *      List, Get, Cancel, Done and Next; io.smcal.Metrics with Record,
- *      Import, Report and Goals; the errors below.  A later version only adds
- *      methods, optional parameters, reply fields and errors: a version 1
- *      client keeps working.
+ *      Deliveries, Retry, Export, Cadence and Grid; io.smcal.Posts with
+ *      Add, AddMany, List, Get, Cancel, Done and Next; io.smcal.Metrics
+ *      with Record, Import, Report and Goals; the errors below.  A later
+ *      version only adds methods, optional parameters, reply fields and
+ *      errors: a version 1 client keeps working.
  */
 #ifndef SM_PROTO_H
 #define SM_PROTO_H

@@ -1053,6 +1053,63 @@ sm_store_is_cancelled(struct sm_store *st, const char *calendar,
 	return ret;
 }
 
+/* Lists (calendar, uid, recurrence_id) of a table's rows whose identity
+ * lies in [rid_from, rid_to]: done marks or cancelled occurrences. */
+static int
+list_range(struct sm_store *st, const char *sql, const char *what,
+	   const char *rid_from, const char *rid_to,
+	   void (*fn)(void *ctx, const char *calendar, const char *uid,
+		      const char *recurrence_id),
+	   void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, what);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	bind_text(s, 1, rid_from);
+	bind_text(s, 2, rid_to);
+	int count = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fn)
+			fn(ctx, column_text(s, 0), column_text(s, 1),
+			   column_text(s, 2));
+		count++;
+	}
+	if (rc != SQLITE_DONE)
+		db_fail(st, what);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? count : -1;
+}
+
+int
+sm_store_list_done(struct sm_store *st, const char *rid_from,
+		   const char *rid_to,
+		   void (*fn)(void *ctx, const char *calendar, const char *uid,
+			      const char *recurrence_id),
+		   void *ctx)
+{
+	return list_range(st,
+			  "SELECT calendar, uid, recurrence_id FROM done"
+			  " WHERE recurrence_id BETWEEN ?1 AND ?2",
+			  "listing done marks", rid_from, rid_to, fn, ctx);
+}
+
+int
+sm_store_list_cancelled(struct sm_store *st, const char *rid_from,
+			const char *rid_to,
+			void (*fn)(void *ctx, const char *calendar,
+				   const char *uid, const char *recurrence_id),
+			void *ctx)
+{
+	return list_range(st,
+			  "SELECT calendar, uid, recurrence_id FROM cancelled"
+			  " WHERE recurrence_id BETWEEN ?1 AND ?2",
+			  "listing cancelled occurrences", rid_from, rid_to, fn,
+			  ctx);
+}
+
 int
 sm_store_get_time(struct sm_store *st, const char *key, sm_time *out)
 {
@@ -1082,6 +1139,66 @@ sm_store_set_time(struct sm_store *st, const char *key, sm_time value)
 		return -1;
 	}
 	return run(st, ST_SET_META, what);
+}
+
+int
+sm_store_list_facts(struct sm_store *st, const char *prefix,
+		    void (*fn)(void *ctx, const char *key, int64_t value),
+		    void *ctx)
+{
+	/* A range on the primary key: [prefix, prefix with its last byte
+	 * raised), so the keys are found by the index, not a scan. */
+	size_t n = strlen(prefix);
+	char *upper = malloc(n + 1);
+	if (!upper)
+		abort();
+	memcpy(upper, prefix, n + 1);
+	while (n > 0 && (unsigned char)upper[n - 1] == 0xff)
+		upper[--n] = '\0';
+	if (n > 0)
+		upper[n - 1] = (char)((unsigned char)upper[n - 1] + 1);
+	sqlite3_stmt *s = NULL;
+	int count = 0, rc;
+	if (sqlite3_prepare_v2(st->db,
+			       n > 0 ? "SELECT key, value FROM meta WHERE"
+				       " key >= ?1 AND key < ?2 ORDER BY key"
+				     : "SELECT key, value FROM meta WHERE"
+				       " key >= ?1 ORDER BY key",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, "listing daemon facts");
+		sqlite3_finalize(s);
+		free(upper);
+		return -1;
+	}
+	bind_text(s, 1, prefix);
+	if (n > 0)
+		bind_text(s, 2, upper);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fn)
+			fn(ctx, column_text(s, 0), sqlite3_column_int64(s, 1));
+		count++;
+	}
+	if (rc != SQLITE_DONE)
+		db_fail(st, "listing daemon facts");
+	sqlite3_finalize(s);
+	free(upper);
+	return rc == SQLITE_DONE ? count : -1;
+}
+
+int
+sm_store_delete_fact(struct sm_store *st, const char *key)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "DELETE FROM meta WHERE key = ?1",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(s, 1, key);
+		rc = sqlite3_step(s);
+	}
+	if (rc != SQLITE_DONE)
+		db_fail(st, "deleting a daemon fact");
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 const char *

@@ -137,12 +137,42 @@ int sm_store_cancel(struct sm_store *st, const char *calendar, const char *uid,
 int sm_store_is_cancelled(struct sm_store *st, const char *calendar,
 			  const char *uid, const char *recurrence_id);
 
+/* Calls fn for each done mark whose identity (recurrence_id) lies in
+ * [rid_from, rid_to] as strings compare (one query: identities start with
+ * the date, so a span's marks are a range); returns the number listed or
+ * -1. */
+int sm_store_list_done(struct sm_store *st, const char *rid_from,
+		       const char *rid_to,
+		       void (*fn)(void *ctx, const char *calendar,
+				  const char *uid, const char *recurrence_id),
+		       void *ctx);
+
+/* Calls fn for each occurrence cancelled with sm_store_cancel whose
+ * identity lies in [rid_from, rid_to], as sm_store_list_done does; returns
+ * the number listed or -1. */
+int sm_store_list_cancelled(struct sm_store *st, const char *rid_from,
+			    const char *rid_to,
+			    void (*fn)(void *ctx, const char *calendar,
+				       const char *uid,
+				       const char *recurrence_id),
+			    void *ctx);
+
 /* Reads a daemon fact (e.g. "processed_until"); returns 1 and fills *out,
  * 0 when unset, -1 on error. */
 int sm_store_get_time(struct sm_store *st, const char *key, sm_time *out);
 
 /* Writes a daemon fact durably.  Returns 0 or -1. */
 int sm_store_set_time(struct sm_store *st, const char *key, sm_time value);
+
+/* Calls fn for each daemon fact whose key starts with prefix, in key
+ * order (one query: the cadence alert states, "cadence.*"); returns the
+ * number listed or -1. */
+int sm_store_list_facts(struct sm_store *st, const char *prefix,
+			void (*fn)(void *ctx, const char *key, int64_t value),
+			void *ctx);
+
+/* Deletes a daemon fact (none is fine).  Returns 0 or -1. */
+int sm_store_delete_fact(struct sm_store *st, const char *key);
 
 /*
  * Groups writes in one transaction (BEGIN IMMEDIATE ... COMMIT): the

@@ -38,7 +38,7 @@ c smctl ""; c smctl -; c smctl -s x.sock del; c smctl deliveries --f
 c smctl retry --; c smctl expand --tz Europe/Pari
 c smctl report --by p
 ' sh "$TOP/completion/smctl.bash" 2>&1)
-want="status add list show cancel done next export reload deliveries retry metric report goals lint expand
+want="status add list show cancel done next export reload deliveries retry metric report goals lint expand cadence calendar
 -c -s --help --version
 deliveries
 --failed
