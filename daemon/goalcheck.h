@@ -12,11 +12,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <uv.h>
+
 #include "config.h"
+#include "deliver.h"
+#include "fire.h"
 #include "goals.h"
 #include "occur.h"
 #include "published.h"
 #include "store.h"
+#include "world.h"
 
 /* Every goal of a configuration evaluated at one instant. */
 struct goal_results {
@@ -52,10 +57,39 @@ void goals_results_free(struct goal_results *r);
  */
 size_t goals_check(const struct sm_config *cfg, sm_time now, FILE *out);
 
-struct goalcheck;
+/* The daemon's goal watcher: a wall-clock timer for the daily check at
+ * allday_time (clock.c, so a suspend or a clock step does not make it
+ * late), and a settle timer for changes. */
+struct goalcheck {
+	uv_loop_t *loop;
+	struct world *const *world; /* the daemon's, read at each check */
+	struct sm_store *const *store;
+	struct firer *firer;
+	struct deliverer *deliver;
+	int fd; /* the wall-clock timer, -1 before init */
+	uv_poll_t poll;
+	uv_timer_t settle;
+	int started, stopping;
+	sm_time armed;	 /* the daily check's instant, SM_TIME_MAX: none */
+	int64_t last_ms; /* how long the last check took */
+	/* The configuration whose goals were recorded as seen (their first
+	 * sighting), and the one a goal's problem was logged for. */
+	const struct sm_config *seen_cfg, *warned_cfg;
+	unsigned long fired; /* goal events told since start */
+};
 
-/* Asks for the goals to be checked again now (a metric changed); NULL is a
- * no-op. */
+/* Sets up the timers on loop; nothing is checked before goalcheck_kick.
+ * Returns 0, or -1 (no timerfd) with errno. */
+int goalcheck_init(struct goalcheck *g, uv_loop_t *loop,
+		   struct world *const *world, struct sm_store *const *store,
+		   struct firer *firer, struct deliverer *deliver);
+
+/* The goals may have changed status (a load or reload, a metric recorded):
+ * check them soon, in one of the loop's next turns.  NULL, or a goalcheck
+ * not started, is a no-op. */
 void goalcheck_kick(struct goalcheck *g);
+
+/* Stops the timers (the loop must run to close them). */
+void goalcheck_fini(struct goalcheck *g);
 
 #endif

@@ -105,6 +105,7 @@ struct daemon {
 	struct control control;
 	struct queued queue;	     /* posts added through the socket */
 	struct plan plan;	     /* the cadence: alerts and their timer */
+	struct goalcheck goals;	     /* the goals: goal.* and their timer */
 	atomic_int cancel;	     /* stops a load in progress (SIGTERM) */
 	struct sm_config *first_cfg; /* the first load's, until it is done */
 	int serving;		     /* the first load is done: handles live */
@@ -400,6 +401,7 @@ reload_done(uv_work_t *req, int status)
 			 PLURAL(w->nposts), w->ncals, PLURAL(w->ncals));
 		tick(d);
 		plan_changed(&d->plan);
+		goalcheck_kick(&d->goals);
 		/* The status line follows what is served now. */
 		if (!d->notify_pending)
 			notify_status(d, "");
@@ -502,6 +504,7 @@ shutdown_loop(struct daemon *d)
 	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
 	stop_watches(d);
 	plan_fini(&d->plan);
+	goalcheck_fini(&d->goals);
 	deliver_fini(&d->deliver);
 }
 
@@ -801,9 +804,15 @@ start_serving(struct daemon *d)
 		log_error("timerfd: %s", strerror(errno));
 		return 1;
 	}
+	if (goalcheck_init(&d->goals, &d->loop, &d->world, &d->store, &d->firer,
+			   &d->deliver) < 0) {
+		log_error("timerfd: %s", strerror(errno));
+		return 1;
+	}
 	control_start(&d->control);
 	tick(d); /* catch-up: late events fire, older ones are missed */
-	plan_changed(&d->plan); /* cadence alerts due now, then the timer */
+	plan_changed(&d->plan);	   /* cadence alerts due now, then the timer */
+	goalcheck_kick(&d->goals); /* goals seen, checked, then the timer */
 	notify_status(d, "READY=1\n");
 	return 0;
 }
@@ -905,6 +914,7 @@ run(struct daemon *d, struct sm_config *cfg)
 		.data = d,
 		.reload = control_reload,
 		.plan = &d->plan,
+		.goals = &d->goals,
 	};
 	if (rc == 0) {
 		int crc = control_init(&d->control, &d->loop, cfg, &host, err,

@@ -30,9 +30,11 @@ Scenarios:
                  78
   pieces         a 2.5 MiB file (over the 1 MiB message limit) goes in
                  pieces on one connection and imports as one
-  goal_events    goal.off_track reaches the receiver, signed, when an import
-                 puts a goal behind its path; not again after a restart;
-                 goal.achieved when a value reaches the target
+  goal_events    goals on track at start tell nothing; goal.off_track
+                 reaches the receiver, signed, when an import puts an
+                 engagement rate behind its path; not again after a
+                 restart or another change; goal.achieved when a post's
+                 clicks reach a count goal's target
 
 Usage: kpi_test.py [SCENARIO...]   (default: all)
 """
@@ -125,7 +127,20 @@ def calendar_text(ps):
     return "\r\n".join(out) + "\r\n"
 
 
-def conf_text(d, extra="", webhook="none"):
+def ig_reach_goal():
+    return ("[goal:ig-reach]\n"
+            "metric = reach\n"
+            "platform = instagram\n"
+            "baseline = 0\n"
+            "target = 100000\n"
+            "start = %s\n"
+            "deadline = %s\n"
+            "tolerance = 10%%\n\n" % (
+                (today() - datetime.timedelta(days=14)).isoformat(),
+                (today() + datetime.timedelta(days=14)).isoformat()))
+
+
+def conf_text(d, extra="", webhook="none", goals=None):
     return ("[daemon]\n"
             "socket = {d}/run/smcal.sock\n"
             "state_dir = {d}/state\n"
@@ -140,27 +155,17 @@ def conf_text(d, extra="", webhook="none"):
             "[calendar:main]\n"
             "path = {d}/content.ics\n\n"
             "[platform:instagram]\n\n"
-            "[platform:linkedin]\n\n"
-            "[goal:ig-reach]\n"
-            "metric = reach\n"
-            "platform = instagram\n"
-            "baseline = 0\n"
-            "target = 100000\n"
-            "start = {start}\n"
-            "deadline = {end}\n"
-            "tolerance = 10%\n\n").format(
-                d=d, w=webhook,
-                start=(today() - datetime.timedelta(days=14)).isoformat(),
-                end=(today() + datetime.timedelta(days=14)).isoformat()
-            ) + extra
+            "[platform:linkedin]\n\n").format(d=d, w=webhook) + (
+                ig_reach_goal() if goals is None else goals) + extra
 
 
-def setup(name, extra="", webhook="none"):
+def setup(name, extra="", webhook="none", goals=None):
     d = wt.scenario_dir(name)
     os.makedirs(os.path.join(d, "run"))
     os.makedirs(os.path.join(d, "state"), mode=0o750)
     wt.write(os.path.join(d, "content.ics"), calendar_text(posts()))
-    wt.write(os.path.join(d, "smcal.conf"), conf_text(d, extra, webhook))
+    wt.write(os.path.join(d, "smcal.conf"),
+             conf_text(d, extra, webhook, goals))
     return d
 
 
@@ -595,9 +600,36 @@ def s_goal_events():
              "secret = %s\n"
              "events = goal.off_track, goal.achieved, goal.missed\n\n" %
              (rcv.base, secret))
-    d = setup("goal_events", extra, webhook="team")
+    # An engagement rate from 10% to 15% over four weeks, half gone: no
+    # value yet, so on track.  Clicks from 0 to 60 since yesterday, with a
+    # wide tolerance: on track at 0 for days.
+    goals = ("[goal:ig-engagement]\n"
+             "metric = engagement_rate\n"
+             "platform = instagram\n"
+             "baseline = 10%%\n"
+             "target = 15%%\n"
+             "start = %s\n"
+             "deadline = %s\n"
+             "tolerance = 10%%\n\n"
+             "[goal:ig-clicks]\n"
+             "metric = clicks\n"
+             "platform = instagram\n"
+             "baseline = 0\n"
+             "target = 60\n"
+             "start = %s\n"
+             "deadline = %s\n"
+             "tolerance = 50%%\n\n" % (
+                 (today() - datetime.timedelta(days=14)).isoformat(),
+                 (today() + datetime.timedelta(days=14)).isoformat(),
+                 (today() - datetime.timedelta(days=1)).isoformat(),
+                 (today() + datetime.timedelta(days=14)).isoformat()))
+    d = setup("goal_events", extra, webhook="team", goals=goals)
     dm = wt.Daemon(d).start()
-    # Nothing recorded yet: on track (unknown), nothing told.
+    out, _ = ok(d, "goals", "--json")
+    check([g["status"] for g in json_lines(out)] == ["on_track"] * 2,
+          "goals at start: %s" % out)
+    # The import puts the engagement rate at 315 / 4200 = 7.5%: off its
+    # path (12.5% expected by now, give or take 0.5 points).
     csv_path = os.path.join(d, "insights.csv")
     wt.write(csv_path, meta_export())
     ok(d, "done", "p1@kpi", "--url", P1_URL)
@@ -607,11 +639,12 @@ def s_goal_events():
     e = reqs[0]
     check(e["verified"], "signature not verified: %s" % e)
     body = json.loads(e["body"])
+    g = body.get("goal", {})
     check(body["type"] == "goal.off_track" and
           e["headers"]["webhook-id"] == body["id"] and
-          body["goal"]["name"] == "ig-reach" and
-          body["goal"]["value"] == 4200 and
-          body["goal"]["status"] == "off_track" and "post" not in body,
+          g.get("name") == "ig-engagement" and
+          abs(g.get("value") - 315 / 4200) < 1e-6 and
+          g.get("status") == "off_track" and "post" not in body,
           "event: %s" % body)
     events = wt.read_events(os.path.join(d, "state", "events.jsonl"))
     check([x["id"] for x in events if x["type"].startswith("goal.")] ==
@@ -620,15 +653,25 @@ def s_goal_events():
     dm.stop()
     dm.start()
     ok(d, "metric", "p1@kpi", "clicks=13")
-    time.sleep(1.5)
+    time.sleep(2 * wt.TM)
     check(len(rcv.entries("/ok/goals")) == 1, "told twice: %s" %
           rcv.entries("/ok/goals"))
-    # Reaching the target: goal.achieved.
-    ok(d, "metric", "p2@kpi", "reach=99000")
+    # A post of today with 70 clicks: the clicks goal is achieved.
+    at = datetime.datetime.now(datetime.timezone.utc) - \
+        datetime.timedelta(minutes=2)
+    out, _ = ok(d, "add", "--platform", "instagram", "--at", rid(at),
+                "--allow-past", "--title", "Today's", "--json")
+    ok(d, "metric", json.loads(out)["id"], "clicks=70")
     reqs = rcv.wait("/ok/goals", 2, 20, "goal.achieved")
     body = json.loads(reqs[1]["body"])
     check(reqs[1]["verified"] and body["type"] == "goal.achieved" and
+          body["goal"]["name"] == "ig-clicks" and
+          body["goal"]["value"] == 70 and
           body["goal"]["status"] == "achieved", "achieved: %s" % body)
+    state = wt.db_rows(d, "SELECT name, state FROM goal_state ORDER BY name",
+                       as_dict=True)
+    check([s["name"] for s in state] == ["ig-clicks", "ig-engagement"] and
+          all(s["state"] for s in state), "goal states: %s" % state)
     dm.stop()
     rcv.stop()
 
