@@ -24,6 +24,9 @@ smcald on a fresh state directory and measures, wall clock around smctl:
   report      `smctl report --period week --by platform --from -365d
               --to +1d --json` (R rounds), the same as CSV and as the
               table for people, and by month and campaign
+  goals       `smctl goals` with three goals over the year (reach, an
+              engagement rate, clicks): each evaluation gathers the year;
+              the daemon checks them after every import too
 
 Prints the median and the range of each.  Targets (issue 10): import under
 5 s, report under 500 ms.  A benchmark, never a test: it exits 0 whatever
@@ -87,13 +90,22 @@ def gen(n, cal_path, csv_path, now):
         cal.write("END:VCALENDAR\r\n")
 
 
-def conf(d):
+def conf(d, now):
     text = ("[daemon]\nsocket = {d}/smcal.sock\nstate_dir = {d}/state\n"
             "timezone = Europe/Paris\nwebhook = none\nlog_level = info\n"
             "catchup = 1h\n\n[reminders]\nlead = 1h\noverdue = 2h\n\n"
             "[calendar:main]\npath = {d}/posts.ics\n\n").format(d=d)
     for p in PLATFORMS:
         text += "[platform:%s]\n\n" % p
+    # Goals over the whole year: each check gathers all of it.
+    day = lambda t: time.strftime("%Y-%m-%d", time.gmtime(t))
+    for name, metric, target in (("reach", "reach", "+500000000"),
+                                 ("engagement", "engagement_rate", "9%"),
+                                 ("clicks", "clicks", "+20000000")):
+        text += ("[goal:year-%s]\nmetric = %s\nplatform = all\n"
+                 "baseline = 0\ntarget = %s\nstart = %s\ndeadline = %s\n"
+                 "\n" % (name, metric, target, day(now - 365 * 86400),
+                          day(now + 30 * 86400)))
     return text
 
 
@@ -134,7 +146,7 @@ def main():
     t0 = time.monotonic()
     gen(a.posts, cal, csv_path, now)
     with open(os.path.join(d, "smcal.conf"), "w") as f:
-        f.write(conf(d))
+        f.write(conf(d, now))
     print("generated %d posts and a %.1f MB CSV in %.1f s" %
           (a.posts, os.path.getsize(csv_path) / 1048576,
            time.monotonic() - t0))
@@ -183,6 +195,7 @@ def main():
             "report month x campaign, --json": [
                 a.smctl, "report", "--period", "month", "--by", "campaign",
                 "--from", frm, "--to", to, "--json"],
+            "goals (3 over the year), --json": [a.smctl, "goals", "--json"],
         }
         p = subprocess.run(week + ["--json"], env=env, capture_output=True)
         rows = len(p.stdout.splitlines())

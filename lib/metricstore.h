@@ -97,8 +97,9 @@ typedef int (*sm_mstore_followers_fn)(void *ctx,
 int sm_metricstore_each(struct sm_store *st, sm_mstore_post_fn fn, void *ctx);
 
 /* Calls fn with each value ever recorded for one occurrence (a row per
- * recording: at, recorded_at, import_id), oldest at first.  Returns how
- * many, or -EIO. */
+ * recording: at, recorded_at, import_id), oldest at first; for audits (a
+ * scan of the history, which has no index).  Returns how many, or
+ * -EIO. */
 int sm_metricstore_history(struct sm_store *st, const char *calendar,
 			   const char *uid, const char *recurrence_id,
 			   sm_mstore_post_fn fn, void *ctx);

@@ -162,7 +162,9 @@ static const char *const migrations[] = {
 	 * stands for), each with its own `at`, so a late import of an older
 	 * figure keeps its history row without replacing a newer one.  Per
 	 * post metrics are columns (one row per recording), so an import of
-	 * n rows writes 2n rows.  An import is one row of metric_import,
+	 * n rows writes 2n rows; the history has no index but its key (an
+	 * audit reads it, never the daemon), which keeps an import's
+	 * writes to two B-trees.  An import is one row of metric_import,
 	 * which its values name.  goal_state: when the daemon first saw a
 	 * goal (its default start) and the state of its goal.* events. */
 	"CREATE TABLE metric_import ("
@@ -190,8 +192,6 @@ static const char *const migrations[] = {
 	" clicks INTEGER CHECK (clicks >= 0),"
 	" conversions INTEGER CHECK (conversions >= 0)"
 	") STRICT;"
-	"CREATE INDEX metric_history_post ON metric_history"
-	"(calendar, uid, recurrence_id, at);"
 	"CREATE TABLE metric_current ("
 	" calendar TEXT NOT NULL,"
 	" uid TEXT NOT NULL,"
