@@ -110,7 +110,7 @@ check: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p run && mkdir -p -m 0750 run/state
-	@python3 scripts/demo-calendar.py run/demo.ics
+	@python3 scripts/demo-calendar.py run/demo.ics run/insights.csv
 	@echo "smcald: posts due in 45 s, 90 s, 150 s, 210 s and 270 s (run/demo.ics), reminders before them; TikTok is one post short next week (smctl -s run/smcal.sock cadence); Ctrl-C stops"
 	$(BUILD)/smcald -f -c conf/smcal-dev.conf
 

@@ -7,7 +7,7 @@ _smctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="status add list show cancel done next export reload deliveries retry lint expand cadence calendar"
+	local commands="status add list show cancel done next export reload deliveries retry metric report goals lint expand cadence calendar"
 	local global="-c -s --help --version"
 
 	# The command is the first word that is neither an option nor the
@@ -37,7 +37,7 @@ _smctl()
 		return
 		;;
 	--from | --to | --limit | --at | --title | --body | --type | \
-		--persona | --campaign | --url | --occurrence | --history)
+		--persona | --campaign | --url | --occurrence | --history | --map)
 		return
 		;;
 	--platform | --calendar)
@@ -72,6 +72,14 @@ _smctl()
 		_filedir ics
 		return
 		;;
+	--period)
+		COMPREPLY=($(compgen -W "week month day" -- "$cur"))
+		return
+		;;
+	--by)
+		COMPREPLY=($(compgen -W "platform type persona campaign" -- "$cur"))
+		return
+		;;
 	--tz)
 		local zones
 		zones=$(cd /usr/share/zoneinfo 2>/dev/null &&
@@ -103,6 +111,9 @@ _smctl()
 	done) opts="--occurrence --url --calendar --json --help" ;;
 	next) opts="--platform --json --help" ;;
 	export) opts="--from --to --output --help" ;;
+	metric) opts="import --occurrence --at --platform --map --partial --dry-run --json --help" ;;
+	report) opts="--period --by --from --to --json --csv --help" ;;
+	goals) opts="--json --help" ;;
 	lint) opts="--json --help" ;;
 	expand) opts="--from --to --tz --all --json --help" ;;
 	cadence) opts="--period --history --platform --json --help" ;;
@@ -112,6 +123,8 @@ _smctl()
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 	elif [[ $cmd == lint || $cmd == expand ]]; then
 		_filedir ics
+	elif [[ $cmd == metric && ${words[cword - 1]} == import ]]; then
+		_filedir csv
 	fi
 } &&
 	complete -F _smctl smctl

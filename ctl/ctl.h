@@ -53,6 +53,12 @@ extern const struct ctl_cmd ctl_cmd_next;
 extern const struct ctl_cmd ctl_cmd_export;
 extern const struct ctl_cmd ctl_cmd_cadence;
 extern const struct ctl_cmd ctl_cmd_calendar;
+extern const struct ctl_cmd ctl_cmd_metric;
+extern const struct ctl_cmd ctl_cmd_report;
+extern const struct ctl_cmd ctl_cmd_goals;
+
+/* smctl metric import (cmd-metric-import.c), argv[0] "import". */
+int ctl_metric_import(const struct ctl_env *env, int argc, char **argv);
 
 /* Prints "usage: smctl CMD ..." to stderr and returns CTL_USAGE. */
 int ctl_usage(const struct ctl_cmd *cmd);

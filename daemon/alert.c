@@ -93,9 +93,10 @@ write_states(void *ctx, struct sm_store *st)
 }
 
 long
-alert_fire(struct firer *f, const struct world *w,
-	   const struct sm_alert *alerts, size_t n,
-	   const struct alert_state *states, size_t nstates, int64_t now_ms)
+alert_fire_with(struct firer *f, const struct world *w,
+		const struct sm_alert *alerts, size_t n,
+		int (*extra)(void *ctx, struct sm_store *st), void *ctx,
+		int64_t now_ms)
 {
 	firer_begin(f);
 	for (size_t i = 0; i < n; i++) {
@@ -110,8 +111,17 @@ alert_fire(struct firer *f, const struct world *w,
 				a->json_len);
 		route(f, w, a, now_ms);
 	}
-	struct states s = {states, nstates};
-	if (f->nfired == 0 && nstates == 0)
+	if (f->nfired == 0 && !extra)
 		return 0;
-	return firer_commit(f, now_ms, nstates ? write_states : NULL, &s);
+	return firer_commit(f, now_ms, extra, ctx);
+}
+
+long
+alert_fire(struct firer *f, const struct world *w,
+	   const struct sm_alert *alerts, size_t n,
+	   const struct alert_state *states, size_t nstates, int64_t now_ms)
+{
+	struct states s = {states, nstates};
+	return alert_fire_with(f, w, alerts, n, nstates ? write_states : NULL,
+			       &s, now_ms);
 }

@@ -74,6 +74,10 @@ struct conn {
 	int yielded;	     /* over CONTROL_TURN_CALLS: waits for the turn */
 	int nwrites;
 	int open_handles;
+	/* A handler's state across this connection's calls (an upload in
+	 * pieces: control_conn_data), freed when the connection closes. */
+	void *data;
+	void (*data_free)(void *data);
 };
 
 /* A call that waits for the connection's deferred calls keeps its message
@@ -230,6 +234,49 @@ static const struct sm_proto_field export_params[] = {
 #undef TEXT
 #undef NAME
 
+static const char *const report_periods[] = {"day", "week", "month", NULL};
+static const char *const report_groups[] = {"platform", "type", "persona",
+					    "campaign", NULL};
+
+static const struct sm_proto_field metric_record_params[] = {
+	{.name = "id", .type = SM_PT_STRING, .max_len = 1024},
+	{.name = "occurrence", .type = SM_PT_STRING, .max_len = 64},
+	{.name = "platform", .type = SM_PT_STRING, .max_len = 256},
+	{.name = "at", .type = SM_PT_STRING, .max_len = 128},
+	{.name = "values", .type = SM_PT_OBJECT, .flags = SM_PF_REQUIRED},
+	{.name = NULL},
+};
+
+static const struct sm_proto_field metric_import_params[] = {
+	{.name = "platform",
+	 .type = SM_PT_STRING,
+	 .flags = SM_PF_REQUIRED,
+	 .max_len = 256},
+	{.name = "file", .type = SM_PT_STRING, .max_len = 4096},
+	{.name = "data",
+	 .type = SM_PT_STRING,
+	 .flags = SM_PF_REQUIRED,
+	 .max_len = SM_PROTO_MAX_MESSAGE},
+	{.name = "more_data", .type = SM_PT_BOOL},
+	{.name = "size",
+	 .type = SM_PT_INT,
+	 .min = 0,
+	 .max = SM_PROTO_IMPORT_MAX},
+	{.name = "map", .type = SM_PT_STRINGS},
+	{.name = "partial", .type = SM_PT_BOOL},
+	{.name = "dry_run", .type = SM_PT_BOOL},
+	{.name = NULL},
+};
+
+static const struct sm_proto_field metric_report_params[] = {
+	{.name = "period", .type = SM_PT_STRING, .values = report_periods},
+	{.name = "by", .type = SM_PT_STRING, .values = report_groups},
+	{.name = "from", .type = SM_PT_STRING, .max_len = 128},
+	{.name = "to", .type = SM_PT_STRING, .max_len = 128},
+	{.name = "csv", .type = SM_PT_BOOL},
+	{.name = NULL},
+};
+
 static const struct control_method methods[] = {
 	{{"org.varlink.service.GetInfo", NULL, 0},
 	 CONTROL_ANYONE,
@@ -271,6 +318,18 @@ static const struct control_method methods[] = {
 	 CONTROL_READ,
 	 method_cadence},
 	{{"io.smcal.Grid", grid_params, 0}, CONTROL_READ, method_grid},
+	{{"io.smcal.Metrics.Record", metric_record_params, 0},
+	 CONTROL_ADMIN,
+	 method_metric_record},
+	{{"io.smcal.Metrics.Import", metric_import_params, 0},
+	 CONTROL_ADMIN,
+	 method_metric_import},
+	{{"io.smcal.Metrics.Report", metric_report_params, SM_PM_MORE},
+	 CONTROL_READ,
+	 method_metric_report},
+	{{"io.smcal.Metrics.Goals", NULL, 0},
+	 CONTROL_READ,
+	 method_metric_goals},
 };
 
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
@@ -348,6 +407,14 @@ join_list(const struct sm_strlist *l, char *buf, size_t len)
 		size_t n = strlen(buf);
 		snprintf(buf + n, len - n, "%s%s", i ? ", " : "", l->v[i]);
 	}
+}
+
+void **
+control_conn_data(struct control_call *call, void (*free_fn)(void *data))
+{
+	struct conn *c = call->conn;
+	c->data_free = free_fn;
+	return &c->data;
 }
 
 /* ---------------------------------------------------------------------
@@ -601,6 +668,10 @@ conn_close(struct conn *c, const char *why)
 		call_free(c->current);
 		c->current = NULL;
 	}
+	if (c->data_free)
+		c->data_free(c->data);
+	c->data = NULL;
+	c->data_free = NULL;
 	if (c->prev)
 		c->prev->next = c->next;
 	else

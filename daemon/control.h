@@ -48,6 +48,7 @@
 #define CONTROL_OUT_LOW (1u << 20)
 
 struct plan; /* plan.h: the cadence */
+struct goalcheck;
 
 /*
  * What the daemon lends the control socket: pointers to its state, read
@@ -59,6 +60,7 @@ struct control_host {
 	struct sm_store *const *store;
 	const struct firer *firer;
 	struct deliverer *deliver;
+	struct goalcheck *goals; /* told when a metric changes; may be NULL */
 	const int *reloading;
 	struct queued *queue; /* the post queue (queued.h) */
 	const char *config_path;
@@ -228,6 +230,12 @@ json_t *control_calendars(const struct world *w);
 /* The wall clock in milliseconds. */
 int64_t control_now_ms(void);
 
+/* A slot for a handler's state that lasts across the calls of the
+ * caller's connection (an upload sent in pieces); whatever it holds when
+ * the connection closes is freed with free_fn (which the call sets). */
+void **control_conn_data(struct control_call *call,
+			 void (*free_fn)(void *data));
+
 /* Handlers (method-*.c). */
 int method_get_info(struct control_call *call);
 int method_get_interface_description(struct control_call *call);
@@ -245,6 +253,10 @@ int method_posts_done(struct control_call *call);
 int method_posts_next(struct control_call *call);
 int method_cadence(struct control_call *call);
 int method_grid(struct control_call *call);
+int method_metric_record(struct control_call *call);
+int method_metric_import(struct control_call *call);
+int method_metric_report(struct control_call *call);
+int method_metric_goals(struct control_call *call);
 
 /* Queues a Reload call on the reload that will answer it (control.c). */
 void control_reload_wait(struct control_call *call, int started_now);

@@ -150,4 +150,12 @@ long alert_fire(struct firer *f, const struct world *w,
 		const struct alert_state *states, size_t nstates,
 		int64_t now_ms);
 
+/* alert_fire with the caller's own writes (extra, may be NULL: then
+ * nothing is committed when no alert is new) in the events' transaction:
+ * the goal states, which live in their own table (lib/metricstore). */
+long alert_fire_with(struct firer *f, const struct world *w,
+		     const struct sm_alert *alerts, size_t n,
+		     int (*extra)(void *ctx, struct sm_store *st), void *ctx,
+		     int64_t now_ms);
+
 #endif

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -49,6 +50,7 @@
 #include "control.h"
 #include "deliver.h"
 #include "fire.h"
+#include "goalcheck.h"
 #include "i18n.h"
 #include "log.h"
 #include "occur.h"
@@ -103,6 +105,7 @@ struct daemon {
 	struct control control;
 	struct queued queue;	     /* posts added through the socket */
 	struct plan plan;	     /* the cadence: alerts and their timer */
+	struct goalcheck goals;	     /* the goals: goal.* and their timer */
 	atomic_int cancel;	     /* stops a load in progress (SIGTERM) */
 	struct sm_config *first_cfg; /* the first load's, until it is done */
 	int serving;		     /* the first load is done: handles live */
@@ -398,6 +401,7 @@ reload_done(uv_work_t *req, int status)
 			 PLURAL(w->nposts), w->ncals, PLURAL(w->ncals));
 		tick(d);
 		plan_changed(&d->plan);
+		goalcheck_kick(&d->goals);
 		/* The status line follows what is served now. */
 		if (!d->notify_pending)
 			notify_status(d, "");
@@ -500,6 +504,7 @@ shutdown_loop(struct daemon *d)
 	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
 	stop_watches(d);
 	plan_fini(&d->plan);
+	goalcheck_fini(&d->goals);
 	deliver_fini(&d->deliver);
 }
 
@@ -708,6 +713,7 @@ check(const struct sm_config *cfg)
 		sm_diag_clear(&d);
 		sm_calendar_fini(&cal);
 	}
+	errors += goals_check(cfg, time(NULL), stderr);
 	return errors ? EXIT_CONFIG : 0;
 }
 
@@ -798,9 +804,15 @@ start_serving(struct daemon *d)
 		log_error("timerfd: %s", strerror(errno));
 		return 1;
 	}
+	if (goalcheck_init(&d->goals, &d->loop, &d->world, &d->store, &d->firer,
+			   &d->deliver) < 0) {
+		log_error("timerfd: %s", strerror(errno));
+		return 1;
+	}
 	control_start(&d->control);
 	tick(d); /* catch-up: late events fire, older ones are missed */
-	plan_changed(&d->plan); /* cadence alerts due now, then the timer */
+	plan_changed(&d->plan);	   /* cadence alerts due now, then the timer */
+	goalcheck_kick(&d->goals); /* goals seen, checked, then the timer */
 	notify_status(d, "READY=1\n");
 	return 0;
 }
@@ -902,6 +914,7 @@ run(struct daemon *d, struct sm_config *cfg)
 		.data = d,
 		.reload = control_reload,
 		.plan = &d->plan,
+		.goals = &d->goals,
 	};
 	if (rc == 0) {
 		int crc = control_init(&d->control, &d->loop, cfg, &host, err,

@@ -1,15 +1,17 @@
 /*
  * alert: owns the description of daemon-originated events (alert.h): their
  * placeholders, their English titles and sentences (marked for `make pot`
- * and translated in po/), and the cadence constructor.  Routing, payloads
- * and firing use it; none of them is here.
+ * and translated in po/), and the cadence and goal constructors.  Routing,
+ * payloads and firing use it; none of them is here.
  */
 #include "alert.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "i18n.h"
 #include "jsonw.h"
@@ -106,6 +108,94 @@ sm_alert_cadence(struct sm_alert *a, const struct sm_cadence_due *d,
 				"(starts {date}): scheduled {scheduled}, "
 				"target {target}, missing {gap}.");
 		a->date = row->period.start;
+	}
+}
+
+/* A goal's number as the human formats write it: a rate as a percentage
+ * with two decimals, a count whole (a projection to one decimal). */
+static void
+goal_number(const struct sm_goal *g, double v, char *buf, size_t len)
+{
+	if (sm_kpi_kind(g->kpi) == SM_KPI_KIND_RATE)
+		snprintf(buf, len, "%.2f%%", v * 100);
+	else if (fabs(v - round(v)) < 0.05)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.1f", v);
+}
+
+void
+sm_alert_goal(struct sm_alert *a, unsigned type, const char *id,
+	      const struct sm_goal_eval *e, sm_time at, int64_t fired_at_ms)
+{
+	const struct sm_goal *g = e->goal;
+	char buf[48];
+	memset(a, 0, sizeof(*a));
+	a->type = type;
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	a->at = at;
+	a->fired_at_ms = fired_at_ms;
+	a->late = sm_alert_is_late(at, fired_at_ms);
+	a->lead_s = 0;
+	int all = !g->platform || strcasecmp(g->platform, "all") == 0;
+	a->platform = all ? NULL : g->platform;
+	struct sm_jsonw w = {0};
+	sm_goal_event_json(&w, type, id, at, fired_at_ms, a->late, e);
+	a->json = w.buf; /* taken from the writer */
+	a->json_len = w.len;
+	sm_alert_set(a, "goal", "%s", g->name);
+	sm_alert_set(a, "metric", "%s", sm_kpi_name(g->kpi));
+	sm_alert_set(a, "platform", "%s", all ? "all" : g->platform);
+	if (e->has_value)
+		goal_number(g, e->value, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "-");
+	sm_alert_set(a, "value", "%s", buf);
+	goal_number(g, e->expected, buf, sizeof(buf));
+	sm_alert_set(a, "expected", "%s", buf);
+	if (e->has_projected)
+		goal_number(g, e->projected, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "-");
+	sm_alert_set(a, "projected", "%s", buf);
+	goal_number(g, g->target, buf, sizeof(buf));
+	sm_alert_set(a, "target", "%s", buf);
+	sm_alert_set(
+		a, "deadline", "%s",
+		sm_civil_format(g->deadline, SM_CIVIL_DATE, buf, sizeof(buf)));
+	sm_alert_set(a, "status", "%s", sm_goal_status_name(e->status));
+	/* {date}: the deadline's last instant, as people read it. */
+	a->date = e->end - 1;
+	if (type == SM_EVENT_GOAL_ACHIEVED) {
+		a->priority = 3;
+		/* TRANSLATORS: the short title of a goal.achieved alert (ntfy's
+		   Title).  {goal} is the goal's name from the configuration. */
+		a->title = N_("Goal achieved: {goal}");
+		/* TRANSLATORS: a SMART goal reached its target.  {metric} is a
+		   KPI's name (reach, engagement_rate, followers, ...), {value}
+		   and {target} numbers or percentages. */
+		a->message = N_("Goal {goal} achieved: {metric} is {value}, "
+				"target {target}.");
+	} else if (type == SM_EVENT_GOAL_MISSED) {
+		a->priority = 4;
+		/* TRANSLATORS: the short title of a goal.missed alert. */
+		a->title = N_("Goal missed: {goal}");
+		/* TRANSLATORS: a SMART goal's deadline passed before it reached
+		   its target.  {date} is the deadline, as the webhook's
+		   date_format writes it. */
+		a->message = N_("Goal {goal} missed: {metric} was {value} at "
+				"its deadline ({date}), target {target}.");
+	} else {
+		a->priority = 4;
+		/* TRANSLATORS: the short title of a goal.off_track alert. */
+		a->title = N_("Goal off track: {goal}");
+		/* TRANSLATORS: a SMART goal fell behind the straight line from
+		   its baseline to its target.  {value} is where it stands,
+		   {expected} where the line is today, {projected} where the
+		   current pace leads by the deadline {date}. */
+		a->message = N_("Goal {goal} is off track: {metric} is "
+				"{value}, expected {expected} by now; at this "
+				"pace {projected} by {date}, target {target}.");
 	}
 }
 

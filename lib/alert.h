@@ -21,6 +21,7 @@
 
 #include "cadence.h"
 #include "civil.h"
+#include "goals.h"
 #include "sched.h"
 
 #define SM_ALERT_MAX_VARS 16
@@ -78,6 +79,20 @@ int sm_alert_is_late(sm_time at, int64_t fired_at_ms);
  */
 void sm_alert_cadence(struct sm_alert *a, const struct sm_cadence_due *d,
 		      int64_t fired_at_ms);
+
+/*
+ * Fills *a (overwritten; sm_alert_free releases it) for a goal event of
+ * type (SM_EVENT_GOAL_OFF_TRACK, _ACHIEVED or _MISSED) with id
+ * (sm_goal_event_id), checked at `at` and fired at fired_at_ms: the event
+ * object of sm_goal_event_json (the goal in place of the post), routed by
+ * the goal's platform (NULL for "all": [daemon] webhook), placeholders
+ * goal, metric, platform, value, expected, projected, target, deadline and
+ * status (rates as percentages), {date} the deadline's last day.  e is
+ * only read during the call.
+ */
+void sm_alert_goal(struct sm_alert *a, unsigned type, const char *id,
+		   const struct sm_goal_eval *e, sm_time at,
+		   int64_t fired_at_ms);
 
 /* Frees the alert's event object and empties it; a zeroed alert is a
  * no-op. */

@@ -21,7 +21,8 @@
  *   io.smcal (the daemon: Status, Reload, Deliveries, Retry, Export, and
  *   the posting plan: Cadence, Grid) and
  *   io.smcal.Posts (the queue and the calendars' posts: Add, AddMany, List,
- *   Get, Cancel, Done, Next).  Their descriptions in varlink's interface
+ *   Get, Cancel, Done, Next) and io.smcal.Metrics (KPIs and goals: Record,
+ *   Import, Report, Goals).  Their descriptions in varlink's interface
  *   language are sm_proto_description(); they are the reference for every
  *   parameter and reply field.
  * - Errors of io.smcal carry a human "message" parameter besides their own
@@ -34,10 +35,10 @@
  *
  *   1  smcal 0.1.0.  org.varlink.service; io.smcal with Status, Reload,
  *      Deliveries, Retry, Export, Cadence and Grid; io.smcal.Posts with
- *      Add, AddMany, List, Get, Cancel, Done and Next; the errors below.  A
- *      later version only adds
- *      methods, optional parameters, reply fields and errors: a version 1
- *      client keeps working.
+ *      Add, AddMany, List, Get, Cancel, Done and Next; io.smcal.Metrics
+ *      with Record, Import, Report and Goals; the errors below.  A later
+ *      version only adds methods, optional parameters, reply fields and
+ *      errors: a version 1 client keeps working.
  */
 #ifndef SM_PROTO_H
 #define SM_PROTO_H
@@ -63,6 +64,7 @@
 #define SM_PROTO_SERVICE "org.varlink.service"
 #define SM_PROTO_SMCAL "io.smcal"
 #define SM_PROTO_POSTS "io.smcal.Posts"
+#define SM_PROTO_METRICS "io.smcal.Metrics"
 
 /* Errors of org.varlink.service, with the parameters varlink defines. */
 #define SM_PROTO_E_INTERFACE_NOT_FOUND "org.varlink.service.InterfaceNotFound"
@@ -84,6 +86,14 @@
 #define SM_PROTO_E_SHUTTING_DOWN "io.smcal.ShuttingDown"
 #define SM_PROTO_E_INTERNAL "io.smcal.InternalError"
 #define SM_PROTO_E_INVALID_FILE "io.smcal.InvalidFile"
+/* io.smcal.Metrics.Import found problems and stored nothing. */
+#define SM_PROTO_E_IMPORT_FAILED "io.smcal.Metrics.ImportFailed"
+
+/* io.smcal.Metrics.Import: a file travels in pieces of at most this many
+ * bytes (base64 makes 4/3 of it: well under SM_PROTO_MAX_MESSAGE), and
+ * at most SM_PROTO_IMPORT_MAX bytes in all. */
+#define SM_PROTO_IMPORT_PIECE (512 * 1024)
+#define SM_PROTO_IMPORT_MAX (64 * 1024 * 1024)
 
 /* ---------------------------------------------------------------------
  * Framing.
@@ -324,7 +334,8 @@ void sm_proto_reply_fini(struct sm_proto_reply *reply);
 json_t *sm_proto_string(const char *s);
 
 /* The varlink description of an interface (SM_PROTO_SERVICE,
- * SM_PROTO_SMCAL, SM_PROTO_POSTS), or NULL for another name. */
+ * SM_PROTO_SMCAL, SM_PROTO_POSTS, SM_PROTO_METRICS), or NULL for another
+ * name. */
 const char *sm_proto_description(const char *interface);
 
 /* The interfaces smcald implements, NULL-terminated. */

@@ -155,6 +155,87 @@ static const char *const migrations[] = {
 	" at INTEGER NOT NULL,"
 	" PRIMARY KEY (calendar, uid, recurrence_id)"
 	") STRICT, WITHOUT ROWID;",
+	/* 5 -> 6: KPIs and goals (metricstore.c).  Every value recorded is
+	 * a row of a history table that is never deleted from; the current
+	 * tables hold, per occurrence (and per platform and day for
+	 * followers), the value of the latest `at` (the instant a value
+	 * stands for), each with its own `at`, so a late import of an older
+	 * figure keeps its history row without replacing a newer one.  Per
+	 * post metrics are columns (one row per recording), so an import of
+	 * n rows writes 2n rows; the history has no index but its key (an
+	 * audit reads it, never the daemon), which keeps an import's
+	 * writes to two B-trees.  An import is one row of metric_import,
+	 * which its values name.  goal_state: when the daemon first saw a
+	 * goal (its default start) and the state of its goal.* events. */
+	"CREATE TABLE metric_import ("
+	" id INTEGER PRIMARY KEY,"
+	" platform TEXT NOT NULL,"
+	" file TEXT NOT NULL,"
+	" rows INTEGER NOT NULL,"
+	" recorded_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE metric_history ("
+	" id INTEGER PRIMARY KEY,"
+	" calendar TEXT NOT NULL,"
+	" uid TEXT NOT NULL,"
+	" recurrence_id TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" recorded_at INTEGER NOT NULL,"
+	" import_id INTEGER REFERENCES metric_import (id),"
+	" impressions INTEGER CHECK (impressions >= 0),"
+	" reach INTEGER CHECK (reach >= 0),"
+	" engagement INTEGER CHECK (engagement >= 0),"
+	" likes INTEGER CHECK (likes >= 0),"
+	" comments INTEGER CHECK (comments >= 0),"
+	" shares INTEGER CHECK (shares >= 0),"
+	" saves INTEGER CHECK (saves >= 0),"
+	" clicks INTEGER CHECK (clicks >= 0),"
+	" conversions INTEGER CHECK (conversions >= 0)"
+	") STRICT;"
+	"CREATE TABLE metric_current ("
+	" calendar TEXT NOT NULL,"
+	" uid TEXT NOT NULL,"
+	" recurrence_id TEXT NOT NULL,"
+	" impressions INTEGER, impressions_at INTEGER,"
+	" reach INTEGER, reach_at INTEGER,"
+	" engagement INTEGER, engagement_at INTEGER,"
+	" likes INTEGER, likes_at INTEGER,"
+	" comments INTEGER, comments_at INTEGER,"
+	" shares INTEGER, shares_at INTEGER,"
+	" saves INTEGER, saves_at INTEGER,"
+	" clicks INTEGER, clicks_at INTEGER,"
+	" conversions INTEGER, conversions_at INTEGER,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (calendar, uid, recurrence_id)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE followers_history ("
+	" id INTEGER PRIMARY KEY,"
+	" platform TEXT NOT NULL,"
+	" day TEXT NOT NULL,"
+	" day_start INTEGER NOT NULL,"
+	" value INTEGER NOT NULL CHECK (value >= 0),"
+	" at INTEGER NOT NULL,"
+	" recorded_at INTEGER NOT NULL,"
+	" import_id INTEGER REFERENCES metric_import (id)"
+	") STRICT;"
+	"CREATE INDEX followers_history_day ON followers_history"
+	"(platform, day, at);"
+	"CREATE TABLE followers_current ("
+	" platform TEXT NOT NULL,"
+	" day TEXT NOT NULL,"
+	" day_start INTEGER NOT NULL,"
+	" value INTEGER NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (platform, day)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE goal_state ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" first_seen INTEGER NOT NULL,"
+	" span_start INTEGER,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" updated_at INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -516,6 +597,68 @@ sm_store_open(const char *dir, struct sm_store **out, char *err, size_t errlen)
 			strerror(errno));
 		goto fail;
 	}
+	free(path);
+	*out = st;
+	return 0;
+fail:
+	free(path);
+	sm_store_close(st);
+	return -1;
+}
+
+int
+sm_store_open_readonly(const char *dir, struct sm_store **out, char *err,
+		       size_t errlen)
+{
+	*out = NULL;
+	size_t dlen = strlen(dir);
+	char *path = malloc(dlen + sizeof("/" DB_NAME));
+	if (!path)
+		abort();
+	memcpy(path, dir, dlen);
+	memcpy(path + dlen, "/" DB_NAME, sizeof("/" DB_NAME));
+	struct stat sb;
+	if (lstat(path, &sb) < 0) {
+		int e = errno;
+		fmt_err(err, errlen, "%s: %s", path, strerror(e));
+		free(path);
+		return e == ENOENT ? -ENOENT : -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		fmt_err(err, errlen, "%s: not a regular file", path);
+		free(path);
+		return -1;
+	}
+	struct sm_store *st = calloc(1, sizeof(*st));
+	if (!st)
+		abort();
+	int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+		    SQLITE_OPEN_NOFOLLOW;
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		fmt_err(err, errlen, "%s: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if (read_version(st->db, &st->version) < 0) {
+		fmt_err(err, errlen, "%s: reading the schema version: %s", path,
+			sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (st->version > SCHEMA_VERSION || st->version < 1) {
+		fmt_err(err, errlen,
+			"%s: schema version %d, this smcal reads 1 "
+			"to %d",
+			path, st->version, SCHEMA_VERSION);
+		goto fail;
+	}
+	/* The statements of tables this version has; the writing ones fail
+	 * when stepped. */
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+				   SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+				   NULL);
 	free(path);
 	*out = st;
 	return 0;

@@ -8,9 +8,10 @@
  * events (older than the catch-up window when first seen, or late reminders
  * collapsed into a later one of the same occurrence) and small daemon facts
  * (the instant up to which events were processed).  The webhook outbox
- * (outbox.h, schema version 2) and the post queue (queue.h, version 3) live
- * in the same database.  No event loop here: calls are synchronous and
- * short; the daemon calls them from its loop thread only.
+ * (outbox.h, schema version 2), the post queue (queue.h, version 3) and the
+ * metrics and goal states (metricstore.h, version 6) live in the same
+ * database.  No event loop here: calls are synchronous and short; the
+ * daemon calls them from its loop thread only.
  *
  * Occurrences are named as everywhere in smcal: calendar name, UID and the
  * identity string of occur.h (sm_occur_format_rid).
@@ -54,6 +55,15 @@ struct sm_store_event {
  */
 int sm_store_open(const char *dir, struct sm_store **out, char *err,
 		  size_t errlen);
+
+/*
+ * Opens <dir>/smcal.db to read it only (smcald --check, which must not
+ * create, migrate or change the daemon's state): no migration, a
+ * database of any version this smcal knows.  Returns 0; -ENOENT when there
+ * is no database; or -1; each with a message in err.
+ */
+int sm_store_open_readonly(const char *dir, struct sm_store **out, char *err,
+			   size_t errlen);
 
 /* Closes the database; NULL is a no-op. */
 void sm_store_close(struct sm_store *st);

@@ -303,7 +303,7 @@ def s_status():
     c.call("org.varlink.service.GetInfo")
     info = c.reply()["parameters"]
     check(info["interfaces"] == ["org.varlink.service", "io.smcal",
-                                 "io.smcal.Posts"] and
+                                 "io.smcal.Posts", "io.smcal.Metrics"] and
           info["product"] == "smcald" and info["vendor"] == "smcal",
           "GetInfo: %s" % info)
     methods = []
@@ -319,7 +319,9 @@ def s_status():
               "io.smcal.Retry", "io.smcal.Export", "io.smcal.Posts.Add",
               "io.smcal.Posts.List", "io.smcal.Posts.Get",
               "io.smcal.Posts.Cancel", "io.smcal.Posts.Done",
-              "io.smcal.Posts.Next"):
+              "io.smcal.Posts.Next", "io.smcal.Metrics.Record",
+              "io.smcal.Metrics.Import", "io.smcal.Metrics.Report",
+              "io.smcal.Metrics.Goals"):
         check(m in methods, "%s is not declared" % m)
     for m in methods:
         if m == "io.smcal.Reload":

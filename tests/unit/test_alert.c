@@ -1,8 +1,9 @@
 /*
  * Unit tests for lib/alert: placeholders (set, replace, cut, the cap), the
- * late rule, and the cadence constructor: the event object of a
- * cadence.gap and a cadence.behind due from a real report, its id, routing
- * platform, values and dates.
+ * late rule, the cadence constructor (the event object of a cadence.gap
+ * and a cadence.behind due from a real report, its id, routing platform,
+ * values and dates) and the goal constructor (goal.off_track of a rate,
+ * goal.achieved of a count on every platform).
  */
 #include "support.h"
 
@@ -240,6 +241,113 @@ test_cadence_behind(void **state)
 			    "behind");
 }
 
+/* A goal: its event's object carries the goal in place of the post, it
+ * is routed by the goal's platform (none for "all"), and its placeholders
+ * write rates as percentages and counts whole. */
+static void
+test_goal(void **state)
+{
+	(void)state;
+	struct sm_config *cfg = config_text_clean("[daemon]\n"
+						  "timezone = Europe/Paris\n"
+						  "[platform:instagram]\n"
+						  "[goal:ig-er]\n"
+						  "metric = engagement_rate\n"
+						  "platform = instagram\n"
+						  "baseline = 10%\n"
+						  "target = 15%\n"
+						  "start = 2026-11-01\n"
+						  "deadline = 2026-11-30\n"
+						  "[goal:all-clicks]\n"
+						  "metric = clicks\n"
+						  "platform = all\n"
+						  "baseline = 0\n"
+						  "target = 60\n"
+						  "start = 2026-11-01\n"
+						  "deadline = 2026-11-30\n");
+	const char *plat[] = {"instagram"};
+	struct sm_metrics_post p = {
+		.id = "p1",
+		.at = T("2026-11-10T08:00:00Z"),
+		.platforms = plat,
+		.nplatforms = 1,
+	};
+	sm_metric_set(&p.values, SM_KPI_REACH, 4200);
+	sm_metric_set(&p.values, SM_KPI_ENGAGEMENT, 315);
+	sm_metric_set(&p.values, SM_KPI_CLICKS, 70);
+	struct sm_goal_data data = {&p, 1, NULL, 0};
+	sm_time now = T("2026-11-15T08:00:00Z");
+
+	/* The rate: 7.5% against a line at about 12.4%: off track. */
+	struct sm_goal_eval e;
+	assert_int_equal(
+		sm_goal_evaluate(&e, &cfg->goals[0], paris(), now, &data, now),
+		0);
+	assert_int_equal(e.status, SM_GOAL_OFF_TRACK);
+	struct sm_goal_state s = {0};
+	unsigned type = sm_goal_step(&s, e.status);
+	assert_int_equal(type, SM_EVENT_GOAL_OFF_TRACK);
+	char id[SM_GOAL_ID_LEN];
+	sm_goal_event_id(&e, type, &s, id);
+	struct sm_alert a;
+	sm_alert_goal(&a, type, id, &e, now, (int64_t)now * 1000 + 300);
+	assert_int_equal(a.type, SM_EVENT_GOAL_OFF_TRACK);
+	assert_string_equal(a.id, id);
+	assert_false(a.late);
+	assert_int_equal(a.lead_s, 0);
+	assert_string_equal(a.platform, "instagram");
+	assert_string_equal(sm_alert_get(&a, "goal"), "ig-er");
+	assert_string_equal(sm_alert_get(&a, "metric"), "engagement_rate");
+	assert_string_equal(sm_alert_get(&a, "value"), "7.50%");
+	assert_string_equal(sm_alert_get(&a, "target"), "15.00%");
+	assert_string_equal(sm_alert_get(&a, "deadline"), "2026-11-30");
+	assert_string_equal(sm_alert_get(&a, "status"), "off_track");
+	/* {date}: the deadline's last second, in Paris. */
+	assert_int_equal(a.date, T("2026-11-30T22:59:59Z"));
+	assert_non_null(strstr(a.message, "{expected}"));
+	assert_non_null(strstr(a.title, "{goal}"));
+	json_error_t err;
+	json_t *o = json_loads(a.json, 0, &err);
+	assert_non_null(o);
+	assert_int_equal(strlen(a.json), a.json_len);
+	assert_string_equal(jstr(o, "type"), "goal.off_track");
+	assert_string_equal(jstr(o, "id"), id);
+	assert_string_equal(jstr(o, "scheduled_at"),
+			    "2026-11-15T08:00:00.000Z");
+	assert_string_equal(jstr(o, "fired_at"), "2026-11-15T08:00:00.300Z");
+	json_t *g = json_object_get(o, "goal");
+	assert_string_equal(jstr(g, "name"), "ig-er");
+	assert_string_equal(jstr(g, "status"), "off_track");
+	assert_null(json_object_get(o, "post"));
+	json_decref(o);
+	sm_alert_free(&a);
+
+	/* The count on every platform: achieved, routed by [daemon] webhook,
+	 * told 3 s late. */
+	assert_int_equal(
+		sm_goal_evaluate(&e, &cfg->goals[1], paris(), now, &data, now),
+		0);
+	assert_int_equal(e.status, SM_GOAL_ACHIEVED);
+	memset(&s, 0, sizeof(s));
+	type = sm_goal_step(&s, e.status);
+	assert_int_equal(type, SM_EVENT_GOAL_ACHIEVED);
+	sm_goal_event_id(&e, type, &s, id);
+	sm_alert_goal(&a, type, id, &e, now, (int64_t)(now + 3) * 1000);
+	assert_true(a.late);
+	assert_null(a.platform);
+	assert_string_equal(sm_alert_get(&a, "platform"), "all");
+	assert_string_equal(sm_alert_get(&a, "value"), "70");
+	assert_string_equal(sm_alert_get(&a, "target"), "60");
+	assert_non_null(strstr(a.title, "achieved"));
+	o = json_loads(a.json, 0, &err);
+	assert_non_null(o);
+	assert_string_equal(jstr(o, "type"), "goal.achieved");
+	assert_true(json_is_true(json_object_get(o, "late")));
+	json_decref(o);
+	sm_alert_free(&a);
+	sm_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -250,6 +358,7 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cadence_behind, setup,
 						teardown),
+		cmocka_unit_test(test_goal),
 	};
 	return cmocka_run_group_tests(tests, NULL, zones_teardown);
 }

@@ -171,8 +171,8 @@ test_migrate_from_v2(void **state)
 	assert_int_equal(query_int(f, "PRAGMA user_version"), 2);
 
 	f->st = open_store(f);
-	assert_int_equal(sm_store_schema_version(f->st), 5);
-	assert_int_equal(query_int(f, "PRAGMA user_version"), 5);
+	assert_int_equal(sm_store_schema_version(f->st), 6);
+	assert_int_equal(query_int(f, "PRAGMA user_version"), 6);
 	/* Everything of schema 2 is still there. */
 	assert_int_equal(sm_store_count_fired(f->st), 2);
 	assert_int_equal(sm_store_has_fired(
@@ -197,7 +197,7 @@ test_migrate_from_v2(void **state)
 	add_ok(f->st, &q, 1, utc("2026-11-20T10:00:00Z"));
 	sm_store_close(f->st);
 	f->st = open_store(f);
-	assert_int_equal(sm_store_schema_version(f->st), 5);
+	assert_int_equal(sm_store_schema_version(f->st), 6);
 	assert_int_equal(query_int(f, "SELECT count(*) FROM queue"), 1);
 }
 
