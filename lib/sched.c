@@ -243,21 +243,26 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
 		ss->after = overdue;
 	for (int i = 0; i < p->nalarms; i++) {
 		const struct sm_alarm *a = &p->alarms[i];
-		if (a->kind == SM_ALARM_ABSOLUTE) {
+		/* Each repetition of an absolute trigger is an instant of
+		 * its own (post_classes makes a lane of each). */
+		for (int k = 0; a->kind == SM_ALARM_ABSOLUTE && k <= a->repeat;
+		     k++) {
 			/* Relative to the post's own start (read as UTC, a
 			 * day of slack for its zone). */
 			/* Absolute triggers more than 30 days from the post
 			 * are not reminders of it (and would make every scan
 			 * buffer months of occurrences). */
-			sm_time d = p->start.civil - a->value;
+			sm_time d = p->start.civil -
+				    (a->value + (sm_time)k * a->repeat_gap);
 			if (d > ABSOLUTE_ALARM_SPAN || -d > ABSOLUTE_ALARM_SPAN)
 				continue;
 			if (d + SM_DAY > ss->before)
 				ss->before = d + SM_DAY;
 			if (-d + SM_DAY > ss->after)
 				ss->after = -d + SM_DAY;
-			continue;
 		}
+		if (a->kind == SM_ALARM_ABSOLUTE)
+			continue;
 		sm_time base =
 			a->kind == SM_ALARM_BEFORE_END ? post_span(p) : 0;
 		sm_time first = base + a->value;
@@ -363,14 +368,21 @@ emit(struct series_state *ss, struct lane *ln, const struct sm_occurrence *occ,
 	buffer_add(ln, &ev); /* the id is made when the event is taken */
 }
 
-/* Is t one of the post's absolute alarm instants? */
+/* Is t one of the post's absolute alarm instants (a trigger or one of
+ * its repetitions)? */
 static int
 is_absolute_alarm(const struct sm_post *p, sm_time t)
 {
-	for (int i = 0; i < p->nalarms; i++)
-		if (p->alarms[i].kind == SM_ALARM_ABSOLUTE &&
-		    p->alarms[i].value == t)
+	for (int i = 0; i < p->nalarms; i++) {
+		const struct sm_alarm *a = &p->alarms[i];
+		if (a->kind != SM_ALARM_ABSOLUTE || t < a->value)
+			continue;
+		if (t == a->value)
 			return 1;
+		if (a->repeat_gap > 0 && (t - a->value) % a->repeat_gap == 0 &&
+		    (t - a->value) / a->repeat_gap <= a->repeat)
+			return 1;
+	}
 	return 0;
 }
 
@@ -690,8 +702,12 @@ post_classes(const struct sm_sched *s, const struct series_state *ss,
 			const struct sm_alarm *a = &p->alarms[i];
 			if (a->kind == SM_ALARM_ABSOLUTE) {
 				c.absolute = 1;
-				c.at = a->value;
-				add_class(v, &n, &c);
+				for (int k = 0;
+				     k <= a->repeat && n <= MAX_CLASSES; k++) {
+					c.at = a->value +
+					       (sm_time)k * a->repeat_gap;
+					add_class(v, &n, &c);
+				}
 				continue;
 			}
 			c.absolute = 0;

@@ -542,6 +542,34 @@ test_lead_absolute_far(void **state)
 	sfx_fini(&f);
 }
 
+/* An absolute TRIGGER with REPEAT: every repetition is a reminder, with
+ * one lane per kind of event too (fuzz_expand found the lanes dropping
+ * the repetitions). */
+static void
+test_lead_absolute_repeat(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	sfx_load(&f, LEAD_CONF,
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:ar",
+		       "DTSTART:20241004T100000Z", "DTEND:20241004T110000Z",
+		       "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:r",
+		       "TRIGGER;VALUE=DATE-TIME:20241003T130000Z", "REPEAT:2",
+		       "DURATION:PT45M", "END:VALARM", "END:VEVENT", TAIL),
+		 "2024-10-01T00:00:00Z");
+	CHECK_TEXT(drain(&f, "2024-11-01T00:00:00Z", MAX_EV),
+		   "post.reminder|2024-10-03T13:00:00Z|75600|ar|"
+		   "2024-10-04T10:00:00Z\n"
+		   "post.reminder|2024-10-03T13:45:00Z|72900|ar|"
+		   "2024-10-04T10:00:00Z\n"
+		   "post.reminder|2024-10-03T14:30:00Z|70200|ar|"
+		   "2024-10-04T10:00:00Z\n"
+		   "post.due|2024-10-04T10:00:00Z|0|ar|2024-10-04T10:00:00Z\n"
+		   "post.overdue|2024-10-04T12:00:00Z|0|ar|"
+		   "2024-10-04T10:00:00Z\n");
+	sfx_fini(&f);
+}
+
 /* Every repetition of a VALARM is a reminder: REPEAT:99 gives 100. */
 static void
 test_lead_many_repeats(void **state)
@@ -2153,6 +2181,7 @@ main(void)
 		T(test_lead_platforms),
 		T(test_lead_platform_none),
 		T(test_lead_absolute_far),
+		T(test_lead_absolute_repeat),
 		T(test_lead_many_repeats),
 		T(test_lead_related_end_cross_zone),
 		T(test_allday),
