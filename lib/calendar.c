@@ -437,6 +437,16 @@ zone_from_vtimezone(icalcomponent *vtz, const char *name, char *why,
 		ob->dtstart = civil_of(t);
 		ob->offset_to = offset_from_prop(pt, 0);
 		ob->offset_from = pf ? offset_from_prop(pf, 1) : ob->offset_to;
+		/* RFC 5545 offsets are at most 23:59:60 either way; libical
+		 * reads a garbled one ("-05020190801T0") as years, which no
+		 * zone has and which would reorder every local time. */
+		if (ob->offset_to <= -SM_DAY || ob->offset_to >= SM_DAY ||
+		    ob->offset_from <= -SM_DAY || ob->offset_from >= SM_DAY) {
+			snprintf(why, whylen,
+				 "an observance has a UTC offset beyond a "
+				 "day");
+			continue;
+		}
 		icalproperty *rr = icalcomponent_get_first_property(
 			o, ICAL_RRULE_PROPERTY);
 		if (rr) {
@@ -1303,6 +1313,9 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 		free(tzid);
 		return;
 	}
+	if (why[0])
+		warn(ld, ld->chunk_line,
+		     "VTIMEZONE %s: %s: that part is ignored", tzid, why);
 	struct sm_calendar *cal = ld->cal;
 	cal->zones = grow(cal->zones, &cal->zones_cap, cal->nzones + 1,
 			  sizeof(*cal->zones));

@@ -196,10 +196,17 @@ check_series(const struct sm_series *s, const struct sm_occur_opts *o)
 			     win.v[i].start, from);
 	uint64_t work = walk(s, o, from, to, SM_OCCUR_ALL, &itr);
 	if (!win.truncated && !itr.truncated) {
+		/* A window gives an instant twice when two local times
+		 * around a DST gap resolve to it; an iterator once. */
+		qsort(win.v, (size_t)win.n, sizeof(win.v[0]), occ_cmp);
+		int w = 0;
+		for (int i = 0; i < win.n; i++)
+			if (w == 0 || occ_cmp(&win.v[w - 1], &win.v[i]) != 0)
+				win.v[w++] = win.v[i];
+		win.n = w;
 		if (win.n != itr.n)
 			fail(s, "window and iterator counts differ", win.n,
 			     itr.n);
-		qsort(win.v, (size_t)win.n, sizeof(win.v[0]), occ_cmp);
 		for (int i = 0; i < win.n; i++)
 			if (occ_cmp(&win.v[i], &itr.v[i]) != 0)
 				fail(s, "window and iterator differ",
