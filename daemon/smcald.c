@@ -91,6 +91,7 @@ struct daemon {
 	struct world *built;
 	struct sm_diag_list reload_diags; /* the new config's problems */
 	int reload_cfg_failed;
+	uint64_t reload_start; /* uv_hrtime() when the running reload began */
 	int stopping;
 	/* The local-user rules (statedir.h): smcald.lock, held for the
 	 * daemon's life; SIGUSR1 reopens the event log; the outbox's
@@ -170,8 +171,7 @@ tick(struct daemon *d)
 	if (n < 0) {
 		/* Nothing was recorded: schedule the same events again from
 		 * what is known to be done, and retry shortly. */
-		sm_sched_load(d->sched, &d->world->set, &d->world->opts,
-			      d->processed_until + 1);
+		world_schedule(d->world, d->sched, d->processed_until + 1);
 		wallclock_arm(d->clock_fd, now + RETRY_S);
 		return;
 	}
@@ -363,16 +363,18 @@ reload_done(uv_work_t *req, int status)
 	if (swapped) {
 		struct world *old = d->world;
 		d->world = w;
-		sm_sched_free(d->sched);
-		d->sched = sm_sched_new(w->cfg);
-		/* Posts added (or moved) to a time already past: what is
-		 * within the catch-up window and unknown to the ledger fires
-		 * late at the tick below, what is older (as far back as
-		 * sm_sched_load_from looks) is recorded as missed. */
-		sm_sched_load(d->sched, &w->set, &w->opts,
-			      sm_sched_load_from(wallclock_now_ms() / 1000,
-						 w->cfg->catchup,
-						 d->processed_until + 1));
+		/* Only the calendars read again change in the scheduler (the
+		 * others keep their state); their posts added (or moved) to a
+		 * time already past: what is within the catch-up window and
+		 * unknown to the ledger fires late at the tick below, what is
+		 * older (as far back as sm_sched_load_from looks) is recorded
+		 * as missed.  A config that schedules differently loads every
+		 * series again (whole = 1). */
+		int whole = world_schedule_swap(
+			w, old, d->sched,
+			sm_sched_load_from(wallclock_now_ms() / 1000,
+					   w->cfg->catchup,
+					   d->processed_until + 1));
 		char err[256];
 		if (firer_reopen(&d->firer, w->cfg->event_log, err,
 				 sizeof(err)) < 0)
@@ -387,8 +389,12 @@ reload_done(uv_work_t *req, int status)
 		 * glibc keeps them, and every reload would look like growth. */
 		malloc_trim(0);
 		log_set_zone(w->opts.zone);
-		log_info("reloaded: %zu post%s in %zu calendar%s", w->nposts,
-			 PLURAL(w->nposts), w->ncals, PLURAL(w->ncals));
+		log_info("reloaded: %zu post%s in %zu calendar%s (%zu read, "
+			 "%zu unchanged%s) in %.1f ms",
+			 w->nposts, PLURAL(w->nposts), w->ncals,
+			 PLURAL(w->ncals), w->nread, w->ncals - w->nread,
+			 whole ? ", every series scheduled again" : "",
+			 (double)(uv_hrtime() - d->reload_start) / 1e6);
 		tick(d);
 		/* The status line follows what is served now. */
 		if (!d->notify_pending)
@@ -432,6 +438,7 @@ start_reload(struct daemon *d, int notify)
 		return;
 	}
 	d->reloading = 1;
+	d->reload_start = uv_hrtime();
 	if (notify) {
 		sd_notify(0, "RELOADING=1");
 		d->notify_pending = 1;
@@ -716,7 +723,7 @@ start_serving(struct daemon *d)
 		d->processed_until = now - cfg->catchup - 1;
 	sm_time from = sm_sched_load_from(now, cfg->catchup, resume);
 	d->sched = sm_sched_new(cfg);
-	sm_sched_load(d->sched, &d->world->set, &d->world->opts, from);
+	world_schedule(d->world, d->sched, from);
 	char since[SM_TZ_RFC3339_MAX];
 	log_info("loaded %zu post%s in %zu calendar%s (%zu series); events "
 		 "since %s not yet fired or recorded are decided now",

@@ -898,6 +898,15 @@ sm_occur_iter_reset(struct sm_occur_iter *it, const struct sm_series *s,
 }
 
 void
+sm_occur_iter_rebind(struct sm_occur_iter *it, const struct sm_series *s)
+{
+	it->s = s;
+	it->peek.series = s;
+	for (size_t i = 0; i < it->nheap; i++)
+		it->heap[i].occ.series = s;
+}
+
+void
 sm_occur_iter_free(struct sm_occur_iter *it)
 {
 	if (!it)
@@ -1276,16 +1285,25 @@ sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
 }
 
 void
+sm_occur_series_release(struct sm_series *s)
+{
+	free(s->overrides);
+	free(s->override_keys);
+	free(s->futures);
+	free(s->future_keys);
+	free(s->override_starts);
+	free(s->override_order);
+	s->overrides = s->futures = NULL;
+	s->override_keys = s->future_keys = s->override_starts = NULL;
+	s->override_order = NULL;
+	s->noverrides = s->nfutures = 0;
+}
+
+void
 sm_occur_set_free(struct sm_series_set *set)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		free(set->series[i].overrides);
-		free(set->series[i].override_keys);
-		free(set->series[i].futures);
-		free(set->series[i].future_keys);
-		free(set->series[i].override_starts);
-		free(set->series[i].override_order);
-	}
+	for (size_t i = 0; i < set->n; i++)
+		sm_occur_series_release(&set->series[i]);
 	free(set->series);
 	memset(set, 0, sizeof(*set));
 }

@@ -1010,6 +1010,65 @@ sm_sched_remove(struct sm_sched *s, size_t handle)
 	s->free_slots[s->nfree++] = handle;
 }
 
+void
+sm_sched_rebind(struct sm_sched *s, size_t handle, const struct sm_series *ser)
+{
+	if (handle >= s->n || !s->st[handle].series)
+		return;
+	struct series_state *ss = &s->st[handle];
+	ss->series = ser;
+	for (int i = 0; i < ss->nlanes; i++)
+		if (ss->lanes[i].it)
+			sm_occur_iter_rebind(ss->lanes[i].it, ser);
+}
+
+static int
+durations_equal(const struct sm_durations *a, const struct sm_durations *b)
+{
+	return a->n == b->n &&
+	       (a->n == 0 || memcmp(a->v, b->v, a->n * sizeof(*a->v)) == 0);
+}
+
+static int
+strlist_equal(const struct sm_strlist *a, const struct sm_strlist *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int
+sm_sched_config_equal(const struct sm_config *a, const struct sm_config *b)
+{
+	/* What config_leads, post_overdue, sm_post_platforms and the drafts
+	 * rule read. */
+	if (!durations_equal(&a->lead, &b->lead) || a->overdue != b->overdue ||
+	    !a->fire_drafts != !b->fire_drafts ||
+	    a->nplatforms != b->nplatforms)
+		return 0;
+	for (size_t i = 0; i < a->nplatforms; i++) {
+		const struct sm_platform *x = &a->platforms[i],
+					 *y = &b->platforms[i];
+		if (strcmp(x->name, y->name) != 0 ||
+		    !strlist_equal(&x->categories, &y->categories) ||
+		    !x->lead_set != !y->lead_set ||
+		    (x->lead_set && !durations_equal(&x->lead, &y->lead)) ||
+		    !x->overdue_set != !y->overdue_set ||
+		    (x->overdue_set && x->overdue != y->overdue))
+			return 0;
+	}
+	return 1;
+}
+
+void
+sm_sched_set_config(struct sm_sched *s, const struct sm_config *cfg)
+{
+	s->cfg = cfg;
+}
+
 size_t
 sm_sched_skip(struct sm_sched *s, size_t handle, sm_time upto)
 {
