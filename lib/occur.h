@@ -41,18 +41,18 @@
 
 #include "calendar.h"
 
+struct sm_series_ix; /* private to occur.c */
+
 struct sm_series {
 	const struct sm_post *master;	  /* NULL: overrides only */
 	const struct sm_post **overrides; /* sorted by rid_key */
-	sm_time *override_keys;
+	struct sm_series_ix *ix; /* the overrides' keys and orders, in one
+				    block with overrides[]; NULL without
+				    overrides */
+	const char *calendar;	 /* the calendar's name */
+	sm_time max_shift;	 /* largest |shift| of a THISANDFUTURE */
 	int noverrides;
-	const struct sm_post **futures; /* THISANDFUTURE, by key */
-	sm_time *future_keys;
-	int nfutures;
-	sm_time max_shift;	  /* largest |shift| of a THISANDFUTURE */
-	const char *calendar;	  /* the calendar's name */
-	sm_time *override_starts; /* the overrides' actual starts, ascending */
-	int *override_order;	  /* index in overrides of each of those */
+	int nfutures; /* THISANDFUTURE overrides (sm_occur_part_post) */
 };
 
 struct sm_series_set {
