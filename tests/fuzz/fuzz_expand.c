@@ -77,6 +77,18 @@ fail(const struct sm_series *s, const char *what, long long a, long long b)
 	abort();
 }
 
+static void
+show(const char *what, const struct sm_occurrence *o)
+{
+	char rid[40];
+	fprintf(stderr,
+		"%s: start %lld end %lld rid %s kind %d cancelled %d post "
+		"line %d\n",
+		what, (long long)o->start, (long long)o->end,
+		sm_occur_format_rid(o, rid, sizeof(rid)), (int)o->rid_kind,
+		o->cancelled, o->post ? o->post->line : -1);
+}
+
 static int
 collect(void *ctx, const struct sm_occurrence *occ)
 {
@@ -207,10 +219,16 @@ check_series(const struct sm_series *s, const struct sm_occur_opts *o)
 		if (win.n != itr.n)
 			fail(s, "window and iterator counts differ", win.n,
 			     itr.n);
+		/* Equal starts come in the iterator's own order (instances
+		 * first): sorted like the window's (starts stay in order). */
+		qsort(itr.v, (size_t)itr.n, sizeof(itr.v[0]), occ_cmp);
 		for (int i = 0; i < win.n; i++)
-			if (occ_cmp(&win.v[i], &itr.v[i]) != 0)
+			if (occ_cmp(&win.v[i], &itr.v[i]) != 0) {
+				show("window", &win.v[i]);
+				show("iterator", &itr.v[i]);
 				fail(s, "window and iterator differ",
 				     win.v[i].start, itr.v[i].start);
+			}
 	}
 	const struct sm_post *m = s->master;
 	uint64_t bound = WORK_SLACK + 64 * (uint64_t)itr.n +
