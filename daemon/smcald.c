@@ -369,7 +369,9 @@ reload_done(uv_work_t *req, int status)
 		 * unknown to the ledger fires late at the tick below, what is
 		 * older (as far back as sm_sched_load_from looks) is recorded
 		 * as missed.  A config that schedules differently loads every
-		 * series again (whole = 1). */
+		 * series again (whole = 1): series scheduled by others (the
+		 * queue's, with sm_sched_add) are then gone and go in again
+		 * here; with whole = 0 they are untouched. */
 		int whole = world_schedule_swap(
 			w, old, d->sched,
 			sm_sched_load_from(wallclock_now_ms() / 1000,
