@@ -263,10 +263,11 @@ struct loader {
 /* ---------------------------------------------------------------------
  * Interning.  Posts of one calendar repeat the same values: platforms,
  * categories, content types, campaigns, titles of a series' overrides,
- * whole lists of categories, recurrence rules, reminders.  A load keeps one copy of
- * each value in the arena and points every post to it (the posts' fields
- * are never written after the load), so a 100k-post calendar holds its
- * text and not 100k copies of "instagram".  The table lives for one load.
+ * whole lists of categories, recurrence rules, reminders.  A load keeps
+ * one copy of each value in the arena and points every post to it (the
+ * posts' fields are never written after the load), so a 100k-post
+ * calendar holds its text and not 100k copies of "instagram".  The table
+ * lives for one load.
  */
 
 enum intern_kind {

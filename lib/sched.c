@@ -606,9 +606,10 @@ fill(struct sm_sched *s, struct series_state *ss, struct lane *ln)
 
 /*
  * Makes a lane ready (fill); the lane of a sparse series whose buffer is
- * fresh then keeps only its first event, which is all the heap looks at: most series
- * of a big calendar wait weeks for their next event, and their buffers
- * would hold every event of an occurrence meanwhile (wake scans again).
+ * fresh then keeps only its first event's instant, which is all the heap
+ * looks at: most series of a big calendar wait weeks for their next
+ * event, and their buffers would hold every event of an occurrence
+ * meanwhile (wake scans again).
  */
 static void
 make_ready(struct sm_sched *s, struct series_state *ss, struct lane *ln)
