@@ -72,7 +72,7 @@ pot:
 	xgettext --from-code=UTF-8 --keyword=N_ --add-comments=TRANSLATORS \
 		--package-name=smcal --package-version=$(VERSION) \
 		--msgid-bugs-address=smcal --no-location --sort-output \
-		-o po/smcal.pot lib/payload.c
+		-o po/smcal.pot lib/payload.c lib/alert.c
 	for po in $(PO_FILES); do msgmerge -q -U --backup=none $$po po/smcal.pot || exit 1; done
 
 $(LIBSMCAL): $(LIB_OBJS)
@@ -83,8 +83,16 @@ $(LIBSMCAL): $(LIB_OBJS)
 $(BUILD)/smcald: $(DAEMON_OBJS) $(LIBSMCAL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# smctl runs once per command, and scripts run it once per post (smctl
+# add): libical linked statically has its relocations done at link time,
+# which halves smctl's start (3.0 ms of CPU to 1.5 ms on the development
+# machine; libical-dev ships libical.a).  ICU stays shared.
+ICAL_LIBS   := -lical -licalss -licalvcal
+CTL_LDLIBS  := $(filter-out $(ICAL_LIBS),$(LDLIBS)) -Wl,-Bstatic -lical \
+	-Wl,-Bdynamic $(filter-out $(ICAL_LIBS),$(shell pkg-config --libs --static libical 2>/dev/null))
+
 $(BUILD)/smctl: $(CTL_OBJS) $(LIBSMCAL)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBSMCAL) | $(MO_FILES)
 	@mkdir -p $(dir $@)
@@ -102,8 +110,8 @@ check: deps
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p run && mkdir -p -m 0750 run/state
-	@python3 scripts/demo-calendar.py run/demo.ics
-	@echo "smcald: posts due in 45 s, 90 s and 150 s (run/demo.ics), reminders before them; Ctrl-C stops"
+	@python3 scripts/demo-calendar.py run/demo.ics run/insights.csv
+	@echo "smcald: posts due in 45 s, 90 s, 150 s, 210 s and 270 s (run/demo.ics), reminders before them; TikTok is one post short next week (smctl -s run/smcal.sock cadence); Ctrl-C stops"
 	$(BUILD)/smcald -f -c conf/smcal-dev.conf
 
 # GCC's -fsanitize=undefined leaves out float-cast-overflow (a double out

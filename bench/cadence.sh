@@ -1,7 +1,10 @@
 #!/bin/sh
-# Cadence microbenchmark: lib/cadence's share of `smctl cadence` (gather,
+# Cadence benchmark: lib/cadence's share of `smctl cadence` (gather,
 # report, JSON) for 8 platforms over 13 weeks with 100,000 posts, and the
-# daemon's alert evaluation.  bench/cadence.c documents what is measured.
+# daemon's alert evaluation (bench/cadence.c documents what is measured);
+# then `smctl cadence` end to end through the real smctl and smcald with
+# 100,000 posts loaded, and the daemon's extra RSS for the cadence
+# (bench/cadence_daemon.py).
 #
 #   sh bench/cadence.sh [BUILD]
 #
@@ -31,4 +34,12 @@ if [ ! -x "$bin" ] || [ -n "$(find "$here/cadence.c" "$lib" -newer "$bin")" ]; t
 fi
 echo
 echo "cadence benchmark"
-exec "$bin" "${BENCH_CADENCE_POSTS:-100000}" 7
+"$bin" "${BENCH_CADENCE_POSTS:-100000}" 7 || exit 1
+if [ -x "$build/smcald" ] && [ -x "$build/smctl" ]; then
+	echo
+	python3 "$here/cadence_daemon.py" --smcald "$build/smcald" \
+		--smctl "$build/smctl" --out "$build/bench-out" \
+		--posts "${BENCH_CADENCE_POSTS:-100000}" || exit 1
+else
+	echo "note: $build/smcald or smctl not built; end-to-end cadence benchmark skipped"
+fi

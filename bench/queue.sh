@@ -1,7 +1,10 @@
 #!/bin/sh
-# Queue store benchmark: durable adds per second in transactions of 1 to
-# 1,000 posts, and listing, loading, slot finding and export with 100,000
-# posts queued (bench/queue_store.c says what each number means).
+# Queue benchmarks with 100,000 posts queued: the store alone (durable adds
+# per second in transactions of 1 to 1,000 posts, listing, loading, slot
+# finding and export: bench/queue_store.c says what each number means), then
+# the whole path through the real smcald and smctl (bench/queue_daemon.py:
+# smctl add per process, adds pipelined on one connection, smctl list,
+# status latency with 1,000 adds in flight, the daemon's memory).
 #
 #   sh bench/queue.sh [BUILD]
 #
@@ -35,4 +38,13 @@ echo
 echo "queue store benchmark"
 "$bin" "$out" "${BENCH_QUEUE_POSTS:-100000}" || exit 1
 rm -rf "$out"
+if [ -x "$build/smcald" ] && [ -x "$build/smctl" ]; then
+	echo
+	mkdir -p "$out" &&
+		python3 "$here/queue_daemon.py" "$build" "$out" \
+			"${BENCH_QUEUE_POSTS:-100000}" || exit 1
+	rm -rf "$out"
+else
+	echo "note: $build/smcald or smctl not built; the daemon's queue benchmark is skipped"
+fi
 exit 0

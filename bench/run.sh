@@ -141,4 +141,6 @@ sh "$here/cadence.sh" "$build" || exit 1
 sh "$here/queue.sh" "$build" || exit 1
 # Then lib/metrics' share of `smctl report` and of an import, and the goals.
 sh "$here/metrics.sh" "$build" || exit 1
+# Then the same through smcald and smctl: an import of 100k rows, reports.
+sh "$here/kpi.sh" "$build" || exit 1
 exit 0

@@ -164,16 +164,28 @@ now_ms(void)
 int
 ctl_client_recv(struct ctl_client *c, struct sm_proto_reply *r)
 {
+	const char *msg;
+	size_t len;
+	int rc = ctl_client_recv_raw(c, &msg, &len);
+	if (rc != CTL_OK)
+		return rc;
+	char why[160];
+	if (sm_proto_reply_decode(msg, len, r, why, sizeof(why)) < 0)
+		return unreachable(c, why);
+	return CTL_OK;
+}
+
+int
+ctl_client_recv_raw(struct ctl_client *c, const char **out, size_t *outlen)
+{
 	int64_t deadline = now_ms() + CTL_REPLY_TIMEOUT_MS;
 	for (;;) {
 		const char *msg;
 		size_t len;
 		int rc = sm_proto_reader_next(&c->rd, &msg, &len);
 		if (rc == 1) {
-			char why[160];
-			if (sm_proto_reply_decode(msg, len, r, why,
-						  sizeof(why)) < 0)
-				return unreachable(c, why);
+			*out = msg;
+			*outlen = len;
 			return CTL_OK;
 		}
 		if (rc < 0)

@@ -44,6 +44,12 @@ int ctl_client_send(struct ctl_client *c, const char *method, json_t *params,
  * (closed, timed out, not a reply). */
 int ctl_client_recv(struct ctl_client *c, struct sm_proto_reply *r);
 
+/* Reads the next message as it came: *msg (NUL-terminated, *len bytes
+ * before the NUL; valid until the next receive on c).  CTL_OK, or
+ * CTL_UNREACHABLE after printing why.  For streams of many replies whose
+ * text the caller can use as it is (smctl list --json). */
+int ctl_client_recv_raw(struct ctl_client *c, const char **msg, size_t *len);
+
 /* Prints an error reply on stderr ("smctl: MESSAGE") and returns
  * CTL_FAILED. */
 int ctl_client_error(const char *command, const struct sm_proto_reply *r);

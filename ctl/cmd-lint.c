@@ -5,19 +5,30 @@
  * With -c CONFIG it also checks the posts against the config: webhooks and
  * platforms they name, and whether each post's X-SMCAL-WEBHOOK is one its
  * calendar allows ([calendar:NAME] webhooks).  A file's calendar is the
- * [calendar:*] section whose path is that file, or --calendar NAME.
+ * [calendar:*] section whose path is that file, or --calendar NAME.  It
+ * also checks the guardrails of SPEC section 7 (lib/cadence): posts of a
+ * platform closer than its min_spacing, days over its daily_cap, as
+ * warnings on the post's line, over the year from today (an open-ended
+ * series is not expanded for ever; what was published is not linted).
  */
 #include <getopt.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <stdlib.h>
+#include <time.h>
+
+#include "cadence.h"
 #include "jsonw.h"
 #include "offline.h"
 #include "post.h"
 #include "route.h"
 
 #define MAX_FILE_CALENDARS 16
+/* Guardrail warnings per platform, then one line says how many more. */
+#define MAX_GUARD_WARNINGS 50
+#define GUARD_DAYS 366
 
 /* 1 when the two paths name the same file (same inode, or the same text
  * when one cannot be read: relative paths in the config are relative to
@@ -175,6 +186,116 @@ check_x_wr_timezones(struct offline *off, const char *config_path,
 	}
 }
 
+/* One platform's non-cancelled occurrences over the guardrail window. */
+struct guard_occ {
+	sm_time at;
+	const struct sm_post *post;
+};
+
+struct guard_ctx {
+	struct offline *off;
+	const struct sm_platform *pl;
+	struct guard_occ *v;
+	sm_time *at; /* v's instants, sorted, for sm_cadence_guardrails */
+	size_t n, cap, shown;
+};
+
+static int
+guard_collect(void *ctx, const struct sm_occurrence *occ)
+{
+	struct guard_ctx *g = ctx;
+	const struct sm_post *p = occ->post;
+	if (occ->cancelled || p->status == SM_POST_CANCELLED)
+		return 0;
+	const char *names[32];
+	int n = sm_post_platforms(g->off->cfg, p, names, 32), on = 0;
+	for (int i = 0; i < n && !on; i++)
+		on = sm_config_platform(g->off->cfg, names[i]) == g->pl;
+	if (!on)
+		return 0;
+	if (g->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 64;
+		g->v = realloc(g->v, g->cap * sizeof(*g->v));
+		if (!g->v)
+			abort();
+	}
+	g->v[g->n].at = occ->start;
+	g->v[g->n++].post = p;
+	return 0;
+}
+
+static int
+cmp_occ(const void *a, const void *b)
+{
+	sm_time x = ((const struct guard_occ *)a)->at;
+	sm_time y = ((const struct guard_occ *)b)->at;
+	return x < y ? -1 : x > y;
+}
+
+static void
+guard_report(void *ctx, const struct sm_cadence_guard *gd)
+{
+	struct guard_ctx *g = ctx;
+	if (g->shown++ >= MAX_GUARD_WARNINGS)
+		return;
+	struct sm_cadence_warning w = {
+		.platform = g->pl,
+		.kind = gd->kind,
+		.first = g->v[gd->first].at,
+		.second = g->v[gd->second].at,
+		.day = gd->day,
+		.count = gd->count,
+	};
+	char msg[256];
+	sm_cadence_warning_format(&w, g->off->opts.zone, msg, sizeof(msg));
+	const struct sm_post *p = g->v[gd->second].post;
+	sm_diag_add(&g->off->diags, SM_WARNING, p->file, p->line,
+		    "%s: move a post or raise [platform:%s] %s", msg,
+		    g->pl->name,
+		    gd->kind == SM_GUARD_SPACING ? "min_spacing" : "daily_cap");
+}
+
+/*
+ * The guardrails of each platform (min_spacing, daily_cap) over the year
+ * from today's local midnight, as warnings at the later post's line.
+ */
+static void
+check_guardrails(struct offline *off)
+{
+	const struct sm_tz *zone = off->opts.zone;
+	sm_time now = time(NULL);
+	sm_time local = zone ? sm_tz_to_local(zone, now) : now;
+	sm_time midnight = sm_civil_day_of(local) * SM_DAY;
+	sm_time from = zone ? sm_tz_resolve(zone, midnight) : midnight;
+	sm_time to = from + (sm_time)GUARD_DAYS * SM_DAY;
+	for (size_t i = 0; i < off->cfg->nplatforms; i++) {
+		const struct sm_platform *pl = &off->cfg->platforms[i];
+		if (pl->min_spacing <= 0 && pl->daily_cap <= 0)
+			continue;
+		struct guard_ctx g = {.off = off, .pl = pl};
+		for (size_t k = 0; k < off->set.n; k++)
+			sm_occur_window(&off->set.series[k], &off->opts, from,
+					to, guard_collect, &g);
+		if (g.n > 0)
+			qsort(g.v, g.n, sizeof(*g.v), cmp_occ);
+		g.at = malloc((g.n + 1) * sizeof(*g.at));
+		if (!g.at)
+			abort();
+		for (size_t k = 0; k < g.n; k++)
+			g.at[k] = g.v[k].at;
+		size_t n = sm_cadence_guardrails(g.at, g.n, pl->min_spacing,
+						 pl->daily_cap, zone,
+						 guard_report, &g);
+		if (n > MAX_GUARD_WARNINGS)
+			sm_diag_add(&off->diags, SM_WARNING, NULL, 0,
+				    "%s: %zu more guardrail warnings in the "
+				    "year from today",
+				    pl->name, n - MAX_GUARD_WARNINGS);
+		free(g.at);
+		free(g.v);
+	}
+}
+
 static int
 lint_exec(const struct ctl_env *env, int argc, char **argv)
 {
@@ -228,6 +349,7 @@ lint_exec(const struct ctl_env *env, int argc, char **argv)
 				    &off.diags);
 		check_allowed(&off, env->config_path, calendar, argv + optind,
 			      argc - optind);
+		check_guardrails(&off);
 	}
 	check_x_wr_timezones(&off, env->config_path, calendar, argv + optind,
 			     argc - optind);
@@ -283,8 +405,12 @@ const struct ctl_cmd ctl_cmd_lint = {
 		"posts are also checked against the config: the webhooks "
 		"and platforms they\n"
 		"name, X-SMCAL-WEBHOOK against the calendar's webhooks, "
-		"and floating times\n"
-		"against the calendar's timezone (X-WR-TIMEZONE).\n"
+		"floating times\n"
+		"against the calendar's timezone (X-WR-TIMEZONE), and each "
+		"platform's\n"
+		"guardrails over the year from today: posts closer than its "
+		"min_spacing,\n"
+		"days over its daily_cap (warnings).\n"
 		"\n"
 		"exit: 0 no errors (warnings allowed), 1 errors or a file "
 		"could not be read,\n"

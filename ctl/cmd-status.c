@@ -1,7 +1,8 @@
 /*
  * smctl status: the daemon's health (io.smcal.Status): version and uptime,
  * calendars and how their loads went, the next events, deliveries waiting
- * or failed, disabled webhooks and missed events.
+ * or failed, disabled webhooks, platforms short of their posting plan and
+ * missed events.
  */
 #include <getopt.h>
 #include <string.h>
@@ -132,6 +133,10 @@ print_status(json_t *p)
 	       json_is_true(json_object_get(p, "reloading")) ? ", reloading"
 							     : "");
 	print_calendars(json_object_get(p, "calendars"));
+	if (json_object_get(p, "queued"))
+		printf("queue: %lld post%s to publish (smctl list --calendar "
+		       "queue)\n",
+		       num(p, "queued"), num(p, "queued") == 1 ? "" : "s");
 	print_events(json_object_get(p, "next_events"), str(p, "timezone"));
 
 	long long pending = num(p, "deliveries_pending");
@@ -152,6 +157,18 @@ print_status(json_t *p)
 		       ctl_when(str(d, "since"), when, sizeof(when)),
 		       str(d, "reason"));
 	}
+	long long shortp = num(p, "cadence_short");
+	if (json_object_get(p, "cadence_short") && shortp > 0)
+		printf("%scadence: %lld platform%s short%s in the current or "
+		       "next %lld period%s (smctl cadence)\n",
+		       ctl_paint(CTL_WARN), shortp, shortp == 1 ? "" : "s",
+		       ctl_unpaint(), num(p, "lookahead"),
+		       num(p, "lookahead") == 1 ? "" : "s");
+	else if (num(p, "cadence_platforms") > 0)
+		printf("cadence: no platform short in the current or next "
+		       "%lld period%s\n",
+		       num(p, "lookahead"),
+		       num(p, "lookahead") == 1 ? "" : "s");
 	printf("events fired: %lld", num(p, "fired"));
 	long long missed = num(p, "missed");
 	if (missed == 0) {
@@ -211,7 +228,10 @@ const struct ctl_cmd ctl_cmd_status = {
 		"calendar with its\n"
 		"post count and load errors, the next events, pending and "
 		"failed webhook\n"
-		"deliveries, webhooks disabled by a 410, and events missed "
+		"deliveries, webhooks disabled by a 410, how many platforms "
+		"are short of\n"
+		"their cadence in the current or next lookahead periods, and "
+		"events missed\n"
 		"while it was down.\n"
 		"Times are in the daemon's time zone.\n"
 		"\n"

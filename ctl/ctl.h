@@ -2,7 +2,8 @@
  * ctl: smctl, the command line.  Commands are data: each cmd-*.c file
  * defines one struct ctl_cmd; smctl.c holds the table and dispatches.
  * Offline commands (lint, expand) read files and need no daemon; online
- * ones (status, reload, deliveries, retry) call smcald's control socket
+ * ones (status, add, list, show, cancel, done, next, export, reload,
+ * deliveries, retry) call smcald's control socket
  * through client.c and print through output.c.
  */
 #ifndef SM_CTL_H
@@ -43,6 +44,21 @@ extern const struct ctl_cmd ctl_cmd_status;
 extern const struct ctl_cmd ctl_cmd_reload;
 extern const struct ctl_cmd ctl_cmd_deliveries;
 extern const struct ctl_cmd ctl_cmd_retry;
+extern const struct ctl_cmd ctl_cmd_add;
+extern const struct ctl_cmd ctl_cmd_list;
+extern const struct ctl_cmd ctl_cmd_show;
+extern const struct ctl_cmd ctl_cmd_cancel;
+extern const struct ctl_cmd ctl_cmd_done;
+extern const struct ctl_cmd ctl_cmd_next;
+extern const struct ctl_cmd ctl_cmd_export;
+extern const struct ctl_cmd ctl_cmd_cadence;
+extern const struct ctl_cmd ctl_cmd_calendar;
+extern const struct ctl_cmd ctl_cmd_metric;
+extern const struct ctl_cmd ctl_cmd_report;
+extern const struct ctl_cmd ctl_cmd_goals;
+
+/* smctl metric import (cmd-metric-import.c), argv[0] "import". */
+int ctl_metric_import(const struct ctl_env *env, int argc, char **argv);
 
 /* Prints "usage: smctl CMD ..." to stderr and returns CTL_USAGE. */
 int ctl_usage(const struct ctl_cmd *cmd);

@@ -40,7 +40,9 @@ ctl_unpaint(void)
 void
 ctl_json_line(const json_t *obj)
 {
-	char *s = json_dumps(obj, JSON_COMPACT);
+	/* 15 significant digits: a rate smcald wrote as 0.070833 prints
+	 * as that, not as the 17 digits of its nearest double. */
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	if (!s)
 		abort();
 	fputs(s, stdout);

@@ -34,7 +34,7 @@ const char *ctl_unpaint(void);
 /* Prints obj compactly on one line of stdout. */
 void ctl_json_line(const json_t *obj);
 
-#define CTL_TABLE_MAX_COLS 8
+#define CTL_TABLE_MAX_COLS 12
 
 /* An aligned table: a header, then rows of cells.  Widths count
  * characters, not bytes, so "café" lines up. */

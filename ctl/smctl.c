@@ -9,8 +9,11 @@
 #include "ctl.h"
 
 static const struct ctl_cmd *const commands[] = {
-	&ctl_cmd_status, &ctl_cmd_reload, &ctl_cmd_deliveries,
-	&ctl_cmd_retry,	 &ctl_cmd_lint,	  &ctl_cmd_expand,
+	&ctl_cmd_status,  &ctl_cmd_add,	       &ctl_cmd_list,  &ctl_cmd_show,
+	&ctl_cmd_cancel,  &ctl_cmd_done,       &ctl_cmd_next,  &ctl_cmd_export,
+	&ctl_cmd_reload,  &ctl_cmd_deliveries, &ctl_cmd_retry, &ctl_cmd_metric,
+	&ctl_cmd_report,  &ctl_cmd_goals,      &ctl_cmd_lint,  &ctl_cmd_expand,
+	&ctl_cmd_cadence, &ctl_cmd_calendar,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

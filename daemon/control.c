@@ -58,6 +58,7 @@ struct conn {
 	unsigned long id;
 	struct sm_proto_reader rd;
 	struct control_call *current; /* a call not finished, or NULL */
+	size_t ndeferred; /* calls answered later (CONTROL_DEFERRED) */
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
@@ -69,8 +70,21 @@ struct conn {
 	unsigned long role_gen;
 	enum control_perm role;
 	int reading, eof, closing, flush_close, pumping;
+	unsigned turn_calls; /* calls handled since its last turn began */
+	int yielded;	     /* over CONTROL_TURN_CALLS: waits for the turn */
 	int nwrites;
 	int open_handles;
+	/* A handler's state across this connection's calls (an upload in
+	 * pieces: control_conn_data), freed when the connection closes. */
+	void *data;
+	void (*data_free)(void *data);
+};
+
+/* A call that waits for the connection's deferred calls keeps its message
+ * (the reader's buffer moves on): it is handled when they have replied. */
+struct postponed {
+	char *msg;
+	size_t len;
 };
 
 struct write_req {
@@ -105,12 +119,161 @@ static const struct sm_proto_field deliveries_params[] = {
 	{.name = NULL},
 };
 
+static const char *const cadence_periods[] = {"day", "week", "month", NULL};
+static const char *const grid_periods[] = {"week", "month", NULL};
+
+static const struct sm_proto_field cadence_params[] = {
+	{.name = "period", .type = SM_PT_STRING, .values = cadence_periods},
+	{.name = "history", .type = SM_PT_INT, .min = 0, .max = 1000},
+	{.name = "platform", .type = SM_PT_STRING, .max_len = 256},
+	{.name = NULL},
+};
+
+static const struct sm_proto_field grid_params[] = {
+	{.name = "from", .type = SM_PT_STRING, .max_len = 64},
+	{.name = "period", .type = SM_PT_STRING, .values = grid_periods},
+	{.name = "platform", .type = SM_PT_STRING, .max_len = 256},
+	{.name = NULL},
+};
+
 static const struct sm_proto_field retry_params[] = {
 	{.name = "id",
 	 .type = SM_PT_INT,
 	 .flags = SM_PF_REQUIRED,
 	 .min = 1,
 	 .max = INT64_MAX},
+	{.name = NULL},
+};
+
+static const char *const post_statuses[] = {"draft", "scheduled", "cancelled",
+					    "done", NULL};
+
+#define TEXT(n)                                                                \
+	{                                                                      \
+		.name = n, .type = SM_PT_STRING                                \
+	}
+#define NAME(n)                                                                \
+	{                                                                      \
+		.name = n, .type = SM_PT_STRING, .max_len = 1024               \
+	}
+
+/* io.smcal.Posts: the order of each list is what method-posts.c's enums
+ * say. */
+static const struct sm_proto_field add_params[] = {
+	{.name = "platform",
+	 .type = SM_PT_STRING,
+	 .flags = SM_PF_REQUIRED,
+	 .max_len = 1200},
+	NAME("at"),
+	TEXT("title"),
+	TEXT("body"),
+	NAME("type"),
+	TEXT("persona"),
+	TEXT("campaign"),
+	TEXT("url"),
+	{.name = "draft", .type = SM_PT_BOOL},
+	{.name = "allow_past", .type = SM_PT_BOOL},
+	{.name = NULL},
+};
+
+static const struct sm_proto_field add_many_params[] = {
+	{.name = "name",
+	 .type = SM_PT_STRING,
+	 .flags = SM_PF_REQUIRED,
+	 .max_len = 4096},
+	{.name = "text",
+	 .type = SM_PT_STRING,
+	 .flags = SM_PF_REQUIRED,
+	 .max_len = SM_PROTO_MAX_MESSAGE},
+	{.name = "allow_past", .type = SM_PT_BOOL},
+	{.name = NULL},
+};
+
+static const struct sm_proto_field list_params[] = {
+	NAME("from"),
+	NAME("to"),
+	NAME("platform"),
+	{.name = "status", .type = SM_PT_STRING, .values = post_statuses},
+	NAME("calendar"),
+	{.name = NULL},
+};
+
+static const struct sm_proto_field post_params[] = {
+	{.name = "id",
+	 .type = SM_PT_STRING,
+	 .flags = SM_PF_REQUIRED,
+	 .max_len = 1024},
+	NAME("occurrence"),
+	NAME("calendar"),
+	{.name = NULL},
+};
+
+static const struct sm_proto_field done_params[] = {
+	{.name = "id",
+	 .type = SM_PT_STRING,
+	 .flags = SM_PF_REQUIRED,
+	 .max_len = 1024},
+	NAME("occurrence"),
+	NAME("calendar"),
+	{.name = "url", .type = SM_PT_STRING, .max_len = 4096},
+	{.name = NULL},
+};
+
+static const struct sm_proto_field next_params[] = {
+	{.name = "count", .type = SM_PT_INT, .min = 1, .max = 1000},
+	NAME("platform"),
+	{.name = NULL},
+};
+
+static const struct sm_proto_field export_params[] = {
+	NAME("from"),
+	NAME("to"),
+	{.name = NULL},
+};
+
+#undef TEXT
+#undef NAME
+
+static const char *const report_periods[] = {"day", "week", "month", NULL};
+static const char *const report_groups[] = {"platform", "type", "persona",
+					    "campaign", NULL};
+
+static const struct sm_proto_field metric_record_params[] = {
+	{.name = "id", .type = SM_PT_STRING, .max_len = 1024},
+	{.name = "occurrence", .type = SM_PT_STRING, .max_len = 64},
+	{.name = "platform", .type = SM_PT_STRING, .max_len = 256},
+	{.name = "at", .type = SM_PT_STRING, .max_len = 128},
+	{.name = "values", .type = SM_PT_OBJECT, .flags = SM_PF_REQUIRED},
+	{.name = NULL},
+};
+
+static const struct sm_proto_field metric_import_params[] = {
+	{.name = "platform",
+	 .type = SM_PT_STRING,
+	 .flags = SM_PF_REQUIRED,
+	 .max_len = 256},
+	{.name = "file", .type = SM_PT_STRING, .max_len = 4096},
+	{.name = "data",
+	 .type = SM_PT_STRING,
+	 .flags = SM_PF_REQUIRED,
+	 .max_len = SM_PROTO_MAX_MESSAGE},
+	{.name = "more_data", .type = SM_PT_BOOL},
+	{.name = "size",
+	 .type = SM_PT_INT,
+	 .min = 0,
+	 .max = SM_PROTO_IMPORT_MAX},
+	{.name = "map", .type = SM_PT_STRINGS},
+	{.name = "partial", .type = SM_PT_BOOL},
+	{.name = "dry_run", .type = SM_PT_BOOL},
+	{.name = NULL},
+};
+
+static const struct sm_proto_field metric_report_params[] = {
+	{.name = "period", .type = SM_PT_STRING, .values = report_periods},
+	{.name = "by", .type = SM_PT_STRING, .values = report_groups},
+	{.name = "from", .type = SM_PT_STRING, .max_len = 128},
+	{.name = "to", .type = SM_PT_STRING, .max_len = 128},
+	{.name = "csv", .type = SM_PT_BOOL},
 	{.name = NULL},
 };
 
@@ -127,6 +290,46 @@ static const struct control_method methods[] = {
 	 CONTROL_READ,
 	 method_deliveries},
 	{{"io.smcal.Retry", retry_params, 0}, CONTROL_ADMIN, method_retry},
+	{{"io.smcal.Export", export_params, SM_PM_MORE},
+	 CONTROL_READ,
+	 method_export},
+	{{"io.smcal.Posts.Add", add_params, CONTROL_BATCH},
+	 CONTROL_ADMIN,
+	 method_posts_add},
+	{{"io.smcal.Posts.AddMany", add_many_params, CONTROL_BATCH},
+	 CONTROL_ADMIN,
+	 method_posts_add_many},
+	{{"io.smcal.Posts.List", list_params, SM_PM_MORE},
+	 CONTROL_READ,
+	 method_posts_list},
+	{{"io.smcal.Posts.Get", post_params, 0},
+	 CONTROL_READ,
+	 method_posts_get},
+	{{"io.smcal.Posts.Cancel", post_params, 0},
+	 CONTROL_ADMIN,
+	 method_posts_cancel},
+	{{"io.smcal.Posts.Done", done_params, 0},
+	 CONTROL_ADMIN,
+	 method_posts_done},
+	{{"io.smcal.Posts.Next", next_params, SM_PM_MORE},
+	 CONTROL_READ,
+	 method_posts_next},
+	{{"io.smcal.Cadence", cadence_params, SM_PM_MORE},
+	 CONTROL_READ,
+	 method_cadence},
+	{{"io.smcal.Grid", grid_params, 0}, CONTROL_READ, method_grid},
+	{{"io.smcal.Metrics.Record", metric_record_params, 0},
+	 CONTROL_ADMIN,
+	 method_metric_record},
+	{{"io.smcal.Metrics.Import", metric_import_params, 0},
+	 CONTROL_ADMIN,
+	 method_metric_import},
+	{{"io.smcal.Metrics.Report", metric_report_params, SM_PM_MORE},
+	 CONTROL_READ,
+	 method_metric_report},
+	{{"io.smcal.Metrics.Goals", NULL, 0},
+	 CONTROL_READ,
+	 method_metric_goals},
 };
 
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
@@ -176,16 +379,16 @@ control_calendars(const struct world *w)
 		json_array_append_new(
 			a,
 			json_pack("{s:o, s:o, s:I, s:s, s:o, s:I, s:I, s:o}",
-				  "name",
-				  sm_proto_string(w->cals[i]->cal.name), "path",
+				  "name", sm_proto_string(w->cals[i]->cal.name),
+				  "path",
 				  sm_proto_string(
 					  i < w->cfg->ncalendars
 						  ? w->cfg->calendars[i].path
 						  : ""),
 				  "posts", (json_int_t)w->cals[i]->cal.nposts,
 				  "state", world_cal_state_name(st->served),
-				  "served", sm_proto_string(st->text),
-				  "errors", (json_int_t)st->errors, "warnings",
+				  "served", sm_proto_string(st->text), "errors",
+				  (json_int_t)st->errors, "warnings",
 				  (json_int_t)st->warnings, "messages", msgs));
 	}
 	return a;
@@ -204,6 +407,14 @@ join_list(const struct sm_strlist *l, char *buf, size_t len)
 		size_t n = strlen(buf);
 		snprintf(buf + n, len - n, "%s%s", i ? ", " : "", l->v[i]);
 	}
+}
+
+void **
+control_conn_data(struct control_call *call, void (*free_fn)(void *data))
+{
+	struct conn *c = call->conn;
+	c->data_free = free_fn;
+	return &c->data;
 }
 
 /* ---------------------------------------------------------------------
@@ -394,6 +605,15 @@ static void conn_pump(struct conn *c);
 static void conn_update(struct conn *c);
 
 static void
+postponed_free(void *p)
+{
+	struct postponed *x = p;
+	if (x)
+		free(x->msg);
+	free(x);
+}
+
+static void
 call_free(struct control_call *call)
 {
 	if (!call)
@@ -419,14 +639,20 @@ unwait(struct control *ctl, struct control_call *call)
 }
 
 static void
-on_conn_closed(uv_handle_t *h)
+conn_free(struct conn *c)
 {
-	struct conn *c = h->data;
-	if (--c->open_handles > 0)
-		return;
 	sm_proto_reader_fini(&c->rd);
 	free(c->groups);
 	free(c);
+}
+
+static void
+on_conn_closed(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+	if (--c->open_handles > 0 || c->ndeferred > 0)
+		return; /* a deferred call's reply frees it (call_finished) */
+	conn_free(c);
 }
 
 static void
@@ -442,6 +668,10 @@ conn_close(struct conn *c, const char *why)
 		call_free(c->current);
 		c->current = NULL;
 	}
+	if (c->data_free)
+		c->data_free(c->data);
+	c->data = NULL;
+	c->data_free = NULL;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -566,6 +796,22 @@ call_finished(struct control_call *call)
 {
 	call->finished = 1;
 	struct conn *c = call->conn;
+	if (call->deferred) {
+		/* The batch's reply: the call is done with, and the
+		 * connection may go on (a call postponed behind it, or
+		 * reading again below CONTROL_MAX_DEFERRED). */
+		c->ndeferred--;
+		int stopped = call->ctl->stopped;
+		call_free(call);
+		if (c->closing) {
+			if (c->open_handles == 0 && c->ndeferred == 0)
+				conn_free(c);
+			return;
+		}
+		if (!c->pumping && !stopped)
+			conn_pump(c);
+		return;
+	}
 	if (c->current == call && !c->pumping && !c->closing &&
 	    !call->ctl->stopped)
 		conn_pump(c);
@@ -616,6 +862,16 @@ control_reply_more(struct control_call *call, json_t *params)
 }
 
 void
+control_reply_raw(struct control_call *call, char *msgs, size_t len)
+{
+	if (call->finished || call->in.oneway) {
+		free(msgs);
+		return;
+	}
+	conn_send(call->conn, msgs, len);
+}
+
+void
 control_fail(struct control_call *call, const char *name, json_t *params,
 	     const char *fmt, ...)
 {
@@ -643,6 +899,30 @@ control_fail(struct control_call *call, const char *name, json_t *params,
  * Dispatch.
  */
 
+/*
+ * Keeps a call for later: the connection has deferred calls out, and this
+ * one is not a batch call (or is an error, whose reply would come first).
+ * It becomes the connection's current call, and is handled again from its
+ * message once every deferred call has replied.
+ */
+static void
+conn_postpone(struct conn *c, struct control_call *call, const char *msg,
+	      size_t len)
+{
+	struct postponed *p = calloc(1, sizeof(*p));
+	if (!p || !(p->msg = malloc(len + 1)))
+		abort();
+	memcpy(p->msg, msg, len + 1);
+	p->len = len;
+	sm_proto_call_fini(&call->in);
+	memset(&call->in, 0, sizeof(call->in));
+	call->method = NULL;
+	call->postponed = 1;
+	call->state = p;
+	call->state_free = postponed_free;
+	c->current = call;
+}
+
 static void
 conn_handle(struct conn *c, const char *msg, size_t len)
 {
@@ -654,7 +934,16 @@ conn_handle(struct conn *c, const char *msg, size_t len)
 	call->conn = c;
 	call->uid = c->uid;
 	struct sm_proto_error e = {0};
+	/* Behind deferred calls only batch calls go on; any other call, and
+	 * any error, waits for their replies so that replies keep the order
+	 * of the calls. */
+	int behind = c->ndeferred > 0;
 	if (sm_proto_call_decode(msg, len, &call->in, &e) < 0) {
+		if (behind) {
+			sm_proto_error_clear(&e);
+			conn_postpone(c, call, msg, len);
+			return;
+		}
 		if (e.fatal) {
 			conn_fatal(c, &e);
 			call->finished = 1;
@@ -670,6 +959,14 @@ conn_handle(struct conn *c, const char *msg, size_t len)
 	}
 	long i = sm_proto_find(&call->in, methods, NMETHODS, sizeof(methods[0]),
 			       &e);
+	if (behind &&
+	    (i < 0 || !(methods[i].m.flags & CONTROL_BATCH) ||
+	     methods[i].perm > conn_role(c) ||
+	     sm_proto_check(&call->in, &methods[i].m, call->args, &e) < 0)) {
+		sm_proto_error_clear(&e);
+		conn_postpone(c, call, msg, len);
+		return;
+	}
 	if (i < 0) {
 		control_fail(call, e.name, json_incref(e.params), "%s",
 			     e.message);
@@ -693,7 +990,14 @@ conn_handle(struct conn *c, const char *msg, size_t len)
 	}
 	ctl->calls++;
 	int rc = m->handler(call);
-	if (rc == CONTROL_DONE || call->finished) {
+	if (rc == CONTROL_DEFERRED && (m->m.flags & CONTROL_BATCH) &&
+	    !call->finished) {
+		/* The batch holds the call; its reply frees it. */
+		call->deferred = 1;
+		c->ndeferred++;
+		return;
+	}
+	if (rc == CONTROL_DONE || rc == CONTROL_DEFERRED || call->finished) {
 		if (!call->finished)
 			control_fail(call, SM_PROTO_E_INTERNAL, NULL,
 				     "%s ended without a reply",
@@ -704,6 +1008,8 @@ conn_handle(struct conn *c, const char *msg, size_t len)
 	c->current = call; /* PENDING or AGAIN: the next calls wait */
 }
 
+static void on_turn(uv_idle_t *h);
+
 /* Serves what the connection has buffered, as far as its state allows. */
 static void
 conn_pump(struct conn *c)
@@ -713,6 +1019,17 @@ conn_pump(struct conn *c)
 	c->pumping = 1;
 	while (!c->closing && !c->ctl->stopped) {
 		struct control_call *call = c->current;
+		if (call && call->postponed) {
+			if (c->ndeferred > 0)
+				break; /* their replies come first */
+			struct postponed *p = call->state;
+			call->state = NULL;
+			c->current = NULL;
+			call_free(call);
+			conn_handle(c, p->msg, p->len);
+			postponed_free(p);
+			continue;
+		}
 		if (call) {
 			if (!call->finished) {
 				if (!call->resume ||
@@ -727,8 +1044,18 @@ conn_pump(struct conn *c)
 			call_free(call);
 			continue;
 		}
-		if (c->flush_close || queued_bytes(c) >= CONTROL_OUT_HIGH)
+		if (c->flush_close || queued_bytes(c) >= CONTROL_OUT_HIGH ||
+		    c->ndeferred >= CONTROL_MAX_DEFERRED)
 			break;
+		if (c->turn_calls >= CONTROL_TURN_CALLS) {
+			/* Its share of this turn is used: the next one (an
+			 * idle handle, so poll does not block) goes on. */
+			if (!c->yielded) {
+				c->yielded = 1;
+				uv_idle_start(&c->ctl->turn, on_turn);
+			}
+			break;
+		}
 		const char *msg;
 		size_t len;
 		int rc = sm_proto_reader_next(&c->rd, &msg, &len);
@@ -749,10 +1076,28 @@ conn_pump(struct conn *c)
 			break;
 		}
 		conn_touch(c);
+		c->turn_calls++;
 		conn_handle(c, msg, len);
 	}
 	c->pumping = 0;
 	conn_update(c);
+}
+
+/* A new turn: every connection's share starts again, and those that used
+ * theirs go on. */
+static void
+on_turn(uv_idle_t *h)
+{
+	struct control *ctl = h->data;
+	uv_idle_stop(h);
+	for (struct conn *c = ctl->conns, *next; c; c = next) {
+		next = c->next; /* a pump may close c */
+		c->turn_calls = 0;
+		if (!c->yielded)
+			continue;
+		c->yielded = 0;
+		conn_pump(c);
+	}
 }
 
 static void
@@ -789,8 +1134,9 @@ conn_update(struct conn *c)
 		return;
 	size_t q = queued_bytes(c);
 	int busy = c->current != NULL;
-	int want = !c->eof && !c->flush_close && !busy &&
-		   q < CONTROL_OUT_HIGH && !c->ctl->stopped;
+	int want = !c->eof && !c->flush_close && !busy && !c->yielded &&
+		   q < CONTROL_OUT_HIGH &&
+		   c->ndeferred < CONTROL_MAX_DEFERRED && !c->ctl->stopped;
 	if (want && !c->reading) {
 		if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) <
 		    0) {
@@ -802,7 +1148,8 @@ conn_update(struct conn *c)
 		uv_read_stop((uv_stream_t *)&c->pipe);
 		c->reading = 0;
 	}
-	if (c->eof && !busy && !c->flush_close && q < CONTROL_OUT_HIGH) {
+	if (c->eof && !busy && !c->flush_close && q < CONTROL_OUT_HIGH &&
+	    c->ndeferred == 0 && !c->yielded) {
 		/* The client sent all it had: close once the replies are
 		 * out. */
 		c->flush_close = 1;
@@ -1122,10 +1469,15 @@ control_init(struct control *ctl, uv_loop_t *loop, const struct sm_config *cfg,
 		abort();
 	uv_pipe_init(loop, &ctl->server, 0);
 	ctl->server.data = ctl;
+	uv_idle_init(loop, &ctl->turn);
+	ctl->turn.data = ctl;
+	ctl->turn_init = 1;
 	int rc = uv_pipe_open(&ctl->server, ctl->fd);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", ctl->path, uv_strerror(rc));
 		uv_close((uv_handle_t *)&ctl->server, NULL);
+		uv_close((uv_handle_t *)&ctl->turn, NULL);
+		ctl->turn_init = 0;
 		if (ctl->unlink_at_exit)
 			unlink(ctl->path);
 		free(ctl->path);
@@ -1182,6 +1534,9 @@ control_fini(struct control *ctl)
 	}
 	while (ctl->conns)
 		conn_close(ctl->conns, "smcald is stopping");
+	if (ctl->turn_init)
+		uv_close((uv_handle_t *)&ctl->turn, NULL);
+	ctl->turn_init = 0;
 	uv_close((uv_handle_t *)&ctl->server, NULL);
 	if (ctl->unlink_at_exit && ctl->path)
 		unlink(ctl->path);

@@ -25,6 +25,7 @@
 #include "diag.h"
 #include "fire.h"
 #include "proto.h"
+#include "queued.h"
 #include "sched.h"
 #include "store.h"
 #include "world.h"
@@ -34,10 +35,20 @@
 #define CONTROL_IDLE_MS 30000
 /* Connections served at once; the next one gets TooManyClients. */
 #define CONTROL_MAX_CLIENTS 256
+/* Calls one connection has handled in a loop turn at most; the rest wait
+ * for the next turn, so that a burst from one client keeps the others (and
+ * the firing) waiting one turn, not the whole burst. */
+#define CONTROL_TURN_CALLS 64
+/* Calls of one connection answered later (CONTROL_DEFERRED) at most; above
+ * it the connection is not read until some are answered. */
+#define CONTROL_MAX_DEFERRED 4096
 /* Replies waiting to be written: above HIGH a connection's requests wait
  * (and it is not read), below LOW they go on. */
 #define CONTROL_OUT_HIGH (4u << 20)
 #define CONTROL_OUT_LOW (1u << 20)
+
+struct plan; /* plan.h: the cadence */
+struct goalcheck;
 
 /*
  * What the daemon lends the control socket: pointers to its state, read
@@ -49,12 +60,17 @@ struct control_host {
 	struct sm_store *const *store;
 	const struct firer *firer;
 	struct deliverer *deliver;
+	struct goalcheck *goals; /* told when a metric changes; may be NULL */
 	const int *reloading;
+	struct queued *queue; /* the post queue (queued.h) */
 	const char *config_path;
 	void *data;
 	/* Starts a reload: 1 when it started now, 0 when one is running and
 	 * this one will follow it, -1 when the daemon is stopping. */
 	int (*reload)(void *data);
+	/* The cadence (plan.h): its last look for Status; plan_changed after
+	 * a change of posts or done marks (an add, a cancel, a done). */
+	struct plan *plan;
 };
 
 /* How a reload ended, for the callers waiting on it. */
@@ -73,11 +89,17 @@ enum control_perm {
 
 /* What a handler returns. */
 enum control_status {
-	CONTROL_DONE,	 /* replied (control_reply or control_fail) */
-	CONTROL_PENDING, /* will reply later; the connection's next calls
+	CONTROL_DONE,	  /* replied (control_reply or control_fail) */
+	CONTROL_PENDING,  /* will reply later; the connection's next calls
 			    wait */
-	CONTROL_AGAIN,	 /* a stream: call->resume is called again when the
+	CONTROL_AGAIN,	  /* a stream: call->resume is called again when the
 			    connection's replies have drained */
+	CONTROL_DEFERRED, /* a batch method (CONTROL_BATCH) will reply
+			     later, within this loop iteration or soon after;
+			     the connection goes on with its next calls of
+			     batch methods, and any other call waits until
+			     every deferred one has replied, so replies keep
+			     the order of the calls */
 };
 
 struct control;
@@ -93,6 +115,12 @@ struct control_method {
 	control_handler handler;
 };
 
+/* In an entry's m.flags beside SM_PM_MORE (lib/proto leaves the other bits
+ * to the server): the handler may return CONTROL_DEFERRED, so pipelined
+ * calls of batch methods are handled together (Add: one transaction for
+ * all of them). */
+#define CONTROL_BATCH 0x100u
+
 /* A call being answered.  Handlers read it and reply through it. */
 struct control_call {
 	struct control *ctl;
@@ -103,6 +131,9 @@ struct control_call {
 							    parameters */
 	uid_t uid;					 /* the caller */
 	int finished;
+	int deferred;  /* CONTROL_DEFERRED: owned by the handler's batch until
+			  it replies; freed by the reply */
+	int postponed; /* waits for the connection's deferred calls */
 	/* Streams: called again (CONTROL_AGAIN) until it replies for the
 	 * last time; state is freed with state_free when the call ends. */
 	int (*resume)(struct control_call *call);
@@ -130,6 +161,8 @@ struct control {
 	gid_t *admin_gids, *read_gids;
 	size_t nadmin_gids, nread_gids;
 	unsigned long calls, denied;
+	uv_idle_t turn; /* the next turn of connections over their share */
+	int turn_init;
 };
 
 /* control_init's results besides 0. */
@@ -170,6 +203,15 @@ void control_reply(struct control_call *call, json_t *params);
 /* One reply of a stream ("continues": true); params stolen. */
 void control_reply_more(struct control_call *call, json_t *params);
 
+/*
+ * Replies of a stream already encoded: msgs holds whole messages, each a
+ * JSON reply with "continues": true ended by its NUL byte (the caller
+ * checked each against SM_PROTO_MAX_MESSAGE), len bytes in all; taken (the
+ * connection frees it).  One write for many replies: `smctl list` of
+ * 100,000 posts.
+ */
+void control_reply_raw(struct control_call *call, char *msgs, size_t len);
+
 /* The final reply as an error: name, params (stolen; NULL: {}) and a
  * printf-formatted message (added as "message" to io.smcal errors). */
 void control_fail(struct control_call *call, const char *name, json_t *params,
@@ -188,6 +230,12 @@ json_t *control_calendars(const struct world *w);
 /* The wall clock in milliseconds. */
 int64_t control_now_ms(void);
 
+/* A slot for a handler's state that lasts across the calls of the
+ * caller's connection (an upload sent in pieces); whatever it holds when
+ * the connection closes is freed with free_fn (which the call sets). */
+void **control_conn_data(struct control_call *call,
+			 void (*free_fn)(void *data));
+
 /* Handlers (method-*.c). */
 int method_get_info(struct control_call *call);
 int method_get_interface_description(struct control_call *call);
@@ -195,6 +243,20 @@ int method_status(struct control_call *call);
 int method_reload(struct control_call *call);
 int method_deliveries(struct control_call *call);
 int method_retry(struct control_call *call);
+int method_export(struct control_call *call);
+int method_posts_add(struct control_call *call);
+int method_posts_add_many(struct control_call *call);
+int method_posts_list(struct control_call *call);
+int method_posts_get(struct control_call *call);
+int method_posts_cancel(struct control_call *call);
+int method_posts_done(struct control_call *call);
+int method_posts_next(struct control_call *call);
+int method_cadence(struct control_call *call);
+int method_grid(struct control_call *call);
+int method_metric_record(struct control_call *call);
+int method_metric_import(struct control_call *call);
+int method_metric_report(struct control_call *call);
+int method_metric_goals(struct control_call *call);
 
 /* Queues a Reload call on the reload that will answer it (control.c). */
 void control_reload_wait(struct control_call *call, int started_now);

@@ -187,19 +187,27 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* Makes room for one more ledger row in one of the two lists. */
+static void
+grow_rows(struct sm_store_event **v, struct fire_row **rows, size_t n,
+	  size_t *cap)
+{
+	if (n < *cap)
+		return;
+	*cap = *cap ? *cap * 2 : 64;
+	*v = realloc(*v, *cap * sizeof(**v));
+	*rows = realloc(*rows, *cap * sizeof(**rows));
+	if (!*v || !*rows)
+		abort();
+}
+
 /* Appends a ledger row for ev to one of the two lists. */
 static void
 add_row(struct sm_store_event **v, struct fire_row **rows, size_t *n,
 	size_t *cap, const struct sm_sched_event *ev, int64_t fired_ms,
 	int late)
 {
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		*v = realloc(*v, *cap * sizeof(**v));
-		*rows = realloc(*rows, *cap * sizeof(**rows));
-		if (!*v || !*rows)
-			abort();
-	}
+	grow_rows(v, rows, *n, cap);
 	struct fire_row *r = &(*rows)[*n];
 	memcpy(r->id, ev->id, sizeof(r->id));
 	sm_occur_format_rid(&ev->occ, r->rid, sizeof(r->rid));
@@ -221,7 +229,8 @@ fix_pointers(struct sm_store_event *v, struct fire_row *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		v[i].id = rows[i].id;
-		v[i].recurrence_id = rows[i].rid;
+		/* Daemon-originated events belong to no occurrence. */
+		v[i].recurrence_id = rows[i].rid[0] ? rows[i].rid : NULL;
 	}
 }
 
@@ -232,6 +241,44 @@ xstrdup(const char *s)
 	if (!p)
 		abort();
 	return p;
+}
+
+struct sm_delivery *
+firer_add_delivery(struct firer *f)
+{
+	if (f->ndeliveries == f->cap_deliveries) {
+		f->cap_deliveries =
+			f->cap_deliveries ? f->cap_deliveries * 2 : 16;
+		f->deliveries =
+			realloc(f->deliveries,
+				f->cap_deliveries * sizeof(*f->deliveries));
+		if (!f->deliveries)
+			abort();
+	}
+	struct sm_delivery *d = &f->deliveries[f->ndeliveries++];
+	memset(d, 0, sizeof(*d));
+	return d;
+}
+
+void
+firer_add_event(struct firer *f, const char *id, const char *type, sm_time at,
+		int64_t fired_ms, int late, long lead_s, const char *json,
+		size_t len)
+{
+	sm_jsonw_raw(&f->lines, json, len);
+	sm_jsonw_raw(&f->lines, "\n", 1);
+	grow_rows(&f->fired, &f->fired_rows, f->nfired, &f->cap_fired);
+	struct fire_row *r = &f->fired_rows[f->nfired];
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	r->rid[0] = '\0';
+	struct sm_store_event *e = &f->fired[f->nfired];
+	memset(e, 0, sizeof(*e));
+	e->type = type; /* a static name (sm_config_event_name) */
+	e->scheduled_at = at;
+	e->fired_at = fired_ms / 1000;
+	e->late = late;
+	e->lead_s = lead_s;
+	f->nfired++;
 }
 
 /*
@@ -281,17 +328,7 @@ route(struct firer *f, const struct world *w, const struct sm_sched_event *ev,
 			sm_jsonw_raw(&hdr, p.headers[k], strlen(p.headers[k]));
 			sm_jsonw_raw(&hdr, "\n", 1);
 		}
-		if (f->ndeliveries == f->cap_deliveries) {
-			f->cap_deliveries =
-				f->cap_deliveries ? f->cap_deliveries * 2 : 16;
-			f->deliveries = realloc(f->deliveries,
-						f->cap_deliveries *
-							sizeof(*f->deliveries));
-			if (!f->deliveries)
-				abort();
-		}
-		struct sm_delivery *d = &f->deliveries[f->ndeliveries++];
-		memset(d, 0, sizeof(*d));
+		struct sm_delivery *d = firer_add_delivery(f);
 		d->event_id = xstrdup(ev->id);
 		d->webhook = wh->name; /* the config outlives the batch */
 		d->event_type = sm_event_type_name(ev->type);
@@ -343,14 +380,20 @@ decide(struct firer *f, const struct sm_sched_event *ev, int64_t now_ms,
 	if (!known && now_ms - (int64_t)ev->at * 1000 > SM_LATE_MS)
 		known = sm_store_has_missed(f->store, ev->id) > 0;
 	int done = 0;
-	if (!known && ev->type == SM_EV_OVERDUE) {
+	if (!known) {
 		char rid[40];
 		sm_occur_format_rid(&ev->occ, rid, sizeof(rid));
 		const struct sm_series *ser = ev->occ.series;
-		done = sm_store_is_done(f->store, ser->calendar,
-					ser->master ? ser->master->uid
-						    : ev->occ.post->uid,
-					rid) > 0;
+		const char *uid =
+			ser->master ? ser->master->uid : ev->occ.post->uid;
+		/* An occurrence of a calendar post cancelled through the
+		 * socket (smctl cancel) fires nothing. */
+		if (sm_store_is_cancelled(f->store, ser->calendar, uid, rid) >
+		    0)
+			return SM_SKIP;
+		if (ev->type == SM_EV_OVERDUE)
+			done = sm_store_is_done(f->store, ser->calendar, uid,
+						rid) > 0;
 	}
 	return sm_sched_action(ev, now_ms, catchup, known, done);
 }
@@ -360,8 +403,8 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	  int64_t now_ms, sm_time catchup)
 {
 	sm_time now = now_ms / 1000;
-	sm_jsonw_reset(&f->lines);
-	f->nfired = f->nmissed = 0;
+	firer_begin(f);
+	f->catchup = catchup;
 	f->cap.limit = w->cfg->series_cap;
 	/*
 	 * The whole batch first, at most FIRE_BATCH_MAX events: whether a
@@ -432,6 +475,21 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 			ev, now_ms, late);
 		route(f, w, ev, now_ms, late);
 	}
+	return firer_commit(f, now_ms, NULL, NULL);
+}
+
+void
+firer_begin(struct firer *f)
+{
+	sm_jsonw_reset(&f->lines);
+	f->nfired = f->nmissed = 0;
+	clear_deliveries(f);
+}
+
+long
+firer_commit(struct firer *f, int64_t now_ms,
+	     int (*extra)(void *ctx, struct sm_store *st), void *ctx)
+{
 	/* Where this batch's lines start, to take them back if the batch
 	 * fails (O_APPEND: the end of the file). */
 	struct stat sb;
@@ -455,13 +513,16 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	fix_pointers(f->missed, f->missed_rows, f->nmissed);
 	/* Ledger rows and their deliveries commit together: an event never
 	 * counts as fired without its webhook deliveries. */
-	int ok = f->nfired + f->nmissed == 0 ||
+	int writes = f->nfired + f->nmissed > 0 || extra;
+	int ok = !writes ||
 		 (sm_store_begin(f->store) == 0 &&
 		  sm_store_record_fired(f->store, f->fired, f->nfired) == 0 &&
 		  sm_store_record_missed(f->store, f->missed, f->nmissed) == 0);
 	for (size_t i = 0; ok && i < f->ndeliveries; i++)
 		ok = sm_outbox_add(f->store, &f->deliveries[i], now_ms) == 0;
-	if (ok && f->nfired + f->nmissed > 0)
+	if (ok && extra)
+		ok = extra(ctx, f->store) == 0;
+	if (ok && writes)
 		ok = sm_store_commit(f->store) == 0;
 	clear_deliveries(f);
 	if (!ok) {
@@ -469,7 +530,7 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 		sm_store_rollback(f->store);
 		/* Only when the ledger surely lacks the batch: a line twice is
 		 * better than an event fired and not in the audit trail. */
-		if (mark >= 0 &&
+		if (mark >= 0 && f->nfired > 0 &&
 		    sm_store_has_fired(f->store, f->fired[0].id) == 0)
 			take_back(f, mark, f->lines.len);
 		return -1;
@@ -477,7 +538,7 @@ firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	/* One line each, up to a bound: a first start on a big calendar may
 	 * record a day of posts at once; the rest is in the missed table. */
 	char window[32];
-	sm_duration_format(catchup, window, sizeof(window));
+	sm_duration_format(f->catchup, window, sizeof(window));
 	for (size_t i = 0; i < f->nmissed; i++) {
 		const struct sm_store_event *m = &f->missed[i];
 		if (i == MISSED_LOG_MAX) {

@@ -52,6 +52,7 @@ struct firer {
 	struct sm_sched_event *batch; /* the events taken at one wake-up */
 	enum sm_fire_action *acts;    /* and their fates */
 	size_t cap_batch;
+	sm_time catchup; /* the batch's catch-up window, for missed lines */
 	struct sm_delivery *deliveries; /* the batch's webhook deliveries */
 	size_t ndeliveries, cap_deliveries;
 	unsigned long total_fired, total_missed, total_skipped;
@@ -88,5 +89,73 @@ void firer_close(struct firer *f);
  */
 long firer_run(struct firer *f, const struct world *w, struct sm_sched *s,
 	       int64_t now_ms, sm_time catchup);
+
+/* Starts a batch: forgets the lines, rows and deliveries of the last one
+ * (firer_run does it; daemon-originated events, alert.c, too). */
+void firer_begin(struct firer *f);
+
+/* Appends an event that belongs to no occurrence (alert.c) to the batch:
+ * its event log line (json, len bytes, no newline) and its ledger row. */
+void firer_add_event(struct firer *f, const char *id, const char *type,
+		     sm_time at, int64_t fired_ms, int late, long lead_s,
+		     const char *json, size_t len);
+
+/* A new, zeroed webhook delivery of the batch; the firer frees its
+ * strings (body, headers, content_type, event_id) after the commit. */
+struct sm_delivery *firer_add_delivery(struct firer *f);
+
+/*
+ * Records the batch: its lines to the event log (fdatasync), then in one
+ * transaction its ledger rows, missed rows, deliveries and what extra
+ * (may be NULL) writes with the store, so that a daemon-originated event's
+ * state is stored with the event.  Returns the number of events fired, or
+ * -1 when the event log or the database could not be written (nothing is
+ * recorded and the lines are taken back: the events are tried again).
+ */
+long firer_commit(struct firer *f, int64_t now_ms,
+		  int (*extra)(void *ctx, struct sm_store *st), void *ctx);
+
+/* ---------------------------------------------------------------------
+ * Daemon-originated events (daemon/alert.c): cadence.gap and cadence.behind
+ * (plan.c), and the goal.* events (lib/alert.h).  They take the path of
+ * post events (fire.c): the ledger is asked by id first (a restart or a
+ * repeated evaluation never tells twice), each event's JSON line goes to
+ * the event log (fdatasync), each is routed (sm_route_alert: its platform's
+ * webhook, else [daemon] webhook, else the log sink; each webhook's events
+ * filter) and rendered per webhook (sm_payload_build_alert) into outbox
+ * rows, signed at each attempt like every delivery; then the ledger rows,
+ * the outbox rows and the caller's state changes commit in one
+ * transaction.  An event counts as told once that commit is durable.
+ */
+
+struct sm_alert; /* alert.h */
+
+/* A daemon fact to write with the events (the alert states: one packed
+ * integer per key), or to delete when remove is set. */
+struct alert_state {
+	const char *key;
+	int64_t value;
+	int remove;
+};
+
+/*
+ * Fires the alerts at now_ms and stores the states in the same
+ * transaction.  Alerts already in the ledger are skipped (their states are
+ * still stored).  Returns the number fired, or -1 when the event log or
+ * the database failed: nothing is recorded, the caller tries again later.
+ * A goal event is one struct sm_alert and one call.
+ */
+long alert_fire(struct firer *f, const struct world *w,
+		const struct sm_alert *alerts, size_t n,
+		const struct alert_state *states, size_t nstates,
+		int64_t now_ms);
+
+/* alert_fire with the caller's own writes (extra, may be NULL: then
+ * nothing is committed when no alert is new) in the events' transaction:
+ * the goal states, which live in their own table (lib/metricstore). */
+long alert_fire_with(struct firer *f, const struct world *w,
+		     const struct sm_alert *alerts, size_t n,
+		     int (*extra)(void *ctx, struct sm_store *st), void *ctx,
+		     int64_t now_ms);
 
 #endif

@@ -2,13 +2,15 @@
  * method-status: io.smcal.Status, the daemon's health in one reply:
  * version and uptime, the calendars and how their loads went, the next
  * events (looked ahead in the scheduler without taking them), the ledger's
- * fired and missed counts, deliveries waiting or failed, and webhooks
- * disabled by a 410.
+ * fired and missed counts, deliveries waiting or failed, webhooks
+ * disabled by a 410, and how many platforms are short of their posting
+ * plan (plan.c's last look).
  */
 #include "control.h"
 
 #include <unistd.h>
 
+#include "plan.h"
 #include "post.h"
 
 #define NEXT_EVENTS 10
@@ -73,21 +75,22 @@ method_status(struct control_call *call)
 	int64_t now = control_now_ms();
 
 	/* The next events, leaving out overdue events of posts already
-	 * marked done (they will not fire). */
+	 * marked done and events of occurrences cancelled through the socket
+	 * (they will not fire). */
 	struct sm_sched_event ev[2 * NEXT_EVENTS];
 	int n = sm_sched_upcoming(*h->sched, ev, 2 * NEXT_EVENTS);
 	json_t *next = json_array();
 	for (int i = 0; i < n && json_array_size(next) < NEXT_EVENTS; i++) {
-		if (ev[i].type == SM_EV_OVERDUE) {
-			const struct sm_series *s = ev[i].occ.series;
-			char rid[40];
-			sm_occur_format_rid(&ev[i].occ, rid, sizeof(rid));
-			if (sm_store_is_done(st, s->calendar,
-					     s->master ? s->master->uid
-						       : ev[i].occ.post->uid,
-					     rid) > 0)
-				continue;
-		}
+		const struct sm_series *s = ev[i].occ.series;
+		const char *uid =
+			s->master ? s->master->uid : ev[i].occ.post->uid;
+		char rid[40];
+		sm_occur_format_rid(&ev[i].occ, rid, sizeof(rid));
+		if (sm_store_is_cancelled(st, s->calendar, uid, rid) > 0)
+			continue; /* cancelled with smctl cancel */
+		if (ev[i].type == SM_EV_OVERDUE &&
+		    sm_store_is_done(st, s->calendar, uid, rid) > 0)
+			continue;
 		json_array_append_new(next, event_json(w, &ev[i]));
 	}
 
@@ -118,12 +121,24 @@ method_status(struct control_call *call)
 		sm_proto_string(w->cfg->timezone), "reloading",
 		*h->reloading != 0, "posts", (json_int_t)w->nposts, "calendars",
 		control_calendars(w), "next_events", next);
+	json_object_set_new(
+		o, "queued",
+		json_integer(h->queue ? (json_int_t)h->queue->n : 0));
 	json_object_set_new(o, "fired", json_integer(fired));
 	json_object_set_new(o, "missed", json_integer(nmissed));
 	json_object_set_new(o, "missed_recent", missed);
 	json_object_set_new(o, "deliveries_pending", json_integer(pending));
 	json_object_set_new(o, "deliveries_failed", json_integer(failed));
 	json_object_set_new(o, "disabled_webhooks", disabled);
+	json_object_set_new(
+		o, "cadence_short",
+		json_integer(h->plan ? (json_int_t)h->plan->short_platforms
+				     : 0));
+	json_object_set_new(o, "lookahead", json_integer(w->cfg->lookahead));
+	json_int_t planned = 0;
+	for (size_t i = 0; i < w->cfg->nplatforms; i++)
+		planned += w->cfg->platforms[i].cadence.unit != SM_CADENCE_NONE;
+	json_object_set_new(o, "cadence_platforms", json_integer(planned));
 	control_reply(call, o);
 	return CONTROL_DONE;
 }

@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -49,11 +50,14 @@
 #include "control.h"
 #include "deliver.h"
 #include "fire.h"
+#include "goalcheck.h"
 #include "i18n.h"
 #include "log.h"
 #include "occur.h"
+#include "plan.h"
 #include "post.h"
 #include "prune.h"
+#include "queued.h"
 #include "route.h"
 #include "sched.h"
 #include "statedir.h"
@@ -100,6 +104,9 @@ struct daemon {
 	uv_signal_t sigusr1;
 	struct pruner prune;
 	struct control control;
+	struct queued queue;	     /* posts added through the socket */
+	struct plan plan;	     /* the cadence: alerts and their timer */
+	struct goalcheck goals;	     /* the goals: goal.* and their timer */
 	atomic_int cancel;	     /* stops a load in progress (SIGTERM) */
 	struct sm_config *first_cfg; /* the first load's, until it is done */
 	int serving;		     /* the first load is done: handles live */
@@ -172,6 +179,7 @@ tick(struct daemon *d)
 		/* Nothing was recorded: schedule the same events again from
 		 * what is known to be done, and retry shortly. */
 		world_schedule(d->world, d->sched, d->processed_until + 1);
+		queued_schedule(&d->queue, d->sched, d->processed_until + 1);
 		wallclock_arm(d->clock_fd, now + RETRY_S);
 		return;
 	}
@@ -372,11 +380,14 @@ reload_done(uv_work_t *req, int status)
 		 * series again (whole = 1): series scheduled by others (the
 		 * queue's, with sm_sched_add) are then gone and go in again
 		 * here; with whole = 0 they are untouched. */
-		int whole = world_schedule_swap(
-			w, old, d->sched,
-			sm_sched_load_from(wallclock_now_ms() / 1000,
-					   w->cfg->catchup,
-					   d->processed_until + 1));
+		sm_time from = sm_sched_load_from(wallclock_now_ms() / 1000,
+						  w->cfg->catchup,
+						  d->processed_until + 1);
+		int whole = world_schedule_swap(w, old, d->sched, from);
+		if (whole)
+			queued_schedule(&d->queue, d->sched, from);
+		else
+			queued_world_changed(&d->queue);
 		char err[256];
 		if (firer_reopen(&d->firer, w->cfg->event_log, err,
 				 sizeof(err)) < 0)
@@ -398,6 +409,8 @@ reload_done(uv_work_t *req, int status)
 			 whole ? ", every series scheduled again" : "",
 			 (double)(uv_hrtime() - d->reload_start) / 1e6);
 		tick(d);
+		plan_changed(&d->plan);
+		goalcheck_kick(&d->goals);
 		/* The status line follows what is served now. */
 		if (!d->notify_pending)
 			notify_status(d, "");
@@ -488,6 +501,9 @@ shutdown_loop(struct daemon *d)
 	uv_close((uv_handle_t *)&d->sigterm, on_close_noop);
 	uv_close((uv_handle_t *)&d->sigint, on_close_noop);
 	uv_close((uv_handle_t *)&d->sigusr1, on_close_noop);
+	/* Adds in flight are committed and answered before the connections
+	 * close (safe when the queue was never set up). */
+	queued_fini(&d->queue);
 	control_fini(&d->control); /* safe when it was never set up */
 	if (!d->serving)
 		return; /* the first load has not started the rest */
@@ -497,6 +513,8 @@ shutdown_loop(struct daemon *d)
 	uv_close((uv_handle_t *)&d->watchdog, on_close_noop);
 	uv_close((uv_handle_t *)&d->debounce, on_close_noop);
 	stop_watches(d);
+	plan_fini(&d->plan);
+	goalcheck_fini(&d->goals);
 	deliver_fini(&d->deliver);
 }
 
@@ -513,6 +531,16 @@ on_signal(uv_signal_t *h, int signum)
 	log_info("%s: stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
 	sd_notify(0, "STOPPING=1");
 	shutdown_loop(d);
+}
+
+/* The queue changed (an add, a cancel, a done mark): fire what is already
+ * late and re-arm for the next instant; look at the posting plan again. */
+static void
+queue_changed(void *data)
+{
+	struct daemon *d = data;
+	tick(d);
+	plan_changed(&d->plan);
 }
 
 /* For the pruner: the instant (ms) of the next event due. */
@@ -695,6 +723,7 @@ check(const struct sm_config *cfg)
 		sm_diag_clear(&d);
 		sm_calendar_fini(&cal);
 	}
+	errors += goals_check(cfg, time(NULL), stderr);
 	return errors ? EXIT_CONFIG : 0;
 }
 
@@ -724,9 +753,30 @@ start_serving(struct daemon *d)
 	else
 		d->processed_until = now - cfg->catchup - 1;
 	sm_time from = sm_sched_load_from(now, cfg->catchup, resume);
+	/* The queue (posts added through the socket): in memory and in the
+	 * scheduler beside the calendars', kept across reloads. */
+	const struct queued_host qhost = {
+		.store = &d->store,
+		.sched = &d->sched,
+		.world = &d->world,
+		.deliver = &d->deliver,
+		.processed_until = &d->processed_until,
+		.data = d,
+		.changed = queue_changed,
+	};
+	queued_init(&d->queue, &d->loop, &qhost);
+	long queued = queued_load(&d->queue);
+	if (queued < 0) {
+		log_error("the queue: %s; smcald does not start",
+			  sm_store_error(d->store));
+		return 1;
+	}
 	d->sched = sm_sched_new(cfg);
 	world_schedule(d->world, d->sched, from);
+	queued_schedule(&d->queue, d->sched, from);
 	char since[SM_TZ_RFC3339_MAX];
+	log_info("queue: %ld post%s added with smctl add still to fire", queued,
+		 PLURAL(queued));
 	log_info("loaded %zu post%s in %zu calendar%s (%zu series); events "
 		 "since %s not yet fired or recorded are decided now",
 		 d->world->nposts, PLURAL(d->world->nposts), d->world->ncals,
@@ -759,8 +809,20 @@ start_serving(struct daemon *d)
 	pruner_init(&d->prune, &d->loop, d->store, cfg->retention, next_due_ms,
 		    d);
 
+	if (plan_init(&d->plan, &d->loop, &d->world, &d->queue, &d->store,
+		      &d->firer, &d->deliver) < 0) {
+		log_error("timerfd: %s", strerror(errno));
+		return 1;
+	}
+	if (goalcheck_init(&d->goals, &d->loop, &d->world, &d->store, &d->firer,
+			   &d->deliver) < 0) {
+		log_error("timerfd: %s", strerror(errno));
+		return 1;
+	}
 	control_start(&d->control);
 	tick(d); /* catch-up: late events fire, older ones are missed */
+	plan_changed(&d->plan);	   /* cadence alerts due now, then the timer */
+	goalcheck_kick(&d->goals); /* goals seen, checked, then the timer */
 	notify_status(d, "READY=1\n");
 	return 0;
 }
@@ -857,9 +919,12 @@ run(struct daemon *d, struct sm_config *cfg)
 		.firer = &d->firer,
 		.deliver = &d->deliver,
 		.reloading = &d->reloading,
+		.queue = &d->queue,
 		.config_path = d->config_path,
 		.data = d,
 		.reload = control_reload,
+		.plan = &d->plan,
+		.goals = &d->goals,
 	};
 	if (rc == 0) {
 		int crc = control_init(&d->control, &d->loop, cfg, &host, err,
@@ -984,6 +1049,7 @@ main(int argc, char **argv)
 	control_fini(&d.control); /* after a failed start: the socket file */
 	firer_close(&d.firer);
 	sm_sched_free(d.sched);
+	queued_free(&d.queue); /* after the scheduler that borrowed it */
 	world_free(d.world);
 	sm_store_close(d.store);
 	if (d.lock_fd >= 0)

@@ -283,10 +283,20 @@ sm_cadence_gather(struct sm_cadence_posts *l, const struct sm_config *cfg,
 		  const struct sm_occur_opts *opts, sm_time from, sm_time to,
 		  sm_cadence_done_fn done, void *ctx)
 {
-	struct gather g = {l, cfg, done, ctx};
 	for (size_t i = 0; i < set->n; i++)
-		sm_occur_window(&set->series[i], opts, from, to, gather_one,
-				&g);
+		sm_cadence_gather_series(l, cfg, &set->series[i], opts, from,
+					 to, done, ctx);
+}
+
+void
+sm_cadence_gather_series(struct sm_cadence_posts *l,
+			 const struct sm_config *cfg,
+			 const struct sm_series *series,
+			 const struct sm_occur_opts *opts, sm_time from,
+			 sm_time to, sm_cadence_done_fn done, void *ctx)
+{
+	struct gather g = {l, cfg, done, ctx};
+	sm_occur_window(series, opts, from, to, gather_one, &g);
 }
 
 /* ------------------------------------------------------------------ */

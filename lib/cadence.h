@@ -154,11 +154,22 @@ typedef int (*sm_cadence_done_fn)(void *ctx, const char *calendar,
  * [from, to), cancelled ones included (flagged), with platforms and type
  * under cfg, drafts flagged, and done marks asked of done (may be NULL) for
  * the non-cancelled ones.  Call it once per series set (calendars, queue).
+ * done is asked about an occurrence just before it is appended, so l->n
+ * is then its index: a caller may answer 0 and flag it later (the daemon
+ * reads the span's done marks in one query after gathering).
  */
 void sm_cadence_gather(struct sm_cadence_posts *l, const struct sm_config *cfg,
 		       const struct sm_series_set *set,
 		       const struct sm_occur_opts *opts, sm_time from,
 		       sm_time to, sm_cadence_done_fn done, void *ctx);
+
+/* sm_cadence_gather for one series (a queued post's, which belongs to no
+ * set). */
+void sm_cadence_gather_series(struct sm_cadence_posts *l,
+			      const struct sm_config *cfg,
+			      const struct sm_series *series,
+			      const struct sm_occur_opts *opts, sm_time from,
+			      sm_time to, sm_cadence_done_fn done, void *ctx);
 
 enum sm_cadence_status {
 	SM_CADENCE_OK,

@@ -381,31 +381,6 @@ sm_csv_column_name(const struct sm_csv *c, size_t i)
 	return i < c->ncols ? c->names[i] : NULL;
 }
 
-static int
-ignorable(char ch)
-{
-	return blank(ch) || ch == '_' || ch == '-';
-}
-
-int
-sm_csv_name_eq(const char *a, const char *b)
-{
-	int any = 0;
-	for (;;) {
-		while (ignorable(*a))
-			a++;
-		while (ignorable(*b))
-			b++;
-		if (!*a || !*b)
-			return !*a && !*b && any;
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-			return 0;
-		any = 1;
-		a++;
-		b++;
-	}
-}
-
 int
 sm_csv_find(const struct sm_csv *c, const char *const *names)
 {
@@ -436,90 +411,172 @@ sm_csv_next(struct sm_csv *c, struct sm_csv_row *row, char *err, size_t errlen)
 	}
 }
 
-/* A thousands separator at s: returns its length in bytes, or 0. */
+/* The length of a blank at s: space, tab, no-break space (U+00A0) or
+ * narrow no-break space (U+202F); 0 when none. */
+static size_t
+blank_len(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	if (*u == ' ' || *u == '\t')
+		return 1;
+	if (u[0] == 0xc2 && u[1] == 0xa0)
+		return 2;
+	if (u[0] == 0xe2 && u[1] == 0x80 && u[2] == 0xaf)
+		return 3;
+	return 0;
+}
+
+/* A thousands separator at s: its length, or 0. */
 static size_t
 group_sep(const char *s)
 {
-	if (*s == ',' || *s == ' ')
-		return 1;
-	if ((unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0)
-		return 2; /* U+00A0 no-break space */
-	if ((unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80 &&
-	    (unsigned char)s[2] == 0xAF)
-		return 3; /* U+202F narrow no-break space */
-	return 0;
+	return *s == ',' ? 1 : blank_len(s);
+}
+
+void
+sm_csv_trim(const char *s, const char **a, const char **b)
+{
+	const char *p = s, *e = s + strlen(s);
+	size_t k;
+	while ((k = blank_len(p)) > 0)
+		p += k;
+	for (;;) {
+		if (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+			      e[-1] == '\n'))
+			e--;
+		else if (e - p >= 2 && (unsigned char)e[-2] == 0xc2 &&
+			 (unsigned char)e[-1] == 0xa0)
+			e -= 2;
+		else if (e - p >= 3 && (unsigned char)e[-3] == 0xe2 &&
+			 (unsigned char)e[-2] == 0x80 &&
+			 (unsigned char)e[-1] == 0xaf)
+			e -= 3;
+		else
+			break;
+	}
+	*a = p;
+	*b = e;
 }
 
 int
 sm_csv_parse_count(const char *s, int64_t *out, char *err, size_t errlen)
 {
-	const char *p = s;
-	while (blank(*p))
-		p++;
+	const char *p, *end;
 	int64_t v = 0;
 	int groups = 0, digits = 0;
-	const char *first_sep = NULL;
-	size_t first_len = 0;
+	size_t sep_len = 0;
+	const char *sep = NULL;
+
+	sm_csv_trim(s, &p, &end);
+	if (p == end)
+		return 1;
+	int n = (int)(end - p) > 60 ? 60 : (int)(end - p);
+	if (*p == '-' || *p == '(' ||
+	    (end - p >= 3 && memcmp(p, "\xe2\x88\x92", 3) == 0)) {
+		fmt_err(err, errlen,
+			"\"%.*s\" is negative: expected a count of 0 or more",
+			n, p);
+		return -1;
+	}
+	if (*p == '+')
+		p++;
 	for (;;) {
-		int n = 0;
-		while (isdigit((unsigned char)*p)) {
+		int nd = 0;
+		while (p < end && isdigit((unsigned char)*p)) {
 			int d = *p++ - '0';
-			if (v > (INT64_MAX - d) / 10)
-				goto overflow;
+			if (v > (INT64_MAX / 4 - d) / 10) {
+				fmt_err(err, errlen,
+					"\"%.*s\" is too large for a count", n,
+					end - n);
+				return -1;
+			}
 			v = v * 10 + d;
-			n++;
+			nd++;
 		}
-		if (n == 0)
+		if (nd == 0 || (groups > 0 && nd != 3))
 			goto bad;
-		/* Grouped numbers: 1 to 3 digits, then groups of 3. */
-		if (groups > 0 && n != 3)
-			goto bad;
-		digits += n;
-		size_t sl = group_sep(p);
-		/* A trailing blank ends the number rather than grouping. */
-		if (sl == 0 || (*p == ' ' && !isdigit((unsigned char)p[1])))
+		digits += nd;
+		size_t sl = p < end ? group_sep(p) : 0;
+		if (sl == 0 || p + sl >= end || !isdigit((unsigned char)p[sl]))
 			break;
 		if (groups == 0) {
-			if (n > 3)
+			if (nd > 3)
 				goto bad;
-			first_sep = p;
-			first_len = sl;
-		} else if (sl != first_len || memcmp(p, first_sep, sl) != 0) {
-			goto bad; /* mixed separators */
+			sep = p;
+			sep_len = sl;
+		} else if (sl != sep_len || memcmp(p, sep, sl) != 0) {
+			goto bad;
 		}
 		groups++;
 		p += sl;
 	}
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			goto bad;
-		while (*p == '0')
-			p++;
-		if (isdigit((unsigned char)*p)) {
+	if (p < end && *p == '.') {
+		const char *q = p + 1;
+		while (q < end && *q == '0')
+			q++;
+		if (q < end && isdigit((unsigned char)*q)) {
+			while (q < end && isdigit((unsigned char)*q))
+				q++;
+			if (q < end && strchr("kKmMbB", *q) && q + 1 == end)
+				goto abbrev;
 			fmt_err(err, errlen,
-				"\"%s\" is not a whole number: expected a count "
-				"such as 1234, 1,234 or 1 234",
-				s);
+				"\"%.*s\" is not a whole number: expected a "
+				"count such as 1234, 1,234 or 1 234",
+				n, end - n);
 			return -1;
 		}
+		if (q == p + 1)
+			goto bad;
+		p = q;
 	}
-	while (blank(*p))
-		p++;
-	if (*p || digits == 0)
+	if (p < end && strchr("kKmMbB", *p) && p + 1 == end)
+		goto abbrev;
+	if (p != end || digits == 0)
 		goto bad;
 	*out = v;
 	return 0;
-overflow:
+abbrev:
 	fmt_err(err, errlen,
-		"\"%s\" is too large: expected a count such as 1234, 1,234 or "
-		"1 234",
-		s);
+		"\"%.*s\" is abbreviated, so not an exact count: expected the "
+		"exact number such as 12480 (export the data again without "
+		"rounding)",
+		n, end - n);
 	return -1;
 bad:
+	sm_csv_trim(s, &p, &end);
 	fmt_err(err, errlen,
-		"\"%s\" is not a count: expected a whole number such as 1234, "
-		"1,234 or 1 234",
-		s);
+		"\"%.*s\" is not a count: expected a whole number such as "
+		"1234, 1,234 or 1 234",
+		n, p);
 	return -1;
+}
+
+/* Blanks, '_' and '-' are ignored in names. */
+static size_t
+name_skip(const char *s)
+{
+	if (*s == '_' || *s == '-')
+		return 1;
+	return blank_len(s);
+}
+
+int
+sm_csv_name_eq(const char *a, const char *b)
+{
+	int any = 0;
+	size_t k;
+
+	for (;;) {
+		while ((k = name_skip(a)) > 0)
+			a += k;
+		while ((k = name_skip(b)) > 0)
+			b += k;
+		if (!*a || !*b)
+			return !*a && !*b && any;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+		any = 1;
+		a++;
+		b++;
+	}
 }

@@ -61,9 +61,14 @@ const char *sm_csv_column_name(const struct sm_csv *c, size_t i);
  */
 int sm_csv_find(const struct sm_csv *c, const char *const *names);
 
-/* 1 when two column names are equal ignoring ASCII case, blanks, '_' and
- * '-' ("Link Clicks" and "link_clicks"), and a is not blank; else 0. */
+/* 1 when two column names are equal ignoring ASCII case, blanks (also
+ * no-break spaces), '_' and '-' ("Link Clicks" and "link_clicks"), and a is
+ * not blank; else 0. */
 int sm_csv_name_eq(const char *a, const char *b);
+
+/* Sets [*a, *b) to s without the blanks at either end: spaces, tabs, line
+ * ends, no-break and narrow no-break spaces. */
+void sm_csv_trim(const char *s, const char **a, const char **b);
 
 /*
  * Reads the next row: returns 1 and fills *row, 0 at the end of the data,
@@ -74,11 +79,14 @@ int sm_csv_next(struct sm_csv *c, struct sm_csv_row *row, char *err,
 		size_t errlen);
 
 /*
- * Parses a non-negative whole number as exports write counts: digits,
- * optionally grouped by thousands with ',', a space, a no-break space or a
- * narrow no-break space ("1,234", "1 234"), optionally followed by a
- * fraction of zeros ("1234.0"), blanks around ignored.  Returns 0, or -1
- * leaving *out alone with a message in err.
+ * Parses a count cell as exports write counts: blanks around ignored;
+ * digits, optionally grouped by thousands with one kind of separator (',',
+ * a space, a no-break space or a narrow no-break space: "1,234", "1 234"),
+ * optionally followed by a fraction of zeros ("1234.0").  Returns 0 with
+ * *out, 1 for an empty cell (missing, not zero; *out untouched), or -1
+ * leaving *out alone with why in err: negative (also "(5)" and U+2212), a
+ * fraction, an abbreviation such as 12.5k (not an exact count), too large
+ * (over a quarter of INT64_MAX, so sums cannot overflow), or not a number.
  */
 int sm_csv_parse_count(const char *s, int64_t *out, char *err, size_t errlen);
 

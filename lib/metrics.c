@@ -8,6 +8,8 @@
  */
 #include "metrics.h"
 
+#include "csv.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
@@ -722,178 +724,7 @@ fmt_err(char *err, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The length of a blank at s: space, tab, no-break space (U+00A0) or
- * narrow no-break space (U+202F); 0 when none. */
-static size_t
-blank_len(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	if (*u == ' ' || *u == '\t')
-		return 1;
-	if (u[0] == 0xc2 && u[1] == 0xa0)
-		return 2;
-	if (u[0] == 0xe2 && u[1] == 0x80 && u[2] == 0xaf)
-		return 3;
-	return 0;
-}
-
-/* A thousands separator at s: its length, or 0. */
-static size_t
-group_sep(const char *s)
-{
-	return *s == ',' ? 1 : blank_len(s);
-}
-
-/* Trims blanks off both ends of s into [*a, *b). */
-static void
-trim(const char *s, const char **a, const char **b)
-{
-	const char *p = s, *e = s + strlen(s);
-	size_t k;
-	while ((k = blank_len(p)) > 0)
-		p += k;
-	for (;;) {
-		if (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-			      e[-1] == '\n'))
-			e--;
-		else if (e - p >= 2 && (unsigned char)e[-2] == 0xc2 &&
-			 (unsigned char)e[-1] == 0xa0)
-			e -= 2;
-		else if (e - p >= 3 && (unsigned char)e[-3] == 0xe2 &&
-			 (unsigned char)e[-2] == 0x80 &&
-			 (unsigned char)e[-1] == 0xaf)
-			e -= 3;
-		else
-			break;
-	}
-	*a = p;
-	*b = e;
-}
-
-int
-sm_metrics_parse_count(const char *s, int64_t *out, char *err, size_t errlen)
-{
-	const char *p, *end;
-	int64_t v = 0;
-	int groups = 0, digits = 0;
-	size_t sep_len = 0;
-	const char *sep = NULL;
-
-	trim(s, &p, &end);
-	if (p == end)
-		return 1;
-	int n = (int)(end - p) > 60 ? 60 : (int)(end - p);
-	if (*p == '-' || *p == '(' ||
-	    (end - p >= 3 && memcmp(p, "\xe2\x88\x92", 3) == 0)) {
-		fmt_err(err, errlen,
-			"\"%.*s\" is negative: expected a count of 0 or more",
-			n, p);
-		return -1;
-	}
-	if (*p == '+')
-		p++;
-	for (;;) {
-		int nd = 0;
-		while (p < end && isdigit((unsigned char)*p)) {
-			int d = *p++ - '0';
-			if (v > (INT64_MAX / 4 - d) / 10) {
-				fmt_err(err, errlen,
-					"\"%.*s\" is too large for a count", n,
-					end - n);
-				return -1;
-			}
-			v = v * 10 + d;
-			nd++;
-		}
-		if (nd == 0 || (groups > 0 && nd != 3))
-			goto bad;
-		digits += nd;
-		size_t sl = p < end ? group_sep(p) : 0;
-		if (sl == 0 || p + sl >= end || !isdigit((unsigned char)p[sl]))
-			break;
-		if (groups == 0) {
-			if (nd > 3)
-				goto bad;
-			sep = p;
-			sep_len = sl;
-		} else if (sl != sep_len || memcmp(p, sep, sl) != 0) {
-			goto bad;
-		}
-		groups++;
-		p += sl;
-	}
-	if (p < end && *p == '.') {
-		const char *q = p + 1;
-		while (q < end && *q == '0')
-			q++;
-		if (q < end && isdigit((unsigned char)*q)) {
-			while (q < end && isdigit((unsigned char)*q))
-				q++;
-			if (q < end && strchr("kKmMbB", *q) && q + 1 == end)
-				goto abbrev;
-			fmt_err(err, errlen,
-				"\"%.*s\" is not a whole number: expected a "
-				"count such as 1234, 1,234 or 1 234",
-				n, end - n);
-			return -1;
-		}
-		if (q == p + 1)
-			goto bad;
-		p = q;
-	}
-	if (p < end && strchr("kKmMbB", *p) && p + 1 == end)
-		goto abbrev;
-	if (p != end || digits == 0)
-		goto bad;
-	*out = v;
-	return 0;
-abbrev:
-	fmt_err(err, errlen,
-		"\"%.*s\" is abbreviated, so not an exact count: expected the "
-		"exact number such as 12480 (export the data again without "
-		"rounding)",
-		n, end - n);
-	return -1;
-bad:
-	trim(s, &p, &end);
-	fmt_err(err, errlen,
-		"\"%.*s\" is not a count: expected a whole number such as "
-		"1234, 1,234 or 1 234",
-		n, p);
-	return -1;
-}
-
-/* Blanks, '_' and '-' are ignored in names. */
-static size_t
-name_skip(const char *s)
-{
-	if (*s == '_' || *s == '-')
-		return 1;
-	return blank_len(s);
-}
-
-int
-sm_metrics_name_eq(const char *a, const char *b)
-{
-	int any = 0;
-	size_t k;
-
-	for (;;) {
-		while ((k = name_skip(a)) > 0)
-			a += k;
-		while ((k = name_skip(b)) > 0)
-			b += k;
-		if (!*a || !*b)
-			return !*a && !*b && any;
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-			return 0;
-		any = 1;
-		a++;
-		b++;
-	}
-}
-
-/* Names and synonyms, compared with sm_metrics_name_eq. */
+/* Names and synonyms, compared with sm_csv_name_eq. */
 static const struct {
 	const char *name;
 	enum sm_metrics_field field;
@@ -928,7 +759,7 @@ int
 sm_metrics_field_parse(const char *name, struct sm_metrics_column *out)
 {
 	for (size_t i = 0; i < NFIELD_NAMES; i++) {
-		if (sm_metrics_name_eq(name, field_names[i].name)) {
+		if (sm_csv_name_eq(name, field_names[i].name)) {
 			out->field = field_names[i].field;
 			out->kpi = field_names[i].kpi;
 			return 0;
@@ -970,8 +801,8 @@ sm_metrics_map_parse(const char *spec, struct sm_metrics_map *map, char *err,
 		struct sm_metrics_column col;
 		if (eq) {
 			*eq = '\0';
-			trim(item, &ca, &cb);
-			trim(eq + 1, &fa, &fb);
+			sm_csv_trim(item, &ca, &cb);
+			sm_csv_trim(eq + 1, &fa, &fb);
 		}
 		if (!eq || ca == cb || fa == fb) {
 			if (eq)
@@ -1083,7 +914,7 @@ sm_metrics_header_read(struct sm_metrics_header *h, const char *const *names,
 		size_t found = 0;
 		for (size_t c = 0; c < n; c++) {
 			if (names[c] &&
-			    sm_metrics_name_eq(names[c], map->v[i].column)) {
+			    sm_csv_name_eq(names[c], map->v[i].column)) {
 				h->cols[c] = map->v[i].to;
 				mapped[c] = 1;
 				found++;
@@ -1265,7 +1096,7 @@ sm_metrics_parse_when(const char *s, const struct sm_tz *zone, sm_time *at,
 	sm_time t;
 	int off = 0, donly = 0;
 
-	trim(s, &a, &b);
+	sm_csv_trim(s, &a, &b);
 	if (b - a <= 0 || b - a >= (long)sizeof(buf))
 		return -1;
 	memcpy(buf, a, (size_t)(b - a));
@@ -1321,7 +1152,7 @@ static char *
 url_norm(const char *u)
 {
 	const char *a, *b;
-	trim(u, &a, &b);
+	sm_csv_trim(u, &a, &b);
 	if (a == b)
 		return NULL;
 	char *s = xcalloc((size_t)(b - a) + 2, 1);
@@ -1644,7 +1475,7 @@ static const char *
 cell_text(const struct sm_metrics_cells *row, int col, char *buf, size_t len)
 {
 	const char *a, *b;
-	trim(cell(row, col), &a, &b);
+	sm_csv_trim(cell(row, col), &a, &b);
 	if (a == b)
 		return NULL;
 	size_t n = (size_t)(b - a) < len - 1 ? (size_t)(b - a) : len - 1;
@@ -1755,8 +1586,8 @@ sm_metrics_import_row(struct sm_metrics_import *im,
 		int64_t v;
 		if (col < 0)
 			continue;
-		int rc = sm_metrics_parse_count(cell(row, col), &v, err,
-						sizeof(err));
+		int rc = sm_csv_parse_count(cell(row, col), &v, err,
+					    sizeof(err));
 		if (rc < 0) {
 			sm_diag_add(&im->diags, SM_ERROR, file, line,
 				    "column \"%s\" (%s): %s", h->names[col],

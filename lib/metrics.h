@@ -205,18 +205,6 @@ void sm_metrics_row_csv(struct sm_jsonw *w, const struct sm_metrics_report *r,
 /* Import: cells, columns, rows                                        */
 /* ------------------------------------------------------------------ */
 
-/*
- * Parses a count cell: blanks around ignored; digits, optionally grouped
- * by thousands with one kind of separator (',', a space, a no-break space
- * or a narrow no-break space: "1,234", "1 234"), optionally followed by a
- * fraction of zeros ("1234.0").  Returns 0 with *out, 1 for an empty cell
- * (missing, not zero), or -1 with why in err (negative, a fraction, an
- * abbreviation such as 12.5k, which is not an exact count, or not a
- * number).
- */
-int sm_metrics_parse_count(const char *s, int64_t *out, char *err,
-			   size_t errlen);
-
 /* What a column holds. */
 enum sm_metrics_field {
 	SM_FIELD_NONE,	       /* not recognised: ignored, with a warning */
@@ -232,10 +220,6 @@ struct sm_metrics_column {
 	enum sm_kpi kpi; /* SM_FIELD_METRIC: one of SM_KPI_NPOST or
 			    SM_KPI_FOLLOWERS */
 };
-
-/* 1 when two names are equal ignoring ASCII case, blanks, '_' and '-' and a
- * is not blank ("Link Clicks" and "link_clicks"), else 0. */
-int sm_metrics_name_eq(const char *a, const char *b);
 
 /* Recognises a column or field name (the names and synonyms above, and
  * "ignore"); returns 0 with *out, or -1. */

@@ -27,6 +27,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "alert.h"
 #include "calendar.h"
 #include "i18n.h"
 #include "post.h"
@@ -496,6 +497,51 @@ webhook_zone(const struct sm_webhook *wh)
 	return tz ? tz : sm_calendar_system_zone("UTC");
 }
 
+/* A template placeholder and its value (NULL: empty). */
+struct tvar {
+	const char *name, *value;
+};
+
+/*
+ * Writes text with each {{name}} (blanks inside the braces allowed) of
+ * vars replaced by its value escaped by esc; the first of several entries
+ * of one name wins.  Anything else, unknown names included, is copied as
+ * written, so a typo shows in the receiver instead of vanishing.
+ */
+static void
+fill_template(struct sm_jsonw *w, const char *text, const struct tvar *vars,
+	      size_t nvars, enum sm_escape esc)
+{
+	const char *s = text ? text : "";
+	while (*s) {
+		const char *open = strstr(s, "{{");
+		if (!open) {
+			put(w, s);
+			break;
+		}
+		sm_jsonw_raw(w, s, (size_t)(open - s));
+		const char *close = strstr(open + 2, "}}");
+		const char *a = open + 2, *b = close;
+		while (close && a < b && (*a == ' ' || *a == '\t'))
+			a++;
+		while (close && b > a && (b[-1] == ' ' || b[-1] == '\t'))
+			b--;
+		size_t i;
+		for (i = 0; close && i < nvars; i++)
+			if (strlen(vars[i].name) == (size_t)(b - a) &&
+			    memcmp(vars[i].name, a, (size_t)(b - a)) == 0)
+				break;
+		if (!close || i == nvars) {
+			/* Not a placeholder: keep "{{" and go on after it. */
+			sm_jsonw_raw(w, open, 2);
+			s = open + 2;
+			continue;
+		}
+		put_escaped(w, vars[i].value ? vars[i].value : "", esc);
+		s = close + 2;
+	}
+}
+
 /*
  * Replaces {{name}} placeholders (blanks inside the braces allowed): the
  * fields of the event object (SPEC 4) that are text, and each time twice,
@@ -533,9 +579,7 @@ build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
 	struct sm_jsonw plat = {0};
 	join_platforms(cfg, p, ", ", &plat);
 	const char *type = sm_post_type(cfg, p);
-	const struct {
-		const char *name, *value;
-	} vars[] = {
+	const struct tvar vars[] = {
 		{"event", sm_event_type_name(ev->type)},
 		{"id", ev->id},
 		{"title", p->title},
@@ -554,36 +598,30 @@ build_template(const struct sm_config *cfg, const struct sm_webhook *wh,
 		{"scheduled_at", sched},
 		{"scheduled_at_iso", sched_iso},
 	};
-	const char *s = wh->template_text ? wh->template_text : "";
-
-	while (*s) {
-		const char *open = strstr(s, "{{");
-		if (!open) {
-			put(w, s);
-			break;
-		}
-		sm_jsonw_raw(w, s, (size_t)(open - s));
-		const char *close = strstr(open + 2, "}}");
-		const char *a = open + 2, *b = close;
-		while (close && a < b && (*a == ' ' || *a == '\t'))
-			a++;
-		while (close && b > a && (b[-1] == ' ' || b[-1] == '\t'))
-			b--;
-		size_t i, nvars = sizeof(vars) / sizeof(vars[0]);
-		for (i = 0; close && i < nvars; i++)
-			if (strlen(vars[i].name) == (size_t)(b - a) &&
-			    memcmp(vars[i].name, a, (size_t)(b - a)) == 0)
-				break;
-		if (!close || i == nvars) {
-			/* Not a placeholder: keep "{{" and go on after it. */
-			sm_jsonw_raw(w, open, 2);
-			s = open + 2;
-			continue;
-		}
-		put_escaped(w, vars[i].value ? vars[i].value : "", esc);
-		s = close + 2;
-	}
+	fill_template(w, wh->template_text, vars,
+		      sizeof(vars) / sizeof(vars[0]), esc);
 	sm_jsonw_free(&plat);
+}
+
+/* The webhook's own headers come last, after the format's, and whatever
+ * the format: a receiver behind a gateway may need a token header with any
+ * body. */
+static void
+add_webhook_headers(const struct sm_webhook *wh, struct sm_payload *out)
+{
+	for (size_t i = 0; i < wh->headers.n; i++) {
+		const char *h = wh->headers.v[i];
+		const char *colon = strchr(h, ':');
+		if (!colon || colon == h)
+			continue;
+		size_t nlen = (size_t)(colon - h);
+		while (nlen > 0 && (h[nlen - 1] == ' ' || h[nlen - 1] == '\t'))
+			nlen--;
+		const char *v = colon + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		add_header(out, h, nlen, v);
+	}
 }
 
 int
@@ -644,22 +682,174 @@ sm_payload_build(const struct sm_config *cfg, const struct sm_webhook *wh,
 	take_body(out, &w);
 	sm_jsonw_free(&msg);
 
-	/* The webhook's own headers come last, after the format's, and
-	 * whatever the format: a receiver behind a gateway may need a token
-	 * header with any body. */
-	for (size_t i = 0; i < wh->headers.n; i++) {
-		const char *h = wh->headers.v[i];
-		const char *colon = strchr(h, ':');
-		if (!colon || colon == h)
+	add_webhook_headers(wh, out);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------
+ * Daemon-originated events (lib/alert: cadence.*, goal.*).
+ */
+
+/*
+ * Appends an alert's message (a title or sentence, already translated)
+ * with each {name} replaced by the alert's value of that name written for
+ * the markup, and {date} by date.  Unknown names are the message's own
+ * text, copied as they are.
+ */
+static void
+put_alert_text(struct sm_jsonw *w, const char *msg, const struct sm_alert *a,
+	       const char *date, enum markup m)
+{
+	const char *p = msg ? msg : "";
+	while (*p) {
+		const char *brace = strchr(p, '{');
+		const char *end = brace ? strchr(brace + 1, '}') : NULL;
+		if (!brace || !end) {
+			put(w, p);
+			break;
+		}
+		sm_jsonw_raw(w, p, (size_t)(brace - p));
+		char name[32];
+		size_t n = (size_t)(end - brace - 1);
+		const char *value = NULL;
+		if (n < sizeof(name)) {
+			memcpy(name, brace + 1, n);
+			name[n] = '\0';
+			value = strcmp(name, "date") == 0
+					? date
+					: sm_alert_get(a, name);
+		}
+		if (!value) {
+			sm_jsonw_raw(w, brace, 1);
+			p = brace + 1;
 			continue;
-		size_t nlen = (size_t)(colon - h);
-		while (nlen > 0 && (h[nlen - 1] == ' ' || h[nlen - 1] == '\t'))
-			nlen--;
-		const char *v = colon + 1;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		add_header(out, h, nlen, v);
+		}
+		put_text(w, value, m, 0);
+		p = end + 1;
 	}
+}
+
+/*
+ * An alert's template: its own placeholders first (platform, period,
+ * target, ... for cadence), then those every event has (event, id, title
+ * (the English title), platforms, scheduled_at, scheduled_at_iso, date,
+ * date_iso), and the post's placeholders empty: a template written for
+ * post events reads cleanly for alerts too.
+ */
+static void
+build_template_alert(const struct sm_webhook *wh, const struct sm_alert *a,
+		     const char *date, struct sm_jsonw *w)
+{
+	const struct sm_tz *tz = webhook_zone(wh);
+	char sched[DATE_MAX], sched_iso[SM_TZ_RFC3339_MAX];
+	char date_iso[SM_TZ_RFC3339_MAX];
+	sm_payload_format_date(wh, a->at, sched, sizeof(sched));
+	sm_tz_format(tz, (int64_t)a->at * 1000, 0, sched_iso,
+		     sizeof(sched_iso));
+	sm_tz_format(tz, (int64_t)a->date * 1000, 0, date_iso,
+		     sizeof(date_iso));
+	enum sm_escape esc = wh->escape;
+	if (esc == SM_ESCAPE_AUTO) {
+		int e = sm_config_escape_for(wh->content_type
+						     ? wh->content_type
+						     : DEFAULT_TEMPLATE_TYPE);
+		esc = e < 0 ? SM_ESCAPE_NONE : (enum sm_escape)e;
+	}
+	struct sm_jsonw title = {0};
+	put_alert_text(&title, a->title, a, date, MARKUP_PLAIN);
+	static const char *const post_only[] = {
+		"body",		 "url",	       "type",		 "persona",
+		"campaign",	 "status",     "calendar",	 "uid",
+		"recurrence_id", "publish_at", "publish_at_iso",
+	};
+	const size_t npost = sizeof(post_only) / sizeof(post_only[0]);
+	struct tvar vars[SM_ALERT_MAX_VARS + 8 + 11];
+	size_t n = 0;
+	for (int i = 0; i < a->nvars; i++)
+		vars[n++] = (struct tvar){a->vars[i].name, a->vars[i].value};
+	vars[n++] = (struct tvar){"event", sm_config_event_name(a->type)};
+	vars[n++] = (struct tvar){"id", a->id};
+	vars[n++] = (struct tvar){"title", title.buf};
+	vars[n++] = (struct tvar){"platforms", a->platform};
+	vars[n++] = (struct tvar){"scheduled_at", sched};
+	vars[n++] = (struct tvar){"scheduled_at_iso", sched_iso};
+	vars[n++] = (struct tvar){"date", date};
+	vars[n++] = (struct tvar){"date_iso", date_iso};
+	for (size_t i = 0; i < npost; i++)
+		vars[n++] = (struct tvar){post_only[i], NULL};
+	fill_template(w, wh->template_text, vars, n, esc);
+	sm_jsonw_free(&title);
+}
+
+int
+sm_payload_build_alert(const struct sm_webhook *wh, const struct sm_alert *a,
+		       struct sm_payload *out)
+{
+	struct sm_jsonw w = {0}, msg = {0}, title = {0}, tags = {0};
+	char date[DATE_MAX] = "", why[8], prio[4];
+	int rc = 0;
+	const struct sm_i18n_cat *cat = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (wh->format != SM_WEBHOOK_JSON)
+		rc = sm_payload_format_date(wh, a->date, date, sizeof(date));
+	if (wh->format == SM_WEBHOOK_SLACK ||
+	    wh->format == SM_WEBHOOK_DISCORD || wh->format == SM_WEBHOOK_NTFY)
+		sm_i18n_lookup(wh->locale, &cat, why, sizeof(why));
+	const char *message = sm_i18n_get(cat, a->message ? a->message : "");
+
+	switch (wh->format) {
+	case SM_WEBHOOK_JSON:
+		sm_jsonw_raw(&w, a->json ? a->json : "{}",
+			     a->json ? a->json_len : 2);
+		out->json_event = 1;
+		snprintf(out->content_type, sizeof(out->content_type), "%s",
+			 "application/json");
+		break;
+	case SM_WEBHOOK_SLACK:
+		put_alert_text(&msg, message, a, date, MARKUP_SLACK);
+		sm_jsonw_open(&w, '{');
+		sm_jsonw_key(&w, "text");
+		sm_jsonw_string(&w, msg.buf ? msg.buf : "");
+		sm_jsonw_close(&w, '}');
+		snprintf(out->content_type, sizeof(out->content_type), "%s",
+			 "application/json");
+		break;
+	case SM_WEBHOOK_DISCORD:
+		put_alert_text(&msg, message, a, date, MARKUP_DISCORD);
+		build_discord(msg.buf ? msg.buf : "", msg.len, &w);
+		snprintf(out->content_type, sizeof(out->content_type), "%s",
+			 "application/json");
+		break;
+	case SM_WEBHOOK_NTFY:
+		put_alert_text(&w, message, a, date, MARKUP_PLAIN);
+		put_alert_text(&title,
+			       sm_i18n_get(cat, a->title ? a->title : ""), a,
+			       date, MARKUP_PLAIN);
+		add_ntfy_header(out, "Title", title.buf ? title.buf : "");
+		snprintf(prio, sizeof(prio), "%d",
+			 a->priority >= 1 && a->priority <= 5 ? a->priority
+							      : 3);
+		add_header(out, "Priority", 8, prio);
+		if (a->platform && *a->platform)
+			put_tag(&tags, a->platform);
+		put_tag(&tags, sm_config_event_name(a->type));
+		add_ntfy_header(out, "Tags", tags.buf);
+		snprintf(out->content_type, sizeof(out->content_type), "%s",
+			 "text/plain; charset=utf-8");
+		break;
+	case SM_WEBHOOK_TEMPLATE:
+		build_template_alert(wh, a, date, &w);
+		snprintf(out->content_type, sizeof(out->content_type), "%s",
+			 wh->content_type ? wh->content_type
+					  : DEFAULT_TEMPLATE_TYPE);
+		break;
+	}
+	take_body(out, &w);
+	sm_jsonw_free(&msg);
+	sm_jsonw_free(&title);
+	sm_jsonw_free(&tags);
+	add_webhook_headers(wh, out);
 	return rc;
 }
 

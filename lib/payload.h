@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "alert.h"
 #include "config.h"
 #include "event.h"
 #include "sched.h"
@@ -46,6 +47,19 @@ struct sm_payload {
 int sm_payload_build(const struct sm_config *cfg, const struct sm_webhook *wh,
 		     const struct sm_sched_event *ev, sm_time_ms fired_at,
 		     int late, struct sm_payload *out);
+
+/*
+ * Renders a daemon-originated event (lib/alert: cadence.*, goal.*) for the
+ * webhook: json sends its event object (attempt added at send time), the
+ * slack, discord and ntfy formats its sentence in the webhook's language
+ * (ntfy: its title as Title, its priority, and its platform and type as
+ * Tags), a template its placeholders (alert.h), the event's ({{event}},
+ * {{id}}, {{title}}, {{platforms}}, {{scheduled_at}}, {{date}} and their
+ * _iso forms) and the post's ones empty.  Returns 0, or -1 when the
+ * webhook's locale does not exist (the payload is still filled).
+ */
+int sm_payload_build_alert(const struct sm_webhook *wh,
+			   const struct sm_alert *a, struct sm_payload *out);
 
 /* Frees what sm_payload_build allocated. */
 void sm_payload_free(struct sm_payload *p);

@@ -18,9 +18,11 @@
  *   of a stream but the last; an error is {"error": "NAME", "parameters":
  *   {...}}.  Calls on one connection are answered in the order they came.
  * - Interfaces: org.varlink.service (GetInfo, GetInterfaceDescription),
- *   io.smcal (the daemon: Status, Reload, Deliveries, Retry, Export) and
- *   io.smcal.Posts (the queue and the calendars' posts: Add, List, Get,
- *   Cancel, Done, Next).  Their descriptions in varlink's interface
+ *   io.smcal (the daemon: Status, Reload, Deliveries, Retry, Export, and
+ *   the posting plan: Cadence, Grid) and
+ *   io.smcal.Posts (the queue and the calendars' posts: Add, AddMany, List,
+ *   Get, Cancel, Done, Next) and io.smcal.Metrics (KPIs and goals: Record,
+ *   Import, Report, Goals).  Their descriptions in varlink's interface
  *   language are sm_proto_description(); they are the reference for every
  *   parameter and reply field.
  * - Errors of io.smcal carry a human "message" parameter besides their own
@@ -32,10 +34,11 @@
  * Version history (SM_PROTO_VERSION, reported by io.smcal.Status):
  *
  *   1  smcal 0.1.0.  org.varlink.service; io.smcal with Status, Reload,
- *      Deliveries, Retry and Export; io.smcal.Posts with Add, List, Get,
- *      Cancel, Done and Next; the errors below.  A later version only adds
- *      methods, optional parameters, reply fields and errors: a version 1
- *      client keeps working.
+ *      Deliveries, Retry, Export, Cadence and Grid; io.smcal.Posts with
+ *      Add, AddMany, List, Get, Cancel, Done and Next; io.smcal.Metrics
+ *      with Record, Import, Report and Goals; the errors below.  A later
+ *      version only adds methods, optional parameters, reply fields and
+ *      errors: a version 1 client keeps working.
  */
 #ifndef SM_PROTO_H
 #define SM_PROTO_H
@@ -61,6 +64,7 @@
 #define SM_PROTO_SERVICE "org.varlink.service"
 #define SM_PROTO_SMCAL "io.smcal"
 #define SM_PROTO_POSTS "io.smcal.Posts"
+#define SM_PROTO_METRICS "io.smcal.Metrics"
 
 /* Errors of org.varlink.service, with the parameters varlink defines. */
 #define SM_PROTO_E_INTERFACE_NOT_FOUND "org.varlink.service.InterfaceNotFound"
@@ -81,6 +85,15 @@
 #define SM_PROTO_E_TOO_MANY_CLIENTS "io.smcal.TooManyClients"
 #define SM_PROTO_E_SHUTTING_DOWN "io.smcal.ShuttingDown"
 #define SM_PROTO_E_INTERNAL "io.smcal.InternalError"
+#define SM_PROTO_E_INVALID_FILE "io.smcal.InvalidFile"
+/* io.smcal.Metrics.Import found problems and stored nothing. */
+#define SM_PROTO_E_IMPORT_FAILED "io.smcal.Metrics.ImportFailed"
+
+/* io.smcal.Metrics.Import: a file travels in pieces of at most this many
+ * bytes (base64 makes 4/3 of it: well under SM_PROTO_MAX_MESSAGE), and
+ * at most SM_PROTO_IMPORT_MAX bytes in all. */
+#define SM_PROTO_IMPORT_PIECE (512 * 1024)
+#define SM_PROTO_IMPORT_MAX (64 * 1024 * 1024)
 
 /* ---------------------------------------------------------------------
  * Framing.
@@ -321,7 +334,8 @@ void sm_proto_reply_fini(struct sm_proto_reply *reply);
 json_t *sm_proto_string(const char *s);
 
 /* The varlink description of an interface (SM_PROTO_SERVICE,
- * SM_PROTO_SMCAL, SM_PROTO_POSTS), or NULL for another name. */
+ * SM_PROTO_SMCAL, SM_PROTO_POSTS, SM_PROTO_METRICS), or NULL for another
+ * name. */
 const char *sm_proto_description(const char *interface);
 
 /* The interfaces smcald implements, NULL-terminated. */

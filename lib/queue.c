@@ -987,21 +987,32 @@ export_one(void *ctx, const struct sm_queue_post *q)
 int
 sm_queue_export(struct sm_store *st, struct sm_ics *w, sm_time now)
 {
+	return sm_queue_export_range(st, w, now, SM_TIME_MIN, SM_TIME_MAX);
+}
+
+int
+sm_queue_export_range(struct sm_store *st, struct sm_ics *w, sm_time now,
+		      sm_time from, sm_time to)
+{
 	const char *what = "exporting done marks";
 	struct sm_queue_filter f;
 	sm_queue_filter_init(&f);
+	f.from = from;
+	f.to = to;
 	struct export_ctx e = {w, now, 0};
 	sm_ics_begin(w, "smcal queue");
 	if (sm_queue_list(st, &f, export_one, &e) < 0)
 		return -EIO;
-	sqlite3_stmt *s =
-		prepare(st,
-			"SELECT calendar, uid, recurrence_id, url, at FROM done"
-			" WHERE calendar != '" QUEUE "'"
-			" ORDER BY at, calendar, uid, recurrence_id",
-			what);
+	sqlite3_stmt *s = prepare(
+		st,
+		"SELECT calendar, uid, recurrence_id, url, at FROM done"
+		" WHERE calendar != '" QUEUE "' AND at >= ?1 AND at < ?2"
+		" ORDER BY at, calendar, uid, recurrence_id",
+		what);
 	if (!s)
 		return -EIO;
+	sqlite3_bind_int64(s, 1, from);
+	sqlite3_bind_int64(s, 2, to);
 	int step;
 	while ((step = sqlite3_step(s)) == SQLITE_ROW)
 		sm_ics_done(w, col_text(s, 0), col_text(s, 1), col_text(s, 2),

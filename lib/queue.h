@@ -184,4 +184,9 @@ int sm_queue_load(struct sm_store *st, struct sm_calendar *cal,
  */
 int sm_queue_export(struct sm_store *st, struct sm_ics *w, sm_time now);
 
+/* sm_queue_export limited to the queued posts publishing in [from, to) and
+ * the done marks of other calendars' posts made in [from, to). */
+int sm_queue_export_range(struct sm_store *st, struct sm_ics *w, sm_time now,
+			  sm_time from, sm_time to);
+
 #endif

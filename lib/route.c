@@ -196,3 +196,21 @@ sm_route_event(const struct sm_config *cfg, const struct sm_sched_event *ev,
 	}
 	r->log_sink = 1;
 }
+
+void
+sm_route_alert(const struct sm_config *cfg, const char *platform, unsigned bit,
+	       struct sm_route *r)
+{
+	memset(r, 0, sizeof(*r));
+	const struct sm_platform *pl =
+		platform ? sm_config_platform(cfg, platform) : NULL;
+	if (pl && pl->webhook) {
+		take(cfg, pl->webhook, bit, r);
+		return;
+	}
+	if (cfg->webhook) {
+		take(cfg, cfg->webhook, bit, r);
+		return;
+	}
+	r->log_sink = 1;
+}

@@ -38,6 +38,17 @@ void sm_route_event(const struct sm_config *cfg,
 		    const struct sm_sched_event *ev, struct sm_route *r);
 
 /*
+ * Routes a daemon-originated event (lib/alert: cadence.*, goal.*) of type
+ * bit (one enum sm_event_bit): the webhook of the platform named platform
+ * (NULL: none; a name the config lacks counts as none), else [daemon]
+ * webhook, else the log sink; "none" at a level means the log sink, and
+ * each webhook's `events` filter applies.  Fills r like sm_route_event
+ * (never refused: no calendar text chooses this route).
+ */
+void sm_route_alert(const struct sm_config *cfg, const char *platform,
+		    unsigned bit, struct sm_route *r);
+
+/*
  * 1 when a post of the calendar named calendar may name webhook in its
  * X-SMCAL-WEBHOOK, else 0: "none" always; else the names of the calendar's
  * `webhooks` when set; else its own routes: its `webhook`, every

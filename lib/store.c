@@ -143,6 +143,99 @@ static const char *const migrations[] = {
 	 * fired instead). */
 	"ALTER TABLE missed ADD COLUMN reason TEXT NOT NULL"
 	" DEFAULT 'missed';",
+	/* 4 -> 5: occurrences of calendar posts cancelled through the
+	 * control socket (smctl cancel UID --occurrence RID): the daemon
+	 * skips their events.  A calendar file is never written by smcal,
+	 * so the cancellation lives here, keyed like a done mark; queued
+	 * posts are cancelled in `queue` itself. */
+	"CREATE TABLE cancelled ("
+	" calendar TEXT NOT NULL,"
+	" uid TEXT NOT NULL,"
+	" recurrence_id TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" PRIMARY KEY (calendar, uid, recurrence_id)"
+	") STRICT, WITHOUT ROWID;",
+	/* 5 -> 6: KPIs and goals (metricstore.c).  Every value recorded is
+	 * a row of a history table that is never deleted from; the current
+	 * tables hold, per occurrence (and per platform and day for
+	 * followers), the value of the latest `at` (the instant a value
+	 * stands for), each with its own `at`, so a late import of an older
+	 * figure keeps its history row without replacing a newer one.  Per
+	 * post metrics are columns (one row per recording), so an import of
+	 * n rows writes 2n rows; the history has no index but its key (an
+	 * audit reads it, never the daemon), which keeps an import's
+	 * writes to two B-trees.  An import is one row of metric_import,
+	 * which its values name.  goal_state: when the daemon first saw a
+	 * goal (its default start) and the state of its goal.* events. */
+	"CREATE TABLE metric_import ("
+	" id INTEGER PRIMARY KEY,"
+	" platform TEXT NOT NULL,"
+	" file TEXT NOT NULL,"
+	" rows INTEGER NOT NULL,"
+	" recorded_at INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE TABLE metric_history ("
+	" id INTEGER PRIMARY KEY,"
+	" calendar TEXT NOT NULL,"
+	" uid TEXT NOT NULL,"
+	" recurrence_id TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" recorded_at INTEGER NOT NULL,"
+	" import_id INTEGER REFERENCES metric_import (id),"
+	" impressions INTEGER CHECK (impressions >= 0),"
+	" reach INTEGER CHECK (reach >= 0),"
+	" engagement INTEGER CHECK (engagement >= 0),"
+	" likes INTEGER CHECK (likes >= 0),"
+	" comments INTEGER CHECK (comments >= 0),"
+	" shares INTEGER CHECK (shares >= 0),"
+	" saves INTEGER CHECK (saves >= 0),"
+	" clicks INTEGER CHECK (clicks >= 0),"
+	" conversions INTEGER CHECK (conversions >= 0)"
+	") STRICT;"
+	"CREATE TABLE metric_current ("
+	" calendar TEXT NOT NULL,"
+	" uid TEXT NOT NULL,"
+	" recurrence_id TEXT NOT NULL,"
+	" impressions INTEGER, impressions_at INTEGER,"
+	" reach INTEGER, reach_at INTEGER,"
+	" engagement INTEGER, engagement_at INTEGER,"
+	" likes INTEGER, likes_at INTEGER,"
+	" comments INTEGER, comments_at INTEGER,"
+	" shares INTEGER, shares_at INTEGER,"
+	" saves INTEGER, saves_at INTEGER,"
+	" clicks INTEGER, clicks_at INTEGER,"
+	" conversions INTEGER, conversions_at INTEGER,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (calendar, uid, recurrence_id)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE followers_history ("
+	" id INTEGER PRIMARY KEY,"
+	" platform TEXT NOT NULL,"
+	" day TEXT NOT NULL,"
+	" day_start INTEGER NOT NULL,"
+	" value INTEGER NOT NULL CHECK (value >= 0),"
+	" at INTEGER NOT NULL,"
+	" recorded_at INTEGER NOT NULL,"
+	" import_id INTEGER REFERENCES metric_import (id)"
+	") STRICT;"
+	"CREATE INDEX followers_history_day ON followers_history"
+	"(platform, day, at);"
+	"CREATE TABLE followers_current ("
+	" platform TEXT NOT NULL,"
+	" day TEXT NOT NULL,"
+	" day_start INTEGER NOT NULL,"
+	" value INTEGER NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" PRIMARY KEY (platform, day)"
+	") STRICT, WITHOUT ROWID;"
+	"CREATE TABLE goal_state ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" first_seen INTEGER NOT NULL,"
+	" span_start INTEGER,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" updated_at INTEGER NOT NULL"
+	") STRICT, WITHOUT ROWID;",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -159,6 +252,9 @@ enum stmt_id {
 	ST_LIST_MISSED,
 	ST_MARK_DONE,
 	ST_IS_DONE,
+	ST_GET_DONE,
+	ST_CANCEL,
+	ST_IS_CANCELLED,
 	ST_GET_META,
 	ST_SET_META,
 	ST_COUNT
@@ -198,6 +294,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" DO UPDATE SET url = excluded.url, at = excluded.at",
 	[ST_IS_DONE] = "SELECT 1 FROM done WHERE calendar = ?1 AND uid = ?2"
 		       " AND recurrence_id = ?3",
+	[ST_GET_DONE] = "SELECT at, url FROM done WHERE calendar = ?1"
+			" AND uid = ?2 AND recurrence_id = ?3",
+	[ST_CANCEL] = "INSERT INTO cancelled (calendar, uid, recurrence_id, at)"
+		      " VALUES (?1, ?2, ?3, ?4)"
+		      " ON CONFLICT (calendar, uid, recurrence_id) DO NOTHING",
+	[ST_IS_CANCELLED] = "SELECT 1 FROM cancelled WHERE calendar = ?1"
+			    " AND uid = ?2 AND recurrence_id = ?3",
 	[ST_GET_META] = "SELECT value FROM meta WHERE key = ?1",
 	[ST_SET_META] =
 		"INSERT INTO meta (key, value) VALUES (?1, ?2)"
@@ -494,6 +597,68 @@ sm_store_open(const char *dir, struct sm_store **out, char *err, size_t errlen)
 			strerror(errno));
 		goto fail;
 	}
+	free(path);
+	*out = st;
+	return 0;
+fail:
+	free(path);
+	sm_store_close(st);
+	return -1;
+}
+
+int
+sm_store_open_readonly(const char *dir, struct sm_store **out, char *err,
+		       size_t errlen)
+{
+	*out = NULL;
+	size_t dlen = strlen(dir);
+	char *path = malloc(dlen + sizeof("/" DB_NAME));
+	if (!path)
+		abort();
+	memcpy(path, dir, dlen);
+	memcpy(path + dlen, "/" DB_NAME, sizeof("/" DB_NAME));
+	struct stat sb;
+	if (lstat(path, &sb) < 0) {
+		int e = errno;
+		fmt_err(err, errlen, "%s: %s", path, strerror(e));
+		free(path);
+		return e == ENOENT ? -ENOENT : -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		fmt_err(err, errlen, "%s: not a regular file", path);
+		free(path);
+		return -1;
+	}
+	struct sm_store *st = calloc(1, sizeof(*st));
+	if (!st)
+		abort();
+	int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+		    SQLITE_OPEN_NOFOLLOW;
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		fmt_err(err, errlen, "%s: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if (read_version(st->db, &st->version) < 0) {
+		fmt_err(err, errlen, "%s: reading the schema version: %s", path,
+			sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (st->version > SCHEMA_VERSION || st->version < 1) {
+		fmt_err(err, errlen,
+			"%s: schema version %d, this smcal reads 1 "
+			"to %d",
+			path, st->version, SCHEMA_VERSION);
+		goto fail;
+	}
+	/* The statements of tables this version has; the writing ones fail
+	 * when stepped. */
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+				   SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+				   NULL);
 	free(path);
 	*out = st;
 	return 0;
@@ -824,6 +989,128 @@ sm_store_is_done(struct sm_store *st, const char *calendar, const char *uid,
 }
 
 int
+sm_store_get_done(struct sm_store *st, const char *calendar, const char *uid,
+		  const char *recurrence_id, sm_time *at, char **url)
+{
+	sqlite3_stmt *s = st->stmt[ST_GET_DONE];
+	bind_text(s, 1, calendar);
+	bind_text(s, 2, uid);
+	bind_text(s, 3, recurrence_id);
+	int rc = sqlite3_step(s);
+	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (ret == 1) {
+		if (at)
+			*at = sqlite3_column_int64(s, 0);
+		if (url) {
+			const char *u = column_text(s, 1);
+			*url = u ? strdup(u) : NULL;
+			if (u && !*url)
+				abort();
+		}
+	} else if (ret < 0) {
+		db_fail(st, "reading a done mark");
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+int
+sm_store_cancel(struct sm_store *st, const char *calendar, const char *uid,
+		const char *recurrence_id, sm_time at)
+{
+	const char *what = "cancelling an occurrence";
+	sqlite3_stmt *s = st->stmt[ST_CANCEL];
+	int rc = bind_text(s, 1, calendar);
+	if (rc == SQLITE_OK)
+		rc = bind_text(s, 2, uid);
+	if (rc == SQLITE_OK)
+		rc = bind_text(s, 3, recurrence_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 4, at);
+	if (rc != SQLITE_OK) {
+		db_fail(st, what);
+		sqlite3_reset(s);
+		return -1;
+	}
+	if (run(st, ST_CANCEL, what) < 0)
+		return -1;
+	return sqlite3_changes(st->db) == 0;
+}
+
+int
+sm_store_is_cancelled(struct sm_store *st, const char *calendar,
+		      const char *uid, const char *recurrence_id)
+{
+	sqlite3_stmt *s = st->stmt[ST_IS_CANCELLED];
+	bind_text(s, 1, calendar);
+	bind_text(s, 2, uid);
+	bind_text(s, 3, recurrence_id);
+	int rc = sqlite3_step(s);
+	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (ret < 0)
+		db_fail(st, "looking up a cancelled occurrence");
+	sqlite3_reset(s);
+	return ret;
+}
+
+/* Lists (calendar, uid, recurrence_id) of a table's rows whose identity
+ * lies in [rid_from, rid_to]: done marks or cancelled occurrences. */
+static int
+list_range(struct sm_store *st, const char *sql, const char *what,
+	   const char *rid_from, const char *rid_to,
+	   void (*fn)(void *ctx, const char *calendar, const char *uid,
+		      const char *recurrence_id),
+	   void *ctx)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, what);
+		sqlite3_finalize(s);
+		return -1;
+	}
+	bind_text(s, 1, rid_from);
+	bind_text(s, 2, rid_to);
+	int count = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fn)
+			fn(ctx, column_text(s, 0), column_text(s, 1),
+			   column_text(s, 2));
+		count++;
+	}
+	if (rc != SQLITE_DONE)
+		db_fail(st, what);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? count : -1;
+}
+
+int
+sm_store_list_done(struct sm_store *st, const char *rid_from,
+		   const char *rid_to,
+		   void (*fn)(void *ctx, const char *calendar, const char *uid,
+			      const char *recurrence_id),
+		   void *ctx)
+{
+	return list_range(st,
+			  "SELECT calendar, uid, recurrence_id FROM done"
+			  " WHERE recurrence_id BETWEEN ?1 AND ?2",
+			  "listing done marks", rid_from, rid_to, fn, ctx);
+}
+
+int
+sm_store_list_cancelled(struct sm_store *st, const char *rid_from,
+			const char *rid_to,
+			void (*fn)(void *ctx, const char *calendar,
+				   const char *uid, const char *recurrence_id),
+			void *ctx)
+{
+	return list_range(st,
+			  "SELECT calendar, uid, recurrence_id FROM cancelled"
+			  " WHERE recurrence_id BETWEEN ?1 AND ?2",
+			  "listing cancelled occurrences", rid_from, rid_to, fn,
+			  ctx);
+}
+
+int
 sm_store_get_time(struct sm_store *st, const char *key, sm_time *out)
 {
 	sqlite3_stmt *s = st->stmt[ST_GET_META];
@@ -852,6 +1139,66 @@ sm_store_set_time(struct sm_store *st, const char *key, sm_time value)
 		return -1;
 	}
 	return run(st, ST_SET_META, what);
+}
+
+int
+sm_store_list_facts(struct sm_store *st, const char *prefix,
+		    void (*fn)(void *ctx, const char *key, int64_t value),
+		    void *ctx)
+{
+	/* A range on the primary key: [prefix, prefix with its last byte
+	 * raised), so the keys are found by the index, not a scan. */
+	size_t n = strlen(prefix);
+	char *upper = malloc(n + 1);
+	if (!upper)
+		abort();
+	memcpy(upper, prefix, n + 1);
+	while (n > 0 && (unsigned char)upper[n - 1] == 0xff)
+		upper[--n] = '\0';
+	if (n > 0)
+		upper[n - 1] = (char)((unsigned char)upper[n - 1] + 1);
+	sqlite3_stmt *s = NULL;
+	int count = 0, rc;
+	if (sqlite3_prepare_v2(st->db,
+			       n > 0 ? "SELECT key, value FROM meta WHERE"
+				       " key >= ?1 AND key < ?2 ORDER BY key"
+				     : "SELECT key, value FROM meta WHERE"
+				       " key >= ?1 ORDER BY key",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(st, "listing daemon facts");
+		sqlite3_finalize(s);
+		free(upper);
+		return -1;
+	}
+	bind_text(s, 1, prefix);
+	if (n > 0)
+		bind_text(s, 2, upper);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fn)
+			fn(ctx, column_text(s, 0), sqlite3_column_int64(s, 1));
+		count++;
+	}
+	if (rc != SQLITE_DONE)
+		db_fail(st, "listing daemon facts");
+	sqlite3_finalize(s);
+	free(upper);
+	return rc == SQLITE_DONE ? count : -1;
+}
+
+int
+sm_store_delete_fact(struct sm_store *st, const char *key)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, "DELETE FROM meta WHERE key = ?1",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		bind_text(s, 1, key);
+		rc = sqlite3_step(s);
+	}
+	if (rc != SQLITE_DONE)
+		db_fail(st, "deleting a daemon fact");
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 const char *

@@ -1,8 +1,17 @@
 #!/usr/bin/env python3
 """Writes run/demo.ics for `make run`: a few posts due in the next minutes,
-so that something visibly fires (reminders, then posts) soon after start.
+so that something visibly fires (reminders, then posts) soon after start,
+and TikTok's plan (conf/smcal-dev.conf: 2/week) for this week and the next
+four, one post short next week: `smctl cadence` shows a short week, and
+smcald tells it (cadence.gap) three days before that week starts.  With a
+second argument, what a platform's export of the first posts' results
+would look like (README's tour imports it with `smctl metric import`).
 
-    python3 scripts/demo-calendar.py OUT.ics
+    python3 scripts/demo-calendar.py OUT.ics [INSIGHTS.csv]
+
+The CSV is written as Meta's exports are: a BOM, semicolons, counts with
+thousands separators in quotes, and month-first local (UTC) times; the
+instagram post is found by its publish time, the others by their id.
 """
 import datetime as dt
 import sys
@@ -18,7 +27,22 @@ posts = [
     ("demo-story", 45, "Behind the scenes: roasting day", "instagram", 30),
     ("demo-poll", 90, "Poll: which blend next?", "x", 60),
     ("demo-case", 150, "Case study teaser", "linkedin", 60),
+    ("demo-clip-1", 210, "Clip: latte art in 15 seconds", "tiktok", 60),
+    ("demo-clip-2", 270, "Clip: the roaster's playlist", "tiktok", 60),
 ]
+# TikTok's next weeks (UTC, the dev config's zone): Tuesday and Thursday
+# 10:00, but only Thursday next week.
+monday = (now - dt.timedelta(days=now.weekday())).replace(
+    hour=0, minute=0, second=0)
+for week in range(1, 5):
+    for day, name in ((1, "tue"), (3, "thu")):
+        if week == 1 and day == 1:
+            continue  # the short week
+        t = monday + dt.timedelta(weeks=week, days=day, hours=10)
+        posts.append(("demo-tiktok-w%d-%s" % (week, name),
+                      int((t - now).total_seconds()),
+                      "Clip of week +%d (%s)" % (week, name), "tiktok",
+                      3600))
 lines = ["BEGIN:VCALENDAR", "VERSION:2.0",
          "PRODID:-//smcal//make run demo//EN"]
 for uid, due, title, platform, lead in posts:
@@ -30,3 +54,20 @@ for uid, due, title, platform, lead in posts:
 lines.append("END:VCALENDAR")
 with open(sys.argv[1], "w", newline="") as f:
     f.write("\r\n".join(lines) + "\r\n")
+
+if len(sys.argv) > 2:
+    rows = [("", at(45), "12 480", "9 312", 180, 21, 9, 88),
+            ("demo-poll@demo.smcal.example", "", "5 100", "4 020", 96, 40,
+             4, 12),
+            ("demo-case@demo.smcal.example", "", "2 310", "1 870", 44, 9, 6,
+             57)]
+    out = ["\ufeffid;Publish time;Impressions;Reach;Likes;Comments;Shares;"
+           "Link clicks"]
+    for rid, when, impr, reach, likes, comments, shares, clicks in rows:
+        if when:
+            t = dt.datetime.strptime(when, "%Y%m%dT%H%M%SZ")
+            when = t.strftime("%m/%d/%Y %H:%M")
+        out.append('%s;%s;"%s";"%s";%d;%d;%d;%d' % (
+            rid, when, impr, reach, likes, comments, shares, clicks))
+    with open(sys.argv[2], "w", newline="") as f:
+        f.write("\r\n".join(out) + "\r\n")

@@ -36,13 +36,15 @@ c() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMP_LINE="$*"
 	COMP_POINT=${#COMP_LINE}; COMPREPLY=(); _smctl; echo "${COMPREPLY[*]}"; }
 c smctl ""; c smctl -; c smctl -s x.sock del; c smctl deliveries --f
 c smctl retry --; c smctl expand --tz Europe/Pari
+c smctl report --by p
 ' sh "$TOP/completion/smctl.bash" 2>&1)
-want="status reload deliveries retry lint expand
+want="status add list show cancel done next export reload deliveries retry metric report goals lint expand cadence calendar
 -c -s --help --version
 deliveries
 --failed
 --json --help
-Europe/Paris"
+Europe/Paris
+platform persona"
 [ "$got" = "$want" ] || fail "bash completion: got
 $got
 expected

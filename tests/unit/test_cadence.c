@@ -619,6 +619,72 @@ test_series_from_a_calendar(void **state)
 	assert_int_equal(typed, 3);
 }
 
+/* Records, for each question, the index the occurrence then gets. */
+struct asked {
+	const struct sm_cadence_posts *l;
+	size_t index[16];
+	char rid[16][40];
+	int n;
+};
+
+static int
+record_index(void *ctx, const char *calendar, const char *uid, const char *rid)
+{
+	struct asked *a = ctx;
+	(void)calendar;
+	(void)uid;
+	assert_true(a->n < 16);
+	a->index[a->n] = a->l->n;
+	snprintf(a->rid[a->n], sizeof(a->rid[0]), "%s", rid);
+	a->n++;
+	return 0;
+}
+
+/* The done callback is asked just before its occurrence is appended: a
+ * caller can answer later by index (the daemon's one-query done marks). */
+static void
+test_gather_asks_before_append(void **state)
+{
+	struct fx *f = *state;
+	struct sm_occur_opts opts = {.zone = zone("Europe/Paris")};
+	load_calendar(f,
+		      LINES("BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//t//EN",
+			    "BEGIN:VEVENT", "UID:a", "DTSTART:20261201T080000Z",
+			    "RRULE:FREQ=DAILY;COUNT=3",
+			    "X-SMCAL-PLATFORM:instagram", "END:VEVENT",
+			    "BEGIN:VEVENT", "UID:b", "DTSTART:20261201T090000Z",
+			    "STATUS:CANCELLED", "X-SMCAL-PLATFORM:instagram",
+			    "END:VEVENT", "BEGIN:VEVENT", "UID:c",
+			    "DTSTART:20261202T100000Z",
+			    "X-SMCAL-PLATFORM:instagram", "END:VEVENT",
+			    "END:VCALENDAR"),
+		      &opts);
+	struct asked a = {.l = &f->posts};
+	sm_cadence_gather(&f->posts, f->cfg, &f->set, &opts,
+			  T("2026-11-30T00:00:00Z"), T("2026-12-07T00:00:00Z"),
+			  record_index, &a);
+	assert_int_equal(f->posts.n, 5);
+	assert_int_equal(a.n, 4); /* not the cancelled one */
+	/* Series by series, the same list. */
+	struct sm_cadence_posts one = {0};
+	for (size_t i = 0; i < f->set.n; i++)
+		sm_cadence_gather_series(&one, f->cfg, &f->set.series[i], &opts,
+					 T("2026-11-30T00:00:00Z"),
+					 T("2026-12-07T00:00:00Z"), NULL, NULL);
+	assert_int_equal(one.n, f->posts.n);
+	for (size_t i = 0; i < one.n; i++)
+		assert_int_equal(one.v[i].at, f->posts.v[i].at);
+	sm_cadence_posts_free(&one);
+	char buf[40];
+	for (int i = 0; i < a.n; i++) {
+		const struct sm_cadence_post *p = &f->posts.v[a.index[i]];
+		assert_false(p->flags & SM_CADENCE_CANCELLED);
+		assert_string_equal(fmt(p->at, buf), a.rid[i]);
+		if (i > 0)
+			assert_true(a.index[i] > a.index[i - 1]);
+	}
+}
+
 static void
 test_drafts_platforms_and_done(void **state)
 {
@@ -1162,6 +1228,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_monday_half_past_midnight_in_paris, fx_setup,
 			fx_teardown),
+		cmocka_unit_test_setup_teardown(test_gather_asks_before_append,
+						fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_series_from_a_calendar,
 						fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_drafts_platforms_and_done,

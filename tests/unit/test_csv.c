@@ -253,68 +253,91 @@ test_find(void **state)
 	assert_true(sm_csv_name_eq(" ID ", "id"));
 	assert_false(sm_csv_name_eq("ids", "id"));
 	assert_false(sm_csv_name_eq("", "id"));
+	assert_false(sm_csv_name_eq("", ""));
+	assert_true(sm_csv_name_eq("PUBLISH-TIME", "publish time"));
+	assert_true(sm_csv_name_eq("Post\xc2\xa0URL", "post url"));
+	assert_false(sm_csv_name_eq("reach", "reaches"));
 }
 
 static void
-count_ok(const char *s, int64_t expect)
+expect_count(const char *s, int64_t want)
 {
+	char err[256] = "";
 	int64_t v = -1;
-	char err[128] = "";
-	if (sm_csv_parse_count(s, &v, err, sizeof(err)) != 0)
-		fail_msg("\"%s\": %s", s, err);
-	if (v != expect)
-		fail_msg("\"%s\": got %lld", s, (long long)v);
+	int rc = sm_csv_parse_count(s, &v, err, sizeof(err));
+	if (rc != 0 || v != want)
+		fail_msg("\"%s\": rc %d, %lld (%s), expected %lld", s, rc,
+			 (long long)v, err, (long long)want);
 }
 
 static void
-count_bad(const char *s)
+expect_not_count(const char *s, const char *why)
 {
+	char err[256] = "";
 	int64_t v = 77;
-	char err[128] = "";
-	if (sm_csv_parse_count(s, &v, err, sizeof(err)) == 0)
-		fail_msg("\"%s\" was accepted as %lld", s, (long long)v);
-	assert_int_equal(v, 77);
-	if (!strstr(err, "1,234"))
-		fail_msg("\"%s\": message \"%s\" gives no example", s, err);
+	int rc = sm_csv_parse_count(s, &v, err, sizeof(err));
+	if (rc != -1 || v != 77 || !strstr(err, why))
+		fail_msg("\"%s\": rc %d, \"%s\", expected -1 with \"%s\"", s,
+			 rc, err, why);
 }
 
 static void
 test_count(void **state)
 {
+	int64_t v = 5;
+
 	(void)state;
-	count_ok("0", 0);
-	count_ok("1234", 1234);
-	count_ok(" 12 ", 12);
-	count_ok("1,234", 1234);
-	count_ok("1,234,567", 1234567);
-	count_ok("1 234", 1234);
-	count_ok("12 345 678", 12345678);
-	count_ok("1\xC2\xA0"
-		 "234",
-		 1234); /* no-break space */
-	count_ok("1\xE2\x80\xAF"
-		 "234",
-		 1234); /* narrow no-break space (French) */
-	count_ok("1234.0", 1234);
-	count_ok("1,234.00", 1234);
-	count_ok("9223372036854775807", INT64_MAX);
-	count_bad("");
-	count_bad("  ");
-	count_bad("-5");
-	count_bad("+5");
-	count_bad("12,34");
-	count_bad("1,2345");
-	count_bad("1234,567");
-	count_bad("1,,234");
-	count_bad(",123");
-	count_bad("123,");
-	count_bad("1,234 567");
-	count_bad("1.5");
-	count_bad("1.234");
-	count_bad("12%");
-	count_bad("abc");
-	count_bad("9223372036854775808");
-	count_bad("99999999999999999999");
+	expect_count("1234", 1234);
+	expect_count("0", 0);
+	expect_count(" 42 ", 42);
+	expect_count("1,234", 1234);
+	expect_count("1,234,567", 1234567);
+	expect_count("1 234", 1234);
+	expect_count("1\xc2\xa0"
+		     "234",
+		     1234); /* no-break space */
+	expect_count("12\xe2\x80\xaf"
+		     "345\xe2\x80\xaf"
+		     "678",
+		     12345678);
+	expect_count("\xc2\xa0"
+		     "1 000\xc2\xa0",
+		     1000); /* blanks around */
+	expect_count("12 345 678", 12345678);
+	expect_count("1234.0", 1234);
+	expect_count("1,234.00", 1234);
+	/* Empty: missing, not zero. */
+	assert_int_equal(sm_csv_parse_count("", &v, NULL, 0), 1);
+	assert_int_equal(sm_csv_parse_count("   ", &v, NULL, 0), 1);
+	assert_int_equal(v, 5);
+
+	expect_not_count("abc", "not a count");
+	expect_not_count("12abc", "not a count");
+	expect_not_count("-5", "negative");
+	expect_not_count("\xe2\x88\x92"
+			 "5",
+			 "negative"); /* U+2212 minus */
+	expect_not_count("(5)", "negative");
+	expect_not_count("12.5", "not a whole number");
+	expect_not_count("12.5k", "abbreviated");
+	expect_not_count("3K", "abbreviated");
+	expect_not_count("1.2M", "abbreviated");
+	expect_not_count("1,23", "not a count"); /* a decimal comma */
+	expect_not_count("12,5", "not a count");
+	expect_not_count("1234,567", "not a count");  /* first group > 3 */
+	expect_not_count("1,234 567", "not a count"); /* mixed */
+	expect_not_count("1 2", "not a count");
+	expect_not_count("5%", "not a count");
+	expect_not_count("1.", "not a count");
+	expect_not_count("1,,234", "not a count");
+	expect_not_count(",123", "not a count");
+	expect_not_count("123,", "not a count");
+	expect_not_count("1.234", "not a whole number");
+	expect_not_count("abc", "1,234"); /* the message gives an example */
+	expect_not_count("9223372036854775807", "too large");
+	expect_not_count("99999999999999999999", "too large");
+	/* The largest count: a quarter of INT64_MAX, so sums cannot overflow. */
+	expect_count("2305843009213693951", INT64_MAX / 4);
 }
 
 int

@@ -558,88 +558,11 @@ test_report_json_csv(void **state)
 /* ------------------------------------------------------------------ */
 
 static void
-expect_count(const char *s, int64_t want)
-{
-	char err[256] = "";
-	int64_t v = -1;
-	int rc = sm_metrics_parse_count(s, &v, err, sizeof(err));
-	if (rc != 0 || v != want)
-		fail_msg("\"%s\": rc %d, %lld (%s), expected %lld", s, rc,
-			 (long long)v, err, (long long)want);
-}
-
-static void
-expect_not_count(const char *s, const char *why)
-{
-	char err[256] = "";
-	int64_t v = 77;
-	int rc = sm_metrics_parse_count(s, &v, err, sizeof(err));
-	if (rc != -1 || v != 77 || !strstr(err, why))
-		fail_msg("\"%s\": rc %d, \"%s\", expected -1 with \"%s\"", s,
-			 rc, err, why);
-}
-
-static void
-test_count_cells(void **state)
-{
-	int64_t v = 5;
-
-	(void)state;
-	expect_count("1234", 1234);
-	expect_count("0", 0);
-	expect_count(" 42 ", 42);
-	expect_count("1,234", 1234);
-	expect_count("1,234,567", 1234567);
-	expect_count("1 234", 1234);
-	expect_count("1\xc2\xa0"
-		     "234",
-		     1234); /* no-break space */
-	expect_count("12\xe2\x80\xaf"
-		     "345\xe2\x80\xaf"
-		     "678",
-		     12345678);
-	expect_count("\xc2\xa0"
-		     "1 000\xc2\xa0",
-		     1000); /* blanks around */
-	expect_count("1234.0", 1234);
-	expect_count("1,234.00", 1234);
-	/* Empty: missing, not zero. */
-	assert_int_equal(sm_metrics_parse_count("", &v, NULL, 0), 1);
-	assert_int_equal(sm_metrics_parse_count("   ", &v, NULL, 0), 1);
-	assert_int_equal(v, 5);
-
-	expect_not_count("abc", "not a count");
-	expect_not_count("12abc", "not a count");
-	expect_not_count("-5", "negative");
-	expect_not_count("\xe2\x88\x92"
-			 "5",
-			 "negative"); /* U+2212 minus */
-	expect_not_count("(5)", "negative");
-	expect_not_count("12.5", "not a whole number");
-	expect_not_count("12.5k", "abbreviated");
-	expect_not_count("3K", "abbreviated");
-	expect_not_count("1.2M", "abbreviated");
-	expect_not_count("1,23", "not a count"); /* a decimal comma */
-	expect_not_count("12,5", "not a count");
-	expect_not_count("1234,567", "not a count");  /* first group > 3 */
-	expect_not_count("1,234 567", "not a count"); /* mixed */
-	expect_not_count("1 2", "not a count");
-	expect_not_count("5%", "not a count");
-	expect_not_count("1.", "not a count");
-	expect_not_count("99999999999999999999", "too large");
-}
-
-static void
 test_names(void **state)
 {
 	struct sm_metrics_column c;
 
 	(void)state;
-	assert_true(sm_metrics_name_eq("Link Clicks", "link_clicks"));
-	assert_true(sm_metrics_name_eq("PUBLISH-TIME", "publish time"));
-	assert_false(sm_metrics_name_eq("", ""));
-	assert_false(sm_metrics_name_eq("reach", "reaches"));
-
 	assert_int_equal(sm_metrics_field_parse("ID", &c), 0);
 	assert_int_equal(c.field, SM_FIELD_ID);
 	assert_int_equal(sm_metrics_field_parse("Post URL", &c), 0);
@@ -1188,7 +1111,6 @@ main(void)
 		cmocka_unit_test(test_report_by_type_persona_campaign),
 		cmocka_unit_test(test_report_periods),
 		cmocka_unit_test(test_report_json_csv),
-		cmocka_unit_test(test_count_cells),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_map),
 		cmocka_unit_test(test_header),

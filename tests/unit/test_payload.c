@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "alert.h"
 #include "calendar.h"
 #include "config.h"
 #include "i18n.h"
@@ -1180,6 +1181,163 @@ test_attempt_body(void **state)
 	assert_int_equal(len, fx.pl.len + strlen(",\"attempt\":2"));
 }
 
+/*
+ * Daemon-originated events (lib/alert): an alert as sm_alert_cadence
+ * makes one, for instagram's week 2026-W49 starting at PUBLISH, told three
+ * days before; its platform name carries Slack and Discord markup.
+ */
+static struct sm_alert alert_fx;
+
+static const struct sm_alert *
+make_alert(const char *platform)
+{
+	struct sm_alert *a = &alert_fx;
+	sm_alert_free(a);
+	memset(a, 0, sizeof(*a));
+	a->type = SM_EVENT_CADENCE_GAP;
+	snprintf(a->id, sizeof(a->id), "evt_%032d", 7);
+	a->at = PUBLISH - 3 * 86400;
+	a->fired_at_ms = (int64_t)a->at * 1000 + 3;
+	a->lead_s = 3 * 86400;
+	a->platform = platform;
+	const char *json = "{\"type\":\"cadence.gap\",\"id\":\"evt_1\","
+			   "\"cadence\":{\"platform\":\"instagram\"}}";
+	a->json = strdup(json);
+	assert_non_null(a->json);
+	a->json_len = strlen(json);
+	/* The msgids of lib/alert.c, so that the catalogue applies. */
+	a->title = "Cadence gap: {platform} {period}";
+	a->message = "Cadence gap on {platform} for {period} (starts {date}): "
+		     "scheduled {scheduled}, target {target}, missing {gap}.";
+	a->date = PUBLISH;
+	a->priority = 4;
+	sm_alert_set(a, "platform", "%s", platform);
+	sm_alert_set(a, "period", "2026-W49");
+	sm_alert_set(a, "scheduled", "1");
+	sm_alert_set(a, "target", "3");
+	sm_alert_set(a, "gap", "2");
+	sm_alert_set(a, "status", "short");
+	return a;
+}
+
+static const struct sm_payload *
+build_alert(const char *webhook, const struct sm_alert *a, int rc)
+{
+	sm_payload_free(&fx.pl);
+	json_decref(fx.json);
+	fx.json = NULL;
+	assert_int_equal(sm_payload_build_alert(hook(webhook), a, &fx.pl), rc);
+	assert_non_null(fx.pl.body);
+	assert_int_equal(strlen(fx.pl.body), fx.pl.len);
+	return &fx.pl;
+}
+
+static void
+test_alert_formats(void **state)
+{
+	(void)state;
+	load(NULL);
+	const struct sm_alert *a = make_alert("instagram");
+	/* json: the event object itself, "attempt" added at send time. */
+	const struct sm_payload *p = build_alert("json", a, 0);
+	assert_string_equal(p->body, a->json);
+	assert_int_equal(p->json_event, 1);
+	assert_string_equal(p->content_type, "application/json");
+	size_t len;
+	assert_string_equal(attempt(p->body, p->json_event, 2, &len),
+			    "{\"type\":\"cadence.gap\",\"id\":\"evt_1\","
+			    "\"cadence\":{\"platform\":\"instagram\"},"
+			    "\"attempt\":2}");
+	/* slack: the sentence, {date} the period's start. */
+	build_alert("slack", a, 0);
+	assert_string_equal(str_at(body_json(), "text"),
+			    "Cadence gap on instagram for 2026-W49 (starts "
+			    "2026-12-03 08:00 UTC): scheduled 1, target 3, "
+			    "missing 2.");
+	assert_int_equal(fx.pl.json_event, 0);
+	build_alert("discord", a, 0);
+	assert_non_null(strstr(str_at(body_json(), "content"),
+			       "Cadence gap on instagram for 2026-W49"));
+	assert_non_null(json_object_get(fx.json, "allowed_mentions"));
+	/* ntfy: the title, priority, platform and type as tags, and the
+	 * webhook's own headers after them. */
+	p = build_alert("ntfy", a, 0);
+	assert_string_equal(header_value(p, "Title"),
+			    "Cadence gap: instagram 2026-W49");
+	assert_string_equal(header_value(p, "Priority"), "4");
+	assert_string_equal(header_value(p, "Tags"), "instagram,cadence.gap");
+	assert_string_equal(header_value(p, "X-Team"), "social");
+	assert_null(header_value(p, "Click"));
+	assert_string_equal(p->body,
+			    "Cadence gap on instagram for 2026-W49 (starts "
+			    "2026-12-03 08:00 UTC): scheduled 1, target 3, "
+			    "missing 2.");
+	assert_string_equal(p->content_type, "text/plain; charset=utf-8");
+	sm_alert_free(&alert_fx);
+}
+
+static void
+test_alert_template(void **state)
+{
+	(void)state;
+	load(NULL);
+	const struct sm_alert *a = make_alert("instagram");
+	/* The post's placeholders are empty, unknown ones kept. */
+	build_alert("tjson", a, 0);
+	json_t *o = body_json();
+	assert_string_equal(str_at(o, "text"),
+			    "Cadence gap: instagram 2026-W49");
+	assert_string_equal(str_at(o, "body"), "");
+	assert_string_equal(str_at(o, "when"), "");
+	assert_string_equal(str_at(o, "on"), "instagram");
+	assert_string_equal(str_at(o, "kind"), "");
+	assert_string_equal(str_at(o, "link"), "");
+	assert_string_equal(str_at(o, "event"), "cadence.gap");
+	assert_string_equal(str_at(o, "keep"), "{{nope}}");
+	/* The event's times; the alert's own status wins over the post's. */
+	build_alert("tall", a, 0);
+	o = body_json();
+	assert_string_equal(str_at(o, "event"), "cadence.gap");
+	assert_string_equal(str_at(o, "id"), a->id);
+	assert_string_equal(str_at(o, "status"), "short");
+	assert_string_equal(str_at(o, "uid"), "");
+	assert_string_equal(str_at(o, "scheduled_at"), "30/11 09:00");
+	assert_string_equal(str_at(o, "scheduled_at_iso"),
+			    "2026-11-30T09:00:00+01:00");
+	assert_string_equal(str_at(o, "publish_at_iso"), "");
+	sm_alert_free(&alert_fx);
+}
+
+static void
+test_alert_escape_and_french(void **state)
+{
+	(void)state;
+	load(NULL);
+	/* Platform names come from the config, but are text all the same. */
+	const struct sm_alert *a = make_alert("<!here>_*x*");
+	build_alert("slack", a, 0);
+	const char *text = str_at(body_json(), "text");
+	assert_non_null(strstr(text, "on &lt;!here&gt;_*x* for"));
+	assert_null(strstr(text, "<!here>"));
+	build_alert("discord", a, 0);
+	assert_non_null(strstr(str_at(body_json(), "content"),
+			       "on \\<!here\\>\\_\\*x\\* for"));
+	require_fr_locale();
+	a = make_alert("instagram");
+	build_alert("fr", a, 0);
+	assert_string_equal(str_at(body_json(), "text"),
+			    "Cadence insuffisante sur instagram pour 2026-W49 "
+			    "(début jeudi  3 décembre à 09:00)" NBSP ": 1 "
+			    "prévus, objectif 3, il en manque 2.");
+	/* fr_CA.UTF-8 is not installed (-1: dates in C), fr translates. */
+	const struct sm_payload *p = build_alert("frntfy", a, -1);
+	char buf[256];
+	rfc2047_decode(header_value(p, "Title"), buf, sizeof(buf));
+	assert_string_equal(buf,
+			    "Cadence insuffisante" NBSP ": instagram 2026-W49");
+	sm_alert_free(&alert_fx);
+}
+
 int
 main(void)
 {
@@ -1220,6 +1378,9 @@ main(void)
 		T(test_date_unknown_locale),
 		T(test_date_zone),
 		T(test_attempt_body),
+		T(test_alert_formats),
+		T(test_alert_template),
+		T(test_alert_escape_and_french),
 	};
 #undef T
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

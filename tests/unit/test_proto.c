@@ -624,6 +624,27 @@ test_descriptions(void **state)
 			methods++;
 		}
 		assert_true(methods >= 2);
+		/* Types, methods and errors share one namespace (varlink):
+		 * no two members of an interface have the same name. */
+		char seen[64][64];
+		int nseen = 0;
+		static const char *const kinds[] = {"\ntype ", "\nmethod ",
+						    "\nerror "};
+		for (int k = 0; k < 3; k++)
+			for (const char *p = strstr(idl, kinds[k]); p;
+			     p = strstr(p + 1, kinds[k])) {
+				const char *nm = p + strlen(kinds[k]);
+				size_t n = strcspn(nm, " (");
+				assert_true(n < 64 && nseen < 64);
+				for (int j = 0; j < nseen; j++)
+					if (strlen(seen[j]) == n &&
+					    memcmp(seen[j], nm, n) == 0)
+						fail_msg(
+							"%s declares %.*s twice",
+							*i, (int)n, nm);
+				memcpy(seen[nseen], nm, n);
+				seen[nseen++][n] = '\0';
+			}
 		/* Parentheses balance. */
 		int depth = 0;
 		for (const char *p = idl; *p; p++) {
@@ -639,9 +660,9 @@ test_descriptions(void **state)
 	const char *posts[] = {"Add", "List", "Get", "Cancel", "Done", "Next"};
 	for (size_t k = 0; k < 6; k++)
 		assert_true(sm_proto_declared(SM_PROTO_POSTS, posts[k]));
-	const char *smcal[] = {"Status", "Reload", "Deliveries", "Retry",
-			       "Export"};
-	for (size_t k = 0; k < 5; k++)
+	const char *smcal[] = {"Status", "Reload",  "Deliveries", "Retry",
+			       "Export", "Cadence", "Grid"};
+	for (size_t k = 0; k < 7; k++)
 		assert_true(sm_proto_declared(SM_PROTO_SMCAL, smcal[k]));
 	assert_false(sm_proto_declared(SM_PROTO_SMCAL, "Add"));
 	assert_null(sm_proto_description("io.smcal.posts"));

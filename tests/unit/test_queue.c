@@ -171,8 +171,8 @@ test_migrate_from_v2(void **state)
 	assert_int_equal(query_int(f, "PRAGMA user_version"), 2);
 
 	f->st = open_store(f);
-	assert_int_equal(sm_store_schema_version(f->st), 4);
-	assert_int_equal(query_int(f, "PRAGMA user_version"), 4);
+	assert_int_equal(sm_store_schema_version(f->st), 6);
+	assert_int_equal(query_int(f, "PRAGMA user_version"), 6);
 	/* Everything of schema 2 is still there. */
 	assert_int_equal(sm_store_count_fired(f->st), 2);
 	assert_int_equal(sm_store_has_fired(
@@ -197,7 +197,7 @@ test_migrate_from_v2(void **state)
 	add_ok(f->st, &q, 1, utc("2026-11-20T10:00:00Z"));
 	sm_store_close(f->st);
 	f->st = open_store(f);
-	assert_int_equal(sm_store_schema_version(f->st), 4);
+	assert_int_equal(sm_store_schema_version(f->st), 6);
 	assert_int_equal(query_int(f, "SELECT count(*) FROM queue"), 1);
 }
 
@@ -1082,6 +1082,51 @@ test_export(void **state)
 	sm_ics_free(&w);
 }
 
+/* A window of the export: the queued posts publishing in it, the done
+ * marks made in it. */
+static void
+test_export_range(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	f->cfg = config_text(conf_text);
+	add_three(f);
+	assert_int_equal(sm_store_mark_done(f->st, "main", "tip@example.org",
+					    "2026-12-01T08:00:00Z", NULL,
+					    utc("2026-12-01T08:02:00Z")),
+			 0);
+	assert_int_equal(sm_store_mark_done(f->st, "main", "tip@example.org",
+					    "2026-12-08T08:00:00Z", NULL,
+					    utc("2026-12-08T08:02:00Z")),
+			 0);
+	struct sm_ics w = {0};
+	assert_int_equal(sm_queue_export_range(f->st, &w,
+					       utc("2026-12-05T00:00:00Z"),
+					       utc("2026-12-02T00:00:00Z"),
+					       utc("2026-12-09T00:00:00Z")),
+			 0);
+	/* The draft of 12-02 and the cancelled post of 12-03; not 12-01. */
+	assert_null(strstr(w.buf, "UID:q_aaaaaaaaaaaaaaaa"));
+	assert_non_null(strstr(w.buf, "UID:q_bbbbbbbbbbbbbbbb"));
+	assert_non_null(strstr(w.buf, "UID:q_cccccccccccccccc"));
+	assert_null(
+		strstr(w.buf, "X-SMCAL-RECURRENCE-ID:2026-12-01T08:00:00Z"));
+	assert_non_null(
+		strstr(w.buf, "X-SMCAL-RECURRENCE-ID:2026-12-08T08:00:00Z"));
+	assert_non_null(strstr(w.buf, "END:VCALENDAR\r\n"));
+	sm_ics_free(&w);
+	/* The whole range is sm_queue_export. */
+	struct sm_ics all = {0}, range = {0};
+	sm_time now = utc("2026-12-05T00:00:00Z");
+	assert_int_equal(sm_queue_export(f->st, &all, now), 0);
+	assert_int_equal(sm_queue_export_range(f->st, &range, now, SM_TIME_MIN,
+					       SM_TIME_MAX),
+			 0);
+	assert_string_equal(all.buf, range.buf);
+	sm_ics_free(&all);
+	sm_ics_free(&range);
+}
+
 int
 main(void)
 {
@@ -1100,6 +1145,7 @@ main(void)
 		T(test_validate),
 		T(test_as_calendar),
 		T(test_export),
+		T(test_export_range),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -509,6 +509,65 @@ test_post_allowlist(void **state)
 	assert_string_equal(buf, "a-pub, ");
 }
 
+/* A daemon-originated event's route as ROUTE writes it. */
+static const char *
+alert_str(const struct sm_config *cfg, const char *platform, unsigned bit,
+	  char *buf, size_t len)
+{
+	struct sm_route r;
+	sm_route_alert(cfg, platform, bit, &r);
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < r.n; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "",
+				      r.webhooks[i]->name);
+	if (r.log_sink)
+		o += (size_t)snprintf(buf + o, len - o, "|log");
+	if (r.unknown)
+		snprintf(buf + o, len - o, "?%s", r.unknown);
+	assert_null(r.refused);
+	return buf;
+}
+
+static void
+test_alert_route(void **state)
+{
+	(void)state;
+	char buf[128];
+	struct fx *f = fx_load(conf_main, "main", ICS(""));
+	const unsigned gap = SM_EVENT_CADENCE_GAP;
+	/* The platform's webhook, whatever the calendars say. */
+	assert_string_equal(alert_str(f->cfg, "facebook", gap, buf, 128), "fb");
+	assert_string_equal(alert_str(f->cfg, "Facebook", gap, buf, 128), "fb");
+	/* ig takes only post.due and post.overdue: the platform level
+	 * decided, and its filter drops the alert. */
+	assert_string_equal(alert_str(f->cfg, "instagram", gap, buf, 128), "");
+	assert_string_equal(alert_str(f->cfg, "tiktok", gap, buf, 128), "|log");
+	/* No webhook of its own, no platform, an unknown one: [daemon]. */
+	assert_string_equal(alert_str(f->cfg, "linkedin", gap, buf, 128),
+			    "global");
+	assert_string_equal(
+		alert_str(f->cfg, NULL, SM_EVENT_GOAL_MISSED, buf, 128),
+		"global");
+	assert_string_equal(alert_str(f->cfg, "nosuch", gap, buf, 128),
+			    "global");
+	/* No [daemon] webhook: the log sink; an unknown one is reported. */
+	struct fx *g = fx_load("[daemon]\ntimezone = UTC\n"
+			       "[platform:x]\ncadence = 1/day\n",
+			       "main", ICS(""));
+	assert_string_equal(alert_str(g->cfg, "x", gap, buf, 128), "|log");
+	struct fx *h = fx_load("[daemon]\ntimezone = UTC\nwebhook = none\n"
+			       "[platform:x]\nwebhook = hook\n"
+			       "[webhook:hook]\nurl = https://example.com/h\n"
+			       "events = cadence.behind\n",
+			       "main", ICS(""));
+	assert_string_equal(alert_str(h->cfg, "x", gap, buf, 128), "");
+	assert_string_equal(
+		alert_str(h->cfg, "x", SM_EVENT_CADENCE_BEHIND, buf, 128),
+		"hook");
+	assert_string_equal(alert_str(h->cfg, NULL, gap, buf, 128), "|log");
+}
+
 int
 main(void)
 {
@@ -527,6 +586,7 @@ main(void)
 		cmocka_unit_test_teardown(test_unknown_in_config, teardown),
 		cmocka_unit_test_teardown(test_post_refused, teardown),
 		cmocka_unit_test_teardown(test_post_allowlist, teardown),
+		cmocka_unit_test_teardown(test_alert_route, teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	sm_calendar_zones_cleanup();

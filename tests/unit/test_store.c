@@ -130,8 +130,9 @@ event(const char *id, sm_time at)
 }
 
 /* The schema version this code creates: ledger, outbox, queue, why a
- * missed event did not fire. */
-#define SCHEMA 4
+ * missed event did not fire, cancelled occurrences of calendar posts,
+ * metrics and goals. */
+#define SCHEMA 6
 
 static void
 test_open_creates_schema(void **state)
@@ -411,8 +412,17 @@ test_migrate_reason(void **state)
 	db_path(f, path, sizeof(path));
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	/* Back to schema 3: without the reason, and without the tables of
+	 * later versions. */
 	assert_int_equal(sqlite3_exec(db,
 				      "ALTER TABLE missed DROP COLUMN reason;"
+				      "DROP TABLE cancelled;"
+				      "DROP TABLE metric_history;"
+				      "DROP TABLE metric_current;"
+				      "DROP TABLE followers_history;"
+				      "DROP TABLE followers_current;"
+				      "DROP TABLE metric_import;"
+				      "DROP TABLE goal_state;"
 				      "PRAGMA user_version = 3",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -457,6 +467,58 @@ test_done(void **state)
 			 1);
 	assert_int_equal(sm_store_is_done(f->st, "main", "u1", "2026-12-01"),
 			 1);
+	/* The mark reads back with its instant and URL. */
+	sm_time at = 0;
+	char *url = NULL;
+	assert_int_equal(
+		sm_store_get_done(f->st, "main", "u1", "2026-12-01", &at, &url),
+		1);
+	assert_int_equal(at, 20);
+	assert_string_equal(url, "https://example.org/p/9");
+	free(url);
+	char untouched[] = "untouched";
+	url = untouched;
+	assert_int_equal(
+		sm_store_get_done(f->st, "main", "u1", "2026-12-08", &at, &url),
+		0);
+	assert_ptr_equal(url, untouched);
+	assert_int_equal(
+		sm_store_mark_done(f->st, "main", "u2", "2026-12-01", NULL, 30),
+		0);
+	assert_int_equal(sm_store_get_done(f->st, "main", "u2", "2026-12-01",
+					   NULL, &url),
+			 1);
+	assert_null(url);
+}
+
+static void
+test_cancel(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	assert_int_equal(
+		sm_store_is_cancelled(f->st, "main", "u1", "2026-12-01"), 0);
+	assert_int_equal(sm_store_cancel(f->st, "main", "u1", "2026-12-01", 10),
+			 0);
+	assert_int_equal(
+		sm_store_is_cancelled(f->st, "main", "u1", "2026-12-01"), 1);
+	/* One occurrence only: not the series' others, nor another
+	 * calendar's post with the same UID, nor a done mark. */
+	assert_int_equal(
+		sm_store_is_cancelled(f->st, "main", "u1", "2026-12-08"), 0);
+	assert_int_equal(
+		sm_store_is_cancelled(f->st, "other", "u1", "2026-12-01"), 0);
+	assert_int_equal(sm_store_is_done(f->st, "main", "u1", "2026-12-01"),
+			 0);
+	/* Again: nothing changes, the first instant stays. */
+	assert_int_equal(sm_store_cancel(f->st, "main", "u1", "2026-12-01", 20),
+			 1);
+	assert_int_equal(query_int(f, "SELECT count(*) FROM cancelled"), 1);
+	assert_int_equal(query_int(f, "SELECT at FROM cancelled"), 10);
+	/* Durable across a reopen. */
+	reopen(f);
+	assert_int_equal(
+		sm_store_is_cancelled(f->st, "main", "u1", "2026-12-01"), 1);
 }
 
 static void
@@ -479,6 +541,126 @@ test_meta(void **state)
 	assert_true(t == INT64_MAX);
 	assert_int_equal(sm_store_get_time(f->st, "other", &t), 0);
 	assert_int_equal(query_int(f, "SELECT count(*) FROM meta"), 2);
+}
+
+struct facts {
+	char keys[8][64];
+	int64_t values[8];
+	int n;
+};
+
+static void
+collect_fact(void *ctx, const char *key, int64_t value)
+{
+	struct facts *fs = ctx;
+	assert_true(fs->n < 8);
+	snprintf(fs->keys[fs->n], sizeof(fs->keys[0]), "%s", key);
+	fs->values[fs->n++] = value;
+}
+
+/* Facts by prefix (the cadence alert states), in key order, in one
+ * query; deleting one; facts outside the prefix untouched. */
+static void
+test_facts_prefix(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	assert_int_equal(sm_store_set_time(f->st, "processed_until", 1), 0);
+	assert_int_equal(sm_store_set_time(f->st, "cadence.gap:x:2026-W50", 2),
+			 0);
+	assert_int_equal(sm_store_set_time(f->st, "cadence.gap:x:2026-W49", 3),
+			 0);
+	assert_int_equal(
+		sm_store_set_time(f->st, "cadence.behind:x:2026-W49", 4), 0);
+	assert_int_equal(sm_store_set_time(f->st, "cadence/", 5), 0);
+	assert_int_equal(sm_store_set_time(f->st, "cadencf", 6), 0);
+	struct facts fs = {.n = 0};
+	assert_int_equal(
+		sm_store_list_facts(f->st, "cadence.", collect_fact, &fs), 3);
+	assert_string_equal(fs.keys[0], "cadence.behind:x:2026-W49");
+	assert_int_equal(fs.values[0], 4);
+	assert_string_equal(fs.keys[1], "cadence.gap:x:2026-W49");
+	assert_string_equal(fs.keys[2], "cadence.gap:x:2026-W50");
+	assert_int_equal(fs.values[2], 2);
+	fs.n = 0;
+	assert_int_equal(sm_store_list_facts(f->st, "cadence.gap:", NULL, NULL),
+			 2);
+	/* An empty prefix lists everything. */
+	assert_int_equal(sm_store_list_facts(f->st, "", collect_fact, &fs), 6);
+	assert_int_equal(sm_store_delete_fact(f->st, "cadence.gap:x:2026-W49"),
+			 0);
+	assert_int_equal(sm_store_delete_fact(f->st, "no such key"), 0);
+	fs.n = 0;
+	assert_int_equal(
+		sm_store_list_facts(f->st, "cadence.", collect_fact, &fs), 2);
+	assert_string_equal(fs.keys[1], "cadence.gap:x:2026-W50");
+	sm_time t = 0;
+	assert_int_equal(sm_store_get_time(f->st, "processed_until", &t), 1);
+	assert_int_equal(t, 1);
+	/* Inside a transaction, rolled back with it. */
+	assert_int_equal(sm_store_begin(f->st), 0);
+	assert_int_equal(sm_store_delete_fact(f->st, "cadence.gap:x:2026-W50"),
+			 0);
+	sm_store_rollback(f->st);
+	assert_int_equal(sm_store_list_facts(f->st, "cadence.gap", NULL, NULL),
+			 1);
+}
+
+static void
+count_done(void *ctx, const char *calendar, const char *uid, const char *rid)
+{
+	char *buf = ctx;
+	size_t n = strlen(buf);
+	snprintf(buf + n, 512 - n, "%s%s/%s/%s", n ? " " : "", calendar, uid,
+		 rid);
+}
+
+/* Done marks of a span in one query, by identity range: zoned, floating
+ * and all-day identities alike, since each starts with its date. */
+static void
+test_done_range(void **state)
+{
+	struct fixture *f = *state;
+	f->st = open_store(f);
+	assert_int_equal(sm_store_mark_done(f->st, "main", "a",
+					    "2026-12-01T08:00:00Z", NULL, 1),
+			 0);
+	assert_int_equal(sm_store_mark_done(f->st, "main", "b",
+					    "2026-12-03T09:00:00", NULL, 1),
+			 0);
+	assert_int_equal(
+		sm_store_mark_done(f->st, "main", "c", "2026-12-05", NULL, 1),
+		0);
+	assert_int_equal(sm_store_mark_done(f->st, "queue", "q_x",
+					    "2026-12-08T08:00:00Z", NULL, 1),
+			 0);
+	char buf[512] = "";
+	assert_int_equal(sm_store_list_done(f->st, "2026-12-02",
+					    "2026-12-05T23:59:59Z", count_done,
+					    buf),
+			 2);
+	assert_non_null(strstr(buf, "main/b/2026-12-03T09:00:00"));
+	assert_non_null(strstr(buf, "main/c/2026-12-05"));
+	/* Both ends included, as strings compare. */
+	assert_int_equal(sm_store_list_done(f->st, "2026-12-01T08:00:00Z",
+					    "2026-12-08T08:00:00Z", NULL, NULL),
+			 4);
+	assert_int_equal(sm_store_list_done(f->st, "2027", "2028", NULL, NULL),
+			 0);
+	/* Cancelled occurrences, the same way. */
+	assert_int_equal(
+		sm_store_cancel(f->st, "main", "s", "2026-12-04T09:00:00Z", 1),
+		0);
+	assert_int_equal(
+		sm_store_cancel(f->st, "main", "s", "2026-12-11T09:00:00Z", 1),
+		0);
+	buf[0] = '\0';
+	assert_int_equal(sm_store_list_cancelled(f->st, "2026-12-01",
+						 "2026-12-07", count_done, buf),
+			 1);
+	assert_string_equal(buf, "main/s/2026-12-04T09:00:00Z");
+	assert_int_equal(
+		sm_store_list_cancelled(f->st, "2026", "2027", NULL, NULL), 2);
 }
 
 static void
@@ -749,7 +931,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_migrate_reason, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_facts_prefix, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_done_range, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_dir, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_database, setup,
