@@ -305,6 +305,51 @@ start_watches(struct daemon *d)
 	}
 }
 
+/* Whether the watches are those cfg's calendars need: one per directory,
+ * none more. */
+static int
+watches_fit(const struct daemon *d, const struct sm_config *cfg)
+{
+	char *used = calloc(d->nwatches + 1, 1);
+	if (!used)
+		abort();
+	int fit = 1;
+	for (size_t i = 0; i < cfg->ncalendars && fit; i++) {
+		char *copy = strdup(cfg->calendars[i].path);
+		if (!copy)
+			abort();
+		const char *dir = dirname(copy);
+		size_t k = 0;
+		while (k < d->nwatches && strcmp(d->watches[k]->dir, dir) != 0)
+			k++;
+		free(copy);
+		fit = k < d->nwatches;
+		used[k] = 1;
+	}
+	for (size_t k = 0; k < d->nwatches && fit; k++)
+		fit = used[k];
+	free(used);
+	return fit;
+}
+
+/*
+ * After a swap: keeps the watches when the new config's calendars live in
+ * the same directories, since closing an inotify watch drops the events
+ * it has not delivered (a save landing while the new world was swapped in
+ * would go unseen).  Otherwise the watches are replaced and one more
+ * reload looks at the files (it reads only what changed), covering a save
+ * made while no watch was there.
+ */
+static void
+update_watches(struct daemon *d)
+{
+	if (watches_fit(d, d->world->cfg))
+		return;
+	stop_watches(d);
+	start_watches(d);
+	uv_timer_start(&d->debounce, on_debounce, DEBOUNCE_MS, 0);
+}
+
 /* ---------------------------------------------------------------------
  * Reloads.
  */
@@ -393,8 +438,7 @@ reload_done(uv_work_t *req, int status)
 				 sizeof(err)) < 0)
 			log_error("reload: %s; events keep going to %s", err,
 				  d->firer.log_path);
-		stop_watches(d);
-		start_watches(d);
+		update_watches(d);
 		deliver_set_world(&d->deliver, w);
 		pruner_set_retention(&d->prune, w->cfg->retention);
 		world_free(old);

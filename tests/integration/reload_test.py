@@ -15,6 +15,11 @@ many were shared with the running world unchanged.
   reading a file; a calendar removed from the config stops firing.
 - late: a post added to one calendar with a time already past fires late
   while the other calendar, unchanged, fires its post once, on time.
+- racing: a save landing while a reload is swapped in is never lost (the
+  watches are kept across reloads of the same directories): rounds of a
+  config change that schedules every series of a big calendar again, a
+  SIGHUP, then a save of a small calendar beside it at a random instant
+  of the reload; each save is read.
 
 Usage: reload_test.py [SCENARIO...]   (default: all)
 """
@@ -27,7 +32,14 @@ from smcal_it import (  # noqa: E402
     run_scenarios, scenario_dir, sleep_until, vcalendar, vevent,
     wait_events, write, write_atomic)
 
+import random  # noqa: E402
 import signal  # noqa: E402
+import time  # noqa: E402
+
+
+BIG = 20000     # racing: posts of the big calendar
+ROUNDS = 25
+RACE_S = 0.025  # racing: a save comes within this after the SIGHUP
 
 
 def reloaded(dm, read, unchanged, count=1, whole=False, what="the reload"):
@@ -157,10 +169,42 @@ def s_late():
     dm.stop()
 
 
+def s_racing():
+    d = scenario_dir("racing")
+    t0 = now()
+    a = write(os.path.join(d, "a.ics"),
+              posts(*[("a%d" % i, t0 + 86400 + 3600 * i)
+                      for i in range(BIG)]))
+    b = os.path.join(d, "b.ics")
+    items = [("b0", t0 + 3600)]
+    write(b, posts(*items))
+    conf = os.path.join(d, "smcal.conf")
+
+    def config(lead):
+        write(conf, conf_text(d, [("a", a), ("b", b)], lead=lead))
+
+    config("none")
+    dm = Daemon(d).start()
+    rng = random.Random(12)
+    for i in range(1, ROUNDS + 1):
+        # New reminder leads: every series is scheduled again on the loop,
+        # which is when a save's event could be dropped with its watch.
+        config("%dm" % (30 + i % 2))
+        hup(dm)
+        time.sleep(rng.uniform(0, RACE_S))
+        items.append(("b%d" % i, t0 + 3600 + 60 * i))
+        write_atomic(b, posts(*items))
+        # The save's content, whichever reload read it.
+        dm.wait_log(r"reloaded: %d posts in 2 calendars \(1 read"
+                    % (BIG + i + 1), 10, "round %d: the save of b read" % i)
+    dm.stop()
+
+
 SCENARIOS = [
     ("shared", s_shared),
     ("config", s_config),
     ("late", s_late),
+    ("racing", s_racing),
 ]
 
 if __name__ == "__main__":
