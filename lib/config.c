@@ -1002,9 +1002,10 @@ enum kind {
 };
 
 #define KF_REQUIRED 1u /* an error when missing */
-#define KF_NONE 2u /* K_DURATIONS: "none" gives an empty list; K_DURATION:
+#define KF_NONE                                                                \
+	2u	  /* K_DURATIONS: "none" gives an empty list; K_DURATION:
 			   "none" gives 0 (off) */
-#define KF_ALL 4u  /* K_PLATFORM: "all" is allowed too */
+#define KF_ALL 4u /* K_PLATFORM: "all" is allowed too */
 
 struct key_spec {
 	const char *name;
