@@ -59,6 +59,15 @@ sm_metric_set(struct sm_metric_values *m, enum sm_kpi k, int64_t value)
 	m->have |= 1u << k;
 }
 
+/* a + b for the non-negative values metrics hold, INT64_MAX past it: a
+ * cell is capped (csv.h) but sums of many are not. */
+static int64_t
+add_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+	return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
 static int
 has(const struct sm_metric_values *m, enum sm_kpi k)
 {
@@ -83,7 +92,7 @@ sm_metric_get(const struct sm_metric_values *m, enum sm_kpi k, int64_t *out)
 	int64_t sum = 0;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		if (has(m, parts[i])) {
-			sum += m->v[parts[i]];
+			sum = add_sat(sum, m->v[parts[i]]);
 			any = 1;
 		}
 	}
@@ -118,14 +127,14 @@ sm_metric_sums_add(struct sm_metric_sums *s, const struct sm_metric_values *m)
 	s->posts++;
 	for (int k = 0; k < SM_KPI_NPOST; k++) {
 		if (sm_metric_get(m, (enum sm_kpi)k, &v)) {
-			s->v[k] += v;
+			s->v[k] = add_sat(s->v[k], v);
 			s->have |= 1u << k;
 		}
 	}
 	for (int r = 0; r < 3; r++) {
 		if (rate_terms(m, r, &v, &d)) {
-			s->num[r] += v;
-			s->den[r] += d;
+			s->num[r] = add_sat(s->num[r], v);
+			s->den[r] = add_sat(s->den[r], d);
 		}
 	}
 }
@@ -439,10 +448,14 @@ sm_metrics_report_build(struct sm_metrics_report *r,
 				if (j < k)
 					continue; /* listed twice */
 				size_t gi = group_of(&g, p->platforms[k], np);
+				if (gi == SIZE_MAX)
+					goto too_many;
 				cell_add(&g.v[gi].cells[pi], p, r->opts.nbest);
 			}
 			if (p->nplatforms == 0) {
 				size_t gi = group_of(&g, NULL, np);
+				if (gi == SIZE_MAX)
+					goto too_many;
 				cell_add(&g.v[gi].cells[pi], p, r->opts.nbest);
 			}
 			continue;

@@ -80,6 +80,35 @@ test_engagement_parts(void **state)
 }
 
 static void
+test_sums_saturate(void **state)
+{
+	/* The largest value a cell may hold, four parts of it and two posts:
+	 * sums stop at INT64_MAX instead of wrapping to negative numbers. */
+	const int64_t q = INT64_MAX / 4;
+	struct sm_metric_values m = {0};
+	struct sm_metric_sums s = {0};
+	int64_t v = 0;
+	double rate = -1;
+
+	(void)state;
+	sm_metric_set(&m, SM_KPI_LIKES, q);
+	sm_metric_set(&m, SM_KPI_COMMENTS, q);
+	sm_metric_set(&m, SM_KPI_SHARES, q);
+	sm_metric_set(&m, SM_KPI_SAVES, q);
+	sm_metric_set(&m, SM_KPI_REACH, q);
+	assert_int_equal(sm_metric_get(&m, SM_KPI_ENGAGEMENT, &v), 1);
+	assert_true(v >= 4 * (q - 1));
+	sm_metric_sums_add(&s, &m);
+	sm_metric_sums_add(&s, &m);
+	assert_int_equal(sm_metric_sum(&s, SM_KPI_ENGAGEMENT, &v), 1);
+	assert_true(v == INT64_MAX);
+	assert_int_equal(sm_metric_sum(&s, SM_KPI_REACH, &v), 1);
+	assert_true(v == 2 * q);
+	assert_int_equal(sm_metric_rate(&s, SM_KPI_ENGAGEMENT_RATE, &rate), 1);
+	assert_true(rate > 0);
+}
+
+static void
 test_rates_zero_denominators(void **state)
 {
 	struct sm_metric_sums s = {0};
@@ -462,6 +491,15 @@ test_report_periods(void **state)
 	assert_int_equal(r.nrows, SM_METRICS_MAX_ROWS);
 	sm_metrics_report_free(&r);
 	o.by = SM_METRICS_BY_TYPE; /* three groups */
+	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), -1);
+	assert_int_equal(r.nrows, 0);
+	/* By platform too (posts on a platform not in the order, and a post
+	 * on none, add groups past the limit): refused, not written past the
+	 * groups. */
+	o.by = SM_METRICS_BY_PLATFORM;
+	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), -1);
+	assert_int_equal(r.nrows, 0);
+	p[0].nplatforms = 0;
 	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), -1);
 	assert_int_equal(r.nrows, 0);
 }
@@ -1106,6 +1144,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_engagement_parts),
 		cmocka_unit_test(test_rates_zero_denominators),
+		cmocka_unit_test(test_sums_saturate),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_report_by_platform),
 		cmocka_unit_test(test_report_by_type_persona_campaign),
