@@ -1497,6 +1497,18 @@ cell_text(const struct sm_metrics_cells *row, int col, char *buf, size_t len)
 	return buf;
 }
 
+/* Whether candidate c is on platform (or on none, or no platform given). */
+static int
+on_platform(const struct sm_metrics_candidate *c, const char *platform)
+{
+	if (!platform || !*platform || c->nplatforms == 0)
+		return 1;
+	for (size_t i = 0; i < c->nplatforms; i++)
+		if (strcasecmp(c->platforms[i], platform) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 describe(const struct sm_metrics_import *im, size_t post, char *buf, size_t len)
 {
@@ -1635,10 +1647,15 @@ sm_metrics_import_row(struct sm_metrics_import *im,
 				    "no post matches (id %s, url %s, "
 				    "published_at %s on %s): record the URL "
 				    "with smctl done --url, or add an id "
-				    "column",
+				    "column%s",
 				    id ? id : "-", url ? url : "-",
 				    when ? when : "-",
-				    im->platform ? im->platform : "-");
+				    im->platform ? im->platform : "-",
+				    has_time ? ""
+					     : " (a row without a publish time "
+					       "is matched among recent posts "
+					       "only: fill its published_at, "
+					       "or use smctl metric ID)");
 			bad = 1;
 		} else if (mt.how == SM_MATCH_AMBIGUOUS) {
 			describe(im, mt.first, d1, sizeof(d1));
@@ -1648,6 +1665,15 @@ sm_metrics_import_row(struct sm_metrics_import *im,
 				    "add an id or url column",
 				    mt.nfound, d1, d2,
 				    mt.nfound > 2 ? ", ..." : "");
+			bad = 1;
+		} else if (!on_platform(&im->matcher->c[mt.post],
+					im->platform)) {
+			describe(im, mt.post, d1, sizeof(d1));
+			sm_diag_add(&im->diags, SM_ERROR, file, line,
+				    "its %s names post %s, which is not on %s: "
+				    "import this row with that post's platform",
+				    mt.how == SM_MATCH_ID ? "id" : "url", d1,
+				    im->platform);
 			bad = 1;
 		} else if (im->claimed[mt.post]) {
 			describe(im, mt.post, d1, sizeof(d1));

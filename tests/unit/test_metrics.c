@@ -1096,6 +1096,39 @@ test_import(void **state)
 }
 
 static void
+test_import_platform(void **state)
+{
+	/* An id or URL must name a post on the import's platform: values
+	 * exported by Instagram never land on a LinkedIn-only post. */
+	static const char *const header[] = {"ID", "Reach"};
+	struct sm_metrics_candidate c[7];
+	struct sm_metrics_matcher *m;
+	struct sm_metrics_import im;
+
+	(void)state;
+	make_candidates(c);
+	m = sm_metrics_matcher_new(c, 7, "instagram");
+	assert_int_equal(sm_metrics_import_begin(&im, "ig.csv", "instagram",
+						 paris(), m, header, 2, 1,
+						 NULL),
+			 0);
+	assert_int_equal(feed(&im, 2, 2, "q_5", "100"), -1); /* facebook */
+	expect_diag(&im.diags, SM_ERROR, 2,
+		    "its id names post q_5 at 2026-12-03T15:00:00Z, which is "
+		    "not on instagram");
+	assert_int_equal(feed(&im, 3, 2, "q_6", "200"), 1); /* both */
+	assert_int_equal(feed(&im, 4, 2, "q_1", "300"), 1);
+	assert_int_equal(feed(&im, 5, 2, "q_9", "400"), -1);
+	expect_diag(&im.diags, SM_ERROR, 5,
+		    "a row without a publish time is matched among recent "
+		    "posts only");
+	assert_int_equal(im.nok, 2);
+	assert_int_equal(im.nbad, 2);
+	sm_metrics_import_free(&im);
+	sm_metrics_matcher_free(m);
+}
+
+static void
 test_import_followers(void **state)
 {
 	static const char *const header[] = {"Date", "Followers"};
@@ -1156,6 +1189,7 @@ main(void)
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_import),
+		cmocka_unit_test(test_import_platform),
 		cmocka_unit_test(test_import_followers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
