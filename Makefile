@@ -132,6 +132,9 @@ fuzz: deps
 		-o build-fuzz/fuzz_calendar tests/fuzz/fuzz_calendar.c $(LIB_SRCS) \
 		-liniparser $(PKG_LIBS) -lm -lpthread
 	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-o build-fuzz/fuzz_expand tests/fuzz/fuzz_expand.c $(LIB_SRCS) \
+		-liniparser $(PKG_LIBS) -lm -lpthread
+	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
 		-o build-fuzz/fuzz_config tests/fuzz/fuzz_config.c $(LIB_SRCS) \
 		-liniparser $(PKG_LIBS) -lm -lpthread
 	clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \

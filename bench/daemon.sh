@@ -1,10 +1,12 @@
 #!/bin/sh
 # Daemon benchmark: fire lateness with 100,000 posts (1,000 of them due a
-# minute after start), idle wake-ups, load and reload time, resident memory.
+# minute after start), idle wake-ups, load and reload time, resident memory,
+# and reloads beside the 100,000 posts (a small calendar saved, a SIGHUP
+# with nothing changed): their time and peak memory.
 #
 #   sh bench/daemon.sh [BUILD]
 #
-# Runs BUILD/smcald (default build) twice in the foreground, each time with
+# Runs BUILD/smcald (default build) three times in the foreground, each with
 # a fresh state directory under BUILD/bench-out/daemon-*; bench/daemon.py
 # does the work and documents what each number means.  The calendars come
 # from bench/gen.py into $BENCH_DATA (default BUILD/bench-data) and are

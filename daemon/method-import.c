@@ -32,8 +32,10 @@
 #include "goalcheck.h"
 #include "metricstore.h"
 #include "published.h"
+#include "queue.h"
 
-/* How far back rows without a publish time are looked for. */
+/* How far back rows without a publish time (nor an id naming a post with
+ * one publish instant) are looked for. */
 #define RECENT_DAYS 400
 /* The oldest publish time an import considers. */
 #define OLDEST_DAYS (20 * 366)
@@ -100,6 +102,41 @@ header_names(const struct sm_csv *c, size_t *n)
 }
 
 /*
+ * The one publish instant of the post a row's id names, when it has one: a
+ * queued post's, or a calendar post's without recurrence.  A row without a
+ * publish time is then looked for there, however old the post is.
+ */
+static int
+id_instant(struct import *x, const char *cell, sm_time *at)
+{
+	const char *a, *b;
+	sm_csv_trim(cell, &a, &b);
+	char id[256];
+	if (b == a || (size_t)(b - a) >= sizeof(id))
+		return 0;
+	memcpy(id, a, (size_t)(b - a));
+	id[b - a] = '\0';
+	if (sm_queue_id_valid(id)) {
+		struct sm_arena ar = {0};
+		struct sm_queue_post q;
+		int found = sm_queue_get(x->st, id, &ar, &q) == 0;
+		sm_arena_free(&ar);
+		if (found)
+			*at = q.publish_at;
+		return found;
+	}
+	const struct sm_series *s;
+	struct sm_occurrence occ;
+	if (published_find_series(&x->w->set, id, &s) != 1 ||
+	    published_recurring(s) ||
+	    !sm_occur_next(s, &x->w->opts,
+			   x->now - OLDEST_DAYS * (sm_time)SM_DAY, &occ))
+		return 0;
+	*at = occ.start;
+	return 1;
+}
+
+/*
  * First pass: the span of the rows' publish times.  Returns 0 with
  * [*from, *to), or -1 when the header cannot be used (problems in
  * x->diags).
@@ -149,6 +186,15 @@ scan_span(struct import *x, const char *data, size_t len, sm_time *from,
 					hi = at;
 				continue;
 			}
+		}
+		sm_time known;
+		if (h.id >= 0 && (size_t)h.id < row.n &&
+		    id_instant(x, row.fields[h.id], &known)) {
+			if (known < lo)
+				lo = known;
+			if (known > hi)
+				hi = known;
+			continue;
 		}
 		untimed = 1;
 	}

@@ -378,6 +378,12 @@ queued_schedule(struct queued *q, struct sm_sched *s, sm_time from)
 		e->handle = sm_sched_add(s, &e->series, post_from(e, from));
 }
 
+void
+queued_world_changed(struct queued *q)
+{
+	q->generation++;
+}
+
 static int
 load_one(void *ctx, const struct sm_queue_post *qp)
 {

@@ -86,8 +86,8 @@ struct queued {
 	struct queued_submission *head, *tail;
 	size_t pending;
 	unsigned long commits, added;
-	/* Bumped by queued_schedule, which follows every new scheduler (and
-	 * world): caches of what the calendars hold compare it. */
+	/* Bumped by queued_schedule and queued_world_changed, which follow
+	 * every new world: caches of what the calendars hold compare it. */
 	unsigned long generation;
 };
 
@@ -106,6 +106,10 @@ long queued_load(struct queued *q);
  * events at or after from.
  */
 void queued_schedule(struct queued *q, struct sm_sched *s, sm_time from);
+
+/* Tells q that the world changed while the scheduler (and the queue's
+ * series in it) stayed: what q cached of the calendars is stale. */
+void queued_world_changed(struct queued *q);
 
 /* The post in memory with this id, or NULL (cancelled or unknown). */
 struct queued_post *queued_find(const struct queued *q, const char *id);

@@ -95,6 +95,7 @@ struct daemon {
 	struct world *built;
 	struct sm_diag_list reload_diags; /* the new config's problems */
 	int reload_cfg_failed;
+	uint64_t reload_start; /* uv_hrtime() when the running reload began */
 	int stopping;
 	/* The local-user rules (statedir.h): smcald.lock, held for the
 	 * daemon's life; SIGUSR1 reopens the event log; the outbox's
@@ -177,8 +178,7 @@ tick(struct daemon *d)
 	if (n < 0) {
 		/* Nothing was recorded: schedule the same events again from
 		 * what is known to be done, and retry shortly. */
-		sm_sched_load(d->sched, &d->world->set, &d->world->opts,
-			      d->processed_until + 1);
+		world_schedule(d->world, d->sched, d->processed_until + 1);
 		queued_schedule(&d->queue, d->sched, d->processed_until + 1);
 		wallclock_arm(d->clock_fd, now + RETRY_S);
 		return;
@@ -305,6 +305,51 @@ start_watches(struct daemon *d)
 	}
 }
 
+/* Whether the watches are those cfg's calendars need: one per directory,
+ * none more. */
+static int
+watches_fit(const struct daemon *d, const struct sm_config *cfg)
+{
+	char *used = calloc(d->nwatches + 1, 1);
+	if (!used)
+		abort();
+	int fit = 1;
+	for (size_t i = 0; i < cfg->ncalendars && fit; i++) {
+		char *copy = strdup(cfg->calendars[i].path);
+		if (!copy)
+			abort();
+		const char *dir = dirname(copy);
+		size_t k = 0;
+		while (k < d->nwatches && strcmp(d->watches[k]->dir, dir) != 0)
+			k++;
+		free(copy);
+		fit = k < d->nwatches;
+		used[k] = 1;
+	}
+	for (size_t k = 0; k < d->nwatches && fit; k++)
+		fit = used[k];
+	free(used);
+	return fit;
+}
+
+/*
+ * After a swap: keeps the watches when the new config's calendars live in
+ * the same directories, since closing an inotify watch drops the events
+ * it has not delivered (a save landing while the new world was swapped in
+ * would go unseen).  Otherwise the watches are replaced and one more
+ * reload looks at the files (it reads only what changed), covering a save
+ * made while no watch was there.
+ */
+static void
+update_watches(struct daemon *d)
+{
+	if (watches_fit(d, d->world->cfg))
+		return;
+	stop_watches(d);
+	start_watches(d);
+	uv_timer_start(&d->debounce, on_debounce, DEBOUNCE_MS, 0);
+}
+
 /* ---------------------------------------------------------------------
  * Reloads.
  */
@@ -371,25 +416,29 @@ reload_done(uv_work_t *req, int status)
 	if (swapped) {
 		struct world *old = d->world;
 		d->world = w;
-		sm_sched_free(d->sched);
-		d->sched = sm_sched_new(w->cfg);
-		/* Posts added (or moved) to a time already past: what is
-		 * within the catch-up window and unknown to the ledger fires
-		 * late at the tick below, what is older (as far back as
-		 * sm_sched_load_from looks) is recorded as missed. */
+		/* Only the calendars read again change in the scheduler (the
+		 * others keep their state); their posts added (or moved) to a
+		 * time already past: what is within the catch-up window and
+		 * unknown to the ledger fires late at the tick below, what is
+		 * older (as far back as sm_sched_load_from looks) is recorded
+		 * as missed.  A config that schedules differently loads every
+		 * series again (whole = 1): series scheduled by others (the
+		 * queue's, with sm_sched_add) are then gone and go in again
+		 * here; with whole = 0 they are untouched. */
 		sm_time from = sm_sched_load_from(wallclock_now_ms() / 1000,
 						  w->cfg->catchup,
 						  d->processed_until + 1);
-		sm_sched_load(d->sched, &w->set, &w->opts, from);
-		queued_schedule(&d->queue, d->sched,
-				from); /* the queue stays */
+		int whole = world_schedule_swap(w, old, d->sched, from);
+		if (whole)
+			queued_schedule(&d->queue, d->sched, from);
+		else
+			queued_world_changed(&d->queue);
 		char err[256];
 		if (firer_reopen(&d->firer, w->cfg->event_log, err,
 				 sizeof(err)) < 0)
 			log_error("reload: %s; events keep going to %s", err,
 				  d->firer.log_path);
-		stop_watches(d);
-		start_watches(d);
+		update_watches(d);
 		deliver_set_world(&d->deliver, w);
 		pruner_set_retention(&d->prune, w->cfg->retention);
 		world_free(old);
@@ -397,8 +446,12 @@ reload_done(uv_work_t *req, int status)
 		 * glibc keeps them, and every reload would look like growth. */
 		malloc_trim(0);
 		log_set_zone(w->opts.zone);
-		log_info("reloaded: %zu post%s in %zu calendar%s", w->nposts,
-			 PLURAL(w->nposts), w->ncals, PLURAL(w->ncals));
+		log_info("reloaded: %zu post%s in %zu calendar%s (%zu read, "
+			 "%zu unchanged%s) in %.1f ms",
+			 w->nposts, PLURAL(w->nposts), w->ncals,
+			 PLURAL(w->ncals), w->nread, w->ncals - w->nread,
+			 whole ? ", every series scheduled again" : "",
+			 (double)(uv_hrtime() - d->reload_start) / 1e6);
 		tick(d);
 		plan_changed(&d->plan);
 		goalcheck_kick(&d->goals);
@@ -444,6 +497,7 @@ start_reload(struct daemon *d, int notify)
 		return;
 	}
 	d->reloading = 1;
+	d->reload_start = uv_hrtime();
 	if (notify) {
 		sd_notify(0, "RELOADING=1");
 		d->notify_pending = 1;
@@ -762,7 +816,7 @@ start_serving(struct daemon *d)
 		return 1;
 	}
 	d->sched = sm_sched_new(cfg);
-	sm_sched_load(d->sched, &d->world->set, &d->world->opts, from);
+	world_schedule(d->world, d->sched, from);
 	queued_schedule(&d->queue, d->sched, from);
 	char since[SM_TZ_RFC3339_MAX];
 	log_info("queue: %ld post%s added with smctl add still to fire", queued,

@@ -1,6 +1,7 @@
 /*
- * world: loading.  Runs on the loader thread: it uses libical (through
- * calendar.c) and nothing of the loop.
+ * world: loading.  world_build and world_rebuild run on the loader thread:
+ * they use libical (through calendar.c) and nothing of the loop.
+ * world_schedule and world_schedule_swap run on the loop.
  */
 #include "world.h"
 
@@ -8,6 +9,7 @@
 #include <fcntl.h>
 #include <locale.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +22,175 @@
 #include "post.h"
 
 #define COPIES_DIR "calendars"
+/* A file modified this close to the instant it was read may change again
+ * within the same mtime (file systems keep coarse timestamps): the next
+ * load checks its content, not only its metadata (as git's racy index). */
+#define RACY_NS (2 * INT64_C(1000000000))
 
-static struct loaded_calendar *
+/* The previous world's calendar of that name: its index, or -1. */
+static long
 find_prev(const struct world *prev, const char *name)
 {
 	for (size_t i = 0; prev && i < prev->ncals; i++)
 		if (strcmp(prev->cals[i]->cal.name, name) == 0)
-			return prev->cals[i];
-	return NULL;
+			return (long)i;
+	return -1;
+}
+
+static void
+lc_put(struct loaded_calendar *lc)
+{
+	if (--lc->refs > 0)
+		return;
+	sm_calendar_fini(&lc->cal);
+	free(lc->path);
+	free(lc->zone);
+	free(lc);
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *r = strdup(s ? s : "");
+	if (!r)
+		abort();
+	return r;
+}
+
+static int64_t
+realtime_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------------
+ * Content hashes: 128 bits over a file's bytes, fed block by block, to
+ * tell an unchanged file whose metadata changed (touched, saved again as
+ * it was) from a changed one.  Not a defence against a chosen collision:
+ * whoever can write the calendar can change it anyway.
+ */
+
+struct content_hash {
+	uint64_t h[2];
+	uint64_t len;
+	unsigned char tail[8];
+	size_t ntail;
+};
+
+static uint64_t
+rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static void
+hash_init(struct content_hash *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->h[0] = 0x243f6a8885a308d3ULL;
+	c->h[1] = 0x13198a2e03707344ULL;
+}
+
+static void
+hash_word(struct content_hash *c, uint64_t w)
+{
+	c->h[0] = rotl64((c->h[0] ^ w) * 0x9e3779b97f4a7c15ULL, 29);
+	c->h[1] = rotl64(c->h[1] + w, 31) * 0xc2b2ae3d27d4eb4fULL;
+}
+
+static void
+hash_feed(struct content_hash *c, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	c->len += n;
+	while (n > 0 && c->ntail > 0) {
+		c->tail[c->ntail++] = *p++;
+		n--;
+		if (c->ntail == 8) {
+			uint64_t w;
+			memcpy(&w, c->tail, 8);
+			hash_word(c, w);
+			c->ntail = 0;
+		}
+	}
+	for (; n >= 8; p += 8, n -= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		hash_word(c, w);
+	}
+	memcpy(c->tail, p, n);
+	c->ntail = n;
+}
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+static void
+hash_final(struct content_hash *c, uint64_t out[2])
+{
+	uint64_t w = 0;
+	memcpy(&w, c->tail, c->ntail);
+	hash_word(c, w ^ ((uint64_t)c->ntail << 56));
+	hash_word(c, c->len);
+	out[0] = mix64(c->h[0] ^ rotl64(c->h[1], 17));
+	out[1] = mix64(c->h[1] + c->h[0]);
+}
+
+/* Hashes what fd holds from its start; 0, or -1 when it cannot be read. */
+static int
+hash_fd(int fd, uint64_t out[2])
+{
+	static char buf[1 << 16]; /* the loader thread's; one load at a time */
+	struct content_hash c;
+	hash_init(&c);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		hash_feed(&c, buf, (size_t)n);
+	}
+	hash_final(&c, out);
+	return 0;
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void
+id_set_stat(struct file_id *id, const struct stat *st)
+{
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+}
+
+static int
+id_same_stat(const struct file_id *id, const struct stat *st)
+{
+	return id->dev == st->st_dev && id->ino == st->st_ino &&
+	       id->size == st->st_size &&
+	       id->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       id->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
 /* snprintf without truncation warnings: the texts built here are bounded
@@ -115,10 +278,11 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Copies src (from its start) into dst; returns 0 or -1 with errno, *rerr
- * set when reading src failed (not the copy's fault). */
+/* Copies src (from its start) into dst, hashing what it copies; returns 0
+ * or -1 with errno, *rerr set when reading src failed (not the copy's
+ * fault). */
 static int
-copy_fd(int src, int dst, int *rerr)
+copy_fd(int src, int dst, int *rerr, struct content_hash *h)
 {
 	char buf[1 << 16];
 	*rerr = 0;
@@ -132,6 +296,7 @@ copy_fd(int src, int dst, int *rerr)
 		}
 		if (n == 0)
 			return 0;
+		hash_feed(h, buf, (size_t)n);
 		if (write_all(dst, buf, (size_t)n) < 0)
 			return -1;
 	}
@@ -167,6 +332,13 @@ load_file(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 		rc = -1;
 	}
 	int cp = -1;
+	/* The file's identity before it is read and after: a file that
+	 * changed meanwhile is never taken for unchanged later. */
+	struct stat before = {0}, after;
+	int64_t read_ns = realtime_ns();
+	int stable = src >= 0 && fstat(src, &before) == 0;
+	struct content_hash hash;
+	hash_init(&hash);
 	if (src >= 0) {
 		if (mkdir(dir, 0750) < 0 && errno != EEXIST)
 			log_warning("calendar %s: cannot create %s (%s): no "
@@ -180,7 +352,8 @@ load_file(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 	}
 	if (cp >= 0) {
 		int rerr;
-		if (copy_fd(src, cp, &rerr) < 0 || lseek(cp, 0, SEEK_SET) < 0) {
+		if (copy_fd(src, cp, &rerr, &hash) < 0 ||
+		    lseek(cp, 0, SEEK_SET) < 0) {
 			if (rerr) {
 				sm_diag_add(&d, SM_ERROR, cc->path, 0,
 					    "cannot read: %s", strerror(rerr));
@@ -200,6 +373,8 @@ load_file(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 	if (rc == 0)
 		rc = sm_calendar_load_fd(&lc->cal, cp >= 0 ? cp : src, cc->path,
 					 &d);
+	stable = stable && cp >= 0 && fstat(src, &after) == 0 &&
+		 same_file(&before, &after);
 	if (src >= 0)
 		close(src);
 	int bad = report(cc->name, cc->path, &d, rc, why, whylen, st);
@@ -227,6 +402,13 @@ load_file(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 			fsync(dfd);
 			close(dfd);
 		}
+		/* What the next load compares (reusable()). */
+		lc->path = xstrdup(cc->path);
+		lc->zone = xstrdup(cc->timezone);
+		lc->id.valid = stable;
+		id_set_stat(&lc->id, &before);
+		lc->id.read_ns = read_ns;
+		hash_final(&hash, lc->id.hash);
 	} else {
 		log_warning("calendar %s: cannot keep a clean copy in %s: %s",
 			    cc->name, final, strerror(errno));
@@ -262,8 +444,7 @@ load_copy(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 	if (bad) {
 		textf(why, whylen, "the clean copy %s does not load either",
 		      final);
-		sm_calendar_fini(&lc->cal);
-		free(lc);
+		lc_put(lc);
 		return NULL;
 	}
 	char when[48];
@@ -311,7 +492,8 @@ load_calendar(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 	if (lc->cal.cancelled || cancelled(cancel))
 		return stopped(lc, st);
 	const char *how = lc->cal.unterminated ? "cut short" : "errors above";
-	struct loaded_calendar *old = find_prev(prev, cc->name);
+	long j = find_prev(prev, cc->name);
+	struct loaded_calendar *old = j >= 0 ? prev->cals[j] : NULL;
 	if (old) {
 		log_error("calendar %s: %s did not load cleanly (%s); the "
 			  "previous version (%zu post%s) stays in service",
@@ -322,8 +504,7 @@ load_calendar(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 		      "previous version served (%zu post%s, %s): %s",
 		      old->cal.nposts, PLURAL(old->cal.nposts), old->origin,
 		      why);
-		sm_calendar_fini(&lc->cal);
-		free(lc);
+		lc_put(lc);
 		old->refs++;
 		return old;
 	}
@@ -331,10 +512,8 @@ load_calendar(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 	struct loaded_calendar *copy =
 		load_copy(cfg, cc, nocopy, sizeof(nocopy), cancel);
 	if (cancelled(cancel)) {
-		if (copy) {
-			sm_calendar_fini(&copy->cal);
-			free(copy);
-		}
+		if (copy)
+			lc_put(copy);
 		return stopped(lc, st);
 	}
 	if (copy) {
@@ -346,8 +525,7 @@ load_calendar(const struct sm_config *cfg, const struct sm_calendar_conf *cc,
 		textf(st->text, sizeof(st->text),
 		      "served from %s, %zu post%s: %s", copy->origin,
 		      copy->cal.nposts, PLURAL(copy->cal.nposts), why);
-		sm_calendar_fini(&lc->cal);
-		free(lc);
+		lc_put(lc);
 		return copy;
 	}
 	if (lc->cal.nposts > 0) {
@@ -481,6 +659,141 @@ load_keys(const struct sm_webhook *wh, struct webhook_keys *k)
 	}
 }
 
+/*
+ * Whether calendar j of prev can serve as cc's version without reading the
+ * file again: prev served it from its file, cc names the same path and
+ * timezone, its last clean copy is still there, and the file is the one it
+ * was read from: the same device, inode, size and mtime (unless the file
+ * was modified too close to the read for its mtime to tell: then also the
+ * same content), or the same size and content whatever its metadata (a
+ * touch, a save of the same text).
+ */
+static int
+reusable(const struct world *prev, long j, const struct sm_config *cfg,
+	 const struct sm_calendar_conf *cc)
+{
+	if (j < 0 || prev->status[j].served != CAL_SERVED_FILE)
+		return 0;
+	struct loaded_calendar *lc = prev->cals[j];
+	if (!lc->id.valid || !lc->path || strcmp(lc->path, cc->path) != 0 ||
+	    strcmp(lc->zone, cc->timezone) != 0)
+		return 0;
+	char dir[4096], final[4200], tmp[4200];
+	copy_paths(cfg, cc->name, dir, final, tmp, sizeof(dir));
+	struct stat st;
+	if (stat(final, &st) < 0 || stat(cc->path, &st) < 0 ||
+	    st.st_size != lc->id.size)
+		return 0;
+	int64_t mtime =
+		(int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	if (id_same_stat(&lc->id, &st) && mtime + RACY_NS <= lc->id.read_ns)
+		return 1;
+	/* Same size, other metadata (or too recent to tell): the content
+	 * decides. */
+	int fd = open(cc->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct stat fst;
+	int64_t now = realtime_ns();
+	uint64_t h[2];
+	int same = fstat(fd, &fst) == 0 && fst.st_size == lc->id.size &&
+		   hash_fd(fd, h) == 0 && h[0] == lc->id.hash[0] &&
+		   h[1] == lc->id.hash[1];
+	close(fd);
+	if (same) {
+		/* Only the loader thread reads these. */
+		id_set_stat(&lc->id, &fst);
+		lc->id.read_ns = now;
+	}
+	return same;
+}
+
+/* Do both configs have the same webhook and platform names (what
+ * sm_post_check_names looks up)? */
+static int
+names_equal(const struct sm_config *a, const struct sm_config *b)
+{
+	if (a == b)
+		return 1;
+	if (a->nwebhooks != b->nwebhooks || a->nplatforms != b->nplatforms)
+		return 0;
+	for (size_t i = 0; i < a->nwebhooks; i++)
+		if (strcmp(a->webhooks[i].name, b->webhooks[i].name) != 0)
+			return 0;
+	for (size_t i = 0; i < a->nplatforms; i++)
+		if (strcmp(a->platforms[i].name, b->platforms[i].name) != 0)
+			return 0;
+	return 1;
+}
+
+/* Copies prev's status line of a calendar it shares. */
+static void
+status_copy(struct calendar_status *dst, const struct calendar_status *src)
+{
+	*dst = *src;
+	for (size_t k = 0; k < src->nmessages; k++)
+		dst->messages[k] = xstrdup(src->messages[k]);
+}
+
+/* Appends n series (copies sharing their arrays) to set. */
+static void
+set_append(struct sm_series_set *set, const struct sm_series *v, size_t n)
+{
+	if (set->n + n > set->cap) {
+		size_t cap = set->cap ? set->cap : 64;
+		while (cap < set->n + n)
+			cap *= 2;
+		void *p = realloc(set->series, cap * sizeof(*set->series));
+		if (!p)
+			abort();
+		set->series = p;
+		set->cap = cap;
+	}
+	memcpy(set->series + set->n, v, n * sizeof(*v));
+	set->n += n;
+}
+
+static int
+opts_equal(const struct sm_occur_opts *a, const struct sm_occur_opts *b)
+{
+	return a->zone == b->zone && a->allday_offset == b->allday_offset;
+}
+
+/*
+ * Gives w's calendar i its series: prev's copies when prev has an index
+ * of that version under the same options, else indexed now.
+ */
+static void
+index_calendar(struct world *w, size_t i, const struct world *prev)
+{
+	struct loaded_calendar *lc = w->cals[i];
+	w->first[i] = w->set.n;
+	for (size_t j = 0; prev && prev->idx && j < prev->ncals; j++) {
+		struct calendar_index *ix = prev->idx[j];
+		if (!ix || ix->lc != lc || !opts_equal(&ix->opts, &w->opts))
+			continue;
+		ix->refs++;
+		w->idx[i] = ix;
+		set_append(&w->set, prev->set.series + prev->first[j], ix->n);
+		return;
+	}
+	struct calendar_index *ix = calloc(1, sizeof(*ix));
+	if (!ix)
+		abort();
+	ix->refs = 1;
+	ix->lc = lc;
+	lc->refs++;
+	ix->opts = w->opts;
+	struct sm_diag_list d = {0};
+	sm_occur_index(&w->set, &lc->cal, &w->opts, &d);
+	for (size_t k = 0; k < d.n; k++)
+		log_debug("calendar %s: %s:%d: %s", lc->cal.name,
+			  d.items[k].file, d.items[k].line, d.items[k].message);
+	sm_diag_clear(&d);
+	ix->n = w->set.n - w->first[i];
+	w->idx[i] = ix;
+}
+
 static struct world *
 build(struct sm_config *cfg, int *cfg_refs, const struct world *prev,
       int same_config, const atomic_int *cancel)
@@ -498,16 +811,38 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev,
 	w->opts.allday_offset = (sm_time)cfg->allday_time * 60;
 	w->cals = calloc(cfg->ncalendars + 1, sizeof(*w->cals));
 	w->status = calloc(cfg->ncalendars + 1, sizeof(*w->status));
-	if (!w->cals || !w->status)
+	w->idx = calloc(cfg->ncalendars + 1, sizeof(*w->idx));
+	w->first = calloc(cfg->ncalendars + 1, sizeof(*w->first));
+	if (!w->cals || !w->status || !w->idx || !w->first)
 		abort();
 	for (size_t i = 0; i < cfg->ncalendars; i++) {
 		const struct sm_calendar_conf *cc = &cfg->calendars[i];
 		struct calendar_status *st = &w->status[w->ncals];
-		struct loaded_calendar *lc =
-			load_calendar(cfg, cc, prev, st, cancel);
+		long j = find_prev(prev, cc->name);
+		struct loaded_calendar *lc;
+		int shared = 0;
+		if (!cancelled(cancel) && reusable(prev, j, cfg, cc)) {
+			/* Unchanged: the version in service stays, not read
+			 * again (nor logged again). */
+			lc = prev->cals[j];
+			lc->refs++;
+			status_copy(st, &prev->status[j]);
+			log_debug("calendar %s: %s unchanged: not read again",
+				  cc->name, cc->path);
+			shared = 1;
+		} else {
+			lc = load_calendar(cfg, cc, prev, st, cancel);
+			w->nread++;
+		}
 		/* Posts naming a webhook the config lacks: their events go
 		 * to the log sink (route.c); said now, not only when they
-		 * fire.  smcald --check fails on them. */
+		 * fire.  smcald --check fails on them.  An unchanged calendar
+		 * under the same names was checked already (its status has
+		 * the count): said once, and no pass over its posts. */
+		if (shared && names_equal(cfg, prev->cfg)) {
+			w->cals[w->ncals++] = lc;
+			continue;
+		}
 		struct sm_diag_list d = {0};
 		sm_post_check_names(cfg, &lc->cal, cfg->path, &d);
 		for (size_t k = 0; k < d.n; k++)
@@ -532,15 +867,21 @@ build(struct sm_config *cfg, int *cfg_refs, const struct world *prev,
 		for (size_t i = 0; i < cfg->nwebhooks; i++)
 			load_keys(&cfg->webhooks[i], &w->keys[i]);
 	for (size_t i = 0; i < w->ncals && !cancelled(cancel); i++) {
-		struct sm_diag_list d = {0};
-		sm_occur_index(&w->set, &w->cals[i]->cal, &w->opts, &d);
-		for (size_t k = 0; k < d.n; k++)
-			log_debug("calendar %s: %s:%d: %s",
-				  w->cals[i]->cal.name, d.items[k].file,
-				  d.items[k].line, d.items[k].message);
-		sm_diag_clear(&d);
+		index_calendar(w, i, prev);
 		w->nposts += w->cals[i]->cal.nposts;
 	}
+	/* The set's spare capacity would stay for the world's life. */
+	if (w->set.cap > w->set.n && w->set.n > 0) {
+		void *p = realloc(w->set.series,
+				  w->set.n * sizeof(*w->set.series));
+		if (p) {
+			w->set.series = p;
+			w->set.cap = w->set.n;
+		}
+	}
+	w->handles = calloc(w->set.n + 1, sizeof(*w->handles));
+	if (!w->handles)
+		abort();
 	return w;
 }
 
@@ -581,13 +922,23 @@ world_free(struct world *w)
 {
 	if (!w)
 		return;
-	sm_occur_set_free(&w->set);
 	for (size_t i = 0; i < w->ncals; i++) {
-		if (--w->cals[i]->refs == 0) {
-			sm_calendar_fini(&w->cals[i]->cal);
-			free(w->cals[i]);
+		struct calendar_index *ix = w->idx[i];
+		if (ix && --ix->refs == 0) {
+			/* The last world with these series: their arrays go
+			 * (every holder's copies share them). */
+			for (size_t k = 0; k < ix->n; k++)
+				sm_occur_series_release(
+					&w->set.series[w->first[i] + k]);
+			lc_put(ix->lc);
+			free(ix);
 		}
+		lc_put(w->cals[i]);
 	}
+	free(w->set.series);
+	free(w->idx);
+	free(w->first);
+	free(w->handles);
 	free(w->cals);
 	for (size_t i = 0; i < w->ncals; i++)
 		for (size_t k = 0; k < w->status[i].nmessages; k++)
@@ -599,4 +950,67 @@ world_free(struct world *w)
 		free(w->cfg_refs);
 	}
 	free(w);
+}
+
+/* ---------------------------------------------------------------------
+ * Scheduling (on the loop).
+ */
+
+void
+world_schedule(struct world *w, struct sm_sched *s, sm_time from)
+{
+	sm_sched_set_config(s, w->cfg);
+	sm_sched_load(s, &w->set, &w->opts, from);
+	for (size_t k = 0; k < w->set.n; k++)
+		w->handles[k] = k;
+}
+
+/* prev's calendar sharing w's calendar i's series, or -1. */
+static long
+shared_index(const struct world *w, size_t i, const struct world *prev)
+{
+	for (size_t j = 0; j < prev->ncals; j++)
+		if (w->idx[i] && prev->idx[j] == w->idx[i])
+			return (long)j;
+	return -1;
+}
+
+int
+world_schedule_swap(struct world *w, const struct world *prev,
+		    struct sm_sched *s, sm_time from)
+{
+	if (!sm_sched_config_equal(prev->cfg, w->cfg) ||
+	    !opts_equal(&prev->opts, &w->opts)) {
+		world_schedule(w, s, from);
+		return 1;
+	}
+	/* prev's calendars that w does not share go first, so that the
+	 * slots they free are taken by what w adds. */
+	for (size_t j = 0; j < prev->ncals; j++) {
+		int kept = 0;
+		for (size_t i = 0; i < w->ncals && !kept; i++)
+			kept = w->idx[i] && w->idx[i] == prev->idx[j];
+		if (kept || !prev->idx[j])
+			continue;
+		for (size_t k = 0; k < prev->idx[j]->n; k++)
+			sm_sched_remove(s, prev->handles[prev->first[j] + k]);
+	}
+	sm_sched_set_config(s, w->cfg);
+	for (size_t i = 0; i < w->ncals; i++) {
+		if (!w->idx[i])
+			continue;
+		long j = shared_index(w, i, prev);
+		for (size_t k = 0; k < w->idx[i]->n; k++) {
+			size_t at = w->first[i] + k;
+			if (j >= 0) {
+				size_t h = prev->handles[prev->first[j] + k];
+				sm_sched_rebind(s, h, &w->set.series[at]);
+				w->handles[at] = h;
+			} else {
+				w->handles[at] = sm_sched_add(
+					s, &w->set.series[at], from);
+			}
+		}
+	}
+	return 0;
 }

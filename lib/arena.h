@@ -21,7 +21,8 @@ void *sm_arena_alloc(struct sm_arena *a, size_t size);
 /* Copies a string into the arena; NULL stays NULL. */
 char *sm_arena_strdup(struct sm_arena *a, const char *s);
 
-/* Copies n bytes and adds a terminating NUL. */
+/* Copies n bytes and adds a terminating NUL; strings are packed (not
+ * aligned). */
 char *sm_arena_strndup(struct sm_arena *a, const char *s, size_t n);
 
 /* Releases every allocation of the arena at once. */

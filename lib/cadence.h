@@ -58,6 +58,7 @@
 #include "config.h"
 #include "jsonw.h"
 #include "occur.h"
+#include "slots.h" /* enum sm_guard_kind */
 #include "tz.h"
 
 /* A day, a week or a month of local days. */
@@ -197,11 +198,6 @@ struct sm_cadence_mix {
 	int target;   /* percent; -1 when [mix] is empty */
 	double share; /* percent of the window's posts (0 when none) */
 	double drift; /* share - target, in points (0 without a target) */
-};
-
-enum sm_guard_kind {
-	SM_GUARD_SPACING,   /* two posts closer than min_spacing */
-	SM_GUARD_DAILY_CAP, /* a local day over daily_cap */
 };
 
 /* A guardrail crossed, by indices into the instants checked. */

@@ -145,6 +145,27 @@ put_utf8(struct strbuf *b, unsigned cp)
 	}
 }
 
+/* n bytes of s as UTF-8 (CP-1252 when they are not UTF-8): s itself, or
+ * *tmp (to free) holding the conversion. */
+static const char *
+as_utf8(const char *s, size_t *n, struct strbuf *tmp, int *was_latin)
+{
+	if (utf8_valid((const unsigned char *)s, *n))
+		return s;
+	if (was_latin)
+		*was_latin = 1;
+	for (size_t i = 0; i < *n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned cp = c;
+		if (c >= 0x80 && c < 0xa0)
+			cp = cp1252_high[c - 0x80] ? cp1252_high[c - 0x80]
+						   : 0xfffd;
+		put_utf8(tmp, cp);
+	}
+	*n = tmp->len;
+	return tmp->s ? tmp->s : "";
+}
+
 /* Copies text into the arena, as UTF-8 (CP-1252 when it is not UTF-8). */
 static const char *
 text_dup(struct sm_arena *a, const char *s, int *was_latin)
@@ -152,20 +173,9 @@ text_dup(struct sm_arena *a, const char *s, int *was_latin)
 	if (!s)
 		return NULL;
 	size_t n = strlen(s);
-	if (utf8_valid((const unsigned char *)s, n))
-		return sm_arena_strndup(a, s, n);
-	if (was_latin)
-		*was_latin = 1;
 	struct strbuf b = {0};
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		unsigned cp = c;
-		if (c >= 0x80 && c < 0xa0)
-			cp = cp1252_high[c - 0x80] ? cp1252_high[c - 0x80]
-						   : 0xfffd;
-		put_utf8(&b, cp);
-	}
-	const char *r = sm_arena_strndup(a, b.s ? b.s : "", b.len);
+	const char *u = as_utf8(s, &n, &b, was_latin);
+	const char *r = sm_arena_strndup(a, u, n);
 	free(b.s);
 	return r;
 }
@@ -240,7 +250,115 @@ struct loader {
 	unsigned derived_seq;
 	int chunk_skip; /* the component being collected is too large */
 	int x_wr_seen;	/* this file's X-WR-TIMEZONE is recorded */
+	/* Values shared by the posts of this load (intern()). */
+	struct intern_slot *intern;
+	size_t nintern, intern_cap;
+	/* A post's lists while it is converted, then interned. */
+	const char **plats, **cats;
+	int plats_cap, cats_cap;
+	struct sm_rrule *rules;
+	int rules_cap;
 };
+
+/* ---------------------------------------------------------------------
+ * Interning.  Posts of one calendar repeat the same values: platforms,
+ * categories, content types, campaigns, titles of a series' overrides,
+ * whole lists of categories, recurrence rules, reminders.  A load keeps
+ * one copy of each value in the arena and points every post to it (the
+ * posts' fields are never written after the load), so a 100k-post
+ * calendar holds its text and not 100k copies of "instagram".  The table
+ * lives for one load.
+ */
+
+enum intern_kind {
+	INTERN_TEXT,
+	INTERN_PTRS,
+	INTERN_RULES,
+	INTERN_ALARMS,
+};
+
+struct intern_slot {
+	void *p; /* NULL: empty */
+	size_t len;
+	uint64_t hash;
+	int kind;
+};
+
+static uint64_t
+intern_hash(const void *data, size_t n, int kind)
+{
+	const unsigned char *p = data;
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void
+intern_grow(struct loader *ld)
+{
+	size_t cap = ld->intern_cap ? ld->intern_cap * 2 : 1024;
+	struct intern_slot *v = calloc(cap, sizeof(*v));
+	if (!v)
+		abort();
+	for (size_t i = 0; i < ld->intern_cap; i++) {
+		if (!ld->intern[i].p)
+			continue;
+		size_t h = ld->intern[i].hash & (cap - 1);
+		while (v[h].p)
+			h = (h + 1) & (cap - 1);
+		v[h] = ld->intern[i];
+	}
+	free(ld->intern);
+	ld->intern = v;
+	ld->intern_cap = cap;
+}
+
+/* The arena's copy of len bytes of data of a kind: the one made before by
+ * this load when there is one, else a new one (strings get their NUL). */
+static void *
+intern(struct loader *ld, const void *data, size_t len, int kind)
+{
+	if ((ld->nintern + 1) * 2 > ld->intern_cap)
+		intern_grow(ld);
+	uint64_t hash = intern_hash(data, len, kind);
+	size_t h = hash & (ld->intern_cap - 1);
+	for (; ld->intern[h].p; h = (h + 1) & (ld->intern_cap - 1)) {
+		const struct intern_slot *x = &ld->intern[h];
+		if (x->hash == hash && x->len == len && x->kind == kind &&
+		    memcmp(x->p, data, len) == 0)
+			return x->p;
+	}
+	void *copy;
+	if (kind == INTERN_TEXT) {
+		copy = sm_arena_strndup(&ld->cal->arena, data, len);
+	} else {
+		copy = sm_arena_alloc(&ld->cal->arena, len);
+		memcpy(copy, data, len);
+	}
+	ld->intern[h] = (struct intern_slot){copy, len, hash, kind};
+	ld->nintern++;
+	return copy;
+}
+
+/* text_dup of n bytes, shared with the same text elsewhere in the load. */
+static const char *
+text_intern_n(struct loader *ld, const char *s, size_t n, int *was_latin)
+{
+	struct strbuf b = {0};
+	const char *u = as_utf8(s, &n, &b, was_latin);
+	const char *r = intern(ld, u, n, INTERN_TEXT);
+	free(b.s);
+	return r;
+}
+
+static const char *
+text_intern(struct loader *ld, const char *s, int *was_latin)
+{
+	return s ? text_intern_n(ld, s, strlen(s), was_latin) : NULL;
+}
 
 static void warn(struct loader *ld, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -437,6 +555,16 @@ zone_from_vtimezone(icalcomponent *vtz, const char *name, char *why,
 		ob->dtstart = civil_of(t);
 		ob->offset_to = offset_from_prop(pt, 0);
 		ob->offset_from = pf ? offset_from_prop(pf, 1) : ob->offset_to;
+		/* RFC 5545 offsets are at most 23:59:60 either way; libical
+		 * reads a garbled one ("-05020190801T0") as years, which no
+		 * zone has and which would reorder every local time. */
+		if (ob->offset_to <= -SM_DAY || ob->offset_to >= SM_DAY ||
+		    ob->offset_from <= -SM_DAY || ob->offset_from >= SM_DAY) {
+			snprintf(why, whylen,
+				 "an observance has a UTC offset beyond a "
+				 "day");
+			continue;
+		}
 		icalproperty *rr = icalcomponent_get_first_property(
 			o, ICAL_RRULE_PROPERTY);
 		if (rr) {
@@ -822,19 +950,29 @@ make_dt(struct loader *ld, struct icaltimetype t, icalproperty *p, int line,
 	return 0;
 }
 
-static const char **
-split_list(struct sm_arena *a, const char *s, int *n, const char **old,
-	   int oldn, int *latin)
+/* Grows a loader's temporary list to hold n items. */
+static void
+reserve_items(void *p, int *cap, int n, size_t sz)
 {
-	/* Comma-separated, trimmed, empty items dropped, appended to old. */
-	int count = oldn;
+	void **pp = p;
+	if (n <= *cap)
+		return;
+	int c = *cap ? *cap : 8;
+	while (c < n)
+		c *= 2;
+	void *q = realloc(*pp, (size_t)c * sz);
+	if (!q)
+		abort();
+	*pp = q;
+	*cap = c;
+}
+
+/* Appends the comma-separated items of s (trimmed, empty ones dropped) to
+ * the post's platforms being converted (ld->plats). */
+static void
+split_platforms(struct loader *ld, const char *s, int *n, int *latin)
+{
 	const char *p = s;
-	int cap = oldn + 1;
-	for (const char *q = s; *q; q++)
-		cap += *q == ',';
-	const char **v = sm_arena_alloc(a, (size_t)cap * sizeof(*v));
-	for (int i = 0; i < oldn; i++)
-		v[i] = old[i];
 	while (*p) {
 		const char *e = strchr(p, ',');
 		if (!e)
@@ -846,13 +984,22 @@ split_list(struct sm_arena *a, const char *s, int *n, const char **old,
 		while (t > b && isspace((unsigned char)t[-1]))
 			t--;
 		if (t > b) {
-			char *item = sm_arena_strndup(a, b, (size_t)(t - b));
-			v[count++] = text_dup(a, item, latin);
+			reserve_items(&ld->plats, &ld->plats_cap, *n + 1,
+				      sizeof(*ld->plats));
+			ld->plats[(*n)++] =
+				text_intern_n(ld, b, (size_t)(t - b), latin);
 		}
 		p = *e ? e + 1 : e;
 	}
-	*n = count;
-	return v;
+}
+
+/* A list of interned strings, itself shared with equal lists. */
+static const char **
+intern_list(struct loader *ld, const char **v, int n)
+{
+	if (n == 0)
+		return NULL;
+	return intern(ld, v, (size_t)n * sizeof(*v), INTERN_PTRS);
 }
 
 static const char *
@@ -872,8 +1019,11 @@ convert_alarms(struct loader *ld, icalcomponent *c, struct sm_post *post)
 	int n = icalcomponent_count_components(c, ICAL_VALARM_COMPONENT);
 	if (n <= 0)
 		return;
-	post->alarms = sm_arena_alloc(&ld->cal->arena,
-				      (size_t)n * sizeof(*post->alarms));
+	/* Read into a temporary array, then interned (the same reminder on
+	 * every post is one copy). */
+	struct sm_alarm *alarms = calloc((size_t)n, sizeof(*alarms));
+	if (!alarms)
+		abort();
 	for (icalcomponent *a = icalcomponent_get_first_component(
 		     c, ICAL_VALARM_COMPONENT);
 	     a;
@@ -886,7 +1036,7 @@ convert_alarms(struct loader *ld, icalcomponent *c, struct sm_post *post)
 			continue;
 		}
 		struct icaltriggertype tr = icalproperty_get_trigger(tp);
-		struct sm_alarm *al = &post->alarms[post->nalarms];
+		struct sm_alarm *al = &alarms[post->nalarms];
 		memset(al, 0, sizeof(*al));
 		if (!icaltime_is_null_time(tr.time)) {
 			if (!time_ok(tr.time)) {
@@ -926,6 +1076,11 @@ convert_alarms(struct loader *ld, icalcomponent *c, struct sm_post *post)
 		}
 		post->nalarms++;
 	}
+	if (post->nalarms > 0)
+		post->alarms = intern(ld, alarms,
+				      (size_t)post->nalarms * sizeof(*alarms),
+				      INTERN_ALARMS);
+	free(alarms);
 }
 
 static struct sm_dt *
@@ -1025,15 +1180,15 @@ warn_dense(struct loader *ld, int line, const struct sm_rrule *rule)
 	     freq[rule->freq], (long long)n);
 }
 
+/* Parses the post's RRULEs into ld->rules (post->nrrules of them); the
+ * caller interns them once they are final. */
 static void
 convert_rules(struct loader *ld, struct sm_post *post)
 {
 	int nr = 0;
 	for (size_t i = 0; i < ld->nraws; i++)
 		nr += ld->raws[i].kind == RAW_RRULE;
-	if (nr)
-		post->rrules = sm_arena_alloc(
-			&ld->cal->arena, (size_t)nr * sizeof(struct sm_rrule));
+	reserve_items(&ld->rules, &ld->rules_cap, nr, sizeof(*ld->rules));
 	for (size_t i = 0; i < ld->nraws; i++) {
 		struct raw_prop *r = &ld->raws[i];
 		if (r->kind == RAW_EXRULE) {
@@ -1048,6 +1203,8 @@ convert_rules(struct loader *ld, struct sm_post *post)
 			continue;
 		struct sm_rrule rule;
 		char err[160];
+		/* Zeroed padding: equal rules compare equal as bytes. */
+		memset(&rule, 0, sizeof(rule));
 		int prc = sm_rrule_parse(r->text, &rule, err, sizeof(err));
 		if (prc < 0) {
 			error_at(ld, r->line, "RRULE ignored: %s", err);
@@ -1060,7 +1217,7 @@ convert_rules(struct loader *ld, struct sm_post *post)
 			     "RRULE has both COUNT and UNTIL (RFC 5545 allows "
 			     "one): the series ends at whichever comes first");
 		warn_dense(ld, r->line, &rule);
-		post->rrules[post->nrrules++] = rule;
+		ld->rules[post->nrrules++] = rule;
 	}
 }
 
@@ -1080,8 +1237,7 @@ convert_categories(struct loader *ld, struct sm_post *post, int *latin)
 		cap += ld->raws[i].kind == RAW_CATEGORIES;
 	if (cap == 0)
 		return;
-	post->categories =
-		sm_arena_alloc(&ld->cal->arena, (size_t)cap * sizeof(char *));
+	reserve_items(&ld->cats, &ld->cats_cap, cap, sizeof(*ld->cats));
 	struct strbuf item = {0};
 	for (size_t i = 0; i < ld->nraws; i++) {
 		if (ld->raws[i].kind != RAW_CATEGORIES)
@@ -1103,18 +1259,16 @@ convert_categories(struct loader *ld, struct sm_post *post, int *latin)
 				b++;
 			while (e > b && isspace((unsigned char)item.s[e - 1]))
 				e--;
-			if (e > b) {
-				char *raw = sm_arena_strndup(&ld->cal->arena,
-							     item.s + b, e - b);
-				post->categories[post->ncategories++] =
-					text_dup(&ld->cal->arena, raw, latin);
-			}
+			if (e > b)
+				ld->cats[post->ncategories++] = text_intern_n(
+					ld, item.s + b, e - b, latin);
 			item.len = 0;
 			if (!*q)
 				break;
 		}
 	}
 	free(item.s);
+	post->categories = intern_list(ld, ld->cats, post->ncategories);
 }
 
 static void
@@ -1154,11 +1308,11 @@ convert_post(struct loader *ld, icalcomponent *c, int is_todo)
 
 	const char *uid = icalcomponent_get_uid(c);
 	if (uid && *uid)
-		post->uid = text_dup(a, uid, &latin);
+		post->uid = text_intern(ld, uid, &latin); /* overrides' too */
 	else
 		derive_uid(ld, post, c);
 
-	post->title = text_dup(a, icalcomponent_get_summary(c), &latin);
+	post->title = text_intern(ld, icalcomponent_get_summary(c), &latin);
 	post->body = text_dup(a, icalcomponent_get_description(c), &latin);
 
 	icalproperty *endp =
@@ -1238,8 +1392,8 @@ convert_post(struct loader *ld, icalcomponent *c, int is_todo)
 			icalattach *at = icalproperty_get_attach(p);
 			if (at && icalattach_get_is_url(at))
 				post->attachments[post->nattachments++] =
-					text_dup(a, icalattach_get_url(at),
-						 &latin);
+					text_intern(ld, icalattach_get_url(at),
+						    &latin);
 		}
 	}
 	for (icalproperty *p =
@@ -1250,25 +1404,29 @@ convert_post(struct loader *ld, icalcomponent *c, int is_todo)
 		if (!name || !v)
 			continue;
 		if (strcasecmp(name, "X-SMCAL-PLATFORM") == 0)
-			post->platforms = split_list(a, v, &post->nplatforms,
-						     post->platforms,
-						     post->nplatforms, &latin);
+			split_platforms(ld, v, &post->nplatforms, &latin);
 		else if (strcasecmp(name, "X-SMCAL-TYPE") == 0)
-			post->type = text_dup(a, v, &latin);
+			post->type = text_intern(ld, v, &latin);
 		else if (strcasecmp(name, "X-SMCAL-PERSONA") == 0)
-			post->persona = text_dup(a, v, &latin);
+			post->persona = text_intern(ld, v, &latin);
 		else if (strcasecmp(name, "X-SMCAL-CAMPAIGN") == 0)
-			post->campaign = text_dup(a, v, &latin);
+			post->campaign = text_intern(ld, v, &latin);
 		else if (strcasecmp(name, "X-SMCAL-WEBHOOK") == 0)
-			post->webhook = text_dup(a, v, &latin);
+			post->webhook = text_intern(ld, v, &latin);
 	}
+	post->platforms = intern_list(ld, ld->plats, post->nplatforms);
 	convert_alarms(ld, c, post);
 
 	if (post->start.kind == SM_DT_DATE && post->nrrules) {
 		for (int i = 0; i < post->nrrules; i++)
-			if (post->rrules[i].until_kind == SM_UNTIL_LOCAL)
-				post->rrules[i].until_kind = SM_UNTIL_DATE;
+			if (ld->rules[i].until_kind == SM_UNTIL_LOCAL)
+				ld->rules[i].until_kind = SM_UNTIL_DATE;
 	}
+	if (post->nrrules)
+		post->rrules =
+			intern(ld, ld->rules,
+			       (size_t)post->nrrules * sizeof(*ld->rules),
+			       INTERN_RULES);
 	if (latin && !ld->latin_warned) {
 		ld->latin_warned = 1;
 		warn(ld, ld->chunk_line,
@@ -1303,6 +1461,9 @@ convert_vtimezone(struct loader *ld, icalcomponent *c)
 		free(tzid);
 		return;
 	}
+	if (why[0])
+		warn(ld, ld->chunk_line,
+		     "VTIMEZONE %s: %s: that part is ignored", tzid, why);
 	struct sm_calendar *cal = ld->cal;
 	cal->zones = grow(cal->zones, &cal->zones_cap, cal->nzones + 1,
 			  sizeof(*cal->zones));
@@ -2096,6 +2257,15 @@ reader_finish(struct reader *r)
 	for (size_t i = 0; i < ld->nraws; i++)
 		free(ld->raws[i].text);
 	free(ld->raws);
+	free(ld->intern);
+	free(ld->plats);
+	free(ld->cats);
+	free(ld->rules);
+	/* libical keeps the strings it returned from its non-_r functions
+	 * in a ring of this thread's: released with the load, not kept until
+	 * the ring wraps (and a fuzzer's leak check sees every load free
+	 * what it allocated). */
+	icalmemory_free_ring();
 	free(ld->uses);
 	for (size_t i = 0; i < ld->nfzones; i++)
 		free(ld->fzones[i].tzid);

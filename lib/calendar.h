@@ -75,45 +75,50 @@ enum sm_alarm_kind {
 };
 
 struct sm_alarm {
-	enum sm_alarm_kind kind;
 	sm_time value;	    /* signed offset in seconds, or an instant */
-	int repeat;	    /* extra repetitions (REPEAT) */
 	sm_time repeat_gap; /* DURATION between repetitions */
+	enum sm_alarm_kind kind;
+	int repeat; /* extra repetitions (REPEAT) */
 };
 
-/* An RDATE: a date, date-time or the start of a PERIOD. */
+/*
+ * A post.  Fields are ordered by size (pointers, dates, counts, flags) so
+ * that a 100k-post calendar carries no padding; strings, lists and rules
+ * equal between posts of one calendar are one shared copy (read-only).
+ */
 struct sm_post {
 	const char *uid;
-	int uid_derived; /* no UID in the file: a stable one was made */
 	const char *title, *body, *url;
 	const char *type, *persona, *campaign, *webhook;
 	const char **platforms;
-	int nplatforms;
 	const char **categories;
-	int ncategories;
 	const char **attachments;
-	int nattachments;
-	struct sm_dt start;
-	int has_end;
-	struct sm_dt end; /* DTEND or DUE */
-	sm_time duration; /* DURATION in seconds when !has_end */
-	int has_duration;
 	struct sm_rrule *rrules;
-	int nrrules;
-	struct sm_dt *rdates;
-	int nrdates;
+	struct sm_dt *rdates; /* RDATEs: dates, date-times or PERIOD starts */
 	struct sm_dt *exdates;
-	int nexdates;
-	int is_override; /* has RECURRENCE-ID */
-	struct sm_dt recurrence_id;
-	int this_and_future; /* RANGE=THISANDFUTURE */
-	enum sm_post_status status;
 	struct sm_alarm *alarms;
-	int nalarms;
-	int is_todo;
-	int sequence;
 	const char *file;
+	struct sm_dt start;
+	struct sm_dt end;	    /* DTEND or DUE, when has_end */
+	struct sm_dt recurrence_id; /* when is_override */
+	sm_time duration;	    /* DURATION in seconds when !has_end */
+	int nplatforms;
+	int ncategories;
+	int nattachments;
+	int nrrules;
+	int nrdates;
+	int nexdates;
+	int nalarms;
+	int sequence;
 	int line; /* BEGIN line of the component */
+	enum sm_post_status status;
+	unsigned char uid_derived; /* no UID in the file: a stable one was
+				      made */
+	unsigned char has_end;
+	unsigned char has_duration;
+	unsigned char is_override;     /* has RECURRENCE-ID */
+	unsigned char this_and_future; /* RANGE=THISANDFUTURE */
+	unsigned char is_todo;
 };
 
 /* An X-WR-TIMEZONE (Google's and Apple's calendar zone, not RFC 5545 and

@@ -1001,10 +1001,11 @@ enum kind {
 	K_PERCENT,    /* double, "N%" from 0 to 100 as a fraction */
 };
 
-#define KF_REQUIRED 1u /* an error when missing */
-#define KF_NONE 2u /* K_DURATIONS: "none" gives an empty list; K_DURATION:
-			   "none" gives 0 (off) */
-#define KF_ALL 4u  /* K_PLATFORM: "all" is allowed too */
+/* Key flags: an error when missing; K_DURATIONS: "none" gives an empty
+ * list, K_DURATION: "none" gives 0 (off); K_PLATFORM: "all" is allowed. */
+#define KF_REQUIRED 1u
+#define KF_NONE 2u
+#define KF_ALL 4u
 
 struct key_spec {
 	const char *name;

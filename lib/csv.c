@@ -426,10 +426,21 @@ blank_len(const char *s)
 	return 0;
 }
 
-/* A thousands separator at s: its length, or 0. */
+/* A thousands separator at s (before end): its length, or 0.  A dot is one
+ * only when three digits follow it and then the end, a blank or another
+ * dot ("1.000", "12.500.000", as exports in much of Europe write counts);
+ * else it starts a fraction ("1.0", "1.5"). */
 static size_t
-group_sep(const char *s)
+group_sep(const char *s, const char *end)
 {
+	if (*s == '.')
+		return end - s >= 4 && isdigit((unsigned char)s[1]) &&
+				       isdigit((unsigned char)s[2]) &&
+				       isdigit((unsigned char)s[3]) &&
+				       (end - s == 4 || s[4] == '.' ||
+					blank_len(s + 4) > 0)
+			       ? 1
+			       : 0;
 	return *s == ',' ? 1 : blank_len(s);
 }
 
@@ -496,8 +507,13 @@ sm_csv_parse_count(const char *s, int64_t *out, char *err, size_t errlen)
 		if (nd == 0 || (groups > 0 && nd != 3))
 			goto bad;
 		digits += nd;
-		size_t sl = p < end ? group_sep(p) : 0;
+		size_t sl = p < end ? group_sep(p, end) : 0;
 		if (sl == 0 || p + sl >= end || !isdigit((unsigned char)p[sl]))
+			break;
+		/* A dot after other groups ("1,234.000") or after four digits
+		 * or more ("1234.000") is a fraction's. */
+		if (*p == '.' &&
+		    (groups == 0 ? nd > 3 : sep_len != 1 || *sep != '.'))
 			break;
 		if (groups == 0) {
 			if (nd > 3)

@@ -59,6 +59,15 @@ sm_metric_set(struct sm_metric_values *m, enum sm_kpi k, int64_t value)
 	m->have |= 1u << k;
 }
 
+/* a + b for the non-negative values metrics hold, INT64_MAX past it: a
+ * cell is capped (csv.h) but sums of many are not. */
+static int64_t
+add_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+	return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
 static int
 has(const struct sm_metric_values *m, enum sm_kpi k)
 {
@@ -83,7 +92,7 @@ sm_metric_get(const struct sm_metric_values *m, enum sm_kpi k, int64_t *out)
 	int64_t sum = 0;
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		if (has(m, parts[i])) {
-			sum += m->v[parts[i]];
+			sum = add_sat(sum, m->v[parts[i]]);
 			any = 1;
 		}
 	}
@@ -118,14 +127,14 @@ sm_metric_sums_add(struct sm_metric_sums *s, const struct sm_metric_values *m)
 	s->posts++;
 	for (int k = 0; k < SM_KPI_NPOST; k++) {
 		if (sm_metric_get(m, (enum sm_kpi)k, &v)) {
-			s->v[k] += v;
+			s->v[k] = add_sat(s->v[k], v);
 			s->have |= 1u << k;
 		}
 	}
 	for (int r = 0; r < 3; r++) {
 		if (rate_terms(m, r, &v, &d)) {
-			s->num[r] += v;
-			s->den[r] += d;
+			s->num[r] = add_sat(s->num[r], v);
+			s->den[r] = add_sat(s->den[r], d);
 		}
 	}
 }
@@ -439,10 +448,14 @@ sm_metrics_report_build(struct sm_metrics_report *r,
 				if (j < k)
 					continue; /* listed twice */
 				size_t gi = group_of(&g, p->platforms[k], np);
+				if (gi == SIZE_MAX)
+					goto too_many;
 				cell_add(&g.v[gi].cells[pi], p, r->opts.nbest);
 			}
 			if (p->nplatforms == 0) {
 				size_t gi = group_of(&g, NULL, np);
+				if (gi == SIZE_MAX)
+					goto too_many;
 				cell_add(&g.v[gi].cells[pi], p, r->opts.nbest);
 			}
 			continue;
@@ -1484,6 +1497,18 @@ cell_text(const struct sm_metrics_cells *row, int col, char *buf, size_t len)
 	return buf;
 }
 
+/* Whether candidate c is on platform (or on none, or no platform given). */
+static int
+on_platform(const struct sm_metrics_candidate *c, const char *platform)
+{
+	if (!platform || !*platform || c->nplatforms == 0)
+		return 1;
+	for (size_t i = 0; i < c->nplatforms; i++)
+		if (strcasecmp(c->platforms[i], platform) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 describe(const struct sm_metrics_import *im, size_t post, char *buf, size_t len)
 {
@@ -1622,10 +1647,15 @@ sm_metrics_import_row(struct sm_metrics_import *im,
 				    "no post matches (id %s, url %s, "
 				    "published_at %s on %s): record the URL "
 				    "with smctl done --url, or add an id "
-				    "column",
+				    "column%s",
 				    id ? id : "-", url ? url : "-",
 				    when ? when : "-",
-				    im->platform ? im->platform : "-");
+				    im->platform ? im->platform : "-",
+				    has_time ? ""
+					     : " (a row without a publish time "
+					       "is matched among recent posts "
+					       "only: fill its published_at, "
+					       "or use smctl metric ID)");
 			bad = 1;
 		} else if (mt.how == SM_MATCH_AMBIGUOUS) {
 			describe(im, mt.first, d1, sizeof(d1));
@@ -1635,6 +1665,15 @@ sm_metrics_import_row(struct sm_metrics_import *im,
 				    "add an id or url column",
 				    mt.nfound, d1, d2,
 				    mt.nfound > 2 ? ", ..." : "");
+			bad = 1;
+		} else if (!on_platform(&im->matcher->c[mt.post],
+					im->platform)) {
+			describe(im, mt.post, d1, sizeof(d1));
+			sm_diag_add(&im->diags, SM_ERROR, file, line,
+				    "its %s names post %s, which is not on %s: "
+				    "import this row with that post's platform",
+				    mt.how == SM_MATCH_ID ? "id" : "url", d1,
+				    im->platform);
 			bad = 1;
 		} else if (im->claimed[mt.post]) {
 			describe(im, mt.post, d1, sizeof(d1));

@@ -23,6 +23,54 @@ enum domain {
 	DOM_DATE,
 };
 
+/*
+ * What iterators need to find a series' overrides, in one block with the
+ * overrides' own array (sm_series.overrides points into it), so that a
+ * series with overrides costs one allocation and a series without any
+ * none.
+ */
+struct sm_series_ix {
+	const struct sm_post **futures; /* THISANDFUTURE, by key */
+	sm_time *override_keys;		/* of overrides[], ascending */
+	sm_time *future_keys;		/* of futures[] */
+	sm_time *override_starts;	/* the overrides' actual starts,
+					   ascending */
+	int *override_order; /* index in overrides of each of those */
+};
+
+/* The block for up to n overrides of s. */
+static void
+ix_new(struct sm_series *s, int n)
+{
+	size_t ptrs = (size_t)n * sizeof(const struct sm_post *);
+	size_t times = (size_t)n * sizeof(sm_time);
+	char *b = malloc(sizeof(struct sm_series_ix) + 2 * ptrs + 3 * times +
+			 (size_t)n * sizeof(int));
+	if (!b)
+		abort();
+	struct sm_series_ix *ix = (struct sm_series_ix *)(void *)b;
+	b += sizeof(*ix);
+	s->overrides = (const struct sm_post **)(void *)b;
+	ix->futures = (const struct sm_post **)(void *)(b + ptrs);
+	ix->override_keys = (sm_time *)(void *)(b + 2 * ptrs);
+	ix->future_keys = (sm_time *)(void *)(b + 2 * ptrs + times);
+	ix->override_starts = (sm_time *)(void *)(b + 2 * ptrs + 2 * times);
+	ix->override_order = (int *)(void *)(b + 2 * ptrs + 3 * times);
+	s->ix = ix;
+}
+
+static const sm_time *
+ov_keys(const struct sm_series *s)
+{
+	return s->ix ? s->ix->override_keys : NULL;
+}
+
+static const sm_time *
+ov_starts(const struct sm_series *s)
+{
+	return s->ix ? s->ix->override_starts : NULL;
+}
+
 /* The domain a value's own form puts it in. */
 static enum domain
 domain_of_value(const struct sm_dt *dt)
@@ -444,7 +492,7 @@ future_for(const struct sm_series *s, sm_time key)
 	int lo = 0, hi = s->nfutures;
 	while (lo < hi) {
 		int mid = lo + (hi - lo) / 2;
-		if (s->future_keys[mid] <= key)
+		if (s->ix->future_keys[mid] <= key)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -455,7 +503,7 @@ future_for(const struct sm_series *s, sm_time key)
 static sm_time
 future_shift(const struct sm_series *s, int i, const struct sm_occur_opts *o)
 {
-	const struct sm_post *f = s->futures[i];
+	const struct sm_post *f = s->ix->futures[i];
 	return dt_instant(&f->start, o) - dt_instant(&f->recurrence_id, o);
 }
 
@@ -470,7 +518,7 @@ make_occurrence(const struct sm_series *s, enum domain dom, sm_time key,
 	out->series = s;
 	out->rid = key;
 	out->rid_kind = rid_kind_of(dom);
-	int oi = find_key(s->override_keys, s->noverrides, key);
+	int oi = find_key(ov_keys(s), s->noverrides, key);
 	if (oi >= 0) {
 		const struct sm_post *ov = s->overrides[oi];
 		out->post = ov;
@@ -483,7 +531,7 @@ make_occurrence(const struct sm_series *s, enum domain dom, sm_time key,
 	const struct sm_post *eff = m;
 	int fi = future_for(s, key);
 	if (fi >= 0) {
-		eff = s->futures[fi];
+		eff = s->ix->futures[fi];
 		start += future_shift(s, fi, o);
 	}
 	out->post = eff;
@@ -574,7 +622,7 @@ sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
 		sm_time base = key_start(st.dom, key, o);
 		if (base >= hi + SM_DAY)
 			break;
-		if (find_key(s->override_keys, s->noverrides, key) >= 0)
+		if (find_key(ov_keys(s), s->noverrides, key) >= 0)
 			continue; /* handled below */
 		make_occurrence(s, st.dom, key, o, &occ);
 		if (occ.start >= from && occ.start < to)
@@ -589,8 +637,8 @@ sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
 
 		/* No stream is needed for an override: its fields and start
 		 * are its own. */
-		make_occurrence(s, domain_of(s->master), s->override_keys[i], o,
-				&occ);
+		make_occurrence(s, domain_of(s->master),
+				s->ix->override_keys[i], o, &occ);
 		rc = fn(ctx, &occ);
 	}
 	return rc;
@@ -632,7 +680,7 @@ struct sm_occur_iter {
 	size_t nheap, capheap;
 	uint64_t seq;
 	int with_overrides;
-	int ov_pos; /* next in s->override_order */
+	int ov_pos; /* next in s->ix->override_order */
 	sm_time same_start;
 	sm_time same_keys[SAME_START_KEYS];
 	int nsame;
@@ -652,7 +700,7 @@ sm_occur_part_post(const struct sm_series *s, int part)
 {
 	if (part <= 0 || part > s->nfutures)
 		return s->master;
-	return s->futures[part - 1];
+	return s->ix->futures[part - 1];
 }
 
 int
@@ -754,7 +802,7 @@ iter_pull(struct sm_occur_iter *it)
 	if (key < it->key_lo)
 		return;
 	const struct sm_series *s = it->s;
-	if (find_key(s->override_keys, s->noverrides, key) >= 0)
+	if (find_key(ov_keys(s), s->noverrides, key) >= 0)
 		return; /* the override comes from the sorted list */
 	struct cand c;
 	make_occurrence(s, it->dom, key, &it->o, &c.occ);
@@ -841,8 +889,7 @@ iter_setup(struct sm_occur_iter *it, const struct sm_series *s,
 	it->spread_day = INT64_MIN;
 	it->with_overrides = part == SM_OCCUR_ALL || part == SM_OCCUR_OVERRIDES;
 	if (it->with_overrides)
-		it->ov_pos =
-			first_at_or_after(s->override_starts, s->noverrides, t);
+		it->ov_pos = first_at_or_after(ov_starts(s), s->noverrides, t);
 	if (!s->master || part == SM_OCCUR_OVERRIDES || part > s->nfutures)
 		return;
 	const struct sm_post *m = s->master;
@@ -852,11 +899,11 @@ iter_setup(struct sm_occur_iter *it, const struct sm_series *s,
 							   : NULL)
 			   : o->zone;
 	if (part > 0) {
-		it->key_lo = s->future_keys[part - 1];
+		it->key_lo = s->ix->future_keys[part - 1];
 		it->shift = future_shift(s, part - 1, o);
 	}
 	if (part >= 0 && part < s->nfutures)
-		it->key_hi = s->future_keys[part];
+		it->key_hi = s->ix->future_keys[part];
 	stream_init(&it->st, m, &it->o);
 	it->streaming = 1;
 	/* Keys of instances that can start at or after t. */
@@ -898,6 +945,15 @@ sm_occur_iter_reset(struct sm_occur_iter *it, const struct sm_series *s,
 }
 
 void
+sm_occur_iter_rebind(struct sm_occur_iter *it, const struct sm_series *s)
+{
+	it->s = s;
+	it->peek.series = s;
+	for (size_t i = 0; i < it->nheap; i++)
+		it->heap[i].occ.series = s;
+}
+
+void
 sm_occur_iter_free(struct sm_occur_iter *it)
 {
 	if (!it)
@@ -921,8 +977,8 @@ sm_occur_iter_next(struct sm_occur_iter *it, struct sm_occurrence *out)
 		int ov = it->with_overrides && it->ov_pos < s->noverrides;
 		if (!c && !ov)
 			return 0;
-		if (c &&
-		    (!ov || c->occ.start <= s->override_starts[it->ov_pos])) {
+		if (c && (!ov ||
+			  c->occ.start <= s->ix->override_starts[it->ov_pos])) {
 			struct cand x = *c;
 			heap_pop(it);
 			if (seen_at_start(it, x.occ.start, x.key))
@@ -930,11 +986,11 @@ sm_occur_iter_next(struct sm_occur_iter *it, struct sm_occurrence *out)
 			*out = x.occ;
 			return 1;
 		}
-		int i = s->override_order[it->ov_pos++];
+		int i = s->ix->override_order[it->ov_pos++];
 		it->work++;
 		if (s->master)
 			make_occurrence(s, domain_of(s->master),
-					s->override_keys[i], &it->o, out);
+					s->ix->override_keys[i], &it->o, out);
 		else
 			standalone_occurrence(s, s->overrides[i], &it->o, out);
 		return 1;
@@ -1097,9 +1153,7 @@ sort_override_starts(struct sm_series *s, const struct sm_occur_opts *o)
 	if (n == 0)
 		return;
 	struct start_ix *v = malloc((size_t)n * sizeof(*v));
-	s->override_starts = malloc((size_t)n * sizeof(sm_time));
-	s->override_order = malloc((size_t)n * sizeof(int));
-	if (!v || !s->override_starts || !s->override_order)
+	if (!v)
 		abort();
 	for (int i = 0; i < n; i++) {
 		v[i].start = dt_instant(&s->overrides[i]->start, o);
@@ -1107,8 +1161,8 @@ sort_override_starts(struct sm_series *s, const struct sm_occur_opts *o)
 	}
 	qsort(v, (size_t)n, sizeof(*v), cmp_start_ix);
 	for (int i = 0; i < n; i++) {
-		s->override_starts[i] = v[i].start;
-		s->override_order[i] = v[i].ix;
+		s->ix->override_starts[i] = v[i].start;
+		s->ix->override_order[i] = v[i].ix;
 	}
 	free(v);
 }
@@ -1123,13 +1177,7 @@ attach_overrides(struct sm_series *s, struct keyed *ov, int n,
 		 const struct sm_occur_opts *o, struct sm_diag_list *diags)
 {
 	qsort(ov, (size_t)n, sizeof(*ov), cmp_keyed);
-	s->overrides = malloc((size_t)n * sizeof(*s->overrides));
-	s->override_keys = malloc((size_t)n * sizeof(sm_time));
-	s->futures = malloc((size_t)n * sizeof(*s->futures));
-	s->future_keys = malloc((size_t)n * sizeof(sm_time));
-	if (!s->overrides || !s->override_keys || !s->futures ||
-	    !s->future_keys)
-		abort();
+	ix_new(s, n);
 	int m = 0;
 	for (int i = 0; i < n; i++) {
 		if (m > 0 && ov[m - 1].key == ov[i].key) {
@@ -1153,11 +1201,11 @@ attach_overrides(struct sm_series *s, struct keyed *ov, int n,
 						  dom);
 			continue;
 		}
-		s->override_keys[s->noverrides] = ov[i].key;
+		s->ix->override_keys[s->noverrides] = ov[i].key;
 		s->overrides[s->noverrides++] = ov[i].post;
 		if (ov[i].post->this_and_future && s->master) {
-			s->future_keys[s->nfutures] = ov[i].key;
-			s->futures[s->nfutures++] = ov[i].post;
+			s->ix->future_keys[s->nfutures] = ov[i].key;
+			s->ix->futures[s->nfutures++] = ov[i].post;
 			sm_time sh = future_shift(s, s->nfutures - 1, o);
 			if (sh < 0)
 				sh = -sh;
@@ -1276,16 +1324,19 @@ sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
 }
 
 void
+sm_occur_series_release(struct sm_series *s)
+{
+	free(s->ix); /* the overrides' array is in the same block */
+	s->ix = NULL;
+	s->overrides = NULL;
+	s->noverrides = s->nfutures = 0;
+}
+
+void
 sm_occur_set_free(struct sm_series_set *set)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		free(set->series[i].overrides);
-		free(set->series[i].override_keys);
-		free(set->series[i].futures);
-		free(set->series[i].future_keys);
-		free(set->series[i].override_starts);
-		free(set->series[i].override_order);
-	}
+	for (size_t i = 0; i < set->n; i++)
+		sm_occur_series_release(&set->series[i]);
 	free(set->series);
 	memset(set, 0, sizeof(*set));
 }

@@ -41,18 +41,18 @@
 
 #include "calendar.h"
 
+struct sm_series_ix; /* private to occur.c */
+
 struct sm_series {
 	const struct sm_post *master;	  /* NULL: overrides only */
 	const struct sm_post **overrides; /* sorted by rid_key */
-	sm_time *override_keys;
+	struct sm_series_ix *ix; /* the overrides' keys and orders, in one
+				    block with overrides[]; NULL without
+				    overrides */
+	const char *calendar;	 /* the calendar's name */
+	sm_time max_shift;	 /* largest |shift| of a THISANDFUTURE */
 	int noverrides;
-	const struct sm_post **futures; /* THISANDFUTURE, by key */
-	sm_time *future_keys;
-	int nfutures;
-	sm_time max_shift;	  /* largest |shift| of a THISANDFUTURE */
-	const char *calendar;	  /* the calendar's name */
-	sm_time *override_starts; /* the overrides' actual starts, ascending */
-	int *override_order;	  /* index in overrides of each of those */
+	int nfutures; /* THISANDFUTURE overrides (sm_occur_part_post) */
 };
 
 struct sm_series_set {
@@ -89,6 +89,11 @@ int sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
 
 /* Frees what sm_occur_index allocated (not the calendars). */
 void sm_occur_set_free(struct sm_series_set *set);
+
+/* Frees what sm_occur_index allocated for one series (its overrides'
+ * arrays, which copies of the series share): for sets whose series are
+ * copied from other sets, freed once by whoever owns them. */
+void sm_occur_series_release(struct sm_series *s);
 
 /* Called for each occurrence; a nonzero return stops the walk. */
 typedef int (*sm_occur_fn)(void *ctx, const struct sm_occurrence *occ);
@@ -136,6 +141,10 @@ struct sm_occur_iter *sm_occur_iter_new(const struct sm_series *s,
  * memory (the scheduler scans many sparse series with one iterator). */
 void sm_occur_iter_reset(struct sm_occur_iter *it, const struct sm_series *s,
 			 const struct sm_occur_opts *o, sm_time t, int part);
+
+/* The iterator's series moved: s is a copy of it (same content, same
+ * posts), which the iterator reads from now on, where it was. */
+void sm_occur_iter_rebind(struct sm_occur_iter *it, const struct sm_series *s);
 
 /* Frees an iterator; NULL is a no-op. */
 void sm_occur_iter_free(struct sm_occur_iter *it);

@@ -395,32 +395,40 @@ weekno_matches(const struct sm_rrule *r, int64_t day, int year)
 	return neg >= 1 && ((r->byweekno_neg >> neg) & 1);
 }
 
+/* A day's calendar facts, for day_matches_at: computed once per month
+ * when a whole month is looked at. */
+struct day_facts {
+	int y, m, d;
+	int wd;	    /* weekday, 0 = Monday */
+	int64_t y0; /* day number of January 1st */
+	int mlen;   /* days in the month */
+};
+
 /* Does a day pass every day-level filter of the effective rule? */
 static int
-day_matches(const struct sm_rrule *r, int64_t day)
+day_matches_at(const struct sm_rrule *r, int64_t day, const struct day_facts *f)
 {
-	int y, m, d;
-	sm_civil_ymd(day, &y, &m, &d);
+	int y = f->y, m = f->m, d = f->d;
 	unsigned pr = r->present;
 	if ((pr & SM_BY_MONTH) && !((r->bymonth >> m) & 1))
 		return 0;
 	if (pr & SM_BY_WEEKNO && !weekno_matches(r, day, y))
 		return 0;
 	int ylen = sm_civil_is_leap(y) ? 366 : 365;
-	int yday = (int)(day - sm_civil_days(y, 1, 1)) + 1;
+	int yday = (int)(day - f->y0) + 1;
 	if (pr & SM_BY_YEARDAY) {
 		if (!test_bit(r->byyearday_pos, yday) &&
 		    !test_bit(r->byyearday_neg, ylen - yday + 1))
 			return 0;
 	}
-	int mlen = sm_civil_month_days(y, m);
+	int mlen = f->mlen;
 	if (pr & SM_BY_MONTHDAY) {
 		if (!((r->bymonthday_pos >> d) & 1) &&
 		    !((r->bymonthday_neg >> (mlen - d + 1)) & 1))
 			return 0;
 	}
 	if (pr & SM_BY_DAY) {
-		int wd = sm_civil_weekday(day);
+		int wd = f->wd;
 		/* Ordinals count within the month for MONTHLY rules and
 		 * YEARLY rules narrowed by BYMONTH, within the year for other
 		 * YEARLY rules; elsewhere they are meaningless and ignored. */
@@ -449,6 +457,17 @@ day_matches(const struct sm_rrule *r, int64_t day)
 			return 0;
 	}
 	return 1;
+}
+
+static int
+day_matches(const struct sm_rrule *r, int64_t day)
+{
+	struct day_facts f;
+	sm_civil_ymd(day, &f.y, &f.m, &f.d);
+	f.wd = sm_civil_weekday(day);
+	f.y0 = sm_civil_days(f.y, 1, 1);
+	f.mlen = sm_civil_month_days(f.y, f.m);
+	return day_matches_at(r, day, &f);
 }
 
 static int
@@ -722,16 +741,33 @@ load_period(struct sm_rrule_iter *it)
 			 * numbers may cross months, hence the exception). */
 			int y, m, d;
 			sm_civil_ymd(day0, &y, &m, &d);
+			struct day_facts f = {.y = y,
+					      .y0 = sm_civil_days(y, 1, 1)};
+			/* With BYDAY, only its weekdays can match: the others
+			 * are not looked at (zone rules: 5 days, not 31). */
+			unsigned wmask = 0x7f;
+			if (e->present & SM_BY_DAY) {
+				wmask = 0;
+				for (int i = 0; i < e->nbyday; i++)
+					wmask |= 1u << e->byday[i].wday;
+			}
 			for (int mo = 1; mo <= 12; mo++) {
 				if (!((e->bymonth >> mo) & 1))
 					continue;
 				int64_t first = sm_civil_days(y, mo, 1);
-				int len = sm_civil_month_days(y, mo);
-				for (int k = 0; k < len; k++)
-					if (day_matches(e, first + k))
+				int wd0 = sm_civil_weekday(first);
+				f.m = mo;
+				f.mlen = sm_civil_month_days(y, mo);
+				for (int k = 0; k < f.mlen; k++) {
+					f.d = k + 1;
+					f.wd = (wd0 + k) % 7;
+					if (!((wmask >> f.wd) & 1))
+						continue;
+					if (day_matches_at(e, first + k, &f))
 						it->days[it->ndays++] =
 							(int16_t)(first + k -
 								  day0);
+				}
 			}
 		} else {
 			for (int i = 0; i < ndays; i++)

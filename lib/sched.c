@@ -55,21 +55,48 @@ struct event_class {
 
 /* Kept small: a 100k-post calendar has 100k lanes. */
 struct lane {
-	size_t series;	/* index in st */
-	unsigned order; /* among the series' lanes */
-	int part;	/* SM_OCCUR_ALL, SM_OCCUR_OVERRIDES or a part */
+	struct pending *pending; /* a binary heap in event order */
+	struct sm_occur_iter *it;
+	sm_time scanned_until; /* occurrences starting earlier are buffered */
+	sm_time scan_base;     /* where the fresh buffer's scan began */
+	sm_time scan_limit;    /* no event comes from later occurrences */
+	sm_time head_at;       /* a dormant lane's first event's instant */
 	struct event_class cls;
+	uint32_t series;   /* index in st */
+	uint32_t heap_pos; /* index in the scheduler's heap, or HEAP_NONE */
+	unsigned order;	   /* among the series' lanes */
+	int part;	   /* SM_OCCUR_ALL, SM_OCCUR_OVERRIDES or a part */
+	uint32_t seq;
+	uint32_t seq_base; /* seq when the fresh buffer's scan began */
+	int npending, cap;
 	uint8_t all;	   /* every event of the occurrences; else cls only */
 	uint8_t keep_iter; /* the iterator lives between scans */
 	uint8_t exhausted;
-	uint32_t seq;
-	int npending, cap;
-	struct sm_occur_iter *it;
-	sm_time scanned_until;	 /* occurrences starting earlier are buffered */
-	sm_time scan_limit;	 /* no event comes from later occurrences */
-	struct pending *pending; /* a binary heap in event order */
-	size_t heap_pos; /* index in the scheduler's heap, or SIZE_MAX */
+	/* The buffer holds exactly what a scan from scan_base gives (it was
+	 * empty when that scan began, nothing was taken since): the lane of
+	 * a sparse series then keeps only its first event's instant
+	 * (head_at, "dormant", no buffer) and scans again when it is taken
+	 * from (wake).  The heap needs no more: lanes of different series
+	 * are ordered by instant, then series. */
+	uint8_t fresh;
+	uint8_t dormant;
 };
+
+#define HEAP_NONE UINT32_MAX
+
+/* The instant of a lane's first event. */
+static sm_time
+lane_at(const struct lane *ln)
+{
+	return ln->dormant ? ln->head_at : ln->pending[0].at;
+}
+
+/* Does the lane have an event (in its buffer, or dormant)? */
+static int
+lane_live(const struct lane *ln)
+{
+	return ln->npending > 0 || ln->dormant;
+}
 
 struct series_state {
 	const struct sm_series *series; /* NULL: a free slot */
@@ -243,21 +270,26 @@ bound_post(struct series_state *ss, const struct sm_config *cfg,
 		ss->after = overdue;
 	for (int i = 0; i < p->nalarms; i++) {
 		const struct sm_alarm *a = &p->alarms[i];
-		if (a->kind == SM_ALARM_ABSOLUTE) {
+		/* Each repetition of an absolute trigger is an instant of
+		 * its own (post_classes makes a lane of each). */
+		for (int k = 0; a->kind == SM_ALARM_ABSOLUTE && k <= a->repeat;
+		     k++) {
 			/* Relative to the post's own start (read as UTC, a
 			 * day of slack for its zone). */
 			/* Absolute triggers more than 30 days from the post
 			 * are not reminders of it (and would make every scan
 			 * buffer months of occurrences). */
-			sm_time d = p->start.civil - a->value;
+			sm_time d = p->start.civil -
+				    (a->value + (sm_time)k * a->repeat_gap);
 			if (d > ABSOLUTE_ALARM_SPAN || -d > ABSOLUTE_ALARM_SPAN)
 				continue;
 			if (d + SM_DAY > ss->before)
 				ss->before = d + SM_DAY;
 			if (-d + SM_DAY > ss->after)
 				ss->after = -d + SM_DAY;
-			continue;
 		}
+		if (a->kind == SM_ALARM_ABSOLUTE)
+			continue;
 		sm_time base =
 			a->kind == SM_ALARM_BEFORE_END ? post_span(p) : 0;
 		sm_time first = base + a->value;
@@ -363,14 +395,21 @@ emit(struct series_state *ss, struct lane *ln, const struct sm_occurrence *occ,
 	buffer_add(ln, &ev); /* the id is made when the event is taken */
 }
 
-/* Is t one of the post's absolute alarm instants? */
+/* Is t one of the post's absolute alarm instants (a trigger or one of
+ * its repetitions)? */
 static int
 is_absolute_alarm(const struct sm_post *p, sm_time t)
 {
-	for (int i = 0; i < p->nalarms; i++)
-		if (p->alarms[i].kind == SM_ALARM_ABSOLUTE &&
-		    p->alarms[i].value == t)
+	for (int i = 0; i < p->nalarms; i++) {
+		const struct sm_alarm *a = &p->alarms[i];
+		if (a->kind != SM_ALARM_ABSOLUTE || t < a->value)
+			continue;
+		if (t == a->value)
 			return 1;
+		if (a->repeat_gap > 0 && (t - a->value) % a->repeat_gap == 0 &&
+		    (t - a->value) / a->repeat_gap <= a->repeat)
+			return 1;
+	}
 	return 0;
 }
 
@@ -550,13 +589,57 @@ lane_floor(const struct series_state *ss, const struct lane *ln)
 
 /* Scans until the first buffered event is the lane's earliest. */
 static void
-make_ready(struct sm_sched *s, struct series_state *ss, struct lane *ln)
+fill(struct sm_sched *s, struct series_state *ss, struct lane *ln)
 {
 	while (!ln->exhausted &&
-	       (ln->npending == 0 || ln->pending[0].at > lane_floor(ss, ln)))
+	       (ln->npending == 0 || ln->pending[0].at > lane_floor(ss, ln))) {
+		if (ln->npending == 0) {
+			ln->fresh = 1;
+			ln->scan_base = ln->scanned_until;
+			ln->seq_base = ln->seq;
+		}
 		scan_next(s, ss, ln);
+	}
 	if (!ln->keep_iter)
 		drop_iter(s, ln); /* made again at the next scan */
+}
+
+/*
+ * Makes a lane ready (fill); the lane of a sparse series whose buffer is
+ * fresh then keeps only its first event's instant, which is all the heap
+ * looks at: most series of a big calendar wait weeks for their next
+ * event, and their buffers would hold every event of an occurrence
+ * meanwhile (wake scans again).
+ */
+static void
+make_ready(struct sm_sched *s, struct series_state *ss, struct lane *ln)
+{
+	fill(s, ss, ln);
+	if (!ss->sparse || !ln->fresh || ln->npending == 0)
+		return;
+	ln->head_at = ln->pending[0].at; /* the heap's root */
+	free(ln->pending);
+	ln->pending = NULL;
+	ln->npending = ln->cap = 0;
+	ln->dormant = 1;
+}
+
+/* Gives a dormant lane its whole buffer back: the scan from scan_base
+ * again, which gives the same events with the same sequence numbers (the
+ * series, its options, `from` and the config are the same, or equal), the
+ * first one the one kept. */
+static void
+wake(struct sm_sched *s, struct series_state *ss, struct lane *ln)
+{
+	if (!ln->dormant)
+		return;
+	ln->dormant = 0;
+	ln->npending = 0;
+	ln->scanned_until = ln->scan_base;
+	ln->seq = ln->seq_base; /* the same events, the same order */
+	ln->exhausted = 0;
+	drop_iter(s, ln);
+	fill(s, ss, ln);
 }
 
 /* ---------------------------------------------------------------------
@@ -567,11 +650,13 @@ static int
 heap_less(const struct sm_sched *s, size_t a, size_t b)
 {
 	const struct lane *x = s->heap[a], *y = s->heap[b];
-	const struct pending *p = &x->pending[0], *q = &y->pending[0];
-	if (p->at != q->at)
-		return p->at < q->at;
+	sm_time xa = lane_at(x), ya = lane_at(y);
+	if (xa != ya)
+		return xa < ya;
 	if (x->series != y->series)
 		return x->series < y->series;
+	/* Lanes of one series: a dense one, whose lanes never doze. */
+	const struct pending *p = &x->pending[0], *q = &y->pending[0];
 	if (event_before(p, q) != event_before(q, p))
 		return event_before(p, q);
 	return x->order < y->order;
@@ -583,8 +668,8 @@ heap_swap(struct sm_sched *s, size_t a, size_t b)
 	struct lane *t = s->heap[a];
 	s->heap[a] = s->heap[b];
 	s->heap[b] = t;
-	s->heap[a]->heap_pos = a;
-	s->heap[b]->heap_pos = b;
+	s->heap[a]->heap_pos = (uint32_t)a;
+	s->heap[b]->heap_pos = (uint32_t)b;
 }
 
 static void
@@ -621,7 +706,7 @@ heap_insert(struct sm_sched *s, struct lane *ln)
 		if (!s->heap)
 			abort();
 	}
-	ln->heap_pos = s->nheap;
+	ln->heap_pos = (uint32_t)s->nheap;
 	s->heap[s->nheap++] = ln;
 	heap_up(s, ln->heap_pos);
 }
@@ -630,13 +715,13 @@ static void
 heap_remove(struct sm_sched *s, struct lane *ln)
 {
 	size_t i = ln->heap_pos;
-	ln->heap_pos = SIZE_MAX;
+	ln->heap_pos = HEAP_NONE;
 	s->nheap--;
 	if (i == s->nheap)
 		return;
 	struct lane *m = s->heap[s->nheap];
 	s->heap[i] = m;
-	m->heap_pos = i;
+	m->heap_pos = (uint32_t)i;
 	heap_up(s, i);
 	heap_down(s, m->heap_pos);
 }
@@ -645,12 +730,12 @@ heap_remove(struct sm_sched *s, struct lane *ln)
 static void
 heap_update(struct sm_sched *s, struct lane *ln)
 {
-	if (ln->npending == 0) {
-		if (ln->heap_pos != SIZE_MAX)
+	if (!lane_live(ln)) {
+		if (ln->heap_pos != HEAP_NONE)
 			heap_remove(s, ln);
 		return;
 	}
-	if (ln->heap_pos == SIZE_MAX) {
+	if (ln->heap_pos == HEAP_NONE) {
 		heap_insert(s, ln);
 		return;
 	}
@@ -690,8 +775,12 @@ post_classes(const struct sm_sched *s, const struct series_state *ss,
 			const struct sm_alarm *a = &p->alarms[i];
 			if (a->kind == SM_ALARM_ABSOLUTE) {
 				c.absolute = 1;
-				c.at = a->value;
-				add_class(v, &n, &c);
+				for (int k = 0;
+				     k <= a->repeat && n <= MAX_CLASSES; k++) {
+					c.at = a->value +
+					       (sm_time)k * a->repeat_gap;
+					add_class(v, &n, &c);
+				}
 				continue;
 			}
 			c.absolute = 0;
@@ -755,11 +844,11 @@ new_lane(struct series_state *ss, size_t idx, int part)
 {
 	struct lane *ln = &ss->lanes[ss->nlanes];
 	memset(ln, 0, sizeof(*ln));
-	ln->series = idx;
+	ln->series = (uint32_t)idx;
 	ln->order = (unsigned)ss->nlanes++;
 	ln->part = part;
 	ln->all = 1;
-	ln->heap_pos = SIZE_MAX;
+	ln->heap_pos = HEAP_NONE;
 	ln->scan_limit = SM_TIME_MAX;
 	return ln;
 }
@@ -863,7 +952,7 @@ series_setup(struct sm_sched *s, size_t idx, const struct sm_series *ser,
 	for (int i = 0; i < ss->nlanes; i++) {
 		struct lane *ln = &ss->lanes[i];
 		make_ready(s, ss, ln);
-		if (ln->npending > 0)
+		if (lane_live(ln))
 			heap_insert(s, ln);
 	}
 }
@@ -873,7 +962,7 @@ series_clear(struct sm_sched *s, struct series_state *ss)
 {
 	for (int i = 0; i < ss->nlanes; i++) {
 		struct lane *ln = &ss->lanes[i];
-		if (ln->heap_pos != SIZE_MAX)
+		if (ln->heap_pos != HEAP_NONE)
 			heap_remove(s, ln);
 		drop_iter(s, ln);
 		free(ln->pending);
@@ -955,7 +1044,7 @@ relocate_inline_lanes(struct sm_sched *s)
 		if (!ss->series || !ss->sparse)
 			continue;
 		ss->lanes = &ss->one;
-		if (ss->one.heap_pos != SIZE_MAX)
+		if (ss->one.heap_pos != HEAP_NONE)
 			s->heap[ss->one.heap_pos] = &ss->one;
 	}
 }
@@ -994,6 +1083,65 @@ sm_sched_remove(struct sm_sched *s, size_t handle)
 	s->free_slots[s->nfree++] = handle;
 }
 
+void
+sm_sched_rebind(struct sm_sched *s, size_t handle, const struct sm_series *ser)
+{
+	if (handle >= s->n || !s->st[handle].series)
+		return;
+	struct series_state *ss = &s->st[handle];
+	ss->series = ser;
+	for (int i = 0; i < ss->nlanes; i++)
+		if (ss->lanes[i].it)
+			sm_occur_iter_rebind(ss->lanes[i].it, ser);
+}
+
+static int
+durations_equal(const struct sm_durations *a, const struct sm_durations *b)
+{
+	return a->n == b->n &&
+	       (a->n == 0 || memcmp(a->v, b->v, a->n * sizeof(*a->v)) == 0);
+}
+
+static int
+strlist_equal(const struct sm_strlist *a, const struct sm_strlist *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int
+sm_sched_config_equal(const struct sm_config *a, const struct sm_config *b)
+{
+	/* What config_leads, post_overdue, sm_post_platforms and the drafts
+	 * rule read. */
+	if (!durations_equal(&a->lead, &b->lead) || a->overdue != b->overdue ||
+	    !a->fire_drafts != !b->fire_drafts ||
+	    a->nplatforms != b->nplatforms)
+		return 0;
+	for (size_t i = 0; i < a->nplatforms; i++) {
+		const struct sm_platform *x = &a->platforms[i],
+					 *y = &b->platforms[i];
+		if (strcmp(x->name, y->name) != 0 ||
+		    !strlist_equal(&x->categories, &y->categories) ||
+		    !x->lead_set != !y->lead_set ||
+		    (x->lead_set && !durations_equal(&x->lead, &y->lead)) ||
+		    !x->overdue_set != !y->overdue_set ||
+		    (x->overdue_set && x->overdue != y->overdue))
+			return 0;
+	}
+	return 1;
+}
+
+void
+sm_sched_set_config(struct sm_sched *s, const struct sm_config *cfg)
+{
+	s->cfg = cfg;
+}
+
 size_t
 sm_sched_skip(struct sm_sched *s, size_t handle, sm_time upto)
 {
@@ -1001,10 +1149,13 @@ sm_sched_skip(struct sm_sched *s, size_t handle, sm_time upto)
 		return 0;
 	struct series_state *ss = &s->st[handle];
 	size_t dropped = 0;
+	for (int i = 0; i < ss->nlanes; i++)
+		wake(s, ss, &ss->lanes[i]); /* under the old `from` */
 	if (ss->from <= upto)
 		ss->from = upto + 1;
 	for (int i = 0; i < ss->nlanes; i++) {
 		struct lane *ln = &ss->lanes[i];
+		ln->fresh = 0;
 		int w = 0;
 		for (int k = 0; k < ln->npending; k++) {
 			if (ln->pending[k].at <= upto)
@@ -1033,7 +1184,7 @@ sm_sched_peek(const struct sm_sched *s, sm_time *at)
 {
 	if (s->nheap == 0)
 		return 0;
-	*at = s->heap[0]->pending[0].at;
+	*at = lane_at(s->heap[0]);
 	return 1;
 }
 
@@ -1063,6 +1214,8 @@ take_first(struct sm_sched *s, struct lane **from, struct pending *p)
 {
 	struct lane *ln = s->heap[0];
 	*from = ln;
+	wake(s, &s->st[ln->series], ln);
+	ln->fresh = 0;
 	*p = ln->pending[0];
 	buffer_pop(ln);
 	make_ready(s, &s->st[ln->series], ln);
@@ -1072,7 +1225,7 @@ take_first(struct sm_sched *s, struct lane **from, struct pending *p)
 int
 sm_sched_pop(struct sm_sched *s, sm_time upto, struct sm_sched_event *out)
 {
-	if (s->nheap == 0 || s->heap[0]->pending[0].at > upto)
+	if (s->nheap == 0 || lane_at(s->heap[0]) > upto)
 		return 0;
 	struct lane *ln;
 	struct pending p;
@@ -1103,6 +1256,11 @@ sm_sched_upcoming(struct sm_sched *s, struct sm_sched_event *out, int n)
 		got++;
 	}
 	for (int i = got; i-- > 0;) {
+		/* A lane that dozed off after a take gets its buffer back
+		 * first; with the event put back it is not fresh, and stays
+		 * awake. */
+		wake(s, &s->st[lanes[i]->series], lanes[i]);
+		lanes[i]->fresh = 0;
 		buffer_insert(lanes[i], &taken[i]);
 		heap_update(s, lanes[i]);
 	}

@@ -74,6 +74,28 @@ size_t sm_sched_add(struct sm_sched *s, const struct sm_series *ser,
 void sm_sched_remove(struct sm_sched *s, size_t handle);
 
 /*
+ * A scheduled series moved: ser (borrowed as sm_sched_add's) is a copy of
+ * the series of handle, with the same content and posts, which takes its
+ * place and keeps its state (buffered events, position, iterators).  A
+ * reload that shares a calendar between two worlds moves its series into
+ * the new world's set this way.
+ */
+void sm_sched_rebind(struct sm_sched *s, size_t handle,
+		     const struct sm_series *ser);
+
+/*
+ * Whether series scheduled under config a have the same events under b:
+ * the same leads, overdue delays and fire_drafts, and the same platforms
+ * (names, categories, their leads and overdue delays, in the same order).
+ */
+int sm_sched_config_equal(const struct sm_config *a, const struct sm_config *b);
+
+/* Borrows cfg in place of the scheduler's config; the two must be equal by
+ * sm_sched_config_equal (else load again: the series' events would
+ * change). */
+void sm_sched_set_config(struct sm_sched *s, const struct sm_config *cfg);
+
+/*
  * Drops a series' events at or before upto and moves its scanning past
  * them without producing them (a series over its firing cap); returns how
  * many buffered events were dropped.

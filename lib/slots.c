@@ -438,50 +438,6 @@ finish(struct issues *is, struct sm_guard_issue **out, size_t *nout)
 }
 
 int
-sm_slots_check(const struct sm_platform *pl, const struct sm_tz *zone,
-	       const sm_time *at, size_t n, struct sm_guard_issue **out,
-	       size_t *nout)
-{
-	struct issues is = {0};
-	for (size_t i = 1; pl->min_spacing > 0 && i < n; i++)
-		if (at[i] - at[i - 1] < pl->min_spacing)
-			add_issue(&is, (struct sm_guard_issue){
-					       .kind = SM_GUARD_SPACING,
-					       .first = at[i - 1],
-					       .second = at[i],
-				       });
-	if (pl->daily_cap > 0 && n > 0) {
-		/* Local days, sorted (instants sorted need not give sorted
-		 * local days around a change to winter time). */
-		int64_t *days = xrealloc(NULL, n * sizeof(*days));
-		for (size_t i = 0; i < n; i++)
-			days[i] = local_day(zone, at[i]);
-		for (size_t i = 1; i < n; i++) {
-			int64_t d = days[i];
-			size_t j = i;
-			for (; j > 0 && days[j - 1] > d; j--)
-				days[j] = days[j - 1];
-			days[j] = d;
-		}
-		for (size_t i = 0; i < n;) {
-			size_t j = i;
-			while (j < n && days[j] == days[i])
-				j++;
-			if ((int64_t)(j - i) > pl->daily_cap)
-				add_issue(&is,
-					  (struct sm_guard_issue){
-						  .kind = SM_GUARD_DAILY_CAP,
-						  .day = days[i],
-						  .count = (int)(j - i),
-					  });
-			i = j;
-		}
-		free(days);
-	}
-	return finish(&is, out, nout);
-}
-
-int
 sm_slots_check_one(const struct sm_platform *pl, const struct sm_tz *zone,
 		   const sm_time *at, size_t n, sm_time t,
 		   struct sm_guard_issue **out, size_t *nout)

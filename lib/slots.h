@@ -71,6 +71,8 @@ int sm_slots_next(const struct sm_platform *pl, const struct sm_tz *zone,
 		  sm_time now, const sm_time *taken, size_t n, sm_time *out,
 		  char *err, size_t errlen);
 
+/* The guardrails, here for sm_slots_check_one and for the cadence's
+ * sm_cadence_guardrails (cadence.h includes this header). */
 enum sm_guard_kind {
 	SM_GUARD_SPACING,   /* two posts closer than min_spacing */
 	SM_GUARD_DAILY_CAP, /* a local day over daily_cap */
@@ -82,16 +84,6 @@ struct sm_guard_issue {
 	int64_t day;	       /* daily cap: local day (sm_civil_days) */
 	int count;	       /* daily cap: posts on that day */
 };
-
-/*
- * The guardrail problems of one platform's posts at (sorted): each post
- * closer than min_spacing to the one before it, then each local day with
- * more than daily_cap posts.  Returns how many, with them in *out (malloc'd,
- * NULL when none; the caller frees) and *nout.
- */
-int sm_slots_check(const struct sm_platform *pl, const struct sm_tz *zone,
-		   const sm_time *at, size_t n, struct sm_guard_issue **out,
-		   size_t *nout);
 
 /*
  * The problems a new post at t would bring to a platform whose posts are at

@@ -4,14 +4,19 @@
 #   sh tests/fuzz/run.sh BUILDDIR [SECONDS]
 #
 # Each target keeps its growing corpus in BUILDDIR/corpus-NAME, seeded on the
-# first run: the calendar target from the shared .ics corpus
+# first run: the calendar and expander targets from the shared .ics corpus
 # ($SMCAL_SHARED, default ../shared next to the checkout, plus
-# tests/fuzz/seeds/calendar and conf/*.ics), the config target from
+# tests/fuzz/seeds/calendar, tests/fuzz/seeds/expand and conf/*.ics), files
+# of at most MAX_LEN bytes only (64 KiB: inputs are cut there, and a few
+# big seeds made every execution slow), the config target from
 # conf/*.conf (plus tests/fuzz/seeds/config), the bulk post file target
 # from tests/fuzz/seeds/postfile, the protocol target from
 # tests/fuzz/seeds/proto (byte streams as a connection carries them).
-# Crash inputs and logs land in BUILDDIR/artifacts-NAME, the fuzzer's output in BUILDDIR/NAME.log.  Exits non-zero when any target crashed, leaked or
-# timed out.
+# Crash inputs and logs land in BUILDDIR/artifacts-NAME, the fuzzer's
+# output in BUILDDIR/NAME.log.  The expander target has a per-input time
+# budget (-timeout, EXPAND_TIMEOUT seconds, default 10): a rule that makes
+# the expander spin is a finding.  Exits non-zero when any target crashed,
+# leaked or timed out.
 set -u
 
 if [ $# -lt 1 ]; then
@@ -23,16 +28,19 @@ seconds=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 shared=${SMCAL_SHARED:-$top/../shared}
+max_len=65536
+expand_timeout=${EXPAND_TIMEOUT:-10}
 
-# seed DIR PATTERN-ROOT NAME-GLOB: copies matching files into DIR under
-# names made unique by their path.
+# seed DIR PATTERN-ROOT NAME-GLOB: copies matching files of at most
+# max_len bytes into DIR under names made unique by their path.
 seed() {
 	dir=$1 root=$2 glob=$3
 	[ -d "$root" ] || return 0
-	find "$root" -type f -name "$glob" | while IFS= read -r f; do
-		name=$(printf '%s' "${f#"$root"/}" | tr '/ ' '__')
-		cp "$f" "$dir/$name"
-	done
+	find "$root" -type f -name "$glob" -size -$((max_len + 1))c |
+		while IFS= read -r f; do
+			name=$(printf '%s' "${f#"$root"/}" | tr '/ ' '__')
+			cp "$f" "$dir/$name"
+		done
 }
 
 # count DIR: the number of files in DIR.
@@ -43,7 +51,7 @@ count() {
 status=0
 summary=""
 ran=0
-for name in fuzz_calendar fuzz_config fuzz_postfile fuzz_proto; do
+for name in fuzz_calendar fuzz_expand fuzz_config fuzz_postfile fuzz_proto; do
 	bin=$builddir/$name
 	[ -x "$bin" ] || continue
 	ran=$((ran + 1))
@@ -53,10 +61,11 @@ for name in fuzz_calendar fuzz_config fuzz_postfile fuzz_proto; do
 	extra=""
 	if [ "$(count "$corpus")" -eq 0 ]; then
 		case $name in
-		fuzz_calendar)
+		fuzz_calendar | fuzz_expand)
 			seed "$corpus" "$shared/corpus/ics" '*.ics'
 			seed "$corpus" "$top/conf" '*.ics'
 			seed "$corpus" "$here/seeds/calendar" '*'
+			seed "$corpus" "$here/seeds/expand" '*'
 			;;
 		fuzz_config)
 			seed "$corpus" "$top/conf" '*.conf'
@@ -71,7 +80,8 @@ for name in fuzz_calendar fuzz_config fuzz_postfile fuzz_proto; do
 		esac
 	fi
 	case $name in
-	fuzz_calendar) extra="-max_len=65536" ;;
+	fuzz_calendar) extra="-max_len=$max_len" ;;
+	fuzz_expand) extra="-max_len=$max_len -timeout=$expand_timeout" ;;
 	esac
 	nseeds=$(count "$corpus")
 	log=$builddir/$name.log

@@ -552,7 +552,7 @@ def s_pieces():
     pad = "x" * (850 * 1024)
     text = "id,notes,impressions\r\n" + "".join(
         "%s,%s,%d\r\n" % (u, pad, 10 * (i + 1))
-        for i, u in enumerate(("p1@kpi", "p2@kpi", "p3@kpi")))
+        for i, u in enumerate(("p1@kpi", "p2@kpi", "p4@kpi")))
     path = os.path.join(d, "big.csv")
     wt.write(path, text)
     check(len(text) > 2 * 1024 * 1024, "file too small")
@@ -726,12 +726,57 @@ def s_check():
     dm.stop()
 
 
+def s_hostile():
+    """Reviewed mistakes: a row by id without a publish time for a post
+    500 days old is found; an id naming a post on another platform is
+    refused; a European "1.000" is a thousand; a report by platform over
+    centuries of days is refused (it killed smcald) and sums of huge
+    values do not wrap."""
+    d = setup("hostile")
+    ps = posts()
+    ps["old@kpi"] = (["instagram"], "offer", None, local(-500, 9, 0), None)
+    ps["tt@kpi"] = (["tiktok"], "offer", None, local(-2, 9, 0), None)
+    wt.write(os.path.join(d, "content.ics"), calendar_text(ps))
+    dm = wt.Daemon(d).start()
+    csv = os.path.join(d, "eu.csv")
+    wt.write(csv, "ID;Reach;Impressions\r\n"
+             "old@kpi;1.000;\"12.500\"\r\n"   # line 2
+             "p3@kpi;5;6\r\n")                  # line 3: linkedin only
+    rc, out, err = smctl(d, "metric", "import", csv, "--platform",
+                         "instagram")
+    check(rc == 1 and "eu.csv:3: error: " in err and
+          "not on instagram" in err and "eu.csv:2:" not in err,
+          "platform check: %d %r %r" % (rc, out, err))
+    ok(d, "metric", "import", csv, "--platform", "instagram", "--partial")
+    got = wt.db_rows(d, "SELECT uid, reach, impressions FROM metric_current"
+                     " ORDER BY uid", as_dict=True)
+    check(got == [{"uid": "old@kpi", "reach": 1000, "impressions": 12500}],
+          "stored: %s" % got)
+    ok(d, "metric", "tt@kpi", "reach=5")
+    rc, out, err = smctl(d, "report", "--period", "day", "--by", "platform",
+                         "--from", "1900-01-01", "--to", "2100-01-01")
+    check(rc == 1 and "rows" in err, "huge report: %d %r" % (rc, err))
+    ok(d, "status")  # the daemon is still there
+    q = str(2305843009213693951)
+    ok(d, "metric", "p1@kpi", "likes=" + q, "comments=" + q, "shares=" + q,
+       "saves=" + q)
+    ok(d, "metric", "p2@kpi", "likes=" + q, "comments=" + q)
+    rc, out, err = smctl(d, "report", "--json", "--period", "month",
+                         "--from", local(-40, 0, 0).date().isoformat())
+    check(rc == 0, "report: %d %r" % (rc, err))
+    for r in json_lines(out):
+        e = r.get("engagement")
+        check(e is None or e >= 0, "engagement wrapped: %r" % r)
+    dm.stop()
+
+
 SCENARIOS = [
     ("import_report", s_import_report),
     ("bad_csv", s_bad_csv),
     ("pieces", s_pieces),
     ("check", s_check),
     ("goal_events", s_goal_events),
+    ("hostile", s_hostile),
 ]
 
 

@@ -155,6 +155,14 @@ test_strdup(void **state)
 	assert_non_null(e);
 	assert_string_equal(e, "");
 
+	/* Strings are packed: the next one starts right after the NUL. */
+	char *p1 = sm_arena_strdup(&a, "abc");
+	char *p2 = sm_arena_strdup(&a, "de");
+	assert_ptr_equal(p2, p1 + 4);
+	assert_string_equal(p1, "abc");
+	/* A block after them is aligned again. */
+	void *blk = sm_arena_alloc(&a, 8);
+	assert_true(aligned(blk));
 	char *n = sm_arena_strndup(&a, "SUMMARY:hello", 7);
 	assert_string_equal(n, "SUMMARY");
 	n = sm_arena_strndup(&a, "abc", 0);

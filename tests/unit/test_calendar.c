@@ -1733,6 +1733,68 @@ teardown_live(void **state)
 	return 0;
 }
 
+/* Equal values of a load's posts share one copy (platforms, categories
+ * and their lists, content types, titles, UIDs, rules); different ones do
+ * not, and an all-day rule whose UNTIL reads as a date is not shared with
+ * the same text on a timed post. */
+static void
+test_intern(void **state)
+{
+	(void)state;
+	static struct fx f;
+	fx_load(&f,
+		LINES("BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN",
+		      "BEGIN:VEVENT", "UID:a", "DTSTART:20260105T090000Z",
+		      "SUMMARY:Tip Tuesday", "CATEGORIES:offer,spring",
+		      "X-SMCAL-PLATFORM:instagram", "X-SMCAL-TYPE:offer",
+		      "RRULE:FREQ=WEEKLY;UNTIL=20260301T000000", "BEGIN:VALARM",
+		      "ACTION:DISPLAY", "TRIGGER:-PT1H", "END:VALARM",
+		      "END:VEVENT", "BEGIN:VEVENT", "UID:b",
+		      "DTSTART:20260106T090000Z", "BEGIN:VALARM",
+		      "ACTION:DISPLAY", "TRIGGER:-PT1H", "END:VALARM",
+		      "SUMMARY:Tip Tuesday", "CATEGORIES:offer, spring",
+		      "X-SMCAL-PLATFORM: instagram", "X-SMCAL-TYPE:offer",
+		      "RRULE:FREQ=WEEKLY;UNTIL=20260301T000000", "END:VEVENT",
+		      "BEGIN:VEVENT", "UID:c", "DTSTART;VALUE=DATE:20260107",
+		      "SUMMARY:Tip Tuesdays", "CATEGORIES:offer",
+		      "X-SMCAL-PLATFORM:instagram,x",
+		      "RRULE:FREQ=WEEKLY;UNTIL=20260301T000000", "END:VEVENT",
+		      "BEGIN:VEVENT", "UID:a", "RECURRENCE-ID:20260112T090000Z",
+		      "DTSTART:20260112T100000Z", "SUMMARY:Tip Tuesday",
+		      "END:VEVENT", "END:VCALENDAR"));
+	assert_int_equal(f.d.nerrors, 0);
+	assert_int_equal(f.cal.nposts, 4);
+	const struct sm_post *a = &f.cal.posts[0], *b = &f.cal.posts[1],
+			     *c = &f.cal.posts[2], *ov = &f.cal.posts[3];
+	assert_ptr_equal(a->title, b->title);
+	assert_ptr_equal(a->title, ov->title);
+	assert_ptr_equal(a->uid, ov->uid);
+	assert_true(a->uid != b->uid);
+	assert_true(c->title != a->title);
+	assert_string_equal(c->title, "Tip Tuesdays");
+	assert_ptr_equal(a->categories, b->categories);
+	assert_int_equal(a->ncategories, 2);
+	assert_string_equal(a->categories[1], "spring");
+	assert_ptr_equal(a->categories[0], c->categories[0]);
+	assert_true(c->categories != a->categories);
+	assert_ptr_equal(a->platforms, b->platforms);
+	assert_ptr_equal(a->platforms[0], c->platforms[0]);
+	assert_int_equal(c->nplatforms, 2);
+	assert_string_equal(c->platforms[1], "x");
+	assert_ptr_equal(a->type, b->type);
+	assert_ptr_equal(a->type, a->categories[0]); /* "offer" both */
+	assert_ptr_equal(a->rrules, b->rrules);
+	assert_int_equal(a->rrules[0].until_kind, SM_UNTIL_LOCAL);
+	assert_true(c->rrules != a->rrules);
+	assert_int_equal(c->rrules[0].until_kind, SM_UNTIL_DATE);
+	assert_null(ov->platforms);
+	assert_null(ov->rrules);
+	assert_int_equal(a->nalarms, 1);
+	assert_ptr_equal(a->alarms, b->alarms);
+	assert_int_equal(a->alarms[0].value, -3600);
+	fx_fini(&f);
+}
+
 static int
 group_teardown(void **state)
 {
@@ -1793,6 +1855,7 @@ main(void)
 		T(test_huge_component),
 		T(test_load_cancelled),
 		T(test_dense_rules_warned),
+		T(test_intern),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }

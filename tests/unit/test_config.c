@@ -1595,8 +1595,8 @@ test_check_host(void **state)
 		 good, good, bad, empty, open_);
 	load_text(&l, text);
 	assert_int_equal(l.rc, 0);
-	assert_int_equal(
-		sm_config_check_host(l.cfg, SM_HOST_LOCALE_ERROR, &d), 4);
+	assert_int_equal(sm_config_check_host(l.cfg, SM_HOST_LOCALE_ERROR, &d),
+			 4);
 	assert_int_equal(d.nerrors, 4);
 	assert_int_equal(d.nwarnings, 1);
 	x = find(&d, SM_ERROR, "[webhook:gone] secret_file = ", ".missing",

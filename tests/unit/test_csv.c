@@ -332,7 +332,20 @@ test_count(void **state)
 	expect_not_count("1,,234", "not a count");
 	expect_not_count(",123", "not a count");
 	expect_not_count("123,", "not a count");
-	expect_not_count("1.234", "not a whole number");
+	/* A dot then three digits groups thousands (a count is whole: 1.234
+	 * cannot be a decimal); other dots start a fraction. */
+	expect_count("1.234", 1234);
+	expect_count("1.000", 1000);
+	expect_count("12.500.000", 12500000);
+	expect_count("1.000\xc2\xa0", 1000);
+	expect_count("1234.000", 1234); /* four digits: a fraction of zeros */
+	expect_count("1,234.000", 1234);
+	expect_count("1.0", 1);
+	expect_count("1.0000", 1);
+	expect_not_count("1.2345", "not a whole number");
+	expect_not_count("1.5", "not a whole number");
+	expect_not_count("1.234,5", "not a whole number");
+	expect_not_count("1.234 567", "not a count"); /* mixed */
 	expect_not_count("abc", "1,234"); /* the message gives an example */
 	expect_not_count("9223372036854775807", "too large");
 	expect_not_count("99999999999999999999", "too large");

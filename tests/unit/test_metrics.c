@@ -80,6 +80,35 @@ test_engagement_parts(void **state)
 }
 
 static void
+test_sums_saturate(void **state)
+{
+	/* The largest value a cell may hold, four parts of it and two posts:
+	 * sums stop at INT64_MAX instead of wrapping to negative numbers. */
+	const int64_t q = INT64_MAX / 4;
+	struct sm_metric_values m = {0};
+	struct sm_metric_sums s = {0};
+	int64_t v = 0;
+	double rate = -1;
+
+	(void)state;
+	sm_metric_set(&m, SM_KPI_LIKES, q);
+	sm_metric_set(&m, SM_KPI_COMMENTS, q);
+	sm_metric_set(&m, SM_KPI_SHARES, q);
+	sm_metric_set(&m, SM_KPI_SAVES, q);
+	sm_metric_set(&m, SM_KPI_REACH, q);
+	assert_int_equal(sm_metric_get(&m, SM_KPI_ENGAGEMENT, &v), 1);
+	assert_true(v >= 4 * (q - 1));
+	sm_metric_sums_add(&s, &m);
+	sm_metric_sums_add(&s, &m);
+	assert_int_equal(sm_metric_sum(&s, SM_KPI_ENGAGEMENT, &v), 1);
+	assert_true(v == INT64_MAX);
+	assert_int_equal(sm_metric_sum(&s, SM_KPI_REACH, &v), 1);
+	assert_true(v == 2 * q);
+	assert_int_equal(sm_metric_rate(&s, SM_KPI_ENGAGEMENT_RATE, &rate), 1);
+	assert_true(rate > 0);
+}
+
+static void
 test_rates_zero_denominators(void **state)
 {
 	struct sm_metric_sums s = {0};
@@ -462,6 +491,15 @@ test_report_periods(void **state)
 	assert_int_equal(r.nrows, SM_METRICS_MAX_ROWS);
 	sm_metrics_report_free(&r);
 	o.by = SM_METRICS_BY_TYPE; /* three groups */
+	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), -1);
+	assert_int_equal(r.nrows, 0);
+	/* By platform too (posts on a platform not in the order, and a post
+	 * on none, add groups past the limit): refused, not written past the
+	 * groups. */
+	o.by = SM_METRICS_BY_PLATFORM;
+	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), -1);
+	assert_int_equal(r.nrows, 0);
+	p[0].nplatforms = 0;
 	assert_int_equal(sm_metrics_report_build(&r, &o, p, 6), -1);
 	assert_int_equal(r.nrows, 0);
 }
@@ -1058,6 +1096,39 @@ test_import(void **state)
 }
 
 static void
+test_import_platform(void **state)
+{
+	/* An id or URL must name a post on the import's platform: values
+	 * exported by Instagram never land on a LinkedIn-only post. */
+	static const char *const header[] = {"ID", "Reach"};
+	struct sm_metrics_candidate c[7];
+	struct sm_metrics_matcher *m;
+	struct sm_metrics_import im;
+
+	(void)state;
+	make_candidates(c);
+	m = sm_metrics_matcher_new(c, 7, "instagram");
+	assert_int_equal(sm_metrics_import_begin(&im, "ig.csv", "instagram",
+						 paris(), m, header, 2, 1,
+						 NULL),
+			 0);
+	assert_int_equal(feed(&im, 2, 2, "q_5", "100"), -1); /* facebook */
+	expect_diag(&im.diags, SM_ERROR, 2,
+		    "its id names post q_5 at 2026-12-03T15:00:00Z, which is "
+		    "not on instagram");
+	assert_int_equal(feed(&im, 3, 2, "q_6", "200"), 1); /* both */
+	assert_int_equal(feed(&im, 4, 2, "q_1", "300"), 1);
+	assert_int_equal(feed(&im, 5, 2, "q_9", "400"), -1);
+	expect_diag(&im.diags, SM_ERROR, 5,
+		    "a row without a publish time is matched among recent "
+		    "posts only");
+	assert_int_equal(im.nok, 2);
+	assert_int_equal(im.nbad, 2);
+	sm_metrics_import_free(&im);
+	sm_metrics_matcher_free(m);
+}
+
+static void
 test_import_followers(void **state)
 {
 	static const char *const header[] = {"Date", "Followers"};
@@ -1106,6 +1177,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_engagement_parts),
 		cmocka_unit_test(test_rates_zero_denominators),
+		cmocka_unit_test(test_sums_saturate),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_report_by_platform),
 		cmocka_unit_test(test_report_by_type_persona_campaign),
@@ -1117,6 +1189,7 @@ main(void)
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_import),
+		cmocka_unit_test(test_import_platform),
 		cmocka_unit_test(test_import_followers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

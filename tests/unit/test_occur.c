@@ -1425,6 +1425,42 @@ test_iter_matches_window_corpus(void **state)
 	globfree(&g);
 }
 
+/* A VTIMEZONE observance whose UTC offset is garbled (libical reads
+ * "-05020190801T0" as -261081305 s, eight years) is ignored with a
+ * warning: such an offset put local times years out of their order and
+ * an iterator gave them out of order (found by fuzz_expand). */
+static void
+test_offset_beyond_a_day(void **state)
+{
+	(void)state;
+	static struct ofx f;
+	ofx_load(&f,
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:bs", "SUMMARY:Test event",
+		       "DTSTART;TZID=US-Eastern:19970929T090000",
+		       "RRULE:FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-2",
+		       "DTEND:19970929T100000", "END:VEVENT", "BEGIN:VTIMEZONE",
+		       "TZID:US-Eastern", "BEGIN:STANDARD",
+		       "DTSTART:19671029T020000",
+		       "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10",
+		       "TZOFFSETFROM:-0400", "TZOFFSETTO:-05020190801T0",
+		       "TZNAME:EST", "END:STANDARD", "BEGIN:DAYLIGHT",
+		       "DTSTART:19870405T020000",
+		       "RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=4",
+		       "TZOFFSETFROM:-0500", "TZOFFSETTO:-0400", "TZNAME:EDT",
+		       "END:DAYLIGHT", "END:VTIMEZONE", TAIL),
+		 "UTC");
+	int warned = 0;
+	for (size_t i = 0; i < f.d.n; i++)
+		warned += strstr(f.d.items[i].message,
+				 "UTC offset beyond a day") != NULL;
+	assert_int_equal(warned, 1);
+	const struct sm_series *s = series(&f, "bs");
+	for (sm_time t = at("1997-09-01T00:00:00Z");
+	     t < at("2010-01-01T00:00:00Z"); t += 97 * SM_DAY)
+		check_iter(s, &f.opts, t, t + 400 * SM_DAY, 300);
+	ofx_fini(&f);
+}
+
 /* 100,000 occurrences of a SECONDLY rule (and of a zoned one across a DST
  * gap) cost about one step each: the work counter, not the clock. */
 static void
@@ -1533,6 +1569,7 @@ main(void)
 		T(test_alarms_max),
 		T(test_iter_matches_window),
 		T(test_iter_matches_window_corpus),
+		T(test_offset_beyond_a_day),
 		T(test_iter_dense_cost),
 	};
 	return cmocka_run_group_tests(tests, NULL, group_teardown);

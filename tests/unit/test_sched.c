@@ -542,6 +542,34 @@ test_lead_absolute_far(void **state)
 	sfx_fini(&f);
 }
 
+/* An absolute TRIGGER with REPEAT: every repetition is a reminder, with
+ * one lane per kind of event too (fuzz_expand found the lanes dropping
+ * the repetitions). */
+static void
+test_lead_absolute_repeat(void **state)
+{
+	(void)state;
+	static struct sfx f;
+	sfx_load(&f, LEAD_CONF,
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:ar",
+		       "DTSTART:20241004T100000Z", "DTEND:20241004T110000Z",
+		       "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:r",
+		       "TRIGGER;VALUE=DATE-TIME:20241003T130000Z", "REPEAT:2",
+		       "DURATION:PT45M", "END:VALARM", "END:VEVENT", TAIL),
+		 "2024-10-01T00:00:00Z");
+	CHECK_TEXT(drain(&f, "2024-11-01T00:00:00Z", MAX_EV),
+		   "post.reminder|2024-10-03T13:00:00Z|75600|ar|"
+		   "2024-10-04T10:00:00Z\n"
+		   "post.reminder|2024-10-03T13:45:00Z|72900|ar|"
+		   "2024-10-04T10:00:00Z\n"
+		   "post.reminder|2024-10-03T14:30:00Z|70200|ar|"
+		   "2024-10-04T10:00:00Z\n"
+		   "post.due|2024-10-04T10:00:00Z|0|ar|2024-10-04T10:00:00Z\n"
+		   "post.overdue|2024-10-04T12:00:00Z|0|ar|"
+		   "2024-10-04T10:00:00Z\n");
+	sfx_fini(&f);
+}
+
 /* Every repetition of a VALARM is a reminder: REPEAT:99 gives 100. */
 static void
 test_lead_many_repeats(void **state)
@@ -2035,6 +2063,106 @@ test_add_remove(void **state)
 	sfx_fini(&g);
 }
 
+/* A series moved to a copy of itself (a reload that shares its calendar)
+ * keeps its state: after sm_sched_rebind, with the old series scrubbed
+ * and freed, the events go on exactly as they would have. */
+#define REBIND_ICS                                                             \
+	LINES(HEAD, WEEKLY_POSTS, "BEGIN:VEVENT", "UID:dense",                 \
+	      "DTSTART:20260105T090000Z", "RRULE:FREQ=MINUTELY;INTERVAL=7",    \
+	      "END:VEVENT", "BEGIN:VEVENT", "UID:ov",                          \
+	      "DTSTART:20260105T083000Z", "RRULE:FREQ=DAILY", "END:VEVENT",    \
+	      "BEGIN:VEVENT", "UID:ov", "RECURRENCE-ID:20260107T083000Z",      \
+	      "DTSTART:20260107T110000Z", "END:VEVENT", TAIL)
+
+static void
+test_rebind(void **state)
+{
+	(void)state;
+	static struct sfx f, g;
+	sfx_load(&f, WEEKLY_CONF, REBIND_ICS, "2026-01-05T00:00:00Z");
+	sfx_load(&g, WEEKLY_CONF, REBIND_ICS, "2026-01-05T00:00:00Z");
+	static char before[MAX_EV * LINE_LEN];
+	snprintf(before, sizeof(before), "%s",
+		 drain_into(f.s, at("2026-01-05T10:00:00Z"), 200, &dr));
+	CHECK_TEXT(drain_into(g.s, at("2026-01-05T10:00:00Z"), 200, &dr2),
+		   before);
+	/* Copy f's series, move the scheduler onto the copies, scrub and
+	 * free the originals (their override arrays now belong to the
+	 * copies). */
+	size_t n = f.set.n;
+	struct sm_series *copy = malloc(n * sizeof(*copy));
+	assert_non_null(copy);
+	memcpy(copy, f.set.series, n * sizeof(*copy));
+	for (size_t i = 0; i < n; i++)
+		sm_sched_rebind(f.s, i, &copy[i]);
+	memset(f.set.series, 0xa5, n * sizeof(*copy));
+	free(f.set.series);
+	f.set.series = copy;
+	for (const char *upto = "2026-01-06T00:00:00Z"; upto;
+	     upto = strcmp(upto, "2026-01-06T00:00:00Z") == 0
+			    ? "2026-01-09T00:00:00Z"
+			    : NULL) {
+		snprintf(before, sizeof(before), "%s",
+			 drain_into(g.s, at(upto), MAX_EV, &dr2));
+		const char *got = drain_into(f.s, at(upto), MAX_EV, &dr);
+		for (int i = 0; i < dr.n; i++)
+			if (dr.ev[i].occ.series < copy ||
+			    dr.ev[i].occ.series >= copy + n)
+				fail_msg("event %d of a series before the move",
+					 i);
+		CHECK_TEXT(got, before);
+	}
+	sfx_fini(&f);
+	sfx_fini(&g);
+}
+
+/* What a reload may keep scheduled under a new config: the same leads,
+ * overdue delays, drafts rule and platforms. */
+static void
+test_config_equal(void **state)
+{
+	(void)state;
+	static const char base[] = "[daemon]\ntimezone = UTC\n"
+				   "[reminders]\nlead = 1d, 1h\noverdue = 2h\n"
+				   "[platform:instagram]\nlead = 30m\n";
+	struct sm_config *a = config_text(base);
+	struct sm_config *same = config_text(
+		"[daemon]\ntimezone = UTC\nlog_level = debug\n"
+		"series_cap = 10\n[reminders]\nlead = 1d, 1h\n"
+		"overdue = 2h\n[platform:instagram]\nlead = 30m\n"
+		"cadence = 3/week\n[webhook:w]\nurl = http://127.0.0.1:9/\n");
+	assert_true(sm_sched_config_equal(a, same));
+	static const char *const other[] = {
+		"[daemon]\ntimezone = UTC\n[reminders]\nlead = 1d\n"
+		"overdue = 2h\n[platform:instagram]\nlead = 30m\n",
+		"[daemon]\ntimezone = UTC\n[reminders]\nlead = 1d, 1h\n"
+		"overdue = 3h\n[platform:instagram]\nlead = 30m\n",
+		"[daemon]\ntimezone = UTC\nfire_drafts = yes\n"
+		"[reminders]\nlead = 1d, 1h\noverdue = 2h\n"
+		"[platform:instagram]\nlead = 30m\n",
+		"[daemon]\ntimezone = UTC\n[reminders]\nlead = 1d, 1h\n"
+		"overdue = 2h\n[platform:instagram]\nlead = 20m\n",
+		"[daemon]\ntimezone = UTC\n[reminders]\nlead = 1d, 1h\n"
+		"overdue = 2h\n[platform:instagram]\nlead = 30m\n"
+		"overdue = 1h\n",
+		"[daemon]\ntimezone = UTC\n[reminders]\nlead = 1d, 1h\n"
+		"overdue = 2h\n[platform:instagram]\nlead = 30m\n"
+		"categories = insta\n",
+		"[daemon]\ntimezone = UTC\n[reminders]\nlead = 1d, 1h\n"
+		"overdue = 2h\n[platform:instagram]\nlead = 30m\n"
+		"[platform:x]\n",
+	};
+	for (size_t i = 0; i < sizeof(other) / sizeof(*other); i++) {
+		struct sm_config *b = config_text(other[i]);
+		if (sm_sched_config_equal(a, b))
+			fail_msg("config %zu taken for equal:\n%s", i,
+				 other[i]);
+		sm_config_free(b);
+	}
+	sm_config_free(same);
+	sm_config_free(a);
+}
+
 /* Skipping a series moves it past `upto` without producing what lies
  * before; other series keep their events. */
 static void
@@ -2153,6 +2281,7 @@ main(void)
 		T(test_lead_platforms),
 		T(test_lead_platform_none),
 		T(test_lead_absolute_far),
+		T(test_lead_absolute_repeat),
 		T(test_lead_many_repeats),
 		T(test_lead_related_end_cross_zone),
 		T(test_allday),
@@ -2177,6 +2306,8 @@ main(void)
 		T(test_scale),
 		T(test_dense_cost),
 		T(test_add_remove),
+		T(test_rebind),
+		T(test_config_equal),
 		T(test_skip),
 		T(test_cap),
 	};

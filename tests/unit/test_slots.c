@@ -305,23 +305,20 @@ test_check(void **state)
 		utc("2026-11-30T19:00:00Z"), utc("2026-12-01T08:00:00Z")};
 	struct sm_guard_issue *is = NULL;
 	size_t n = 0;
-	assert_int_equal(sm_slots_check(&ig.pl, paris(), at, 4, &is, &n), 2);
-	assert_int_equal(n, 2);
-	assert_int_equal(is[0].kind, SM_GUARD_SPACING);
-	assert_int_equal(is[0].first, at[0]);
-	assert_int_equal(is[0].second, at[1]);
-	assert_int_equal(is[1].kind, SM_GUARD_DAILY_CAP);
-	assert_int_equal(is[1].day, sm_civil_days(2026, 11, 30));
-	assert_int_equal(is[1].count, 3);
+	/* The two kinds of issue, as sentences. */
+	struct sm_guard_issue spacing = {
+		.kind = SM_GUARD_SPACING, .first = at[0], .second = at[1]};
+	struct sm_guard_issue cap = {.kind = SM_GUARD_DAILY_CAP,
+				     .day = sm_civil_days(2026, 11, 30),
+				     .count = 3};
 	char buf[256];
-	sm_slots_issue_format(&ig.pl, paris(), &is[0], buf, sizeof(buf));
+	sm_slots_issue_format(&ig.pl, paris(), &spacing, buf, sizeof(buf));
 	assert_string_equal(buf, "instagram: posts at 2026-11-30 09:00 and "
 				 "2026-11-30 10:00 are 1h apart, closer than "
 				 "min_spacing 4h");
-	sm_slots_issue_format(&ig.pl, paris(), &is[1], buf, sizeof(buf));
+	sm_slots_issue_format(&ig.pl, paris(), &cap, buf, sizeof(buf));
 	assert_string_equal(
 		buf, "instagram: 3 posts on 2026-11-30, over daily_cap 2");
-	free(is);
 
 	/* A post to add at Tuesday 11:00 local: 2 h after Tuesday's. */
 	assert_int_equal(sm_slots_check_one(&ig.pl, paris(), at, 4,
@@ -354,7 +351,10 @@ test_check(void **state)
 
 	/* No min_spacing and no daily_cap: nothing to say. */
 	plat_init(&ig, "instagram", "mon 09:00", 0, 0);
-	assert_int_equal(sm_slots_check(&ig.pl, paris(), at, 4, &is, &n), 0);
+	assert_int_equal(sm_slots_check_one(&ig.pl, paris(), at, 4,
+					    utc("2026-11-30T08:30:00Z"), &is,
+					    &n),
+			 0);
 	assert_null(is);
 	assert_int_equal(n, 0);
 }
