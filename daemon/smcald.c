@@ -332,19 +332,42 @@ watches_fit(const struct daemon *d, const struct sm_config *cfg)
 	return fit;
 }
 
+/* Whether cfg names a calendar file prev did not (a calendar added or
+ * moved): events about it were not taken while the reload read it. */
+static int
+names_new_path(const struct sm_config *cfg, const struct sm_config *prev)
+{
+	for (size_t i = 0; i < cfg->ncalendars; i++) {
+		size_t k = 0;
+		while (k < prev->ncalendars &&
+		       strcmp(prev->calendars[k].path,
+			      cfg->calendars[i].path) != 0)
+			k++;
+		if (k == prev->ncalendars)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * After a swap: keeps the watches when the new config's calendars live in
  * the same directories, since closing an inotify watch drops the events
  * it has not delivered (a save landing while the new world was swapped in
  * would go unseen).  Otherwise the watches are replaced and one more
  * reload looks at the files (it reads only what changed), covering a save
- * made while no watch was there.
+ * made while no watch was there; so does a config naming a calendar file
+ * prev (the config served before) did not, since events about that file
+ * were ignored while the reload read it.
  */
 static void
-update_watches(struct daemon *d)
+update_watches(struct daemon *d, const struct sm_config *prev)
 {
-	if (watches_fit(d, d->world->cfg))
+	if (watches_fit(d, d->world->cfg)) {
+		if (names_new_path(d->world->cfg, prev))
+			uv_timer_start(&d->debounce, on_debounce, DEBOUNCE_MS,
+				       0);
 		return;
+	}
 	stop_watches(d);
 	start_watches(d);
 	uv_timer_start(&d->debounce, on_debounce, DEBOUNCE_MS, 0);
@@ -438,7 +461,7 @@ reload_done(uv_work_t *req, int status)
 				 sizeof(err)) < 0)
 			log_error("reload: %s; events keep going to %s", err,
 				  d->firer.log_path);
-		update_watches(d);
+		update_watches(d, old->cfg);
 		deliver_set_world(&d->deliver, w);
 		pruner_set_retention(&d->prune, w->cfg->retention);
 		world_free(old);

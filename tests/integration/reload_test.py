@@ -20,6 +20,8 @@ many were shared with the running world unchanged.
   config change that schedules every series of a big calendar again, a
   SIGHUP, then a save of a small calendar beside it at a random instant
   of the reload; each save is read.
+- added: a save of a calendar the reload in progress adds is read by one
+  more reload; the post it removed never fires.
 
 Usage: reload_test.py [SCENARIO...]   (default: all)
 """
@@ -200,11 +202,44 @@ def s_racing():
     dm.stop()
 
 
+def s_added():
+    """A save of a calendar that the reload in progress adds (its file was
+    not in the running config, so its events were not taken) is read by one
+    more reload: a post removed from it before its time never fires."""
+    d = scenario_dir("added")
+    t0 = now()
+    cal = os.path.join(d, "cal")
+    os.makedirs(cal)
+    big = [("a%d" % i, t0 + 86400 + 60 * i) for i in range(BIG)]
+    write(os.path.join(cal, "big.ics"), posts(*big))
+    write(os.path.join(cal, "big2.ics"), posts(*big))
+    new = os.path.join(cal, "new.ics")
+    write(new, posts(("victim", t0 + 6 * TS), ("keep", t0 + 7 * TS)))
+    conf = os.path.join(d, "smcal.conf")
+    write(conf, conf_text(d, [("big", os.path.join(cal, "big.ics"))]))
+    dm = Daemon(d).start()
+    # new added (read first) and big moved to its copy (read again: slow).
+    write_atomic(conf, conf_text(d, [("new", new), ("big", os.path.join(
+        cal, "big2.ics"))]))
+    hup(dm)
+    time.sleep(0.05)
+    write_atomic(new, posts(("keep", t0 + 7 * TS)))
+    dm.wait_log(r"reloaded: %d posts in 2 calendars" % (BIG + 1), 10,
+                "the save of the added calendar read")
+    log = os.path.join(d, "state", "events.jsonl")
+    want = {("post.due", "keep", (t0 + 7 * TS) * 1000)}
+    wait_events(log, want, 20 * TS, "keep due")
+    sleep_until(t0 + 8 * TS)
+    exactly_once(read_events(log, strict=True), want, "added")
+    dm.stop()
+
+
 SCENARIOS = [
     ("shared", s_shared),
     ("config", s_config),
     ("late", s_late),
     ("racing", s_racing),
+    ("added", s_added),
 ]
 
 if __name__ == "__main__":
