@@ -373,9 +373,15 @@ goals_check(const struct sm_config *cfg, sm_time now, FILE *out)
 	for (size_t i = 0; st && i < cfg->ncalendars; i++) {
 		struct sm_diag_list ignored = {0};
 		sm_calendar_init(&cals[i], cfg->calendars[i].name);
+		/* Floating times in the calendar's own zone. */
+		struct sm_occur_opts co = opts;
+		const struct sm_tz *cz =
+			sm_calendar_system_zone(cfg->calendars[i].timezone);
+		if (cz)
+			co.zone = cz;
 		if (sm_calendar_load_file(&cals[i], cfg->calendars[i].path,
 					  &ignored) == 0)
-			sm_occur_index(&set, &cals[i], &opts, &ignored);
+			sm_occur_index(&set, &cals[i], &co, &ignored);
 		sm_diag_clear(&ignored);
 	}
 	struct goal_results r = {0};

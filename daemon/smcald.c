@@ -763,7 +763,9 @@ check(const struct sm_config *cfg)
 		struct sm_calendar cal;
 		struct sm_diag_list d = {0};
 		struct sm_series_set set = {0};
-		struct sm_occur_opts opts = {zone,
+		/* Floating times in the calendar's own zone. */
+		const struct sm_tz *cz = sm_calendar_system_zone(cc->timezone);
+		struct sm_occur_opts opts = {cz ? cz : zone,
 					     (sm_time)cfg->allday_time * 60};
 		sm_calendar_init(&cal, cc->name);
 		if (sm_calendar_load_file(&cal, cc->path, &d) == 0)

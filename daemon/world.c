@@ -759,6 +759,24 @@ opts_equal(const struct sm_occur_opts *a, const struct sm_occur_opts *b)
 	return a->zone == b->zone && a->allday_offset == b->allday_offset;
 }
 
+/* The options lc's posts are read under: the world's, with the zone of
+ * its section's `timezone` for floating and all-day values. */
+static struct sm_occur_opts
+calendar_opts(const struct world *w, const struct loaded_calendar *lc)
+{
+	struct sm_occur_opts o = w->opts;
+	for (size_t k = 0; k < w->cfg->ncalendars; k++) {
+		const struct sm_calendar_conf *cc = &w->cfg->calendars[k];
+		if (strcmp(cc->name, lc->cal.name) != 0)
+			continue;
+		const struct sm_tz *z = sm_calendar_system_zone(cc->timezone);
+		if (z)
+			o.zone = z;
+		break;
+	}
+	return o;
+}
+
 /*
  * Gives w's calendar i its series: prev's copies when prev has an index
  * of that version under the same options, else indexed now.
@@ -767,10 +785,11 @@ static void
 index_calendar(struct world *w, size_t i, const struct world *prev)
 {
 	struct loaded_calendar *lc = w->cals[i];
+	struct sm_occur_opts opts = calendar_opts(w, lc);
 	w->first[i] = w->set.n;
 	for (size_t j = 0; prev && prev->idx && j < prev->ncals; j++) {
 		struct calendar_index *ix = prev->idx[j];
-		if (!ix || ix->lc != lc || !opts_equal(&ix->opts, &w->opts))
+		if (!ix || ix->lc != lc || !opts_equal(&ix->opts, &opts))
 			continue;
 		ix->refs++;
 		w->idx[i] = ix;
@@ -783,9 +802,9 @@ index_calendar(struct world *w, size_t i, const struct world *prev)
 	ix->refs = 1;
 	ix->lc = lc;
 	lc->refs++;
-	ix->opts = w->opts;
+	ix->opts = opts;
 	struct sm_diag_list d = {0};
-	sm_occur_index(&w->set, &lc->cal, &w->opts, &d);
+	sm_occur_index(&w->set, &lc->cal, &opts, &d);
 	for (size_t k = 0; k < d.n; k++)
 		log_debug("calendar %s: %s:%d: %s", lc->cal.name,
 			  d.items[k].file, d.items[k].line, d.items[k].message);

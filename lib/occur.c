@@ -117,6 +117,20 @@ floating_local(const struct sm_occur_opts *o, sm_time instant)
 	return o->zone ? sm_tz_to_local(o->zone, instant) : instant;
 }
 
+/* The options a series is read under: o with the zone of its calendar
+ * (set when it was indexed) in place of o's; buf holds them when they
+ * differ from o. */
+static const struct sm_occur_opts *
+series_opts(const struct sm_series *s, const struct sm_occur_opts *o,
+	    struct sm_occur_opts *buf)
+{
+	if (!s->zone || s->zone == o->zone)
+		return o;
+	*buf = *o;
+	buf->zone = s->zone;
+	return buf;
+}
+
 /* The instant a value stands for (dates at the all-day start). */
 static sm_time
 dt_instant(const struct sm_dt *dt, const struct sm_occur_opts *o)
@@ -597,6 +611,8 @@ int
 sm_occur_window(const struct sm_series *s, const struct sm_occur_opts *o,
 		sm_time from, sm_time to, sm_occur_fn fn, void *ctx)
 {
+	struct sm_occur_opts own;
+	o = series_opts(s, o, &own);
 	struct sm_occurrence occ;
 	int rc = 0;
 	if (!s->master) {
@@ -879,8 +895,10 @@ iter_setup(struct sm_occur_iter *it, const struct sm_series *s,
 	it->st = st;
 	it->heap = heap;
 	it->capheap = capheap;
+	struct sm_occur_opts own;
 	it->s = s;
-	it->o = *o;
+	it->o = *series_opts(s, o, &own);
+	o = &it->o;
 	it->t = t;
 	it->part = part;
 	it->key_lo = SM_TIME_MIN;
@@ -1087,7 +1105,8 @@ hash_str(const char *s)
 }
 
 static struct sm_series *
-add_series(struct sm_series_set *set, const char *calname)
+add_series(struct sm_series_set *set, const char *calname,
+	   const struct sm_tz *zone)
 {
 	if (set->n == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 64;
@@ -1100,6 +1119,7 @@ add_series(struct sm_series_set *set, const char *calname)
 	struct sm_series *s = &set->series[set->n++];
 	memset(s, 0, sizeof(*s));
 	s->calendar = calname;
+	s->zone = zone;
 	return s;
 }
 
@@ -1245,10 +1265,10 @@ sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
 					    "UID %s is used by another post "
 					    "too (line %d): both are kept",
 					    p->uid, prev ? prev->line : 0);
-			add_series(set, cal->name)->master = p;
+			add_series(set, cal->name, opts->zone)->master = p;
 			continue;
 		}
-		struct sm_series *s = add_series(set, cal->name);
+		struct sm_series *s = add_series(set, cal->name, opts->zone);
 		s->master = p;
 		slots[h].uid = p->uid;
 		slots[h].series = set->n;
@@ -1267,7 +1287,7 @@ sm_occur_index(struct sm_series_set *set, const struct sm_calendar *cal,
 		while (slots[h].series && strcmp(slots[h].uid, p->uid) != 0)
 			h = (h + 1) & (nslots - 1);
 		if (!slots[h].series) { /* no master: a series of overrides */
-			add_series(set, cal->name);
+			add_series(set, cal->name, opts->zone);
 			slots[h].uid = p->uid;
 			slots[h].series = set->n;
 			counts = realloc(counts, (set->n + 1) * sizeof(size_t));

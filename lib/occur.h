@@ -46,11 +46,14 @@ struct sm_series_ix; /* private to occur.c */
 struct sm_series {
 	const struct sm_post *master;	  /* NULL: overrides only */
 	const struct sm_post **overrides; /* sorted by rid_key */
-	struct sm_series_ix *ix; /* the overrides' keys and orders, in one
+	struct sm_series_ix *ix;  /* the overrides' keys and orders, in one
 				    block with overrides[]; NULL without
 				    overrides */
-	const char *calendar;	 /* the calendar's name */
-	sm_time max_shift;	 /* largest |shift| of a THISANDFUTURE */
+	const char *calendar;	  /* the calendar's name */
+	const struct sm_tz *zone; /* its floating and all-day values' zone
+				     (sm_occur_index's opts): it stands in
+				     for the zone of the opts given later */
+	sm_time max_shift;	  /* largest |shift| of a THISANDFUTURE */
 	int noverrides;
 	int nfutures; /* THISANDFUTURE overrides (sm_occur_part_post) */
 };

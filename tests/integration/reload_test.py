@@ -22,6 +22,8 @@ many were shared with the running world unchanged.
   of the reload; each save is read.
 - added: a save of a calendar the reload in progress adds is read by one
   more reload; the post it removed never fires.
+- zone: a calendar's own timezone reads its floating times (the daemon's
+  zone is another), and a reload that changes it moves them.
 
 Usage: reload_test.py [SCENARIO...]   (default: all)
 """
@@ -234,12 +236,42 @@ def s_added():
     dm.stop()
 
 
+def s_zone():
+    """A calendar's own timezone reads its floating times: the daemon runs
+    in UTC, the calendar in Asia/Tokyo (UTC+9, no DST); a floating 09:00 is
+    00:00Z.  A reload that moves the calendar to UTC moves the post."""
+    d = scenario_dir("zone")
+    t0 = now()
+    f1, f2 = t0 + 6 * TS, t0 + 10 * TS
+
+    def floating(t, hours):
+        return time.strftime("DTSTART:%Y%m%dT%H%M%S",
+                             time.gmtime(t + hours * 3600))
+    a = write(os.path.join(d, "a.ics"), vcalendar(
+        [vevent("tokyo", floating(f1, 9)),
+         vevent("later", floating(f2, 9))]))
+    conf = os.path.join(d, "smcal.conf")
+    write(conf, conf_text(d, [("a", a, {"timezone": "Asia/Tokyo"})]))
+    dm = Daemon(d).start()
+    log = os.path.join(d, "state", "events.jsonl")
+    first = {("post.due", "tokyo", f1 * 1000)}
+    wait_events(log, first, 20 * TS, "the floating post in Tokyo time")
+    # "later" now reads 9 h later (in UTC): it does not fire at f2.
+    write(conf, conf_text(d, [("a", a, {"timezone": "UTC"})]))
+    hup(dm)
+    reloaded(dm, 1, 0, what="the calendar's new timezone")
+    sleep_until(f2 + 2)
+    exactly_once(read_events(log, strict=True), first, "zone")
+    dm.stop()
+
+
 SCENARIOS = [
     ("shared", s_shared),
     ("config", s_config),
     ("late", s_late),
     ("racing", s_racing),
     ("added", s_added),
+    ("zone", s_zone),
 ]
 
 if __name__ == "__main__":

@@ -1535,10 +1535,49 @@ group_teardown(void **state)
 
 #define T(f) cmocka_unit_test_teardown(f, teardown_live)
 
+/* A calendar's own zone (its section's timezone) stays with its series:
+ * floating values are read in it whatever zone the caller's options name
+ * (the daemon's, for every calendar). */
+static void
+test_series_keep_their_zone(void **state)
+{
+	(void)state;
+	static struct ofx f;
+	ofx_load(&f,
+		 LINES(HEAD, "BEGIN:VEVENT", "UID:float",
+		       "DTSTAMP:20260101T000000Z", "DTSTART:20260615T090000",
+		       "RRULE:FREQ=DAILY;COUNT=2", "SUMMARY:x", "END:VEVENT",
+		       TAIL),
+		 "Europe/Paris");
+	const struct sm_series *s = series(&f, "float");
+	struct sm_occur_opts daemon = f.opts;
+	daemon.zone = sm_calendar_system_zone("UTC");
+	/* 09:00 in Paris (CEST) is 07:00Z, under either options. */
+	struct sm_occurrence occ;
+	char buf[40];
+	assert_int_equal(
+		sm_occur_next(s, &daemon, at("2026-06-01T00:00:00Z"), &occ), 1);
+	assert_string_equal(utc(occ.start, buf), "2026-06-15T07:00:00Z");
+	struct sm_occur_iter *it = sm_occur_iter_new(
+		s, &daemon, at("2026-06-15T08:00:00Z"), SM_OCCUR_ALL);
+	assert_int_equal(sm_occur_iter_next(it, &occ), 1);
+	assert_string_equal(utc(occ.start, buf), "2026-06-16T07:00:00Z");
+	sm_occur_iter_free(it);
+	struct sm_occur_opts saved = f.opts;
+	f.opts = daemon;
+	check_window(&f, "float", "2026-06-01T00:00:00Z",
+		     "2026-07-01T00:00:00Z",
+		     "2026-06-15T07:00:00Z|2026-06-15T09:00:00|0\n"
+		     "2026-06-16T07:00:00Z|2026-06-16T09:00:00|0\n");
+	f.opts = saved;
+	ofx_fini(&f);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_series_keep_their_zone),
 		T(test_spec_paris_gap_and_overlap),
 		T(test_floating_gap),
 		T(test_new_york_weekly),
