@@ -5,13 +5,16 @@ and TikTok's plan (conf/smcal-dev.conf: 2/week) for this week and the next
 four, one post short next week: `smctl cadence` shows a short week, and
 smcald tells it (cadence.gap) three days before that week starts.  With a
 second argument, what a platform's export of the first posts' results
-would look like (README's tour imports it with `smctl metric import`).
+would look like, one file per platform (README's tour imports them with
+`smctl metric import`).
 
     python3 scripts/demo-calendar.py OUT.ics [INSIGHTS.csv]
 
-The CSV is written as Meta's exports are: a BOM, semicolons, counts with
+The CSVs are written as Meta's exports are: a BOM, semicolons, counts with
 thousands separators in quotes, and month-first local (UTC) times; the
 instagram post is found by its publish time, the others by their id.
+INSIGHTS.csv is instagram's; x's and linkedin's go beside it, named
+INSIGHTS-x.csv and INSIGHTS-linkedin.csv.
 """
 import datetime as dt
 import sys
@@ -56,18 +59,25 @@ with open(sys.argv[1], "w", newline="") as f:
     f.write("\r\n".join(lines) + "\r\n")
 
 if len(sys.argv) > 2:
-    rows = [("", at(45), "12 480", "9 312", 180, 21, 9, 88),
-            ("demo-poll@demo.smcal.example", "", "5 100", "4 020", 96, 40,
-             4, 12),
-            ("demo-case@demo.smcal.example", "", "2 310", "1 870", 44, 9, 6,
-             57)]
-    out = ["\ufeffid;Publish time;Impressions;Reach;Likes;Comments;Shares;"
-           "Link clicks"]
-    for rid, when, impr, reach, likes, comments, shares, clicks in rows:
+    # Each platform exports its own file: INSIGHTS.csv is instagram's,
+    # INSIGHTS-x.csv and INSIGHTS-linkedin.csv the others' (an import
+    # refuses a row naming a post that is not on its platform).
+    rows = [("instagram", "", at(45), "12 480", "9 312", 180, 21, 9, 88),
+            ("x", "demo-poll@demo.smcal.example", "", "5 100", "4 020", 96,
+             40, 4, 12),
+            ("linkedin", "demo-case@demo.smcal.example", "", "2 310",
+             "1 870", 44, 9, 6, 57)]
+    base = sys.argv[2][:-4] if sys.argv[2].endswith(".csv") else sys.argv[2]
+    for platform, rid, when, impr, reach, likes, comments, shares, clicks \
+            in rows:
+        out = ["\ufeffid;Publish time;Impressions;Reach;Likes;Comments;"
+               "Shares;Link clicks"]
         if when:
             t = dt.datetime.strptime(when, "%Y%m%dT%H%M%SZ")
             when = t.strftime("%m/%d/%Y %H:%M")
         out.append('%s;%s;"%s";"%s";%d;%d;%d;%d' % (
             rid, when, impr, reach, likes, comments, shares, clicks))
-    with open(sys.argv[2], "w", newline="") as f:
-        f.write("\r\n".join(out) + "\r\n")
+        path = (sys.argv[2] if platform == "instagram"
+                else "%s-%s.csv" % (base, platform))
+        with open(path, "w", newline="") as f:
+            f.write("\r\n".join(out) + "\r\n")
