@@ -3,6 +3,7 @@
  */
 #include "posts.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -514,4 +515,58 @@ ctl_posts_phrase(json_t *p, char *buf, size_t len)
 		 *t ? short_title(t, title, sizeof(title)) : "",
 		 *t ? "\"" : "");
 	return buf;
+}
+
+int
+ctl_posts_one(const struct ctl_env *env, const struct ctl_cmd *cmd,
+	      const char *method, int with_url, int argc, char **argv,
+	      void (*print)(json_t *post))
+{
+	const char *occurrence = NULL, *calendar = NULL, *url = NULL;
+	int json = 0, c;
+	static const struct option longopts[] = {
+		{"occurrence", required_argument, NULL, 'o'},
+		{"calendar", required_argument, NULL, 'C'},
+		{"url", required_argument, NULL, 'u'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'o')
+			occurrence = optarg;
+		else if (c == 'C')
+			calendar = optarg;
+		else if (c == 'u' && with_url)
+			url = optarg;
+		else if (c == 'j')
+			json = 1;
+		else if (c == 'h')
+			return ctl_help(cmd);
+		else
+			return ctl_usage(cmd);
+	}
+	if (optind + 1 != argc)
+		return ctl_usage(cmd);
+	json_t *params = json_pack("{s:s}", "id", argv[optind]);
+	if (occurrence)
+		json_object_set_new(params, "occurrence",
+				    json_string(occurrence));
+	if (calendar)
+		json_object_set_new(params, "calendar", json_string(calendar));
+	if (url)
+		json_object_set_new(params, "url", json_string(url));
+	struct sm_proto_reply r;
+	int rc = ctl_call(env, cmd->name, method, params, &r);
+	json_decref(params);
+	if (rc != CTL_OK)
+		return rc;
+	json_t *post = json_object_get(r.parameters, "post");
+	if (json)
+		ctl_json_line(post);
+	else
+		print(post);
+	sm_proto_reply_fini(&r);
+	return fflush(stdout) == 0 ? CTL_OK : CTL_FAILED;
 }

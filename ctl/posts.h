@@ -67,4 +67,14 @@ enum ctl_paint ctl_posts_status_paint(const char *status);
  * 09:00, instagram: \"Title\")"; in buf. */
 const char *ctl_posts_phrase(json_t *post, char *buf, size_t len);
 
+/*
+ * The commands on one post (show, cancel, done): parses `ID [--occurrence
+ * RID] [--calendar C] [--url URL] [--json]` (--url only when with_url),
+ * calls method with them and prints the answer's post as a JSON line
+ * (--json) or with print.  Returns smctl's exit status.
+ */
+int ctl_posts_one(const struct ctl_env *env, const struct ctl_cmd *cmd,
+		  const char *method, int with_url, int argc, char **argv,
+		  void (*print)(json_t *post));
+
 #endif
