@@ -25,6 +25,8 @@
 
 #include <sqlite3.h>
 
+#include "support.h"
+
 #include "metricstore.h"
 #include "queue.h"
 #include "store.h"
@@ -40,10 +42,7 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -1;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(f->dir, sizeof(f->dir), "%s/smcal-mstore-XXXXXX",
-		 tmp && strlen(tmp) < 32 ? tmp : "/tmp");
-	if (!mkdtemp(f->dir)) {
+	if (tmpdir_make(f->dir, sizeof(f->dir), "mstore") != 0) {
 		free(f);
 		return -1;
 	}
@@ -56,20 +55,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 	sm_store_close(f->st);
-	DIR *d = opendir(f->dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			char p[512];
-			snprintf(p, sizeof(p), "%s/%s", f->dir, e->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	int rc = rmdir(f->dir);
+	int rc = tmpdir_remove(f->dir);
 	free(f);
 	return rc;
 }

@@ -23,6 +23,8 @@
 
 #include <sqlite3.h>
 
+#include "support.h"
+
 #include "store.h"
 
 struct fixture {
@@ -36,10 +38,7 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -1;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(f->dir, sizeof(f->dir), "%s/smcal-store-XXXXXX",
-		 tmp && strlen(tmp) < 32 ? tmp : "/tmp");
-	if (!mkdtemp(f->dir)) {
+	if (tmpdir_make(f->dir, sizeof(f->dir), "store") != 0) {
 		free(f);
 		return -1;
 	}
@@ -52,20 +51,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 	sm_store_close(f->st);
-	DIR *d = opendir(f->dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 ||
-			    strcmp(e->d_name, "..") == 0)
-				continue;
-			char p[512];
-			snprintf(p, sizeof(p), "%s/%s", f->dir, e->d_name);
-			unlink(p);
-		}
-		closedir(d);
-	}
-	int rc = rmdir(f->dir);
+	int rc = tmpdir_remove(f->dir);
 	free(f);
 	return rc;
 }
